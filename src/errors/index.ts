@@ -1,0 +1,15 @@
+export { HoldfastError, isHoldfastError } from "./holdfast-error.js";
+export { InvalidArgumentError, isInvalidArgumentError } from "./invalid-argument-error.js";
+export {
+  StoreUnavailableError,
+  StoreTimeoutError,
+  ScriptError,
+  CrossSlotError,
+  StoreClosedError,
+  isStoreUnavailableError,
+  isStoreTimeoutError,
+  isScriptError,
+  isCrossSlotError,
+  isStoreClosedError,
+  isStoreFailure,
+} from "./store-errors.js";

@@ -1,0 +1,79 @@
+import { StoreClosedError, ScriptError } from "../../errors/store-errors.js";
+import { Keyspace } from "../keyspace.js";
+import type { RawReply, Script, ScriptArg } from "../script.js";
+import type { Store, StoreHealth } from "../types.js";
+import { MemoryDb, MemoryDbError } from "./memory-db.js";
+import { HOLDFAST_VERSION } from "../../version.js";
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Key prefix. @defaultValue `"holdfast:"` */
+  prefix?: string;
+  /**
+   * The clock, in ms. Tests pass a controllable clock to move time without waiting.
+   * @defaultValue `Date.now`
+   */
+  clock?: () => number;
+  /** How often expired keys that nobody reads are swept, in ms. @defaultValue 1000 */
+  sweepIntervalMs?: number;
+}
+
+/**
+ * The embedded store: every script's TypeScript twin runs synchronously on an in-process
+ * {@link MemoryDb}, so each operation is atomic exactly as a Lua script is on Redis.
+ *
+ * Single-process and not durable: state lives and dies with this process. Use Redis to share
+ * state between processes or to survive restarts.
+ */
+export class MemoryStore implements Store {
+  readonly kind = "memory" as const;
+  readonly mode = "memory" as const;
+  readonly keys: Keyspace;
+  /** The data, exposed for tests and the CLI's inspection of an in-process store. */
+  readonly db = new MemoryDb();
+  private readonly clock: () => number;
+  private readonly sweeper: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.keys = new Keyspace(options.prefix);
+    this.clock = options.clock ?? Date.now;
+    this.sweeper = setInterval(() => this.db.sweepExpired(this.clock()), options.sweepIntervalMs ?? 1000);
+    this.sweeper.unref();
+  }
+
+  run<A extends readonly ScriptArg[]>(script: Script<A>, keys: string[], args: A): Promise<RawReply> {
+    if (this.closed) return Promise.reject(new StoreClosedError());
+    const now = Math.floor(this.clock());
+    this.db.now = now;
+    try {
+      return Promise.resolve(script.memory(this.db, keys, args, now));
+    } catch (e) {
+      const detail = e instanceof MemoryDbError ? e.message : String((e as Error)?.message ?? e);
+      return Promise.reject(new ScriptError(script.name, detail, { cause: e }));
+    }
+  }
+
+  async *scan(pattern: string): AsyncIterable<string> {
+    if (this.closed) throw new StoreClosedError();
+    this.db.now = this.clock();
+    yield* this.db.scan(pattern);
+  }
+
+  health(): Promise<StoreHealth> {
+    return Promise.resolve({
+      status: this.closed ? "down" : "ok",
+      kind: "memory",
+      mode: "memory",
+      latencyMs: 0,
+      serverVersion: `holdfast-memory ${HOLDFAST_VERSION}`,
+      ...(this.closed ? { error: "closed" } : {}),
+    });
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweeper);
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,155 @@
+import type { Redis } from "ioredis";
+import type { Store } from "../types.js";
+import { isCluster, RedisStore } from "./redis-store.js";
+
+/** One result of {@link checkRedis}. */
+export interface CheckFinding {
+  check: "connection" | "version" | "eviction" | "persistence" | "latency";
+  level: "ok" | "warn" | "error";
+  /** What was found, e.g. `maxmemory-policy is allkeys-lru on 127.0.0.1:6379`. */
+  message: string;
+  /** What to do about it, when something is wrong. */
+  fix?: string;
+  /** The node it concerns (`host:port`), for clusters. */
+  node?: string;
+}
+
+/** Oldest server Holdfast runs on (scripts use ZADD GT/LT, GETDEL, XAUTOCLAIM: 6.2). */
+export const MIN_REDIS_VERSION = "6.2.0";
+/** Sharded pub/sub (SPUBLISH/SSUBSCRIBE), used by channels on Cluster, needs 7.0. */
+export const SHARDED_PUBSUB_VERSION = "7.0.0";
+
+const SAFE_EVICTION = new Set([
+  "noeviction",
+  "volatile-lru",
+  "volatile-lfu",
+  "volatile-random",
+  "volatile-ttl",
+]);
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
+function field(info: string, name: string): string | undefined {
+  return new RegExp(`^${name}:(.*)$`, "m").exec(info)?.[1]?.trim();
+}
+
+async function configGet(node: Redis, name: string): Promise<string | undefined> {
+  try {
+    const reply = (await node.config("GET", name)) as string[];
+    return reply[1];
+  } catch {
+    return undefined; // managed services often disable CONFIG
+  }
+}
+
+async function checkNode(node: Redis): Promise<CheckFinding[]> {
+  const where = `${node.options.host ?? "?"}:${node.options.port ?? "?"}`;
+  const out: CheckFinding[] = [];
+  const info = await node.info();
+  const version = field(info, "redis_version") ?? "0.0.0";
+  if (compareVersions(version, MIN_REDIS_VERSION) < 0) {
+    out.push({
+      check: "version",
+      level: "error",
+      node: where,
+      message: `Redis ${version} is older than ${MIN_REDIS_VERSION}, which Holdfast's scripts need`,
+      fix: `Upgrade to Redis ${SHARDED_PUBSUB_VERSION} or newer.`,
+    });
+  } else if (compareVersions(version, SHARDED_PUBSUB_VERSION) < 0) {
+    out.push({
+      check: "version",
+      level: "warn",
+      node: where,
+      message: `Redis ${version} has no sharded pub/sub; on Cluster, channels fall back to cluster-wide PUBLISH`,
+      fix: `Upgrade to Redis ${SHARDED_PUBSUB_VERSION} or newer.`,
+    });
+  } else {
+    out.push({ check: "version", level: "ok", node: where, message: `Redis ${version}` });
+  }
+
+  const policy = field(info, "maxmemory_policy") ?? (await configGet(node, "maxmemory-policy"));
+  if (policy && !SAFE_EVICTION.has(policy)) {
+    out.push({
+      check: "eviction",
+      level: "warn",
+      node: where,
+      message: `maxmemory-policy is ${policy}: Redis may evict lock, permit and hold keys under memory pressure, and an evicted lock is a lost lock`,
+      fix: "Set maxmemory-policy to noeviction (or a volatile-* policy) on the Redis that Holdfast uses.",
+    });
+  } else {
+    out.push({
+      check: "eviction",
+      level: "ok",
+      node: where,
+      message: `maxmemory-policy is ${policy ?? "unknown"}`,
+    });
+  }
+
+  const aof = field(info, "aof_enabled") === "1";
+  const save = await configGet(node, "save");
+  if (!aof && (save === "" || save === undefined)) {
+    out.push({
+      check: "persistence",
+      level: "warn",
+      node: where,
+      message: `persistence is off (no AOF${save === undefined ? ", RDB unknown" : ", no RDB snapshots"}): a restart loses every hold, counter and event log`,
+      fix: "Enable appendonly yes (appendfsync everysec) for inventory, machines and event logs.",
+    });
+  } else {
+    out.push({
+      check: "persistence",
+      level: "ok",
+      node: where,
+      message: aof ? "AOF enabled" : `RDB snapshots (${save})`,
+    });
+  }
+  return out;
+}
+
+/**
+ * Checks the Redis behind `store` for settings that break Holdfast's guarantees: an eviction policy
+ * that may drop keys, persistence switched off, a server too old; also measures one round trip.
+ * Every master of a cluster is checked. The memory store yields one `ok` finding.
+ * This is what `holdfast doctor` prints.
+ */
+export async function checkRedis(store: Store): Promise<CheckFinding[]> {
+  if (!(store instanceof RedisStore)) {
+    return [
+      { check: "connection", level: "ok", message: "embedded memory store (single-process, not durable)" },
+    ];
+  }
+  const health = await store.health();
+  if (health.status === "down") {
+    return [
+      {
+        check: "connection",
+        level: "error",
+        message: `cannot reach Redis: ${health.error ?? "unknown error"}`,
+        fix: "Start Redis or fix REDIS_URL / REDIS_HOST / REDIS_PORT, then run `holdfast doctor` again.",
+      },
+    ];
+  }
+  const out: CheckFinding[] = [
+    {
+      check: "connection",
+      level: "ok",
+      message: `connected (${health.mode}, Redis ${health.serverVersion})`,
+    },
+    {
+      check: "latency",
+      level: health.latencyMs > 20 ? "warn" : "ok",
+      message: `round trip ${health.latencyMs.toFixed(2)} ms`,
+      ...(health.latencyMs > 20
+        ? { fix: "Run the app close to Redis: every operation is one round trip." }
+        : {}),
+    },
+  ];
+  const nodes = isCluster(store.client) ? store.client.nodes("master") : [store.client];
+  for (const node of nodes) out.push(...(await checkNode(node)));
+  return out;
+}

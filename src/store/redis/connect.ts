@@ -1,0 +1,86 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import { fullJitterBackoff } from "../../util/backoff.js";
+import type { RedisConnectionConfig } from "./config.js";
+
+/** Timeouts and reconnect pacing, shared by every topology. */
+export interface ConnectionTuning {
+  /** Give up on a TCP/TLS connect after this many ms. @defaultValue 5000 */
+  connectTimeoutMs: number;
+  /** Fail a command that got no reply after this many ms. @defaultValue 2000 */
+  commandTimeoutMs: number;
+  /** First reconnect delay ceiling in ms (full jitter, doubling per attempt). @defaultValue 50 */
+  reconnectBaseMs: number;
+  /** Largest reconnect delay in ms. @defaultValue 2000 */
+  reconnectCapMs: number;
+}
+
+export const DEFAULT_CONNECTION_TUNING: ConnectionTuning = {
+  connectTimeoutMs: 5000,
+  commandTimeoutMs: 2000,
+  reconnectBaseMs: 50,
+  reconnectCapMs: 2000,
+};
+
+/**
+ * Options every connection gets. No offline queue (a command sent while disconnected fails at once
+ * instead of piling up and flooding Redis on reconnect) and no resending of commands whose reply
+ * was lost (a script may have run; running it twice could double-apply it).
+ */
+function baseOptions(t: ConnectionTuning): RedisOptions {
+  return {
+    connectTimeout: t.connectTimeoutMs,
+    commandTimeout: t.commandTimeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    enableAutoPipelining: false,
+    lazyConnect: true,
+    connectionName: "holdfast",
+    retryStrategy: (times) => Math.max(1, fullJitterBackoff(times, t.reconnectBaseMs, t.reconnectCapMs)),
+  };
+}
+
+/** Creates (but does not connect) an ioredis client for the configured topology. */
+export function createRedisClient(cfg: RedisConnectionConfig, tuning: ConnectionTuning): Redis | Cluster {
+  const base = baseOptions(tuning);
+  const auth: RedisOptions = {};
+  if (cfg.username !== undefined) auth.username = cfg.username;
+  if (cfg.password !== undefined) auth.password = cfg.password;
+  const tls = cfg.tls === true ? {} : cfg.tls || undefined;
+  if (tls) auth.tls = tls;
+
+  if (cfg.clusterNodes) {
+    const { retryStrategy, enableOfflineQueue, ...redisOptions } = base;
+    const options: ClusterOptions = {
+      redisOptions: { ...redisOptions, ...auth },
+      enableOfflineQueue,
+      clusterRetryStrategy: retryStrategy as (times: number) => number,
+      lazyConnect: true,
+      scaleReads: "master",
+      slotsRefreshTimeout: tuning.connectTimeoutMs,
+    };
+    return new Cluster(cfg.clusterNodes, options);
+  }
+  if (cfg.sentinels) {
+    return new Redis({
+      ...base,
+      ...auth,
+      sentinels: cfg.sentinels,
+      name: cfg.sentinelName ?? "mymaster",
+      db: cfg.db ?? 0,
+      ...(cfg.sentinelPassword ? { sentinelPassword: cfg.sentinelPassword } : {}),
+      ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
+    });
+  }
+  if (cfg.url) {
+    // The URL gives host, port, user, password and db; explicit fields override it.
+    return new Redis(cfg.url, { ...base, ...auth, ...(cfg.db !== undefined ? { db: cfg.db } : {}) });
+  }
+  return new Redis({
+    ...base,
+    ...auth,
+    host: cfg.host ?? "127.0.0.1",
+    port: cfg.port ?? 6379,
+    db: cfg.db ?? 0,
+  });
+}

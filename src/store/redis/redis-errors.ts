@@ -1,0 +1,35 @@
+import { ScriptError, StoreTimeoutError, StoreUnavailableError } from "../../errors/store-errors.js";
+import type { HoldfastError } from "../../errors/holdfast-error.js";
+
+const UNAVAILABLE = [
+  /Stream isn't writeable/,
+  /Connection is closed/,
+  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN/,
+  /max retries per request/i,
+  /None of startup nodes is available/,
+  /Failed to refresh slots cache/,
+  /Cluster isn't ready/,
+  /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY)\b/,
+  /All sentinels are unreachable|Failed to connect to sentinel/,
+  /NOAUTH|WRONGPASS|NOPERM/,
+];
+
+/** True when the server says the script is not in its cache (after a restart, failover or SCRIPT FLUSH). */
+export function isNoScript(e: unknown): boolean {
+  return e instanceof Error && e.message.startsWith("NOSCRIPT");
+}
+
+/**
+ * Maps an ioredis error to Holdfast's typed store errors: unreachable (or refusing service) →
+ * {@link StoreUnavailableError}; no reply in time → {@link StoreTimeoutError}; anything else the
+ * server said → {@link ScriptError}.
+ */
+export function toStoreError(e: unknown, script: string, commandTimeoutMs: number): HoldfastError {
+  const message = e instanceof Error ? e.message : String(e);
+  if (message === "Command timed out") return new StoreTimeoutError(commandTimeoutMs, { cause: e });
+  const code = (e as { code?: string } | undefined)?.code;
+  if ((code && /^E[A-Z]+$/.test(code)) || UNAVAILABLE.some((re) => re.test(message))) {
+    return new StoreUnavailableError(message, { cause: e });
+  }
+  return new ScriptError(script, message, { cause: e });
+}

@@ -1,0 +1,219 @@
+import type { Cluster, Redis } from "ioredis";
+import { StoreClosedError, StoreUnavailableError } from "../../errors/store-errors.js";
+import type { Logger } from "../../util/log.js";
+import { ThrottledLog } from "../../util/log.js";
+import { Keyspace } from "../keyspace.js";
+import type { RawReply, Script, ScriptArg } from "../script.js";
+import type { Store, StoreHealth, StoreMode } from "../types.js";
+import { isNoScript, toStoreError } from "./redis-errors.js";
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** An ioredis client or cluster. The store never closes a client it did not create. */
+  client: Redis | Cluster;
+  /** Close the client on {@link RedisStore.close}. @defaultValue false */
+  ownsClient?: boolean;
+  /** Key prefix. @defaultValue `"holdfast:"` */
+  prefix?: string;
+  /** Used for the error text of timeouts; should equal the client's `commandTimeout`. @defaultValue 2000 */
+  commandTimeoutMs?: number;
+  /**
+   * While the client reconnects, at most this many operations wait (up to `commandTimeoutMs`) for it
+   * to be ready; more fail at once with {@link StoreUnavailableError}. Bounded, so a long outage
+   * never builds a queue that floods Redis on reconnect. @defaultValue 1000
+   */
+  maxWaitingWhileDisconnected?: number;
+  logger: Logger;
+}
+
+/**
+ * The Redis store: each operation is one EVALSHA (one round trip). After a restart or failover the
+ * server's script cache is empty; the store then sends the source once with EVAL (which also caches
+ * it) and carries on, so callers never see NOSCRIPT.
+ */
+export class RedisStore implements Store {
+  readonly kind = "redis" as const;
+  readonly mode: StoreMode;
+  readonly keys: Keyspace;
+  readonly client: Redis | Cluster;
+  private readonly ownsClient: boolean;
+  private readonly commandTimeoutMs: number;
+  private readonly maxWaiting: number;
+  private readonly logger: Logger;
+  private readonly throttled: ThrottledLog;
+  private waiting = 0;
+  private closed = false;
+  private serverVersion: string | undefined;
+  private nextReady: Promise<void> | undefined;
+
+  constructor(options: RedisStoreOptions) {
+    this.client = options.client;
+    this.ownsClient = options.ownsClient ?? false;
+    this.keys = new Keyspace(options.prefix);
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
+    this.maxWaiting = options.maxWaitingWhileDisconnected ?? 1000;
+    this.logger = options.logger;
+    this.throttled = new ThrottledLog(options.logger);
+    this.mode = isCluster(this.client)
+      ? "cluster"
+      : this.client.options.sentinels
+        ? "sentinel"
+        : "standalone";
+    this.client.on("error", (e: Error) =>
+      this.throttled.warn("redis-error", { err: e.message }, "Redis: connection error"),
+    );
+  }
+
+  run<A extends readonly ScriptArg[]>(script: Script<A>, keys: string[], args: A): Promise<RawReply> {
+    if (this.closed) return Promise.reject(new StoreClosedError());
+    if (this.client.status !== "ready") return this.runWhenReady(script, keys, args);
+    return this.exec(script, keys, args);
+  }
+
+  private exec<A extends readonly ScriptArg[]>(
+    script: Script<A>,
+    keys: string[],
+    args: A,
+  ): Promise<RawReply> {
+    return (this.client.evalsha(script.sha, script.numKeys, ...keys, ...args) as Promise<RawReply>).catch(
+      (e: unknown) => {
+        if (isNoScript(e)) {
+          return (this.client.eval(script.lua, script.numKeys, ...keys, ...args) as Promise<RawReply>).catch(
+            (e2: unknown) => {
+              throw toStoreError(e2, script.name, this.commandTimeoutMs);
+            },
+          );
+        }
+        throw toStoreError(e, script.name, this.commandTimeoutMs);
+      },
+    );
+  }
+
+  private async runWhenReady<A extends readonly ScriptArg[]>(
+    script: Script<A>,
+    keys: string[],
+    args: A,
+  ): Promise<RawReply> {
+    const status = this.client.status;
+    if (status === "end" || this.waiting >= this.maxWaiting) {
+      throw new StoreUnavailableError(`Redis connection is ${status}`);
+    }
+    if (status === "wait") {
+      // lazyConnect: the first operation opens the connection.
+      this.client.connect().catch(() => undefined);
+    }
+    this.waiting++;
+    try {
+      await this.waitReady(this.commandTimeoutMs);
+    } finally {
+      this.waiting--;
+    }
+    if (this.closed) throw new StoreClosedError();
+    return this.exec(script, keys, args);
+  }
+
+  /** Resolves when the client is ready; rejects with {@link StoreUnavailableError} after `timeoutMs`. */
+  waitReady(timeoutMs: number): Promise<void> {
+    if (this.client.status === "ready") return Promise.resolve();
+    // One shared 'ready' listener for all waiters, however many there are.
+    this.nextReady ??= new Promise<void>((resolve) => {
+      this.client.once("ready", () => {
+        this.nextReady = undefined;
+        resolve();
+      });
+    });
+    const ready = this.nextReady;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new StoreUnavailableError(
+            `Redis was not ready within ${timeoutMs} ms (status: ${this.client.status})`,
+          ),
+        );
+      }, timeoutMs);
+      void ready.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Opens the connection (if lazy) and waits until it is ready. */
+  async connect(timeoutMs: number): Promise<void> {
+    if (this.client.status === "wait") this.client.connect().catch(() => undefined);
+    await this.waitReady(timeoutMs);
+  }
+
+  async *scan(pattern: string, options: { count?: number } = {}): AsyncIterable<string> {
+    if (this.closed) throw new StoreClosedError();
+    const nodes = isCluster(this.client) ? this.client.nodes("master") : [this.client];
+    for (const node of nodes) {
+      let cursor = "0";
+      do {
+        let reply: [string, string[]];
+        try {
+          reply = await node.scan(cursor, "MATCH", pattern, "COUNT", options.count ?? 500);
+        } catch (e) {
+          throw toStoreError(e, "SCAN", this.commandTimeoutMs);
+        }
+        cursor = reply[0];
+        yield* reply[1];
+      } while (cursor !== "0");
+    }
+  }
+
+  async health(): Promise<StoreHealth> {
+    const base = { kind: "redis" as const, mode: this.mode };
+    if (this.closed)
+      return {
+        ...base,
+        status: "down",
+        latencyMs: 0,
+        serverVersion: this.serverVersion ?? "unknown",
+        error: "closed",
+      };
+    const started = process.hrtime.bigint();
+    try {
+      if (this.client.status !== "ready") await this.connect(this.commandTimeoutMs);
+      await this.client.ping();
+      const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+      this.serverVersion ??= await this.readServerVersion();
+      return {
+        ...base,
+        status: "ok",
+        latencyMs: Math.round(latencyMs * 1000) / 1000,
+        serverVersion: this.serverVersion,
+      };
+    } catch (e) {
+      return {
+        ...base,
+        status: "down",
+        latencyMs: 0,
+        serverVersion: this.serverVersion ?? "unknown",
+        error: toStoreError(e, "PING", this.commandTimeoutMs).message,
+      };
+    }
+  }
+
+  private async readServerVersion(): Promise<string> {
+    const node = isCluster(this.client) ? this.client.nodes("master")[0] : this.client;
+    const info = await node.info("server");
+    return /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? "unknown";
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.ownsClient) return;
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+    this.logger.debug({}, "Redis: connection closed");
+  }
+}
+
+export function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as Cluster).isCluster === true;
+}

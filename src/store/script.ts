@@ -1,0 +1,73 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { MemoryDb } from "./memory/memory-db.js";
+
+/** What a Lua script can return, as the Redis client hands it back: integers, strings, nil, arrays. */
+export type RawReply = number | string | null | RawReply[];
+
+/** An argument to a script: Redis receives it as a string (ARGV), the memory twin as it is. */
+export type ScriptArg = string | number;
+
+/**
+ * The memory store's twin of a Lua script. It gets the same keys and arguments and the store's
+ * clock, mutates the in-process {@link MemoryDb} synchronously (so it is atomic, like the script),
+ * and must return exactly what the Lua script returns (integers only, as Redis truncates numbers).
+ */
+export type MemoryTwin<A extends readonly ScriptArg[]> = (
+  db: MemoryDb,
+  keys: string[],
+  args: A,
+  nowMs: number,
+) => RawReply;
+
+/** One atomic operation: a Lua script for Redis and its TypeScript twin for the memory store. */
+export interface Script<A extends readonly ScriptArg[] = readonly ScriptArg[]> {
+  /** The file name without `.lua`, e.g. `acquire-2`; shown in errors. */
+  readonly name: string;
+  /** How many of the arguments are KEYS (the rest are ARGV). */
+  readonly numKeys: number;
+  /** The full Lua source, with `includes/` stitched in. */
+  readonly lua: string;
+  /** SHA1 of {@link lua}, for EVALSHA. */
+  readonly sha: string;
+  readonly memory: MemoryTwin<A>;
+}
+
+const INCLUDE = /^--\s*@include\s+"([\w./-]+)"\s*$/gm;
+
+/**
+ * Reads a `.lua` file beside the calling module and stitches in `-- @include "name.lua"` lines from
+ * `src/store/includes/` (each helper at most once, at the top). `url` is the file's URL, usually
+ * `new URL("./acquire-2.lua", import.meta.url)`.
+ */
+export function loadLua(url: URL): string {
+  const source = readFileSync(url, "utf8");
+  const seen = new Set<string>();
+  return source.replace(INCLUDE, (_line, name: string) => {
+    if (seen.has(name)) return "";
+    seen.add(name);
+    return readFileSync(new URL(`./includes/${name}`, import.meta.url), "utf8").trimEnd();
+  });
+}
+
+/**
+ * Defines a script from its `.lua` file and its memory twin. The number of keys is read from the
+ * file name (`<name>-<numKeys>.lua`), so the file and the call sites cannot disagree.
+ *
+ * @example
+ * const acquire = defineScript<[owner: string, ttlMs: number]>(
+ *   new URL("./acquire-2.lua", import.meta.url), acquireTwin);
+ */
+export function defineScript<A extends readonly ScriptArg[]>(url: URL, memory: MemoryTwin<A>): Script<A> {
+  const file = url.pathname.split("/").pop() ?? "";
+  const match = /^(.+)-(\d+)\.lua$/.exec(file);
+  if (!match) throw new Error(`Script file ${file} must be named <name>-<numKeys>.lua`);
+  const lua = loadLua(url);
+  return {
+    name: file.slice(0, -4),
+    numKeys: Number(match[2]),
+    lua,
+    sha: createHash("sha1").update(lua).digest("hex"),
+    memory,
+  };
+}

@@ -1,0 +1,46 @@
+import type { Keyspace } from "./keyspace.js";
+import type { RawReply, Script, ScriptArg } from "./script.js";
+
+export type StoreKind = "memory" | "redis";
+
+/** Topology of the store behind a {@link Store}. */
+export type StoreMode = "memory" | "standalone" | "sentinel" | "cluster";
+
+/** What `store.health()` reports. */
+export interface StoreHealth {
+  /** `ok` when a round trip succeeded; `down` when it failed. */
+  status: "ok" | "down";
+  kind: StoreKind;
+  mode: StoreMode;
+  /** Round-trip latency of one PING in milliseconds (0 for memory). */
+  latencyMs: number;
+  /** Redis server version, or the Holdfast version for the memory store. */
+  serverVersion: string;
+  /** Why it is down. */
+  error?: string;
+}
+
+/**
+ * The one seam every primitive talks to. A store runs atomic scripts: on Redis a Lua script in one
+ * round trip (EVALSHA, reloaded on NOSCRIPT), in memory its TypeScript twin.
+ */
+export interface Store {
+  readonly kind: StoreKind;
+  readonly mode: StoreMode;
+  /** Builds the store's keys: prefix, kind, hash tag. */
+  readonly keys: Keyspace;
+  /**
+   * Runs `script` atomically with `keys` and `args` and returns its raw reply.
+   * @throws StoreUnavailableError, StoreTimeoutError, ScriptError, StoreClosedError
+   */
+  run<A extends readonly ScriptArg[]>(script: Script<A>, keys: string[], args: A): Promise<RawReply>;
+  /**
+   * Lists keys matching a glob `pattern` (`*` only) without blocking the server: SCAN on every
+   * master of a cluster, never KEYS. Order is unspecified; a key may appear at most once per master.
+   */
+  scan(pattern: string, options?: { count?: number }): AsyncIterable<string>;
+  /** Round trip, latency, version and topology. Never throws. */
+  health(): Promise<StoreHealth>;
+  /** Closes connections the store opened (a client passed in by the caller is left open). */
+  close(): Promise<void>;
+}

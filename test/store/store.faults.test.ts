@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { PrivateRedis } from "../support/redis-server.js";
+import { createStore } from "../../src/store/create-store.js";
+import { checkRedis } from "../../src/store/redis/check.js";
+import { StoreUnavailableError, StoreTimeoutError } from "../../src/errors/store-errors.js";
+import type { Store } from "../../src/store/types.js";
+import { bump } from "../fixtures/bump.js";
+
+const hasRedis = inject("redisPort") !== null;
+
+describe.runIf(hasRedis)("store against a Redis that goes away", () => {
+  let redis: PrivateRedis;
+  let store: Store;
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    store = await createStore({
+      type: "redis",
+      redis: { url: redis.url },
+      env: {},
+      checkServer: false,
+      commandTimeoutMs: 300,
+      reconnectCapMs: 100,
+    });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await redis?.stop();
+  });
+
+  it("fails with a typed error within the timeout, then works again after a restart", async () => {
+    const key = store.keys.key("fault", "k");
+    expect(((await store.run(bump, [key], [1, 60_000])) as number[])[0]).toBe(1);
+    await redis.kill();
+    const started = Date.now();
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, () => store.run(bump, [key], [1, 60_000])),
+    );
+    expect(Date.now() - started).toBeLessThan(1500);
+    for (const r of results) {
+      expect(r.status).toBe("rejected");
+      const err = (r as PromiseRejectedResult).reason;
+      expect(err instanceof StoreUnavailableError || err instanceof StoreTimeoutError).toBe(true);
+    }
+    expect((await store.health()).status).toBe("down");
+    await redis.start();
+    // The restarted server has an empty script cache: the store must reload (NOSCRIPT) by itself.
+    let value: number | undefined;
+    for (let i = 0; i < 50 && value === undefined; i++) {
+      try {
+        value = ((await store.run(bump, [key], [1, 60_000])) as number[])[0];
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    expect(value).toBe(1); // persistence is off in this private instance: the counter starts again
+    expect((await store.health()).status).toBe("ok");
+  });
+
+  it("fails to create a store for an unreachable Redis within connectTimeoutMs", async () => {
+    const started = Date.now();
+    await expect(
+      createStore({
+        type: "redis",
+        redis: { host: "127.0.0.1", port: 1 },
+        env: {},
+        connectTimeoutMs: 300,
+        checkServer: false,
+      }),
+    ).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe.runIf(hasRedis)("server check (doctor)", () => {
+  it("warns about an evicting maxmemory-policy and disabled persistence", async () => {
+    const redis = await PrivateRedis.start({ args: ["--maxmemory-policy", "allkeys-lru"] });
+    const store = await createStore({
+      type: "redis",
+      redis: { url: redis.url },
+      env: {},
+      checkServer: false,
+    });
+    try {
+      const findings = await checkRedis(store);
+      const eviction = findings.find((f) => f.check === "eviction")!;
+      expect(eviction.level).toBe("warn");
+      expect(eviction.message).toMatch(/allkeys-lru/);
+      expect(eviction.fix).toMatch(/noeviction/);
+      expect(findings.find((f) => f.check === "persistence")!.level).toBe("warn");
+      expect(findings.find((f) => f.check === "version")!.level).not.toBe("error");
+    } finally {
+      await store.close();
+      await redis.stop();
+    }
+  });
+
+  it("accepts a safe configuration", async () => {
+    const redis = await PrivateRedis.start({
+      args: ["--maxmemory-policy", "noeviction", "--appendonly", "yes"],
+    });
+    const store = await createStore({
+      type: "redis",
+      redis: { url: redis.url },
+      env: {},
+      checkServer: false,
+    });
+    try {
+      const findings = await checkRedis(store);
+      expect(findings.filter((f) => f.level !== "ok")).toEqual([]);
+    } finally {
+      await store.close();
+      await redis.stop();
+    }
+  });
+});
