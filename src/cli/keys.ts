@@ -1,0 +1,112 @@
+import type { Command } from "commander";
+import { createStore } from "../store/create-store.js";
+import { resolveServeConfig } from "../server/config.js";
+import { keyStoreFor } from "../server/serve.js";
+import { mintApiKey } from "../server/auth/api-keys.js";
+import { color, printJson, table } from "./output.js";
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+async function withKeyStore<T>(fn: (ks: ReturnType<typeof keyStoreFor>) => Promise<T>): Promise<T> {
+  const config = resolveServeConfig();
+  const store = await createStore({ prefix: config.prefix, logger: silent, checkServer: false });
+  try {
+    return await fn(keyStoreFor(store, config.keysFile));
+  } finally {
+    await store.close();
+  }
+}
+
+/** `holdfast keys create|ls|revoke`: API keys for `holdfast serve`, stored hashed. */
+export function registerKeys(program: Command): void {
+  const keys = program
+    .command("keys")
+    .description("Create, list and revoke API keys (stored as SHA-256 hashes)");
+  keys
+    .command("create")
+    .description("Create an API key; the key is printed once and cannot be shown again")
+    .option("--name <name>", "a label for the key", "unnamed")
+    .option("--role <role>", "client or admin", "client")
+    .option("--tenant <tenant...>", "tenant(s) the key may act for; * for all", ["default"])
+    .option("--json", "print JSON")
+    .action(async (opts: { name: string; role: string; tenant: string[]; json?: boolean }) => {
+      if (opts.role !== "client" && opts.role !== "admin") {
+        console.error(`--role must be client or admin, got "${opts.role}"`);
+        process.exitCode = 2;
+        return;
+      }
+      const { key, record } = mintApiKey({ name: opts.name, role: opts.role, tenants: opts.tenant });
+      const where = await withKeyStore(async (ks) => {
+        await ks.put(record);
+        return ks.where;
+      });
+      if (opts.json)
+        printJson({
+          key,
+          id: record.id,
+          name: record.name,
+          role: record.role,
+          tenants: record.tenants,
+          storedIn: where,
+        });
+      else {
+        console.log(
+          `${color.green("created")} key ${record.id} (${record.role}, tenants ${record.tenants.join(",")}) in ${where}`,
+        );
+        console.log(
+          `\n  ${color.bold(key)}\n\nStore it now: only its hash is kept, it cannot be shown again.`,
+        );
+      }
+    });
+  keys
+    .command("ls")
+    .description("List API keys (never their secrets)")
+    .option("--json", "print JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const list = await withKeyStore((ks) => ks.list());
+      const rows = list.map((k) => ({
+        id: k.id,
+        name: k.name,
+        role: k.role,
+        tenants: k.tenants,
+        createdAt: new Date(k.createdAt).toISOString(),
+        revoked: k.revokedAt !== undefined,
+      }));
+      if (opts.json) printJson(rows);
+      else if (rows.length === 0) console.log("no API keys (the server runs open, loopback only)");
+      else
+        console.log(
+          table(
+            ["id", "name", "role", "tenants", "created", "state"],
+            rows.map((r) => [
+              r.id,
+              r.name,
+              r.role,
+              r.tenants.join(","),
+              r.createdAt,
+              r.revoked ? color.red("revoked") : color.green("active"),
+            ]),
+          ),
+        );
+    });
+  keys
+    .command("revoke <id>")
+    .description("Revoke an API key (servers stop accepting it within HOLDFAST_KEY_CACHE_MS)")
+    .option("--json", "print JSON")
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const found = await withKeyStore(async (ks) => {
+        const rec = await ks.get(id);
+        if (!rec) return false;
+        if (rec.revokedAt === undefined) await ks.put({ ...rec, revokedAt: Date.now() });
+        return true;
+      });
+      if (opts.json) printJson({ id, revoked: found });
+      else
+        console.log(
+          found
+            ? `${color.green("revoked")} ${id}`
+            : color.red(`no key with id ${id} (see \`holdfast keys ls\`)`),
+        );
+      if (!found) process.exitCode = 1;
+    });
+}

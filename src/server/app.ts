@@ -1,0 +1,131 @@
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyInstance } from "fastify";
+import cors from "@fastify/cors";
+import type { Store } from "../store/types.js";
+import { histogram } from "../observe/metrics.js";
+import { HttpError, sendError } from "./http-errors.js";
+import { RouteRegistry } from "./route.js";
+import { ServerContext } from "./context.js";
+import { Authenticator } from "./auth/authenticator.js";
+import type { KeyStore } from "./auth/key-store.js";
+import { registerHealthRoutes } from "./routes/health.js";
+import { registerPrimitiveRoutes } from "./routes/index.js";
+import "./auth/principal.js";
+
+/** Options of {@link buildApp}. */
+export interface AppOptions {
+  store: Store;
+  keyStore: KeyStore;
+  /** Allowed CORS origins; `true` reflects any origin; empty disables CORS. @defaultValue [] */
+  corsOrigins?: string[] | true;
+  /** pino log level for request logs. @defaultValue "info" */
+  logLevel?: string;
+  /** Largest request body in bytes. @defaultValue 1 MiB */
+  bodyLimit?: number;
+  /** How long API key records are cached, in ms (revocation delay). @defaultValue 5000 */
+  keyCacheMs?: number;
+}
+
+const httpDuration = histogram(
+  "holdfast_http_request_duration_seconds",
+  "HTTP request latency by route and status.",
+  ["method", "route", "status"] as const,
+  [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+);
+
+/**
+ * Builds the Fastify app: request ids on every response and log line, auth and tenant scoping,
+ * zod-validated routes that also make `/openapi.json`, JSON errors (400 naming the field, 404,
+ * 409 with the conflicting state, 429, 503 with Retry-After; never a 500 for bad input), metrics.
+ */
+export async function buildApp(
+  options: AppOptions,
+): Promise<{ app: FastifyInstance; context: ServerContext; auth: Authenticator }> {
+  const app = Fastify({
+    logger: { level: options.logLevel ?? "info", name: "holdfast" },
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    return503OnClosing: true,
+  });
+  const registry = new RouteRegistry();
+  const auth = new Authenticator(options.keyStore, options.keyCacheMs);
+  const context = new ServerContext(app, registry, options.store, app.log);
+
+  if (options.corsOrigins === true || (options.corsOrigins && options.corsOrigins.length > 0)) {
+    await app.register(cors, {
+      origin: options.corsOrigins,
+      exposedHeaders: ["x-request-id", "retry-after", "ratelimit", "ratelimit-policy"],
+      allowedHeaders: [
+        "content-type",
+        "authorization",
+        "x-api-key",
+        "x-holdfast-tenant",
+        "x-request-id",
+        "idempotency-key",
+      ],
+    });
+  }
+
+  app.decorateRequest("principal", undefined as never);
+  app.addHook("onRequest", async (request, reply) => {
+    void reply.header("x-request-id", request.id);
+    const scope = request.routeOptions.config?.scope ?? "client";
+    if (scope === "public") return;
+    request.principal = await auth.authenticate(request);
+    if (scope === "admin" && request.principal.role !== "admin") {
+      throw new HttpError(
+        403,
+        "HOLDFAST_FORBIDDEN",
+        "This route needs an admin key (`holdfast keys create --role admin`).",
+      );
+    }
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    httpDuration
+      .labels(request.method, request.routeOptions.url ?? "unmatched", String(reply.statusCode))
+      .observe(reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error: Error, request, reply) => {
+    const fastifyCode = (error as { code?: string }).code;
+    if (
+      fastifyCode?.startsWith("FST_ERR_CTP") ||
+      fastifyCode === "FST_ERR_VALIDATION" ||
+      (error as { statusCode?: number }).statusCode === 400
+    ) {
+      const status =
+        fastifyCode === "FST_ERR_CTP_BODY_TOO_LARGE"
+          ? 413
+          : fastifyCode === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
+            ? 415
+            : 400;
+      return sendError(
+        reply,
+        new HttpError(status, "HOLDFAST_INVALID_ARGUMENT", `Invalid body: ${error.message}`, {
+          field: "body",
+          reason: error.message,
+        }),
+      );
+    }
+    const http = error instanceof HttpError || (error as { code?: string }).code?.startsWith("HOLDFAST_");
+    if (!http) request.log.error({ err: error }, "unexpected error");
+    return sendError(reply, error);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      new HttpError(
+        404,
+        "HOLDFAST_ROUTE_NOT_FOUND",
+        `No route ${request.method} ${request.url}; see /openapi.json.`,
+      ),
+    ),
+  );
+
+  registerHealthRoutes(context);
+  registerPrimitiveRoutes(context);
+  return { app, context, auth };
+}

@@ -1,0 +1,193 @@
+import { readFileSync } from "node:fs";
+import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
+
+/** Everything `holdfast serve` can be configured with. */
+export interface ServeConfig {
+  port: number;
+  host: string;
+  prefix: string;
+  logLevel: string;
+  corsOrigins: string[] | true;
+  keysFile: string;
+  shutdownTimeoutMs: number;
+  keyCacheMs: number;
+  bodyLimit: number;
+}
+
+/** One configuration variable: its environment name, config-file field, default and meaning. */
+export interface ConfigVariable {
+  env: string;
+  field: keyof ServeConfig | "redis";
+  defaultValue: string;
+  description: string;
+}
+
+/** The documented table of every variable (also printed by `holdfast serve --help`). */
+export const CONFIG_VARIABLES: ConfigVariable[] = [
+  { env: "PORT", field: "port", defaultValue: "4000", description: "TCP port (also --port)" },
+  {
+    env: "HOST",
+    field: "host",
+    defaultValue: "127.0.0.1",
+    description: "Address to bind (also --host); off loopback, API keys are required",
+  },
+  {
+    env: "REDIS_URL",
+    field: "redis",
+    defaultValue: "(unset: memory store)",
+    description:
+      "redis:// or rediss:// URL; see also REDIS_HOST, REDIS_PORT, REDIS_USERNAME, REDIS_PASSWORD, REDIS_DB, REDIS_TLS, REDIS_SENTINELS, REDIS_SENTINEL_NAME, REDIS_CLUSTER_NODES",
+  },
+  {
+    env: "HOLDFAST_PREFIX",
+    field: "prefix",
+    defaultValue: "holdfast:",
+    description: "Prefix of every key Holdfast writes",
+  },
+  {
+    env: "HOLDFAST_LOG_LEVEL",
+    field: "logLevel",
+    defaultValue: "info",
+    description: "pino level: trace, debug, info, warn, error, silent",
+  },
+  {
+    env: "HOLDFAST_CORS_ORIGINS",
+    field: "corsOrigins",
+    defaultValue: "(none)",
+    description: "Comma-separated origins allowed by CORS, or * for any",
+  },
+  {
+    env: "HOLDFAST_KEYS_FILE",
+    field: "keysFile",
+    defaultValue: ".holdfast/keys.json",
+    description: "API keys file, used when the store is the memory store (with Redis, keys live in Redis)",
+  },
+  {
+    env: "HOLDFAST_SHUTDOWN_TIMEOUT_MS",
+    field: "shutdownTimeoutMs",
+    defaultValue: "10000",
+    description: "How long a graceful shutdown waits for in-flight requests",
+  },
+  {
+    env: "HOLDFAST_KEY_CACHE_MS",
+    field: "keyCacheMs",
+    defaultValue: "5000",
+    description: "How long API key records are cached (a revoked key stops working within this)",
+  },
+  {
+    env: "HOLDFAST_BODY_LIMIT",
+    field: "bodyLimit",
+    defaultValue: "1048576",
+    description: "Largest request body in bytes",
+  },
+  {
+    env: "HOLDFAST_CONFIG",
+    field: "redis",
+    defaultValue: "(unset)",
+    description:
+      "Path of a JSON config file with any of the fields above (port, host, prefix, logLevel, corsOrigins, keysFile, shutdownTimeoutMs, keyCacheMs, bodyLimit); environment wins over the file, flags over both",
+  },
+];
+
+export const DEFAULT_SERVE_CONFIG: ServeConfig = {
+  port: 4000,
+  host: "127.0.0.1",
+  prefix: "holdfast:",
+  logLevel: "info",
+  corsOrigins: [],
+  keysFile: ".holdfast/keys.json",
+  shutdownTimeoutMs: 10_000,
+  keyCacheMs: 5000,
+  bodyLimit: 1024 * 1024,
+};
+
+function int(field: string, v: unknown, min: number, max: number): number {
+  const n = typeof v === "number" ? v : Number(v);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new InvalidArgumentError(
+      field,
+      `must be an integer between ${min} and ${max}, got ${JSON.stringify(v)}`,
+    );
+  return n;
+}
+
+function origins(v: unknown): string[] | true {
+  if (v === true || v === "*") return true;
+  if (Array.isArray(v)) return v.map(String);
+  return String(v)
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Resolves the configuration: defaults, then the JSON file named by `HOLDFAST_CONFIG`, then the
+ * environment, then explicit `flags`. Every value is validated; a bad one names its variable.
+ */
+export function resolveServeConfig(
+  flags: Partial<ServeConfig> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ServeConfig {
+  const cfg: ServeConfig = { ...DEFAULT_SERVE_CONFIG };
+  if (env.HOLDFAST_CONFIG) {
+    let file: Record<string, unknown>;
+    try {
+      file = JSON.parse(readFileSync(env.HOLDFAST_CONFIG, "utf8")) as Record<string, unknown>;
+    } catch (e) {
+      throw new InvalidArgumentError(
+        "HOLDFAST_CONFIG",
+        `cannot read ${env.HOLDFAST_CONFIG}: ${(e as Error).message}`,
+      );
+    }
+    apply(cfg, file, (k) => `${env.HOLDFAST_CONFIG}: ${k}`);
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const v of CONFIG_VARIABLES) {
+    if (v.field !== "redis" && env[v.env] !== undefined && env[v.env] !== "") fromEnv[v.field] = env[v.env];
+  }
+  apply(cfg, fromEnv, (k) => CONFIG_VARIABLES.find((v) => v.field === k)?.env ?? k);
+  apply(cfg, flags as Record<string, unknown>, (k) => `--${k}`);
+  return cfg;
+}
+
+function apply(cfg: ServeConfig, values: Record<string, unknown>, name: (k: string) => string): void {
+  for (const [k, v] of Object.entries(values)) {
+    if (v === undefined) continue;
+    switch (k) {
+      case "port":
+        cfg.port = int(name(k), v, 0, 65535);
+        break;
+      case "host":
+        cfg.host = String(v);
+        break;
+      case "prefix":
+        cfg.prefix = String(v);
+        break;
+      case "logLevel":
+        cfg.logLevel = String(v);
+        break;
+      case "corsOrigins":
+        cfg.corsOrigins = origins(v);
+        break;
+      case "keysFile":
+        cfg.keysFile = String(v);
+        break;
+      case "shutdownTimeoutMs":
+        cfg.shutdownTimeoutMs = int(name(k), v, 0, 600_000);
+        break;
+      case "keyCacheMs":
+        cfg.keyCacheMs = int(name(k), v, 0, 3_600_000);
+        break;
+      case "bodyLimit":
+        cfg.bodyLimit = int(name(k), v, 1024, 64 * 1024 * 1024);
+        break;
+      default:
+        throw new InvalidArgumentError(name(k), "is not a known setting");
+    }
+  }
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { holdfastRegistry } from "../../observe/metrics.js";
+import { HOLDFAST_VERSION } from "../../version.js";
+import type { ServerContext } from "../context.js";
+import { defineRoute, openApiDocument } from "../route.js";
+import { docsPage } from "../docs-page.js";
+
+/** Liveness, readiness, metrics and the API description. */
+export function registerHealthRoutes(ctx: ServerContext): void {
+  const { app, registry, store } = ctx;
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/healthz",
+    tag: "operations",
+    scope: "public",
+    summary: "Liveness: the process is up",
+    responses: { 200: { description: "Up", schema: z.object({ status: z.literal("ok") }) } },
+    handler: async () => ({ status: "ok" }),
+  });
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/readyz",
+    tag: "operations",
+    scope: "public",
+    summary: "Readiness: the store answers, with its round-trip latency",
+    responses: {
+      200: { description: "Ready" },
+      503: { description: "The store is unreachable" },
+    },
+    handler: async ({ reply }) => {
+      const health = await store.health();
+      if (health.status !== "ok") void reply.code(503).header("retry-after", "1");
+      return { status: health.status === "ok" ? "ready" : "unavailable", store: health };
+    },
+  });
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/metrics",
+    tag: "operations",
+    scope: "admin",
+    summary: "Prometheus metrics (admin key, or open on loopback)",
+    responses: { 200: { description: "Prometheus text format" } },
+    handler: async ({ reply }) => {
+      void reply.type(holdfastRegistry.contentType);
+      return holdfastRegistry.metrics();
+    },
+  });
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/openapi.json",
+    tag: "operations",
+    scope: "public",
+    summary: "This API's OpenAPI 3.1 document",
+    responses: { 200: { description: "OpenAPI document" } },
+    handler: async () => openApiDocument(registry, { title: "Holdfast", version: HOLDFAST_VERSION }),
+  });
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/docs",
+    tag: "operations",
+    scope: "public",
+    summary: "A human-readable page of the API",
+    responses: { 200: { description: "HTML" } },
+    handler: async ({ reply }) => {
+      void reply.type("text/html; charset=utf-8");
+      return docsPage(openApiDocument(registry, { title: "Holdfast", version: HOLDFAST_VERSION }));
+    },
+  });
+}

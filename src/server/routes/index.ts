@@ -1,0 +1,6 @@
+import type { ServerContext } from "../context.js";
+
+/** Registers the routes of every primitive. Each primitive's routes live in their own file. */
+export function registerPrimitiveRoutes(ctx: ServerContext): void {
+  void ctx;
+}
