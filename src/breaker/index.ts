@@ -1,0 +1,22 @@
+export {
+  CircuitBreaker,
+  type BreakerStateChange,
+  type BreakerFailure,
+  type BreakerDegradedChange,
+} from "./breaker.js";
+export {
+  DEFAULT_BREAKER_OPTIONS,
+  DEFAULT_RATIO,
+  type CircuitBreakerOptions,
+  type TripStrategy,
+  type ConsecutiveStrategy,
+  type RatioStrategy,
+} from "./options.js";
+export type { BreakerState, BreakerStateKind } from "./state.js";
+export {
+  BrokenCircuitError,
+  IsolatedCircuitError,
+  isBrokenCircuitError,
+  isIsolatedCircuitError,
+  isAbortLike,
+} from "./errors.js";
