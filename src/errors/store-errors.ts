@@ -2,7 +2,8 @@ import { HoldfastError } from "./holdfast-error.js";
 
 /**
  * The store could not be reached (connection refused, closed, or still reconnecting past the
- * command timeout). The operation may not have happened; primitives that must fail closed
+ * command timeout). A command that was never sent did not happen; one whose connection broke
+ * after it was sent may have been applied. Primitives that must fail closed
  * (locks, semaphores, stock) surface this error instead of guessing.
  */
 export class StoreUnavailableError extends HoldfastError {

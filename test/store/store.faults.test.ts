@@ -57,6 +57,26 @@ describe.runIf(hasRedis)("store against a Redis that goes away", () => {
     expect((await store.health()).status).toBe("ok");
   });
 
+  it("times out (StoreTimeoutError) when Redis stalls, then recovers", async () => {
+    const key = store.keys.key("fault", "stall");
+    await store.run(bump, [key], [1, 60_000]);
+    redis.pause();
+    try {
+      const started = Date.now();
+      const err = await store.run(bump, [key], [1, 60_000]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StoreTimeoutError);
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      redis.resume();
+    }
+    let ok = false;
+    for (let i = 0; i < 50 && !ok; i++) {
+      ok = await store.run(bump, [key], [1, 60_000]).then(() => true, () => false);
+      if (!ok) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(ok).toBe(true);
+  });
+
   it("fails to create a store for an unreachable Redis within connectTimeoutMs", async () => {
     const started = Date.now();
     await expect(

@@ -105,8 +105,19 @@ export class PrivateRedis {
     if (!proc) return;
     this.proc = undefined;
     const exited = new Promise((r) => proc.once("exit", r));
+    proc.kill("SIGCONT");
     proc.kill("SIGKILL");
     await exited;
+  }
+
+  /** Freezes the server (SIGSTOP): connections stay open but nothing is answered, as in a stall. */
+  pause(): void {
+    this.proc?.kill("SIGSTOP");
+  }
+
+  /** Thaws a paused server (SIGCONT). */
+  resume(): void {
+    this.proc?.kill("SIGCONT");
   }
 
   async restart(): Promise<void> {

@@ -30,9 +30,12 @@ export class MemoryDb {
     return this.entry(key) !== undefined;
   }
 
+  /** Deletes a key; an already expired key counts as missing (returns 0), as in Redis. */
   del(key: string): number {
+    const live = this.entry(key) !== undefined;
     this.volatile.delete(key);
-    return this.data.delete(key) ? 1 : 0;
+    this.data.delete(key);
+    return live ? 1 : 0;
   }
 
   /** Remaining TTL in ms; -1 without TTL; -2 if missing (as PTTL). */
@@ -293,7 +296,8 @@ export class MemoryDb {
     const e = this.data.get(key);
     if (!e) return undefined;
     if (e.expiresAt !== undefined && e.expiresAt <= this.now) {
-      this.del(key);
+      this.data.delete(key);
+      this.volatile.delete(key);
       return undefined;
     }
     if (type !== undefined && e.type !== type) {

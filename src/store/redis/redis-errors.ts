@@ -26,7 +26,9 @@ export function isNoScript(e: unknown): boolean {
  */
 export function toStoreError(e: unknown, script: string, commandTimeoutMs: number): HoldfastError {
   const message = e instanceof Error ? e.message : String(e);
-  if (message === "Command timed out") return new StoreTimeoutError(commandTimeoutMs, { cause: e });
+  if (message === "Command timed out" || message.startsWith("Socket timeout")) {
+    return new StoreTimeoutError(commandTimeoutMs, { cause: e });
+  }
   const code = (e as { code?: string } | undefined)?.code;
   if ((code && /^E[A-Z]+$/.test(code)) || UNAVAILABLE.some((re) => re.test(message))) {
     return new StoreUnavailableError(message, { cause: e });
