@@ -1,0 +1,138 @@
+/**
+ * Lock cycles (acquire + release) per second, latency and client CPU per cycle, for Holdfast,
+ * redlock, redis-semaphore's Mutex and a hand-written minimal lock (SET NX PX + compare-and-delete
+ * via EVALSHA: the 2-round-trip floor), against one private Redis, one connection each.
+ *
+ *   npm run bench:locks                        # 3 s per row
+ *   BENCH_DURATION_MS=1000 BENCH_ROUNDS=1 npm run bench:locks   # quick check
+ *
+ * Each row is the median of BENCH_ROUNDS (default 3) interleaved runs, to damp load drift.
+ */
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+// @ts-expect-error redlock 5 beta's package.json "exports" has no "types" entry for ESM.
+import RedlockModule from "redlock";
+import { Mutex } from "redis-semaphore";
+import { environmentLine, measure, printTable, type Measurement } from "./support/harness.js";
+import { PrivateRedis } from "../test/support/redis-server.js";
+import { createStore } from "../src/store/create-store.js";
+import { createLocks } from "../src/lock/locks.js";
+
+const TTL_MS = 30_000;
+const CONCURRENCIES = [1, 50];
+const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+type Cycle = (worker: number) => Promise<unknown>;
+type RedlockCtor = new (
+  clients: Redis[],
+  settings: { retryCount: number },
+) => { acquire(resources: string[], ttlMs: number): Promise<{ release(): Promise<unknown> }> };
+
+/** Rounds per row; each round runs every implementation in a rotated order, the median is kept. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+function median(ms: Measurement[]): Measurement {
+  const sorted = [...ms].sort((a, b) => a.opsPerSec - b.opsPerSec);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function main(): Promise<void> {
+  const redis = await PrivateRedis.start();
+  const clients: Redis[] = [];
+  const client = () => {
+    const c = new Redis({
+      port: redis.port,
+      host: "127.0.0.1",
+      enableAutoPipelining: false,
+      lazyConnect: false,
+    });
+    clients.push(c);
+    return c;
+  };
+  try {
+    // Holdfast: its own store, exactly as createStore configures a production client.
+    const store = await createStore({
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      type: "redis",
+      redis: { host: "127.0.0.1", port: redis.port },
+      env: {},
+      checkServer: false,
+      prefix: "bench:",
+    });
+    const locks = createLocks(store, { ttlMs: TTL_MS });
+    const hfKeys = Array.from({ length: 64 }, (_, w) => `hf-${w}`);
+    const holdfast: Cycle = async (w) => {
+      const lease = await locks.acquire(hfKeys[w]);
+      await locks.release(lease);
+    };
+
+    const minimalClient = client();
+    const releaseSha = (await minimalClient.script("LOAD", RELEASE_LUA)) as string;
+    const minKeys = Array.from({ length: 64 }, (_, w) => `bench:min:{${w}}`);
+    const minimal: Cycle = async (w) => {
+      const token = randomUUID();
+      if ((await minimalClient.set(minKeys[w], token, "PX", TTL_MS, "NX")) !== "OK") throw new Error("held");
+      await minimalClient.evalsha(releaseSha, 1, minKeys[w], token);
+    };
+
+    const redlock = new (RedlockModule as RedlockCtor)([client()], { retryCount: 0 });
+    const rlKeys = Array.from({ length: 64 }, (_, w) => `bench:rl:{${w}}`);
+    const redlockCycle: Cycle = async (w) => {
+      const lock = await redlock.acquire([rlKeys[w]], TTL_MS);
+      await lock.release();
+    };
+
+    const semClient = client();
+    const semKeys = Array.from({ length: 64 }, (_, w) => `rs:${w}`);
+    const semaphore: Cycle = async (w) => {
+      const m = new Mutex(semClient, semKeys[w], {
+        lockTimeout: TTL_MS,
+        refreshInterval: 0,
+        acquireAttemptsLimit: 1,
+      });
+      await m.acquire();
+      await m.release();
+    };
+
+    const impls: [string, Cycle][] = [
+      ["minimal (SET NX + EVALSHA)", minimal],
+      ["holdfast", holdfast],
+      ["redlock 5", redlockCycle],
+      ["redis-semaphore Mutex", semaphore],
+    ];
+    const rows: Measurement[] = [];
+    for (const concurrency of CONCURRENCIES) {
+      // The machine's load drifts: interleave implementations and rotate who runs first.
+      const runs = new Map<string, Measurement[]>(impls.map(([n]) => [n, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (let i = 0; i < impls.length; i++) {
+          const [name, cycle] = impls[(i + round) % impls.length];
+          runs.get(name)!.push(await measure({ name, concurrency, op: (w) => cycle(w) }));
+        }
+      }
+      for (const [name] of impls) rows.push(median(runs.get(name)!));
+    }
+    const version = (await minimalClient.info("server")).match(/redis_version:(\S+)/)?.[1];
+    console.log(await environmentLine(version));
+    printTable("Lock cycles (acquire + release), one connection each", rows, "minimal (SET NX + EVALSHA)");
+    for (const concurrency of CONCURRENCIES) {
+      const at = (n: string) => rows.find((r) => r.name === n && r.concurrency === concurrency)!;
+      const hf = at("holdfast");
+      const ratio = (n: string) => (hf.opsPerSec / at(n).opsPerSec).toFixed(2);
+      console.log(
+        `concurrency ${concurrency}: holdfast ${ratio("redlock 5")}× redlock, ${ratio("redis-semaphore Mutex")}× redis-semaphore, ` +
+          `${ratio("minimal (SET NX + EVALSHA)")}× minimal; p99 ${hf.p99Ms.toFixed(3)} ms vs minimal ${at("minimal (SET NX + EVALSHA)").p99Ms.toFixed(3)} ms ` +
+          `(holdfast also issues a fencing token per acquire)`,
+      );
+    }
+    await store.close();
+  } finally {
+    for (const c of clients) c.disconnect();
+    await redis.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,75 @@
+/**
+ * The one place where the lock scripts' raw replies become results or typed errors, shared by both
+ * stores (the memory twins return the very same replies).
+ */
+import { ScriptError } from "../errors/store-errors.js";
+import type { RawReply } from "../store/script.js";
+import { LockConflictError, LockNotOwnedError, type LockHolderKind } from "./errors.js";
+import { decodeMetadata } from "./options.js";
+
+/** Status codes the lock scripts return (see each .lua header). */
+export const LockStatus = {
+  HeldByOwner: -1,
+  NotHeld: -2,
+  HeldByAnother: -3,
+  HeldByReaders: -4,
+  HeldBySelf: -5,
+} as const;
+
+/** A refused acquire, before it becomes an error (waiting retries on it). */
+export interface Conflict {
+  index: number;
+  remainingTtlMs: number;
+  heldBy: LockHolderKind;
+  holderFence?: number;
+  readers?: number;
+  holderMetadata?: Record<string, unknown>;
+}
+
+/** Reads a conflict reply `{code, remaining ttl ms, fence or readers, metadata[, index]}`. */
+export function decodeConflict(reply: RawReply[], script: string): Conflict {
+  const code = reply[0] as number;
+  const remainingTtlMs = Math.max(0, reply[1] as number);
+  const index = reply.length > 4 ? (reply[4] as number) - 1 : 0;
+  switch (code) {
+    case LockStatus.HeldByOwner:
+      return {
+        index,
+        remainingTtlMs,
+        heldBy: "exclusive",
+        holderFence: reply[2] as number,
+        holderMetadata: decodeMetadata(reply[3] as string),
+      };
+    case LockStatus.HeldByReaders:
+      return { index, remainingTtlMs, heldBy: "readers", readers: reply[2] as number };
+    case LockStatus.HeldBySelf:
+      return { index, remainingTtlMs, heldBy: "self" };
+    default:
+      throw new ScriptError(script, `unexpected status ${String(code)}`);
+  }
+}
+
+export function conflictError(
+  key: string,
+  c: Conflict,
+  waitedMs: number,
+  attempts: number,
+): LockConflictError {
+  return new LockConflictError({
+    key,
+    remainingTtlMs: c.remainingTtlMs,
+    heldBy: c.heldBy,
+    ...(c.holderFence !== undefined ? { holderFence: c.holderFence } : {}),
+    ...(c.readers !== undefined ? { readers: c.readers } : {}),
+    ...(c.holderMetadata !== undefined ? { holderMetadata: c.holderMetadata } : {}),
+    waitedMs: Math.round(waitedMs),
+    attempts,
+  });
+}
+
+/** Maps -2/-3 to {@link LockNotOwnedError}; anything else negative is a bug. */
+export function notOwnedError(key: string, code: number, script: string): Error {
+  if (code === LockStatus.NotHeld) return new LockNotOwnedError(key, "expired");
+  if (code === LockStatus.HeldByAnother) return new LockNotOwnedError(key, "held-by-another");
+  return new ScriptError(script, `unexpected status ${String(code)}`);
+}

@@ -1,0 +1,47 @@
+-- Acquires exclusive locks on several keys of one hash slot: all of them or none.
+-- KEYS     3 per name, in order: the lock hash, the fence counter, the readers sorted set
+--          (so this script is called with numKeys = 3 × the number of names)
+-- ARGV[1]  owner token (the same for every key)
+-- ARGV[2]  ttl in ms (integer >= 1)
+-- ARGV[3]  metadata ("" for none)
+-- ARGV[4]  fence counter retention in ms
+-- Returns  {server time in ms, fence of name 1, fence of name 2, ...}; each key gets its own fence,
+--          max(its counter + 1, server time in us).
+-- Status   {-1, remaining ttl ms, holder fence, holder metadata, index}  name `index` (1-based) is held
+--          {-4, ms until its last reader expires, number of readers, "", index}  name `index` has readers
+--          {-5, remaining ttl ms, fence, "", index}  this very token holds name `index` already
+--          Nothing is written when a status is returned.
+local t = redis.call('TIME')
+local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now = math.floor(now_us / 1000)
+local n = #KEYS / 3
+for i = 1, n do
+  local lk, rk = KEYS[i * 3 - 2], KEYS[i * 3]
+  if redis.call('EXISTS', lk) == 1 then
+    local h = redis.call('HMGET', lk, 't', 'f', 'm')
+    if h[1] == ARGV[1] then return { -5, redis.call('PTTL', lk), tonumber(h[2]) or 0, '', i } end
+    return { -1, redis.call('PTTL', lk), tonumber(h[2]) or 0, h[3] or '', i }
+  end
+  if redis.call('EXISTS', rk) == 1 then
+    redis.call('ZREMRANGEBYSCORE', rk, '-inf', now)
+    local top = redis.call('ZRANGE', rk, -1, -1, 'WITHSCORES')
+    if top[1] then
+      return { -4, tonumber(top[2]) - now, redis.call('ZCARD', rk), '', i }
+    end
+  end
+end
+local ttl = tonumber(ARGV[2])
+local retention = tonumber(ARGV[4])
+if ttl > retention then retention = ttl end
+local out = { now }
+for i = 1, n do
+  local lk, fk = KEYS[i * 3 - 2], KEYS[i * 3 - 1]
+  local fence = (tonumber(redis.call('GET', fk)) or 0) + 1
+  if now_us > fence then fence = now_us end
+  local s = string.format('%.0f', fence)
+  redis.call('SET', fk, s, 'PX', retention)
+  redis.call('HSET', lk, 't', ARGV[1], 'f', s, 'm', ARGV[3])
+  redis.call('PEXPIRE', lk, ttl)
+  out[i + 1] = fence
+end
+return out

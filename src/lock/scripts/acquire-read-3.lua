@@ -1,0 +1,25 @@
+-- Acquires a shared (reader) lock: many readers may hold a key at once, never together with a writer.
+-- KEYS[1]  the lock hash (the writer; see acquire-3.lua)
+-- KEYS[2]  the per-key fence counter (read only here: readers do not take a new fence)
+-- KEYS[3]  the readers sorted set: member = owner token, score = expiry in server ms
+-- ARGV[1]  owner token
+-- ARGV[2]  ttl in ms (integer >= 1)
+-- Returns  {fence, server time in ms}: the fence is the counter's current value (the last writer's
+--          fence, 0 if none is known), which cannot change while any reader holds the key.
+-- Status   {-1, remaining ttl ms, holder fence, holder metadata}  a writer holds the key
+--          {-5, remaining ttl ms of that read lease, 0, ""}       this token already holds a read lock
+-- @include "now.lua"
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local h = redis.call('HMGET', KEYS[1], 'f', 'm')
+  return { -1, redis.call('PTTL', KEYS[1]), tonumber(h[1]) or 0, h[2] or '' }
+end
+local now = now_ms()
+local ttl = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+local mine = redis.call('ZSCORE', KEYS[3], ARGV[1])
+if mine then
+  return { -5, tonumber(mine) - now, 0, '' }
+end
+redis.call('ZADD', KEYS[3], now + ttl, ARGV[1])
+if redis.call('PTTL', KEYS[3]) < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
+return { tonumber(redis.call('GET', KEYS[2])) or 0, now }

@@ -1,0 +1,17 @@
+-- Extends the exclusive locks of a multi-key lease: all of them or none.
+-- KEYS     the lock hashes (numKeys = the number of names)
+-- ARGV[1]  owner token
+-- ARGV[2]  new ttl in ms, counted from now (integer >= 1)
+-- Returns  server time in ms
+-- Status   {-2, index}  the token no longer holds name `index` (1-based); nothing changed
+--          {-3, index}  another owner holds name `index`; nothing changed
+-- @include "now.lua"
+for i = 1, #KEYS do
+  local t = redis.call('HGET', KEYS[i], 't')
+  if t ~= ARGV[1] then
+    if t then return { -3, i } end
+    return { -2, i }
+  end
+end
+for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+return now_ms()

@@ -1,0 +1,194 @@
+/**
+ * The lock's atomic operations: each a Lua script (beside this file) and its TypeScript twin for
+ * the memory store. Each twin returns exactly the raw reply its script returns.
+ */
+import { defineScript, type RawReply, type Script } from "../../store/script.js";
+import type { MemoryDb } from "../../store/memory/memory-db.js";
+
+const url = (file: string) => new URL(`./${file}`, import.meta.url);
+
+/** Live read-lock holders; expired ones are removed (as ZREMRANGEBYSCORE -inf now). */
+function reclaimReaders(db: MemoryDb, readersKey: string, now: number): void {
+  if (db.exists(readersKey)) db.zremrangebyscore(readersKey, -Infinity, now);
+}
+
+/** `{-1, …}` held by another owner, or `{-5, …}` held by this very token (not reentrant). */
+function holderConflict(db: MemoryDb, lockKey: string, token: string): RawReply[] {
+  const fence = Number(db.hget(lockKey, "f") ?? 0);
+  if (db.hget(lockKey, "t") === token) return [-5, db.pttl(lockKey), fence, ""];
+  return [-1, db.pttl(lockKey), fence, db.hget(lockKey, "m") ?? ""];
+}
+
+/** `{-1, …}` for read locks: a writer holds the key (whoever it is). */
+function writerConflict(db: MemoryDb, lockKey: string): RawReply[] {
+  return [-1, db.pttl(lockKey), Number(db.hget(lockKey, "f") ?? 0), db.hget(lockKey, "m") ?? ""];
+}
+
+/** `{-4, ms until the last reader expires, readers}` if live readers hold the key, else undefined. */
+function readersConflict(db: MemoryDb, readersKey: string, now: number): RawReply[] | undefined {
+  if (!db.exists(readersKey)) return undefined;
+  reclaimReaders(db, readersKey, now);
+  const top = db.zrange(readersKey, -1, -1);
+  return top.length ? [-4, top[0].score - now, db.zcard(readersKey), ""] : undefined;
+}
+
+/** max(counter + 1, server time in µs), stored back with the retention TTL. */
+function nextFence(db: MemoryDb, fenceKey: string, now: number, ttlMs: number, retentionMs: number): number {
+  const fence = Math.max(Number(db.get(fenceKey) ?? 0) + 1, now * 1000);
+  db.set(fenceKey, fence, { px: Math.max(ttlMs, retentionMs) });
+  return fence;
+}
+
+function extendReaders(db: MemoryDb, readersKey: string, ttlMs: number): void {
+  if (db.pttl(readersKey) < ttlMs) db.pexpire(readersKey, ttlMs);
+}
+
+export const acquireScript = defineScript<
+  [token: string, ttlMs: number, metadata: string, retentionMs: number]
+>(url("acquire-3.lua"), (db, [lk, fk, rk], [token, ttlMs, metadata, retentionMs], now) => {
+  if (db.exists(lk)) return holderConflict(db, lk, token);
+  const readers = readersConflict(db, rk, now);
+  if (readers) return readers;
+  const fence = nextFence(db, fk, now, ttlMs, retentionMs);
+  db.hset(lk, { t: token, f: fence, m: metadata });
+  db.pexpire(lk, ttlMs);
+  return [fence, now];
+});
+
+export const acquireReadScript = defineScript<[token: string, ttlMs: number]>(
+  url("acquire-read-3.lua"),
+  (db, [lk, fk, rk], [token, ttlMs], now) => {
+    if (db.exists(lk)) return writerConflict(db, lk);
+    reclaimReaders(db, rk, now);
+    const mine = db.zscore(rk, token);
+    if (mine !== null) return [-5, mine - now, 0, ""];
+    db.zadd(rk, now + ttlMs, token);
+    extendReaders(db, rk, ttlMs);
+    return [Number(db.get(fk) ?? 0), now];
+  },
+);
+
+export const refreshScript = defineScript<[token: string, ttlMs: number]>(
+  url("refresh-3.lua"),
+  (db, [lk, rk, fk], [token, ttlMs], now) => {
+    const t = db.hget(lk, "t");
+    if (t === token) {
+      db.pexpire(lk, ttlMs);
+      return [Number(db.hget(lk, "f")), now, 1];
+    }
+    const score = db.zscore(rk, token);
+    if (score !== null && score > now) {
+      db.zadd(rk, now + ttlMs, token);
+      extendReaders(db, rk, ttlMs);
+      return [Number(db.get(fk) ?? 0), now, 2];
+    }
+    return t === null ? -2 : -3;
+  },
+);
+
+export const releaseScript = defineScript<[token: string]>(
+  url("release-2.lua"),
+  (db, [lk, rk], [token], now) => {
+    const t = db.hget(lk, "t");
+    if (t === token) {
+      db.del(lk);
+      return 1;
+    }
+    const score = db.zscore(rk, token);
+    if (score !== null) {
+      db.zrem(rk, token);
+      if (score > now) return 2;
+    }
+    return t === null ? -2 : -3;
+  },
+);
+
+const acquireManyBase = defineScript<[token: string, ttlMs: number, metadata: string, retentionMs: number]>(
+  url("acquire-many-3.lua"),
+  (db, keys, [token, ttlMs, metadata, retentionMs], now) => {
+    const n = keys.length / 3;
+    for (let i = 0; i < n; i++) {
+      const lk = keys[i * 3];
+      if (db.exists(lk)) return [...holderConflict(db, lk, token), i + 1];
+      const readers = readersConflict(db, keys[i * 3 + 2], now);
+      if (readers) return [...readers, i + 1];
+    }
+    const out: number[] = [now];
+    for (let i = 0; i < n; i++) {
+      const fence = nextFence(db, keys[i * 3 + 1], now, ttlMs, retentionMs);
+      db.hset(keys[i * 3], { t: token, f: fence, m: metadata });
+      db.pexpire(keys[i * 3], ttlMs);
+      out.push(fence);
+    }
+    return out;
+  },
+);
+
+const refreshManyBase = defineScript<[token: string, ttlMs: number]>(
+  url("refresh-many-1.lua"),
+  (db, keys, [token, ttlMs], now) => {
+    for (let i = 0; i < keys.length; i++) {
+      const t = db.hget(keys[i], "t");
+      if (t !== token) return [t === null ? -2 : -3, i + 1];
+    }
+    for (const k of keys) db.pexpire(k, ttlMs);
+    return now;
+  },
+);
+
+const releaseManyBase = defineScript<[token: string]>(url("release-many-1.lua"), (db, keys, [token]) => {
+  let bad = 0;
+  let code = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const t = db.hget(keys[i], "t");
+    if (t === token) db.del(keys[i]);
+    else if (bad === 0) {
+      bad = i + 1;
+      code = t === null ? -2 : -3;
+    }
+  }
+  return bad === 0 ? 0 : [code, bad];
+});
+
+export const inspectScript = defineScript<[]>(url("inspect-3.lua"), (db, [lk, rk, fk], _args, now) => {
+  let readers = 0;
+  let readerTtl = 0;
+  if (db.exists(rk)) {
+    readers = db.zcount(rk, now + 1, Infinity);
+    const top = db.zrange(rk, -1, -1);
+    if (top.length && top[0].score > now) readerTtl = top[0].score - now;
+  }
+  return [
+    db.pttl(lk),
+    db.hget(lk, "t") ?? "",
+    Number(db.hget(lk, "f") ?? 0),
+    db.hget(lk, "m") ?? "",
+    readers,
+    readerTtl,
+    Number(db.get(fk) ?? 0),
+  ];
+});
+
+// MemoryDb.del does not look at expiry; Redis' DEL does not count an expired key.
+const delLive = (db: MemoryDb, key: string) => (db.exists(key) ? db.del(key) : 0);
+
+export const forceReleaseScript = defineScript<[]>(url("force-release-2.lua"), (db, [lk, rk]) =>
+  delLive(db, lk) + delLive(db, rk) > 0 ? 1 : 0,
+);
+
+/** The most names one multi-key call may lock. */
+export const MAX_MULTI_KEYS = 64;
+
+/**
+ * The multi-key scripts take a variable number of keys; Redis needs numKeys per call, so each
+ * count gets its own (cached) Script sharing the base's source and SHA.
+ */
+function variants<A extends readonly (string | number)[]>(base: Script<A>, keysPerName: number): Script<A>[] {
+  const out: Script<A>[] = [];
+  for (let n = 0; n <= MAX_MULTI_KEYS; n++) out.push({ ...base, numKeys: n * keysPerName });
+  return out;
+}
+
+export const acquireManyScripts = variants(acquireManyBase, 3);
+export const refreshManyScripts = variants(refreshManyBase, 1);
+export const releaseManyScripts = variants(releaseManyBase, 1);

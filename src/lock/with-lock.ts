@@ -1,0 +1,121 @@
+import { isLockNotOwnedError, LockLostError, type LockLostReason } from "./errors.js";
+import { lockMetrics } from "./metrics.js";
+
+/** A held lease as `runLocked` sees it: how to refresh and release it, and its timing. */
+export interface Held {
+  lease: unknown;
+  /** For errors: the name (or names joined by commas). */
+  key: string;
+  fence: number;
+  ttlMs: number;
+  /** performance.now() when the acquire was sent: the server's expiry is no earlier than sentAt + ttlMs. */
+  sentAt: number;
+  refreshEveryMs: number;
+  /** Safety margin subtracted from the local deadline for clock drift, in ms. */
+  driftMs: number;
+  refresh(): Promise<void>;
+  release(): Promise<void>;
+}
+
+/**
+ * Runs `fn` under a held lease: refreshes it every `refreshEveryMs`, aborts `fn`'s signal when it is
+ * lost, releases it when `fn` settles. Every internal promise is handled, so nothing here can
+ * cause an unhandled rejection, however late timers fire or however often the store fails.
+ */
+export async function runLocked<T>(
+  h: Held,
+  fn: (signal: AbortSignal, lease: unknown) => Promise<T> | T,
+): Promise<T> {
+  const controller = new AbortController();
+  let deadline = h.sentAt + h.ttlMs - h.driftMs;
+  let lost: LockLostError | undefined;
+  let done = false;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  let deadlineTimer: NodeJS.Timeout | undefined;
+
+  const stopTimers = () => {
+    clearTimeout(refreshTimer);
+    clearTimeout(deadlineTimer);
+  };
+  const lose = (reason: LockLostReason, cause?: unknown) => {
+    if (done || lost) return;
+    lost = new LockLostError(h.key, h.fence, reason, cause === undefined ? undefined : { cause });
+    (reason === "deadline" ? lockMetrics.lostDeadline : lockMetrics.lostNotOwned).inc();
+    stopTimers();
+    controller.abort(lost);
+  };
+  // Timers may fire late (a stalled event loop): every check compares with the clock, not the timer.
+  const checkDeadline = () => {
+    if (performance.now() >= deadline) lose("deadline");
+    else armDeadline();
+  };
+  const armDeadline = () => {
+    clearTimeout(deadlineTimer);
+    deadlineTimer = setTimeout(checkDeadline, Math.max(0, Math.ceil(deadline - performance.now())));
+  };
+  const scheduleRefresh = (ms: number) => {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refresh, ms);
+  };
+  const refresh = () => {
+    if (done || lost) return;
+    const sent = performance.now();
+    if (sent >= deadline) {
+      lose("deadline");
+      return;
+    }
+    h.refresh().then(
+      () => {
+        if (done || lost) return;
+        deadline = sent + h.ttlMs - h.driftMs;
+        armDeadline();
+        scheduleRefresh(h.refreshEveryMs);
+      },
+      (e: unknown) => {
+        if (done || lost) return;
+        if (isLockNotOwnedError(e)) lose("not-owned", e);
+        // The store did not answer: try again soon, as long as the lease may still be ours.
+        else
+          scheduleRefresh(
+            Math.max(1, Math.min(h.refreshEveryMs, Math.floor((deadline - performance.now()) / 4))),
+          );
+      },
+    );
+  };
+
+  if (performance.now() >= deadline) lose("deadline");
+  else {
+    armDeadline();
+    scheduleRefresh(h.refreshEveryMs);
+  }
+
+  let result: T;
+  try {
+    result = await fn(controller.signal, h.lease);
+  } catch (e) {
+    await finish();
+    throw e;
+  }
+  await finish();
+  if (lost) throw lost;
+  return result;
+
+  async function finish(): Promise<void> {
+    done = true;
+    stopTimers();
+    try {
+      await h.release();
+    } catch (e) {
+      if (isLockNotOwnedError(e)) {
+        // Released by nobody else but gone: it expired (or was taken) while fn ran.
+        if (!lost) {
+          lost = new LockLostError(h.key, h.fence, "not-owned", { cause: e });
+          lockMetrics.lostNotOwned.inc();
+        }
+      } else {
+        // The store is unreachable: the lease ends by its TTL. Counted, never thrown over fn's result.
+        lockMetrics.releaseFailed.inc();
+      }
+    }
+  }
+}
