@@ -1,0 +1,132 @@
+/**
+ * Rate-limit checks per second, latency and client CPU per check at concurrency 50: each Holdfast
+ * algorithm beside rate-limiter-flexible's RateLimiterRedis (same ioredis client type) and a
+ * hand-written fixed-window Lua sent with EVALSHA (the one-round-trip floor), plus a check over two
+ * limits against a single limit. One private Redis, one connection each, same run.
+ *
+ *   npm run bench:limits                        # 3 s per row
+ *   BENCH_DURATION_MS=1000 npm run bench:limits
+ *   BENCH_ROUNDS=5 npm run bench:limits         # interleaved rounds, median printed (default 3)
+ */
+import { Redis } from "ioredis";
+import { RateLimiterRedis } from "rate-limiter-flexible";
+import { environmentLine, measure, printTable, type Measurement } from "./support/harness.js";
+import { PrivateRedis } from "../test/support/redis-server.js";
+import { createStore } from "../src/store/create-store.js";
+import { createRateLimiter } from "../src/limit/index.js";
+import type { LimitSpec } from "../src/limit/types.js";
+
+const CONCURRENCY = 50;
+/** Interleaved rounds per implementation; the median round is printed. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Checks spread over this many keys (users); the quotas are large so almost every check passes. */
+const KEYS = 1000;
+const WINDOW_MS = 60_000;
+const QUOTA = 1_000_000_000;
+const FLOOR_LUA = `local c = redis.call('INCRBY', KEYS[1], ARGV[1])
+if c == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return c`;
+const FLOOR = "hand-written fixed window (EVALSHA)";
+const PEER = "rate-limiter-flexible RateLimiterRedis";
+
+type Check = (worker: number, i: number) => Promise<unknown>;
+
+const SPECS: Record<string, LimitSpec> = {
+  "fixed-window": { algorithm: "fixed-window", limit: QUOTA, windowMs: WINDOW_MS },
+  "sliding-window": { algorithm: "sliding-window", limit: QUOTA, windowMs: WINDOW_MS },
+  "token-bucket": { algorithm: "token-bucket", burst: QUOTA, ratePerSec: 1_000_000 },
+  gcra: { algorithm: "gcra", burst: QUOTA, ratePerSec: 1_000_000 },
+};
+
+async function main(): Promise<void> {
+  const redis = await PrivateRedis.start();
+  const clients: Redis[] = [];
+  const client = () => {
+    const c = new Redis({ port: redis.port, host: "127.0.0.1", enableAutoPipelining: false });
+    clients.push(c);
+    return c;
+  };
+  try {
+    const store = await createStore({
+      type: "redis",
+      redis: { host: "127.0.0.1", port: redis.port },
+      env: {},
+      checkServer: false,
+      prefix: "bench:",
+    });
+    const names = Array.from({ length: KEYS }, (_, i) => `user-${i}`);
+    const pick = (w: number, i: number) => names[(w * 7919 + i) % KEYS];
+
+    const floorClient = client();
+    const floorSha = (await floorClient.script("LOAD", FLOOR_LUA)) as string;
+    const floorKeys = names.map((n) => `bench:floor:{${n}}`);
+    const floor: Check = (w, i) =>
+      floorClient.evalsha(floorSha, 1, floorKeys[(w * 7919 + i) % KEYS], 1, WINDOW_MS);
+
+    const peer = new RateLimiterRedis({
+      storeClient: client(),
+      points: QUOTA,
+      duration: WINDOW_MS / 1000,
+      keyPrefix: "bench-rlf",
+    });
+    const peerCheck: Check = (w, i) => peer.consume(pick(w, i), 1);
+
+    const impls: [string, Check][] = [
+      [FLOOR, floor],
+      [PEER, peerCheck],
+    ];
+    for (const [algorithm, spec] of Object.entries(SPECS)) {
+      const l = createRateLimiter(store, { name: `b-${algorithm}`, limits: [spec] });
+      impls.push([`holdfast ${algorithm}`, (w, i) => l.consume(pick(w, i))]);
+    }
+    const multi = createRateLimiter(store, {
+      name: "b-multi",
+      limits: [
+        { name: "per-second", algorithm: "gcra", burst: QUOTA, ratePerSec: 1_000_000 },
+        { name: "per-minute", algorithm: "fixed-window", limit: QUOTA, windowMs: WINDOW_MS },
+      ],
+    });
+    impls.push(["holdfast 2 limits (gcra + fixed-window)", (w, i) => multi.consume(pick(w, i))]);
+
+    // Rounds interleave the implementations, and each row is its median round, so that a load
+    // spike from other processes on the machine does not land on one implementation only.
+    const byName = new Map<string, Measurement[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, check] of impls) {
+        const m = await measure({ name, concurrency: CONCURRENCY, op: check });
+        byName.set(name, [...(byName.get(name) ?? []), m]);
+      }
+    }
+    const rows: Measurement[] = impls.map(([name]) => {
+      const ms = [...byName.get(name)!].sort((a, b) => a.opsPerSec - b.opsPerSec);
+      return ms[Math.floor(ms.length / 2)];
+    });
+    const version = (await floorClient.info("server")).match(/redis_version:(\S+)/)?.[1];
+    console.log(await environmentLine(version));
+    printTable(`Rate-limit checks at concurrency ${CONCURRENCY}, one connection each`, rows, FLOOR);
+    const at = (n: string) => rows.find((r) => r.name === n)!;
+    for (const algorithm of Object.keys(SPECS)) {
+      const hf = at(`holdfast ${algorithm}`);
+      console.log(
+        `${algorithm}: ${(hf.opsPerSec / at(PEER).opsPerSec).toFixed(2)}× ${PEER} (target ≥ 1.15), ` +
+          `${(hf.opsPerSec / at(FLOOR).opsPerSec).toFixed(2)}× the floor (target ≥ 0.95); ` +
+          `p99 ${hf.p99Ms.toFixed(3)} ms vs peer ${at(PEER).p99Ms.toFixed(3)} ms, floor ${at(FLOOR).p99Ms.toFixed(3)} ms`,
+      );
+    }
+    const two = at("holdfast 2 limits (gcra + fixed-window)");
+    const one = at("holdfast gcra");
+    console.log(
+      `2 limits vs 1 (gcra): ${(two.opsPerSec / one.opsPerSec).toFixed(2)}× throughput (target ≥ 0.90), ` +
+        `p99 ${two.p99Ms.toFixed(3)} ms vs ${one.p99Ms.toFixed(3)} ms`,
+    );
+    await store.close();
+  } finally {
+    for (const c of clients) c.disconnect();
+    await redis.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,77 @@
+import { defineScript, type RawReply } from "../store/script.js";
+import type { NormalizedLimit } from "./spec.js";
+import type { LimitStatus, RateLimitReason, RateLimitResult } from "./types.js";
+import { rateLimitTwin } from "./twin.js";
+
+/** `ratelimit-1.lua` and its memory twin: decide, peek, adjust or reset every limit of one key. */
+export const rateLimitScript = defineScript<readonly (string | number)[]>(
+  new URL("./ratelimit-1.lua", import.meta.url),
+  rateLimitTwin,
+);
+
+export const OP_CONSUME = 0;
+export const OP_PEEK = 1;
+export const OP_ADJUST = 2;
+export const OP_RESET = 3;
+
+const REASONS: (RateLimitReason | undefined)[] = [
+  undefined,
+  "limit-reached",
+  "blocked",
+  "cost-exceeds-limit",
+];
+
+/** The script's arguments: op, amount, block duration, then 4 per limit. */
+export function buildArgs(
+  op: number,
+  amount: number,
+  blockMs: number,
+  limits: readonly NormalizedLimit[],
+): (string | number)[] {
+  const args: (string | number)[] = [op, amount, blockMs, limits.length];
+  for (const l of limits) args.push(l.code, l.prefix, l.quota, l.param);
+  return args;
+}
+
+const ms = (v: number): number => (v < 0 ? Infinity : v);
+
+/**
+ * Decodes the script's reply (the same on both stores) into a result. The binding limit is the one
+ * that refused with the longest wait, or, when all allow, the one with the fewest units left.
+ */
+export function decodeReply(reply: RawReply, limits: readonly NormalizedLimit[]): RateLimitResult {
+  const r = reply as number[];
+  const allowed = r[0] === 1;
+  const statuses: LimitStatus[] = new Array<LimitStatus>(limits.length);
+  let bind = 0;
+  for (let i = 0; i < limits.length; i++) {
+    const l = limits[i];
+    const o = 3 + 3 * i;
+    statuses[i] = {
+      name: l.name,
+      algorithm: l.algorithm,
+      quota: l.quota,
+      windowMs: l.windowMs,
+      remaining: r[o],
+      resetMs: r[o + 1],
+      retryAfterMs: ms(r[o + 2]),
+    };
+    if (i > 0) {
+      const b = statuses[bind];
+      const s = statuses[i];
+      if (allowed ? s.remaining < b.remaining : s.retryAfterMs > b.retryAfterMs) bind = i;
+    }
+  }
+  const b = statuses[bind];
+  const result: RateLimitResult = {
+    allowed,
+    remaining: b.remaining,
+    resetMs: b.resetMs,
+    retryAfterMs: ms(r[2]),
+    policy: b.name,
+    limits: statuses,
+  };
+  const reason = REASONS[r[1]];
+  if (reason !== undefined) result.reason = reason;
+  return result;
+}

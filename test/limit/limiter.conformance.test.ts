@@ -1,0 +1,188 @@
+/**
+ * The same behaviour on memory, a single Redis and a Redis Cluster, in real time (short windows,
+ * generous margins for a loaded machine).
+ */
+import { expect, it } from "vitest";
+import { describeStores } from "../support/stores.js";
+import { createRateLimiter, type RateLimiter } from "../../src/limit/index.js";
+import type { LimitSpec } from "../../src/limit/types.js";
+import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js";
+import type { Store } from "../../src/store/types.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const LONG: Record<string, LimitSpec> = {
+  "fixed-window": { algorithm: "fixed-window", limit: 20, windowMs: 600_000 },
+  "sliding-window": { algorithm: "sliding-window", limit: 20, windowMs: 600_000 },
+  "token-bucket": { algorithm: "token-bucket", burst: 20, ratePerSec: 0.001 },
+  gcra: { algorithm: "gcra", burst: 20, ratePerSec: 0.001 },
+};
+
+async function countAllowed(l: RateLimiter, key: string, n: number, cost = 1): Promise<number> {
+  const rs = await Promise.all(Array.from({ length: n }, () => l.consume(key, { cost })));
+  return rs.filter((r) => r.allowed).length;
+}
+
+async function keysOf(store: Store): Promise<string[]> {
+  const out: string[] = [];
+  for await (const k of store.scan(store.keys.pattern("ratelimit"))) out.push(k);
+  return out;
+}
+
+describeStores("rate limiter", ({ store, target }) => {
+  for (const [algorithm, spec] of Object.entries(LONG)) {
+    it(`${algorithm}: exactly the quota passes under 60 concurrent requests; cost counts`, async () => {
+      const l = createRateLimiter(store(), { name: `c-${algorithm}`, limits: [spec] });
+      expect(await countAllowed(l, "user-1", 60)).toBe(20);
+      expect(await countAllowed(l, "user-2", 30, 3)).toBe(6);
+      const last = await l.peek("user-2", { cost: 2 });
+      expect(last).toMatchObject({ allowed: true, remaining: 2 });
+      const over = await l.consume("user-2", { cost: 21 });
+      expect(over).toMatchObject({ allowed: false, reason: "cost-exceeds-limit", retryAfterMs: Infinity });
+      expect((await l.peek("user-2")).remaining).toBe(2);
+      expect((await l.reward("user-2", 5)).remaining).toBe(7);
+      expect((await l.penalty("user-2", 10)).remaining).toBe(0);
+      await l.reset("user-2");
+      expect((await l.peek("user-2")).remaining).toBe(20);
+    });
+  }
+
+  it("fixed window: a new window starts on the server clock", async () => {
+    const l = createRateLimiter(store(), {
+      name: "fw-rt",
+      algorithm: "fixed-window",
+      limit: 3,
+      windowMs: 300,
+    });
+    expect(await countAllowed(l, "k", 5)).toBeGreaterThanOrEqual(3);
+    const denied = await l.consume("k");
+    if (!denied.allowed) {
+      expect(denied.retryAfterMs).toBeGreaterThan(0);
+      expect(denied.retryAfterMs).toBeLessThanOrEqual(300);
+      await sleep(denied.retryAfterMs + 20);
+    } else {
+      await sleep(320);
+    }
+    expect((await l.consume("k")).allowed).toBe(true);
+  });
+
+  it("token bucket and GCRA refill in real time; retryAfterMs is enough", async () => {
+    for (const algorithm of ["token-bucket", "gcra"] as const) {
+      const l = createRateLimiter(store(), { name: `rt-${algorithm}`, algorithm, burst: 3, ratePerSec: 2 });
+      expect(await countAllowed(l, "k", 4)).toBe(3);
+      const denied = await l.consume("k");
+      expect(denied.allowed).toBe(false);
+      expect(denied.retryAfterMs).toBeGreaterThan(0);
+      expect(denied.retryAfterMs).toBeLessThanOrEqual(500);
+      await sleep(denied.retryAfterMs + 20);
+      expect((await l.consume("k")).allowed).toBe(true);
+    }
+  });
+
+  it("sliding window: the previous window still counts, then is forgotten", async () => {
+    const l = createRateLimiter(store(), {
+      name: "sw-rt",
+      algorithm: "sliding-window",
+      limit: 4,
+      windowMs: 400,
+    });
+    expect(await countAllowed(l, "k", 6)).toBe(4);
+    const r = await l.consume("k");
+    expect(r.allowed).toBe(false);
+    expect(r.retryAfterMs).toBeGreaterThan(0);
+    expect(r.retryAfterMs).toBeLessThanOrEqual(800);
+    await sleep(850);
+    expect(await countAllowed(l, "k", 6)).toBe(4);
+  });
+
+  it("blocks a key for blockDurationMs after it exceeds the limit", async () => {
+    const l = createRateLimiter(store(), {
+      name: "blk",
+      algorithm: "token-bucket",
+      burst: 2,
+      ratePerSec: 5,
+      blockDurationMs: 600,
+    });
+    expect(await countAllowed(l, "k", 3)).toBe(2);
+    await sleep(250); // a token is back, but the key is blocked
+    const r = await l.consume("k");
+    expect(r.reason).toBe("blocked");
+    expect(r.retryAfterMs).toBeLessThanOrEqual(600);
+    await sleep(r.retryAfterMs + 30);
+    expect((await l.consume("k")).allowed).toBe(true);
+  });
+
+  it("several limits on one key: all must allow, a refusal consumes nothing", async () => {
+    const l = createRateLimiter(store(), {
+      name: "multi",
+      limits: [
+        { name: "short", algorithm: "fixed-window", limit: 5, windowMs: 600_000 },
+        { name: "long", algorithm: "gcra", burst: 8, ratePerSec: 0.001 },
+      ],
+    });
+    expect(await countAllowed(l, "k", 10)).toBe(5);
+    const r = await l.consume("k");
+    expect(r).toMatchObject({ allowed: false, policy: "short", reason: "limit-reached" });
+    expect(r.limits.map((s) => s.remaining)).toEqual([0, 3]);
+    // 'short' refuses the second cost-3 request: nothing is taken from 'long' either
+    expect((await l.consume("k2", { cost: 3 })).allowed).toBe(true);
+    expect(await l.consume("k2", { cost: 3 })).toMatchObject({ allowed: false, policy: "short" });
+    expect((await l.peek("k2")).limits.map((s) => s.remaining)).toEqual([2, 5]);
+    // and the other way round: 'long' refuses, 'short' keeps its budget
+    const rev = createRateLimiter(store(), {
+      name: "multi-rev",
+      limits: [
+        { name: "short", algorithm: "fixed-window", limit: 8, windowMs: 600_000 },
+        { name: "long", algorithm: "gcra", burst: 5, ratePerSec: 0.001 },
+      ],
+    });
+    expect((await rev.consume("k3", { cost: 3 })).allowed).toBe(true);
+    expect(await rev.consume("k3", { cost: 3 })).toMatchObject({ allowed: false, policy: "long" });
+    expect((await rev.peek("k3")).limits.map((s) => s.remaining)).toEqual([5, 2]);
+  });
+
+  it("limits can change at runtime without losing state", async () => {
+    const l = createRateLimiter(store(), {
+      name: "rt-change",
+      algorithm: "fixed-window",
+      limit: 10,
+      windowMs: 600_000,
+    });
+    expect(await countAllowed(l, "k", 6)).toBe(6);
+    l.setLimits([{ algorithm: "fixed-window", limit: 8, windowMs: 600_000 }]);
+    expect(await countAllowed(l, "k", 5)).toBe(2);
+    l.setLimits([{ algorithm: "fixed-window", limit: 20, windowMs: 600_000 }]);
+    expect((await l.peek("k")).remaining).toBe(12);
+  });
+
+  it("uses the key's hash tag and lets the state expire", async () => {
+    const l = createRateLimiter(store(), { name: "ttl", algorithm: "fixed-window", limit: 2, windowMs: 200 });
+    await l.consume("{tenant-9}:user-1");
+    await l.consume("plain-user");
+    const keys = await keysOf(store());
+    expect(keys.some((k) => k.includes("{tenant-9}:user-1:ttl"))).toBe(true);
+    expect(keys.some((k) => k.includes("{plain-user}:ttl"))).toBe(true);
+    await sleep(700); // the expiry is set to twice what is needed: 2 × 200 ms at most
+    expect((await keysOf(store())).filter((k) => k.endsWith(":ttl"))).toEqual([]);
+  });
+
+  it("refuses bad input with a typed error before anything is written", async () => {
+    const s = store();
+    const l = createRateLimiter(s, { name: "bad", algorithm: "fixed-window", limit: 2, windowMs: 1000 });
+    const before = (await keysOf(s)).filter((k) => k.endsWith(":bad"));
+    for (const call of [
+      () => l.consume(""),
+      () => l.consume("k", { cost: 0 }),
+      () => l.consume("k", { cost: 1.5 }),
+      () => l.consume("k", { cost: -1 }),
+      () => l.consume("x".repeat(600)),
+      () => l.reward("k", 0),
+      () => l.penalty("k", Number.NaN),
+      () => l.peek("k", { cost: 0 }),
+    ]) {
+      await expect(call()).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(() => l.setLimits([])).toThrow(InvalidArgumentError);
+    expect((await keysOf(s)).filter((k) => k.endsWith(":bad"))).toEqual(before);
+    expect(target).toBeTruthy();
+  });
+});
