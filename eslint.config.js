@@ -25,7 +25,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", URL: "readonly", console: "readonly" } },
   },
   {
-    files: ["test/**/*.ts", "bench/**/*.ts", "src/**/*.test.ts"],
+    files: ["test/**/*.ts", "bench/**/*.ts", "src/**/*.test.ts", "examples/**/*.test.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-non-null-assertion": "off" },
   },
 );

@@ -3,6 +3,9 @@ import { HOLDFAST_VERSION } from "../version.js";
 import { registerDoctor } from "./doctor.js";
 import { registerServe } from "./serve.js";
 import { registerKeys } from "./keys.js";
+import { registerLocks } from "./locks.js";
+import { CliUsageError } from "./context.js";
+import { isHoldfastError } from "../errors/holdfast-error.js";
 
 /** Builds the `holdfast` command line. Each subcommand lives in its own file. */
 export function buildProgram(): Command {
@@ -12,9 +15,26 @@ export function buildProgram(): Command {
   registerServe(program);
   registerDoctor(program);
   registerKeys(program);
+  registerLocks(program);
   return program;
 }
 
+/**
+ * Runs the CLI. Exit codes: 0 success, 1 "not found"/warnings, 2 usage or configuration errors,
+ * 3 the store could not be reached.
+ */
 export async function main(argv: string[]): Promise<void> {
-  await buildProgram().parseAsync(argv);
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    const json = argv.includes("--json");
+    const code = e instanceof CliUsageError ? 2 : isHoldfastError(e) && /STORE_/.test(e.code) ? 3 : 2;
+    const message = e instanceof Error ? e.message : String(e);
+    if (json)
+      process.stdout.write(
+        JSON.stringify({ error: { code: isHoldfastError(e) ? e.code : "HOLDFAST_CLI", message } }) + "\n",
+      );
+    else console.error(`holdfast: ${message}`);
+    process.exitCode = code;
+  }
 }

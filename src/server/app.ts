@@ -49,6 +49,19 @@ export async function buildApp(
     },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
+    // Names may be 512 characters, which percent-encode to three times that.
+    routerOptions: { maxParamLength: 2048 },
+    // Router-level failures (bad percent-encoding, over-long params) answer in the same JSON shape.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? 414 : 400;
+      void sendError(
+        reply,
+        new HttpError(status, "HOLDFAST_INVALID_ARGUMENT", `Invalid URL: ${error.message}`, {
+          field: "url",
+          reason: error.message,
+        }),
+      );
+    },
   });
   const registry = new RouteRegistry();
   const auth = new Authenticator(options.keyStore, options.keyCacheMs);

@@ -13,10 +13,11 @@ export function tempKeysFile(): string {
 /** An in-process app on `store` with its keys in the store; helpers to mint keys. */
 export async function testApp(store: Store) {
   const keyStore = new StoreKeyStore(store);
-  const { app } = await buildApp({ store, keyStore, logLevel: "silent", keyCacheMs: 0 });
+  const { app, context } = await buildApp({ store, keyStore, logLevel: "silent", keyCacheMs: 0 });
   await app.ready();
   return {
     app,
+    context,
     keyStore,
     async key(role: "client" | "admin", tenants: string[] = ["acme"]) {
       const { key, record } = mintApiKey({ name: "test", role, tenants });

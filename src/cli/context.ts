@@ -1,0 +1,44 @@
+import { createStore } from "../store/create-store.js";
+import { namespacedStore } from "../store/namespaced-store.js";
+import type { Store } from "../store/types.js";
+import { resolveServeConfig } from "../server/config.js";
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Options every inspection command takes. */
+export interface StoreCommandOptions {
+  json?: boolean;
+  /** Look inside one tenant's namespace of `holdfast serve` (keys under `<prefix>t:<tenant>:`). */
+  tenant?: string;
+}
+
+/** A clear error for commands that need a shared store. */
+export class CliUsageError extends Error {}
+
+/**
+ * Opens the configured store for an operator command. The memory store lives inside the process
+ * that created it, so inspecting it from another process is meaningless: say so.
+ */
+export async function withStore<T>(opts: StoreCommandOptions, fn: (store: Store) => Promise<T>): Promise<T> {
+  const config = resolveServeConfig();
+  const store = await createStore({ prefix: config.prefix, logger: silent, checkServer: false });
+  try {
+    if (store.kind === "memory") {
+      throw new CliUsageError(
+        "No Redis is configured (REDIS_URL, REDIS_HOST, …), and the memory store lives inside the server's own process. " +
+          "Set REDIS_URL to the Redis that `holdfast serve` uses, or use the HTTP API.",
+      );
+    }
+    return await fn(opts.tenant ? namespacedStore(store, `t:${opts.tenant}:`) : store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Formats ms as `1m 05s`, `12.3s` or `250ms`. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+}

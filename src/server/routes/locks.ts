@@ -1,0 +1,196 @@
+import { z } from "zod";
+import { createLocks, type Locks } from "../../lock/index.js";
+import type { Lease } from "../../lock/types.js";
+import type { ServerContext } from "../context.js";
+import { defineRoute } from "../route.js";
+import { HttpError } from "../http-errors.js";
+import { durationMs, errorResponse, metadata, nameParam } from "./common.js";
+
+const keyParams = z.object({ key: nameParam });
+const leaseBody = z.object({
+  token: z.string().min(1).max(200).describe("The owner token (`lockId`) returned by acquire"),
+  ttlMs: durationMs.optional(),
+});
+
+/** The lease as JSON, with seed 004's field names alongside Holdfast's. */
+function leaseJson(lease: Lease, now = Date.now()) {
+  return {
+    success: true,
+    locked: true,
+    key: lease.key,
+    lockId: lease.token,
+    token: lease.token,
+    fence: lease.fence,
+    mode: lease.mode,
+    ttlMs: lease.ttlMs,
+    expiresIn: Math.max(0, lease.expiresAt - now),
+    expiresAt: lease.expiresAt,
+  };
+}
+
+/** `/v1/locks/…`: acquire, refresh, release, get, list (admin), force-release (admin). */
+export function registerLockRoutes(ctx: ServerContext): void {
+  const { app, registry } = ctx;
+  const locksOf = (tenant: string): Locks => ctx.perTenant("locks", tenant, (store) => createLocks(store));
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/locks/:key/acquire",
+    tag: "locks",
+    scope: "client",
+    summary: "Acquire a lock (lease with owner token and fencing token) in one round trip",
+    description:
+      'Exclusive by default; `mode: "read"` takes a shared read lease. With `waitMs`, retries with backoff until then.',
+    params: keyParams,
+    body: z
+      .object({
+        ttlMs: durationMs.optional().describe("Lease length in ms (default 30000)"),
+        waitMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(60_000)
+          .optional()
+          .describe("How long to wait for a held lock, in ms (default 0)"),
+        mode: z.enum(["exclusive", "read"]).optional(),
+        metadata: metadata.optional().describe("Shown to admins and to conflicting callers"),
+      })
+      .default({}),
+    responses: {
+      200: { description: "Acquired" },
+      400: errorResponse("Invalid key or body"),
+      409: errorResponse("Held by someone else: `remainingTtlMs` says for how long"),
+      503: errorResponse("Store unreachable: nothing was acquired (fail closed)"),
+    },
+    handler: async ({ params, body, principal }) => {
+      const locks = locksOf(principal.tenant);
+      const opts = { ttlMs: body.ttlMs, waitMs: body.waitMs, metadata: body.metadata };
+      const lease =
+        body.mode === "read"
+          ? await locks.acquireRead(params.key, opts)
+          : await locks.acquire(params.key, opts);
+      return leaseJson(lease);
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/locks/:key/refresh",
+    tag: "locks",
+    scope: "client",
+    summary: "Extend a lease you still own (never re-acquires an expired lock)",
+    params: keyParams,
+    body: leaseBody,
+    responses: {
+      200: { description: "Extended" },
+      409: errorResponse("Not the owner any more (expired, released, or someone else's token)"),
+    },
+    handler: async ({ params, body, principal }) =>
+      leaseJson(await locksOf(principal.tenant).refresh({ key: params.key, token: body.token }, body.ttlMs)),
+  });
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/locks/:key/release",
+    tag: "locks",
+    scope: "client",
+    summary: "Release a lease you own",
+    params: keyParams,
+    body: leaseBody.pick({ token: true }),
+    responses: { 200: { description: "Released" }, 409: errorResponse("Not the owner") },
+    handler: async ({ params, body, principal }) => {
+      await locksOf(principal.tenant).release({ key: params.key, token: body.token });
+      return { success: true, released: true, key: params.key };
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/locks/:key",
+    tag: "locks",
+    scope: "client",
+    summary: "Whether a key is locked, its fence, metadata and remaining TTL (never the owner token)",
+    params: keyParams,
+    responses: { 200: { description: "Locked" }, 404: errorResponse("Not locked") },
+    handler: async ({ params, principal }) => {
+      const info = await locksOf(principal.tenant).get(params.key);
+      if (!info)
+        throw new HttpError(404, "HOLDFAST_LOCK_NOT_FOUND", `"${params.key}" is not locked.`, {
+          key: params.key,
+        });
+      return info;
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/locks",
+    tag: "locks",
+    scope: "admin",
+    summary: "List active locks of the tenant (admin), without KEYS",
+    query: z.object({
+      prefix: z.string().max(512).optional(),
+      limit: z.coerce.number().int().min(1).max(10_000).optional(),
+      includeTokens: z.enum(["true", "false"]).optional(),
+    }),
+    responses: { 200: { description: "Active locks with remaining TTL and metadata" } },
+    handler: async ({ query, principal }) => {
+      const locks = await locksOf(principal.tenant).list({
+        prefix: query.prefix,
+        limit: query.limit,
+        includeTokens: query.includeTokens === "true",
+      });
+      return { locks, count: locks.length };
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "DELETE",
+    url: "/v1/locks/:key",
+    tag: "locks",
+    scope: "admin",
+    summary: "Force-release a lock whoever holds it (admin); its next holder still gets a higher fence",
+    params: keyParams,
+    responses: { 200: { description: "Released (or was not held)" } },
+    handler: async ({ params, principal }) => ({
+      key: params.key,
+      released: await locksOf(principal.tenant).forceRelease(params.key),
+    }),
+  });
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/locks/acquire-many",
+    tag: "locks",
+    scope: "client",
+    summary: "Lock several keys of one hash slot, all or nothing",
+    body: z.object({
+      keys: z.array(nameParam).min(1).max(64),
+      ttlMs: durationMs.optional(),
+      waitMs: z.number().int().min(0).max(60_000).optional(),
+      metadata: metadata.optional(),
+    }),
+    responses: {
+      200: { description: "All acquired" },
+      400: errorResponse("Keys do not share a hash tag"),
+      409: errorResponse("One of them is held"),
+    },
+    handler: async ({ body, principal }) => {
+      const lease = await locksOf(principal.tenant).acquireMany(body.keys, {
+        ttlMs: body.ttlMs,
+        waitMs: body.waitMs,
+        metadata: body.metadata,
+      });
+      return {
+        success: true,
+        locked: true,
+        keys: lease.keys,
+        lockId: lease.token,
+        token: lease.token,
+        fences: lease.fences,
+        expiresAt: lease.expiresAt,
+        ttlMs: lease.ttlMs,
+      };
+    },
+  });
+}

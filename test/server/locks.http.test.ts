@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { createStore } from "../../src/store/create-store.js";
+import type { Store } from "../../src/store/types.js";
+import { startServer, type RunningServer } from "../../src/server/serve.js";
+import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
+import { HoldfastClient, isHoldfastApiError } from "../../src/client/index.js";
+import { StoreKeyStore } from "../../src/server/auth/key-store.js";
+import { mintApiKey } from "../../src/server/auth/api-keys.js";
+import { uniquePrefix } from "../support/stores.js";
+import { tempKeysFile } from "./support.js";
+
+const port = inject("redisPort");
+
+describe.runIf(port !== null)("lock routes over HTTP, on Redis", () => {
+  let store: Store;
+  let server: RunningServer;
+  let acme: HoldfastClient;
+  let globex: HoldfastClient;
+  let admin: HoldfastClient;
+
+  beforeAll(async () => {
+    store = await createStore({
+      type: "redis",
+      redis: { host: "127.0.0.1", port: port! },
+      prefix: uniquePrefix(),
+      env: {},
+      checkServer: false,
+    });
+    const keys = new StoreKeyStore(store);
+    const mint = async (role: "client" | "admin", tenants: string[]) => {
+      const { key, record } = mintApiKey({ name: "t", role, tenants });
+      await keys.put(record);
+      return key;
+    };
+    const [a, g, ad] = [
+      await mint("client", ["acme"]),
+      await mint("client", ["globex"]),
+      await mint("admin", ["acme"]),
+    ];
+    server = await startServer(
+      { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile: tempKeysFile(), logLevel: "silent", keyCacheMs: 0 },
+      { store },
+    );
+    acme = new HoldfastClient({ baseUrl: server.url, apiKey: a });
+    globex = new HoldfastClient({ baseUrl: server.url, apiKey: g });
+    admin = new HoldfastClient({ baseUrl: server.url, apiKey: ad });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await store?.close();
+  });
+
+  it("acquires, reports a conflict with the remaining TTL, refreshes and releases", async () => {
+    const key = "booking_lock:{test-tenant|specialist-1}:2025-03-10:14:00";
+    const lease = await acme.locks.acquire(key, { ttlMs: 120_000 });
+    expect(lease).toMatchObject({
+      success: true,
+      locked: true,
+      expiresIn: expect.any(Number),
+      lockId: expect.any(String),
+    });
+    expect(lease.expiresIn).toBeGreaterThan(110_000);
+    try {
+      await acme.locks.acquire(key, { ttlMs: 120_000 });
+      expect.unreachable();
+    } catch (e) {
+      expect(isHoldfastApiError(e, "HOLDFAST_LOCK_CONFLICT")).toBe(true);
+      expect((e as { status: number }).status).toBe(409);
+      expect(Number((e as { details: { remainingTtlMs: number } }).details.remainingTtlMs)).toBeGreaterThan(
+        100_000,
+      );
+    }
+    const refreshed = await acme.locks.refresh(key, lease.lockId, 60_000);
+    expect(refreshed.fence).toBe(lease.fence);
+    await expect(acme.locks.release(key, "not-the-token")).rejects.toMatchObject({
+      status: 409,
+      code: "HOLDFAST_LOCK_NOT_OWNED",
+    });
+    await acme.locks.release(key, lease.lockId);
+    expect(await acme.locks.get(key)).toBeNull();
+    const again = await acme.locks.acquire(key);
+    expect(again.fence).toBeGreaterThan(lease.fence);
+    await acme.locks.release(key, again.lockId);
+  });
+
+  it("keeps tenants apart whatever ids they guess", async () => {
+    const lease = await acme.locks.acquire("room-1", { ttlMs: 30_000 });
+    // globex can take "room-1" too: it is another tenant's namespace, not acme's lock
+    const theirs = await globex.locks.acquire("room-1", { ttlMs: 30_000 });
+    await expect(globex.locks.release("room-1", lease.lockId)).rejects.toMatchObject({ status: 409 });
+    expect((await acme.locks.get("room-1"))?.fence).toBe(lease.fence);
+    await globex.locks.release("room-1", theirs.lockId);
+    await acme.locks.release("room-1", lease.lockId);
+  });
+
+  it("rejects bad input with 400 naming the field, and writes nothing", async () => {
+    for (const body of [{ ttlMs: 0 }, { ttlMs: 1.5 }, { ttlMs: "10" }, { ttlMs: 1e12 }, { waitMs: -1 }]) {
+      const r = await fetch(`${server.url}/v1/locks/bad-input/acquire`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: acme.http["headers"].authorization },
+        body: JSON.stringify(body),
+      });
+      expect(r.status).toBe(400);
+      const json = (await r.json()) as { error: { field: string } };
+      expect(json.error.field).toMatch(/^body\./);
+    }
+    const notJson = await fetch(`${server.url}/v1/locks/bad-input/acquire`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: acme.http["headers"].authorization },
+      body: "{nope",
+    });
+    expect(notJson.status).toBe(400);
+    expect(await acme.locks.get("bad-input")).toBeNull();
+  });
+
+  it("lists active locks for admins only", async () => {
+    const lease = await acme.locks.acquire("listed", { ttlMs: 30_000, metadata: { user: "u1" } });
+    await expect(acme.http.request("GET", "/v1/locks")).rejects.toMatchObject({ status: 403 });
+    const list = await admin.http.request<{ locks: { key: string; metadata?: unknown; token?: string }[] }>(
+      "GET",
+      "/v1/locks",
+    );
+    const mine = list.locks.find((l) => l.key === "listed");
+    expect(mine?.metadata).toEqual({ user: "u1" });
+    expect(mine?.token).toBeUndefined();
+    await admin.http.request("DELETE", "/v1/locks/listed");
+    await expect(acme.locks.refresh("listed", lease.lockId)).rejects.toMatchObject({ status: 409 });
+  });
+
+  it("holds a lock with a countdown, refreshes it, and notices its loss", async () => {
+    const holder = acme.holdLock("countdown", { ttlMs: 5_000, refreshEveryMs: 0 });
+    expect((await holder.acquire()).status).toBe("held");
+    expect(holder.remainingMs()).toBeGreaterThan(4_000);
+    expect(holder.formatRemainingTime()).toMatch(/^0:0[45]$/);
+    const other = acme.holdLock("countdown");
+    const conflict = await other.acquire();
+    expect(conflict.status).toBe("conflict");
+    await admin.http.request("DELETE", "/v1/locks/countdown");
+    expect((await holder.refresh()).status).toBe("lost");
+    await holder.release();
+  });
+});
