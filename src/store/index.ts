@@ -1,6 +1,6 @@
 export { createStore, type CreateStoreOptions } from "./create-store.js";
 export type { Store, StoreHealth, StoreKind, StoreMode } from "./types.js";
-export { Keyspace, DEFAULT_PREFIX } from "./keyspace.js";
+export { Keyspace, DEFAULT_PREFIX, SUFFIX_SEPARATOR } from "./keyspace.js";
 export { namespacedStore } from "./namespaced-store.js";
 export {
   defineScript,

@@ -6,7 +6,14 @@ import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 export const DEFAULT_PREFIX = "holdfast:";
 
 /**
- * Builds Redis keys: `<prefix><kind>:<tagged name>[:<suffix>]`.
+ * Separates a name from a key's suffix. It is the ASCII unit separator (0x1F): names can contain
+ * any printable character, `:` and braces included, but never a control character, so
+ * `(name "x", suffix "meta")` and `(name "{x}:meta")` can never build the same key.
+ */
+export const SUFFIX_SEPARATOR = "\u001f";
+
+/**
+ * Builds Redis keys: `<prefix><kind>:<tagged name>[<0x1F><suffix>]`.
  *
  * Every key derived from one name shares that name's hash tag, so one script can touch all of them
  * on Redis Cluster. A name that already carries a hash tag (`booking:{tenant-1|room-4}:14:00`)
@@ -29,7 +36,7 @@ export class Keyspace {
   /** The key of `name` for a primitive `kind` (e.g. `lock`), with an optional `suffix` (e.g. `fence`). */
   key(kind: string, name: string, suffix?: string): string {
     const base = `${this.prefix}${kind}:${Keyspace.tag(name)}`;
-    return suffix === undefined ? base : `${base}:${suffix}`;
+    return suffix === undefined ? base : base + SUFFIX_SEPARATOR + suffix;
   }
 
   /** The pattern matching every key of `kind`, for {@link Store.scan}. */
@@ -42,12 +49,10 @@ export class Keyspace {
     const head = `${this.prefix}${kind}:`;
     if (!key.startsWith(head)) return undefined;
     const rest = key.slice(head.length);
-    if (rest.startsWith("{") && rest.endsWith("}")) {
-      const inner = rest.slice(1, -1);
-      // A wrapped name never carried a tag of its own.
-      if (!Keyspace.hasTag(inner)) return inner;
-    }
-    return Keyspace.hasTag(rest) ? rest : undefined;
+    if (rest.includes(SUFFIX_SEPARATOR)) return undefined; // a derived key, not a name's own
+    // A wrapped name starts and ends with a brace; a name kept as it is never does both.
+    const name = rest.startsWith("{") && rest.endsWith("}") ? rest.slice(1, -1) : rest;
+    return Keyspace.tag(name) === rest ? name : undefined;
   }
 
   /** True if `name` has a non-empty `{…}` hash tag that Redis Cluster would use. */
@@ -58,9 +63,14 @@ export class Keyspace {
     return close > open + 1;
   }
 
-  /** The name as it appears in a key: unchanged if it has a hash tag, else wrapped in braces. */
+  /**
+   * The name as it appears in a key: unchanged if it has a hash tag, else wrapped in braces. A name
+   * that both starts with `{` and ends with `}` (such as `{x}`) is always wrapped (`{{x}}`): every
+   * wrapped form starts and ends with a brace and no unwrapped one does, so two names never build
+   * the same key (`x` → `{x}`, `{x}` → `{{x}}`).
+   */
   static tag(name: string): string {
-    return Keyspace.hasTag(name) ? name : `{${name}}`;
+    return Keyspace.hasTag(name) && !(name.startsWith("{") && name.endsWith("}")) ? name : `{${name}}`;
   }
 
   /** The Redis Cluster slot all keys of `name` land in. */

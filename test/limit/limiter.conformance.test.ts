@@ -159,16 +159,16 @@ describeStores("rate limiter", ({ store, target }) => {
     await l.consume("{tenant-9}:user-1");
     await l.consume("plain-user");
     const keys = await keysOf(store());
-    expect(keys.some((k) => k.includes("{tenant-9}:user-1:ttl"))).toBe(true);
-    expect(keys.some((k) => k.includes("{plain-user}:ttl"))).toBe(true);
+    expect(keys.some((k) => k.includes("{tenant-9}:user-1\u001fttl"))).toBe(true);
+    expect(keys.some((k) => k.includes("{plain-user}\u001fttl"))).toBe(true);
     await sleep(700); // the expiry is set to twice what is needed: 2 × 200 ms at most
-    expect((await keysOf(store())).filter((k) => k.endsWith(":ttl"))).toEqual([]);
+    expect((await keysOf(store())).filter((k) => k.endsWith("\u001fttl"))).toEqual([]);
   });
 
   it("refuses bad input with a typed error before anything is written", async () => {
     const s = store();
     const l = createRateLimiter(s, { name: "bad", algorithm: "fixed-window", limit: 2, windowMs: 1000 });
-    const before = (await keysOf(s)).filter((k) => k.endsWith(":bad"));
+    const before = (await keysOf(s)).filter((k) => k.endsWith("\u001fbad"));
     for (const call of [
       () => l.consume(""),
       () => l.consume("k", { cost: 0 }),
@@ -182,7 +182,7 @@ describeStores("rate limiter", ({ store, target }) => {
       await expect(call()).rejects.toBeInstanceOf(InvalidArgumentError);
     }
     expect(() => l.setLimits([])).toThrow(InvalidArgumentError);
-    expect((await keysOf(s)).filter((k) => k.endsWith(":bad"))).toEqual(before);
+    expect((await keysOf(s)).filter((k) => k.endsWith("\u001fbad"))).toEqual(before);
     expect(target).toBeTruthy();
   });
 });

@@ -67,7 +67,15 @@ describeStores(
 it("keyspace keeps names' hash tags and wraps the rest", () => {
   const ks = new Keyspace("app:");
   expect(ks.key("lock", "order-1")).toBe("app:lock:{order-1}");
-  expect(ks.key("lock", "order-1", "fence")).toBe("app:lock:{order-1}:fence");
+  expect(ks.key("lock", "order-1", "fence")).toBe("app:lock:{order-1}\u001ffence");
+  // a suffixed key can never equal another name's own key
+  expect(ks.key("sem", "x", "meta")).not.toBe(ks.key("sem", "{x}:meta"));
+  expect(ks.nameOf("sem", ks.key("sem", "x", "meta"))).toBeUndefined();
+  // "x" and "{x}" are different names with different keys
+  expect(ks.key("lock", "{x}")).not.toBe(ks.key("lock", "x"));
+  for (const name of ["x", "{x}", "{x}:a", "a{b}c", "{", "}", "{}", "{{x}}", "a:b"]) {
+    expect(ks.nameOf("lock", ks.key("lock", name))).toBe(name);
+  }
   expect(ks.key("lock", "booking:{t1|r4}:14:00")).toBe("app:lock:booking:{t1|r4}:14:00");
   expect(ks.nameOf("lock", "app:lock:{order-1}")).toBe("order-1");
   expect(ks.nameOf("lock", "app:lock:booking:{t1|r4}:14:00")).toBe("booking:{t1|r4}:14:00");
