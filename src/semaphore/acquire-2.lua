@@ -1,0 +1,45 @@
+-- Takes one permit of a counting semaphore if fewer than `limit` live permits are held.
+-- Expired permits are removed first, so a crashed holder's permit returns by itself after its TTL.
+-- An owner that already holds a live permit gets it back, extended (idempotent retry).
+-- KEYS[1]  sorted set of holders: member = owner token, score = expiry (server ms since epoch)
+-- KEYS[2]  hash of holders' metadata: field = owner token, value = JSON (only when given)
+-- ARGV[1]  owner token
+-- ARGV[2]  limit: the most permits that may be held (integer >= 1)
+-- ARGV[3]  ttlMs: how long the permit lives, in milliseconds
+-- ARGV[4]  metadata as JSON, or "" for none
+-- Returns  {1, expiresAt ms, holders after}        acquired
+--          {-1, holders, retryAfterMs}            full: -1 = FULL; retryAfterMs is when enough
+--                                                 permits expire for one to be free (none refreshed)
+-- @include "now.lua"
+local holders, meta = KEYS[1], KEYS[2]
+local now = now_ms()
+
+if redis.call('EXISTS', meta) == 1 then
+  local expired = redis.call('ZRANGEBYSCORE', holders, '-inf', now)
+  for i = 1, #expired, 1000 do
+    redis.call('HDEL', meta, unpack(expired, i, math.min(i + 999, #expired)))
+  end
+end
+redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
+
+local token, limit, ttl, data = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local count = redis.call('ZCARD', holders)
+local held = redis.call('ZSCORE', holders, token)
+
+if not held and count >= limit then
+  -- With the limit lowered below the holders, (count - limit + 1) permits must go before one is free.
+  local nth = redis.call('ZRANGE', holders, count - limit, count - limit, 'WITHSCORES')
+  return { -1, count, tonumber(nth[2]) - now }
+end
+
+local expiresAt = now + ttl
+redis.call('ZADD', holders, expiresAt, token)
+if not held then count = count + 1 end
+if data ~= '' then redis.call('HSET', meta, token, data) end
+
+-- The keys live exactly as long as their longest permit.
+local last = redis.call('ZRANGE', holders, -1, -1, 'WITHSCORES')
+local keyTtl = tonumber(last[2]) - now
+redis.call('PEXPIRE', holders, keyTtl)
+redis.call('PEXPIRE', meta, keyTtl)
+return { 1, expiresAt, count }
