@@ -1,0 +1,19 @@
+-- Appends one event to a source's stream and applies the source's retention, in one step.
+-- KEYS[1]  the source's stream (one stream per source, in the source's hash slot)
+-- ARGV[1]  event type
+-- ARGV[2]  context, as JSON
+-- ARGV[3]  retention by count: keep at most this many entries (integer; 0 = no count limit)
+-- ARGV[4]  retention by age: remove entries older than this many ms (integer ms; 0 = no age limit)
+-- Returns the new entry's id "<ms>-<seq>"; ms is the Redis server's clock.
+-- No negative status codes: trimming only ever removes entries the retention policy names.
+-- @include "now.lua"
+local id = redis.call('XADD', KEYS[1], '*', 'type', ARGV[1], 'ctx', ARGV[2])
+local max_len = tonumber(ARGV[3])
+if max_len > 0 then
+  redis.call('XTRIM', KEYS[1], 'MAXLEN', '=', max_len)
+end
+local max_age = tonumber(ARGV[4])
+if max_age > 0 then
+  redis.call('XTRIM', KEYS[1], 'MINID', '=', now_ms() - max_age)
+end
+return id

@@ -1,0 +1,126 @@
+import { defineScript, type RawReply } from "../store/script.js";
+import { memoryStream } from "../store/memory/stream.js";
+
+/** XADD + retention; see `append-1.lua`. */
+export const appendScript = defineScript<
+  [type: string, contextJson: string, maxLen: number, maxAgeMs: number]
+>(new URL("./append-1.lua", import.meta.url), (db, keys, [type, contextJson, maxLen, maxAgeMs], nowMs) => {
+  const stream = memoryStream(db, keys[0], true)!;
+  const id = stream.add(nowMs, ["type", type, "ctx", contextJson]);
+  if (maxLen > 0) stream.trimMaxLen(maxLen);
+  if (maxAgeMs > 0) stream.trimMinId(String(nowMs - maxAgeMs));
+  return id;
+});
+
+/** ZADD NX into the index of sources; see `register-1.lua`. */
+export const registerScript = defineScript<[source: string]>(
+  new URL("./register-1.lua", import.meta.url),
+  (db, keys, [source], nowMs) => (db.zscore(keys[0], source) === null ? db.zadd(keys[0], nowMs, source) : 0),
+);
+
+/** The index of sources; see `sources-1.lua`. */
+export const sourcesScript = defineScript<[]>(new URL("./sources-1.lua", import.meta.url), (db, keys) =>
+  db.zrange(keys[0], 0, -1).map((e) => e.member),
+);
+
+/** The server clock; see `now-0.lua`. */
+export const nowScript = defineScript<[]>(
+  new URL("./now-0.lua", import.meta.url),
+  (_db, _keys, _args, nowMs) => nowMs,
+);
+
+/** The twins' batch size, equal to the Lua script's, so both examine entries the same way. */
+const BATCH = 256;
+
+/** A filtered, budgeted range read; see `range-1.lua`. Shared by the event log and machine histories. */
+export const rangeScript = defineScript<
+  [
+    order: "asc" | "desc",
+    low: string,
+    high: string,
+    limit: number,
+    field: string,
+    value: string,
+    budget: number,
+  ]
+>(
+  new URL("./range-1.lua", import.meta.url),
+  (db, keys, [order, lowIn, highIn, limit, field, value, budget]) => {
+    const out: RawReply[] = ["", 0];
+    const stream = memoryStream(db, keys[0], false);
+    if (!stream) {
+      out[1] = 1;
+      return out;
+    }
+    let low = lowIn;
+    let high = highIn;
+    let found = 0;
+    let examined = 0;
+    for (;;) {
+      const batch = Math.min(BATCH, budget - examined);
+      if (batch <= 0) return out;
+      const rows = order === "asc" ? stream.range(low, high, batch) : stream.revRange(high, low, batch);
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
+        examined++;
+        out[0] = row.id;
+        let keep = field === "";
+        if (!keep) {
+          for (let j = 0; j < row.fields.length; j += 2) {
+            if (row.fields[j] === field) {
+              keep = row.fields[j + 1] === value;
+              break;
+            }
+          }
+        }
+        if (keep) {
+          found++;
+          out.push([row.id, [...row.fields]]);
+          if (found >= limit) {
+            if (i === rows.length - 1 && rows.length < batch) out[1] = 1;
+            return out;
+          }
+        }
+      }
+      if (rows.length < batch) {
+        out[1] = 1;
+        return out;
+      }
+      if (order === "asc") low = `(${out[0] as string}`;
+      else high = `(${out[0] as string}`;
+    }
+  },
+);
+
+/** One decoded row of {@link rangeScript}. */
+export interface StreamRow {
+  id: string;
+  /** Field → value, from the entry's flat field list. */
+  fields: Map<string, string>;
+}
+
+/** Decodes {@link rangeScript}'s reply. */
+export function decodeRange(reply: RawReply): { last: string; exhausted: boolean; rows: StreamRow[] } {
+  const r = reply as RawReply[];
+  const rows: StreamRow[] = new Array<StreamRow>(r.length - 2);
+  for (let i = 2; i < r.length; i++) {
+    const [id, flat] = r[i] as [string, string[]];
+    const fields = new Map<string, string>();
+    for (let j = 0; j < flat.length; j += 2) fields.set(flat[j], flat[j + 1]);
+    rows[i - 2] = { id, fields };
+  }
+  return { last: r[0] as string, exhausted: r[1] === 1, rows };
+}
+
+/** Splits a stream id `ms-seq` into numbers. */
+export function idParts(id: string): [ms: number, seq: number] {
+  const dash = id.indexOf("-");
+  return [Number(id.slice(0, dash)), Number(id.slice(dash + 1))];
+}
+
+/** Orders stream ids (`ms-seq`) numerically. */
+export function compareIds(a: string, b: string): number {
+  const [am, as] = idParts(a);
+  const [bm, bs] = idParts(b);
+  return am !== bm ? am - bm : as - bs;
+}
