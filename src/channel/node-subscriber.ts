@@ -1,0 +1,133 @@
+import { Redis, type RedisOptions } from "ioredis";
+import { StoreUnavailableError } from "../errors/store-errors.js";
+
+/** What a {@link NodeSubscriber} reports. */
+export interface NodeSubscriberEvents {
+  message(liveName: string, message: string): void;
+  pmessage(pattern: string, liveName: string, message: string): void;
+  restored(liveNames: string[]): void;
+  lost(liveNames: string[]): void;
+  /** SSUBSCRIBE answered MOVED: the slot lives on another node now. */
+  moved?(liveName: string): void;
+}
+
+/**
+ * One dedicated subscriber connection to one Redis node. It keeps the set of names it should be
+ * subscribed to and subscribes them again itself after every reconnect (ioredis' own
+ * `autoResubscribe` is off), so it knows the moment they are back and can tell the channels layer
+ * to fill the gap from the history.
+ */
+export class NodeSubscriber {
+  readonly conn: Redis;
+  private readonly names = new Set<string>();
+  private readonly patterns = new Set<string>();
+  private everReady = false;
+  private closed = false;
+
+  constructor(
+    options: RedisOptions,
+    private readonly sharded: boolean,
+    private readonly events: NodeSubscriberEvents,
+    private readonly timeoutMs: number,
+  ) {
+    this.conn = new Redis({
+      ...options,
+      autoResubscribe: false,
+      enableOfflineQueue: false,
+      lazyConnect: false,
+      maxRetriesPerRequest: 0,
+      connectionName: "holdfast-subscriber",
+    });
+    this.conn.on("error", () => undefined); // reported through the store; reconnects on its own
+    this.conn.on("message", (ch: string, msg: string) => this.events.message(ch, msg));
+    this.conn.on("smessage", (ch: string, msg: string) => this.events.message(ch, msg));
+    this.conn.on("pmessage", (p: string, ch: string, msg: string) => this.events.pmessage(p, ch, msg));
+    this.conn.on("ready", () => void this.onReady());
+    this.conn.on("close", () => {
+      if (this.everReady && !this.closed && this.names.size > 0) this.events.lost([...this.names]);
+    });
+  }
+
+  get size(): number {
+    return this.names.size + this.patterns.size;
+  }
+
+  has(liveName: string): boolean {
+    return this.names.has(liveName);
+  }
+
+  async subscribe(liveName: string): Promise<void> {
+    this.names.add(liveName);
+    await this.whenReady();
+    await this.send(this.sharded ? "ssubscribe" : "subscribe", liveName);
+  }
+
+  async unsubscribe(liveName: string): Promise<void> {
+    if (!this.names.delete(liveName)) return;
+    if (this.conn.status !== "ready") return; // the next reconnect simply does not subscribe it
+    await this.send(this.sharded ? "sunsubscribe" : "unsubscribe", liveName).catch(() => undefined);
+  }
+
+  async psubscribe(pattern: string): Promise<void> {
+    this.patterns.add(pattern);
+    await this.whenReady();
+    await this.send("psubscribe", pattern);
+  }
+
+  async punsubscribe(pattern: string): Promise<void> {
+    if (!this.patterns.delete(pattern)) return;
+    if (this.conn.status !== "ready") return;
+    await this.send("punsubscribe", pattern).catch(() => undefined);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.conn.disconnect();
+  }
+
+  private send(
+    command: "subscribe" | "ssubscribe" | "psubscribe" | "unsubscribe" | "sunsubscribe" | "punsubscribe",
+    name: string,
+  ): Promise<unknown> {
+    return (this.conn[command] as (n: string) => Promise<unknown>)
+      .call(this.conn, name)
+      .catch((e: unknown) => {
+        const message = e instanceof Error ? e.message : String(e);
+        if (command === "ssubscribe" && message.startsWith("MOVED")) this.events.moved?.(name);
+        throw new StoreUnavailableError(`${command.toUpperCase()} ${name} failed: ${message}`, { cause: e });
+      });
+  }
+
+  private whenReady(): Promise<void> {
+    if (this.conn.status === "ready") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.conn.off("ready", onReady);
+        reject(
+          new StoreUnavailableError(`the subscriber connection was not ready within ${this.timeoutMs} ms`),
+        );
+      }, this.timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.conn.once("ready", onReady);
+    });
+  }
+
+  private async onReady(): Promise<void> {
+    if (this.closed) return;
+    const first = !this.everReady;
+    this.everReady = true;
+    if (first) return; // subscribe() calls waiting for this first "ready" send their own commands
+    const names = [...this.names];
+    try {
+      for (const p of this.patterns) await this.send("psubscribe", p);
+      for (const n of names) await this.send(this.sharded ? "ssubscribe" : "subscribe", n);
+    } catch {
+      // Disconnected again: the next "ready" repeats this.
+      return;
+    }
+    this.events.restored(names);
+  }
+}

@@ -1,0 +1,172 @@
+import calculateSlot from "cluster-key-slot";
+import type { Cluster, Redis, RedisOptions } from "ioredis";
+import type { RedisStore } from "../store/redis/redis-store.js";
+import { escapeGlob, type Transport, type TransportEvents } from "./transport.js";
+import { NodeSubscriber } from "./node-subscriber.js";
+
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as Cluster).isCluster === true;
+}
+
+function retry(times: number): number {
+  return Math.min(2000, 25 * 2 ** Math.min(times, 7));
+}
+
+/**
+ * Pub/sub over the Redis a {@link RedisStore} talks to, on connections of its own (a connection in
+ * subscriber mode cannot run scripts).
+ *
+ * - Single Redis or Sentinel: one subscriber connection (`client.duplicate()`), SUBSCRIBE and
+ *   PSUBSCRIBE; the publish script uses PUBLISH.
+ * - Redis Cluster 7.0 or newer: sharded pub/sub. One subscriber connection per master that owns a
+ *   subscribed channel's slot, SSUBSCRIBE; the publish script uses SPUBLISH on the node that owns
+ *   the channel's history, so a message crosses no cluster bus. No patterns.
+ * - Redis Cluster before 7.0: classic PUBLISH (broadcast over the cluster bus) and one subscriber
+ *   connection to a master. No patterns either, to behave like the newer servers.
+ */
+export class RedisTransport implements Transport {
+  sharded = false;
+  supportsPatterns = true;
+  private single: NodeSubscriber | undefined;
+  private readonly nodes = new Map<string, NodeSubscriber>();
+  private readonly owner = new Map<string, string>();
+  private readonly escaped = new Map<string, string>();
+  private readonly timeoutMs: number;
+  private closed = false;
+
+  constructor(
+    private readonly store: RedisStore,
+    private readonly events: TransportEvents,
+    timeoutMs = 2000,
+  ) {
+    this.timeoutMs = timeoutMs;
+  }
+
+  async init(): Promise<void> {
+    const client = this.store.client;
+    if (!isCluster(client)) {
+      this.single = new NodeSubscriber(
+        { ...client.options, retryStrategy: retry },
+        false,
+        this.nodeEvents(),
+        this.timeoutMs,
+      );
+      return;
+    }
+    this.supportsPatterns = false;
+    const health = await this.store.health();
+    const major = Number(/^(\d+)/.exec(health.serverVersion)?.[1] ?? 0);
+    this.sharded = major >= 7;
+    if (!this.sharded) {
+      const master = client.nodes("master")[0];
+      this.single = new NodeSubscriber(
+        this.nodeOptions(client, master.options),
+        false,
+        this.nodeEvents(),
+        this.timeoutMs,
+      );
+    }
+  }
+
+  async subscribe(liveName: string): Promise<void> {
+    if (this.single) return this.single.subscribe(liveName);
+    const node = this.nodeFor(liveName);
+    this.owner.set(liveName, node.key);
+    return node.sub.subscribe(liveName);
+  }
+
+  async unsubscribe(liveName: string): Promise<void> {
+    if (this.single) return this.single.unsubscribe(liveName);
+    const key = this.owner.get(liveName);
+    this.owner.delete(liveName);
+    const sub = key === undefined ? undefined : this.nodes.get(key);
+    if (!sub) return;
+    await sub.unsubscribe(liveName);
+    if (sub.size === 0) {
+      sub.close();
+      this.nodes.delete(key!);
+    }
+  }
+
+  psubscribe(pattern: string): Promise<void> {
+    const escaped = escapeGlob(pattern);
+    this.escaped.set(escaped, pattern);
+    return this.single!.psubscribe(escaped);
+  }
+
+  punsubscribe(pattern: string): Promise<void> {
+    const escaped = escapeGlob(pattern);
+    this.escaped.delete(escaped);
+    return this.single!.punsubscribe(escaped);
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.single?.close();
+    for (const sub of this.nodes.values()) sub.close();
+    this.nodes.clear();
+    return Promise.resolve();
+  }
+
+  private nodeEvents() {
+    return {
+      message: (ch: string, msg: string) => this.events.message(ch, msg),
+      pmessage: (p: string, ch: string, msg: string) =>
+        this.events.pmessage(this.escaped.get(p) ?? p, ch, msg),
+      restored: (names: string[]) => this.events.restored(names),
+      lost: (names: string[]) => this.events.lost(names),
+      moved: (name: string) => this.onMoved(name),
+    };
+  }
+
+  private nodeOptions(cluster: Cluster, nodeOptions: RedisOptions): RedisOptions {
+    return {
+      ...(cluster.options.redisOptions ?? {}),
+      host: nodeOptions.host,
+      port: nodeOptions.port,
+      retryStrategy: retry,
+    };
+  }
+
+  /** The subscriber of the master owning `liveName`'s slot, created on first use. */
+  private nodeFor(liveName: string): { key: string; sub: NodeSubscriber } {
+    const cluster = this.store.client as Cluster;
+    const slot = calculateSlot(liveName);
+    const key =
+      cluster.slots[slot]?.[0] ??
+      `${cluster.nodes("master")[0].options.host}:${cluster.nodes("master")[0].options.port}`;
+    let sub = this.nodes.get(key);
+    if (!sub) {
+      const colon = key.lastIndexOf(":");
+      sub = new NodeSubscriber(
+        this.nodeOptions(cluster, { host: key.slice(0, colon), port: Number(key.slice(colon + 1)) }),
+        true,
+        this.nodeEvents(),
+        this.timeoutMs,
+      );
+      this.nodes.set(key, sub);
+    }
+    return { key, sub };
+  }
+
+  /** A slot moved: refresh the cluster's slot map, then subscribe on the new owner. */
+  private onMoved(liveName: string): void {
+    if (this.closed) return;
+    const cluster = this.store.client as Cluster & { refreshSlotsCache?: (cb?: () => void) => void };
+    const resubscribe = () => {
+      if (this.closed || !this.owner.has(liveName)) return;
+      const old = this.owner.get(liveName);
+      const next = this.nodeFor(liveName);
+      if (next.key === old) return;
+      const previous = old === undefined ? undefined : this.nodes.get(old);
+      void previous?.unsubscribe(liveName);
+      this.owner.set(liveName, next.key);
+      next.sub.subscribe(liveName).then(
+        () => this.events.restored([liveName]),
+        () => undefined,
+      );
+    };
+    if (cluster.refreshSlotsCache) cluster.refreshSlotsCache(resubscribe);
+    else resubscribe();
+  }
+}

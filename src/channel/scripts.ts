@@ -1,0 +1,106 @@
+import type { MemoryDb } from "../store/memory/memory-db.js";
+import { memoryStream, type MemoryStream } from "../store/memory/stream.js";
+import { defineScript, type RawReply } from "../store/script.js";
+import { compareMessageIds } from "./ids.js";
+import { busOf } from "./memory-transport.js";
+
+/** Mirrors the scripts' `trim_age`: trims entries older than `maxAgeMs` and raises the floor. */
+function trimAge(
+  db: MemoryDb,
+  s: MemoryStream | undefined,
+  metaKey: string,
+  maxAgeMs: number,
+  now: number,
+): void {
+  if (!s || maxAgeMs <= 0) return;
+  const minMs = now - maxAgeMs;
+  if (minMs <= 0) return;
+  const old = s.revRange(`(${minMs}-0`, "-", 1);
+  if (old.length > 0) {
+    s.trimMinId(`${minMs}-0`);
+    db.hset(metaKey, { floor: old[0].id });
+  }
+}
+
+/** `publish-2.lua`'s twin. Returns `[id, receivers]`. */
+export const publishScript = defineScript<
+  [liveName: string, payload: string, durable: 0 | 1, maxLen: number, maxAgeMs: number, sharded: 0 | 1]
+>(
+  new URL("./publish-2.lua", import.meta.url),
+  (db, keys, [liveName, payload, durable, maxLen, maxAgeMs], now) => {
+    let id = "";
+    if (durable === 1) {
+      const [logKey, metaKey] = keys;
+      const fresh = !db.exists(metaKey);
+      const s = memoryStream(db, logKey, true)!;
+      id = s.add(now, ["d", payload]);
+      if (fresh) db.hset(metaKey, { floor: id });
+      if (maxLen > 0 && s.length > maxLen) {
+        const cut = s.range("-", "+", s.length - maxLen);
+        s.trimMaxLen(maxLen);
+        db.hset(metaKey, { floor: cut[cut.length - 1].id });
+      }
+      trimAge(db, s, metaKey, maxAgeMs, now);
+      if (maxAgeMs > 0) {
+        db.pexpire(logKey, maxAgeMs);
+        db.pexpire(metaKey, maxAgeMs);
+      }
+    }
+    return [id, busOf(db).publish(liveName, `${id} ${payload}`)];
+  },
+);
+
+/** `read-2.lua`'s twin. Returns `[recovered, cursor, firstId, [id, payload, …]]`. */
+export const readScript = defineScript<[since: string, count: number, maxAgeMs: number]>(
+  new URL("./read-2.lua", import.meta.url),
+  (db, keys, [since, count, maxAgeMs], now) => {
+    const [logKey, metaKey] = keys;
+    let s = memoryStream(db, logKey, false);
+    trimAge(db, s, metaKey, maxAgeMs, now);
+    const last = s?.last();
+    let floor = db.hget(metaKey, "floor");
+    if (floor === null) {
+      if (last) floor = last.id;
+      else {
+        s ??= memoryStream(db, logKey, true)!;
+        floor = s.add(now, ["d", ""]);
+        s.trimMaxLen(0);
+      }
+      db.hset(metaKey, { floor });
+      if (maxAgeMs > 0) {
+        db.pexpire(logKey, maxAgeMs);
+        db.pexpire(metaKey, maxAgeMs);
+      }
+      return [since === "" ? 1 : 0, floor, "", []];
+    }
+    const cursor = last ? last.id : floor;
+    if (since === "") return [1, cursor, "", []];
+    const unknown = compareMessageIds(cursor, since) < 0;
+    let recovered = 1;
+    let firstId = "";
+    if (unknown || compareMessageIds(since, floor) < 0) {
+      recovered = 0;
+      firstId = s?.first()?.id ?? "";
+    }
+    const page = s ? s.range(unknown ? "-" : `(${since}`, "+", count) : [];
+    const out: RawReply[] = [];
+    for (const e of page) out.push(e.id, e.fields[1]);
+    return [recovered, cursor, firstId, out];
+  },
+);
+
+/** What {@link readScript} answers, decoded. */
+export interface ReadReply {
+  recovered: boolean;
+  cursor: string;
+  firstId: string | null;
+  entries: { id: string; payload: string }[];
+}
+
+/** Decodes {@link readScript}'s raw reply (the same on both stores). */
+export function decodeRead(raw: RawReply): ReadReply {
+  const [recovered, cursor, firstId, flat] = raw as [number, string, string, string[]];
+  const entries: { id: string; payload: string }[] = [];
+  for (let i = 0; i < flat.length; i += 2) entries.push({ id: flat[i], payload: flat[i + 1] });
+  return { recovered: recovered === 1, cursor, firstId: firstId === "" ? null : firstId, entries };
+}

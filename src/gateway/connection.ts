@@ -1,0 +1,117 @@
+import type { IncomingMessage } from "node:http";
+import type { WebSocket } from "ws";
+import type { Channels, HistoryPage } from "../channel/channels.js";
+import { compareMessageIds } from "../channel/ids.js";
+import type { Hub, Member } from "./hub.js";
+
+/** Limits of one connection, from the gateway's options. */
+export interface ConnectionLimits {
+  maxBufferedBytes: number;
+  /** Live messages held for a member while it catches up with the history. */
+  maxCatchUpBuffer: number;
+}
+
+/** One connection's membership in a hub; catches up with the history before going live. */
+export class ChannelMember implements Member {
+  lastId: string | undefined;
+  catching = false;
+  overflowed = false;
+  private buffer: { id: string | null; text: string }[] = [];
+
+  constructor(
+    readonly conn: Connection,
+    readonly hub: Hub,
+  ) {}
+
+  deliver(id: string | null, text: string): void {
+    if (this.catching) {
+      if (this.buffer.length >= this.conn.limits.maxCatchUpBuffer) {
+        // Live messages are in the history too: read further there instead of holding them.
+        this.buffer = [];
+        this.overflowed = true;
+      }
+      this.buffer.push({ id, text });
+      return;
+    }
+    if (id !== null) this.lastId = id;
+    this.conn.send(text);
+  }
+
+  /** Sends a history message unless the member already has it. */
+  replay(id: string, text: string): void {
+    if (this.lastId !== undefined && compareMessageIds(id, this.lastId) <= 0) return;
+    this.lastId = id;
+    this.conn.send(text);
+  }
+
+  /** Ends the catch-up: sends buffered live messages newer than the last one sent, then goes live. */
+  goLive(): void {
+    const buffered = this.buffer;
+    this.buffer = [];
+    this.catching = false;
+    for (const m of buffered) {
+      if (m.id !== null) this.replay(m.id, m.text);
+      else this.conn.send(m.text);
+    }
+  }
+
+  gap(text: string): void {
+    this.conn.send(text);
+  }
+
+  /**
+   * Sends the history after `since`, then the live messages buffered meanwhile: no gap, no
+   * duplicate. `ack` is called with the first page, before any history is sent.
+   */
+  async catchUp(channels: Channels, since: string, ack: (page: HistoryPage) => void): Promise<void> {
+    const limit = 500;
+    let next = since;
+    let first = true;
+    for (;;) {
+      const page = await channels.history(this.hub.channel, { since: next, limit });
+      if (first) {
+        first = false;
+        // A `since` this history never produced (it was lost): send the history from its start.
+        this.lastId = compareMessageIds(page.cursor, since) < 0 ? undefined : since;
+        ack(page);
+      }
+      for (const m of page.messages) this.replay(m.id, this.hub.messageFrame(m.id, m.data));
+      const more = page.messages.length >= limit || this.overflowed;
+      this.overflowed = false;
+      if (!more || this.conn.closing) break;
+      next = this.lastId ?? page.cursor;
+    }
+    this.goLive();
+  }
+}
+
+/** One WebSocket client. */
+export class Connection {
+  alive = true;
+  closing = false;
+  /** Frames received and not yet handled, and the chain that handles them in order. */
+  pending = 0;
+  queue: Promise<void> = Promise.resolve();
+  readonly members = new Map<string, ChannelMember>();
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly request: IncomingMessage,
+    readonly identity: unknown,
+    readonly limits: ConnectionLimits,
+    private readonly onSlow: (conn: Connection) => void,
+  ) {}
+
+  /**
+   * Sends a frame unless the client is too far behind: past `maxBufferedBytes` of unsent data the
+   * connection is cut off (4008) instead of buffering more, so server memory stays bounded.
+   */
+  send(text: string): void {
+    if (this.closing) return;
+    if (this.ws.bufferedAmount + text.length > this.limits.maxBufferedBytes) {
+      this.onSlow(this);
+      return;
+    }
+    this.ws.send(text);
+  }
+}

@@ -1,0 +1,71 @@
+import type { Channels } from "../channel/channels.js";
+import type { ChannelGap, ChannelSubscription } from "../channel/subscription.js";
+import { frame } from "./protocol.js";
+
+/** One connection's view of a channel: what it saw last, and its buffer while catching up. */
+export interface Member {
+  /** Called with a ready-made `message` frame (built once per message for every member). */
+  deliver(id: string | null, text: string): void;
+  gap(text: string): void;
+}
+
+/**
+ * One channel of one gateway process: a single subscription to the channels layer, fanned out to
+ * every connection subscribed to it here, with the `message` frame serialised once per message.
+ */
+export class Hub {
+  readonly members = new Set<Member>();
+  readonly channelJson: string;
+  private sub: ChannelSubscription | undefined;
+  readonly ready: Promise<void>;
+  stopped = false;
+
+  constructor(
+    readonly channel: string,
+    private readonly channels: Channels,
+  ) {
+    this.channelJson = JSON.stringify(channel);
+    this.ready = this.start();
+  }
+
+  /** The id after which a member joining now receives everything (null on an ephemeral channel). */
+  get position(): string | null {
+    return this.sub?.lastId ?? this.sub?.cursor ?? null;
+  }
+
+  get durable(): boolean {
+    return this.sub?.mode === "durable";
+  }
+
+  /** Builds a `message` frame from a history id and the message's JSON text. */
+  messageFrame(id: string | null, json: string): string {
+    return `{"type":"message","channel":${this.channelJson},"id":${id === null ? "null" : `"${id}"`},"data":${json}}`;
+  }
+
+  private async start(): Promise<void> {
+    const sub = await this.channels.subscribe(
+      this.channel,
+      (m) => {
+        const text = this.messageFrame(m.id, m.data as string);
+        for (const member of this.members) member.deliver(m.id, text);
+      },
+      { raw: true, onGap: (g) => this.onGap(g) },
+    );
+    if (this.stopped) {
+      sub.dispose();
+      return;
+    }
+    this.sub = sub;
+  }
+
+  private onGap(g: ChannelGap): void {
+    const text = frame({ type: "gap", channel: this.channel, reason: g.reason, firstId: g.firstId });
+    for (const member of this.members) member.gap(text);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.members.clear();
+    this.sub?.dispose();
+  }
+}
