@@ -34,6 +34,7 @@ export class MemoryStore implements Store {
   private readonly clock: () => number;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
+  private calls = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.keys = new Keyspace(options.prefix);
@@ -47,7 +48,11 @@ export class MemoryStore implements Store {
     const now = Math.floor(this.clock());
     this.db.now = now;
     try {
-      return Promise.resolve(script.memory(this.db, keys, args, now));
+      const reply = script.memory(this.db, keys, args, now);
+      // Every 64th answer waits for a macrotask, as a network round trip would: a loop that only
+      // awaits the memory store must not starve timers (leases, refreshes, timeouts) forever.
+      if ((++this.calls & 63) === 0) return new Promise((resolve) => setImmediate(resolve, reply));
+      return Promise.resolve(reply);
     } catch (e) {
       const detail = e instanceof MemoryDbError ? e.message : String((e as Error)?.message ?? e);
       return Promise.reject(new ScriptError(script.name, detail, { cause: e }));

@@ -1,0 +1,246 @@
+import { ScriptError } from "../errors/store-errors.js";
+import { counter } from "../observe/metrics.js";
+import type { RawReply } from "../store/script.js";
+import type { Store } from "../store/types.js";
+import { assertInt, assertName } from "../util/validate.js";
+import { WaitingRoomFullError } from "./errors.js";
+import { resolveWaitingRoomOptions, type WaitingRoomOptions } from "./options.js";
+import { admitScript, countsScript, joinScript, leaveScript, positionScript } from "./scripts.js";
+
+/** Where a user stands in a room. `position` is 1-based (1 = next in line); `ahead` is 0-based. */
+export type RoomPosition =
+  | {
+      state: "queued";
+      /** 1-based place in line: 1 means nobody is ahead. */
+      position: number;
+      /** How many users are ahead (0-based rank, `position - 1`). */
+      ahead: number;
+      /** How many users are queued in the room, this one included. */
+      length: number;
+    }
+  | {
+      state: "admitted";
+      /** Time left on the admission, in ms. */
+      expiresInMs: number;
+      /** How many users are still queued. */
+      length: number;
+    }
+  | {
+      state: "absent";
+      /** How many users are queued. */
+      length: number;
+    };
+
+/** What {@link WaitingRoom.join} returns: the place, and whether this call created it. */
+export type JoinResult = Exclude<RoomPosition, { state: "absent" }> & {
+  /** True if this call put the user in line; false if they already had a place (or an admission). */
+  joined: boolean;
+};
+
+/** Queued and admitted counts of a room. */
+export interface RoomCounts {
+  queued: number;
+  admitted: number;
+}
+
+const joinedTotal = counter("holdfast_waiting_room_joined_total", "Users who joined a waiting room.");
+const admittedTotal = counter(
+  "holdfast_waiting_room_admitted_total",
+  "Users admitted out of a waiting room.",
+);
+const leftTotal = counter("holdfast_waiting_room_left_total", "Users who left a waiting room.");
+const fullTotal = counter("holdfast_waiting_room_full_total", "Joins refused because a room was full.");
+
+const STATUS_FULL = -1;
+
+/**
+ * The one decoder of the join/position reply `{state, ahead, length, remainingMs}`, shared by both
+ * stores: maps the negative status to its typed error.
+ */
+export function decodePosition(
+  raw: RawReply,
+  room: string,
+  maxLength: number,
+): RoomPosition & { joined: boolean } {
+  if (!Array.isArray(raw) || raw.length !== 4) {
+    throw new ScriptError("waiting-room", `unexpected reply ${JSON.stringify(raw)}`);
+  }
+  const [state, ahead, length, remaining] = raw as number[];
+  switch (state) {
+    case 0:
+    case 1:
+      return { state: "queued", position: ahead + 1, ahead, length, joined: state === 1 };
+    case 2:
+      return { state: "admitted", expiresInMs: remaining, length, joined: false };
+    case 3:
+      return { state: "absent", length, joined: false };
+    case STATUS_FULL:
+      throw new WaitingRoomFullError(room, maxLength, length);
+    default:
+      throw new ScriptError("waiting-room", `unknown status ${state}`);
+  }
+}
+
+/**
+ * A FIFO waiting room (a virtual queue) per room name: users join in arrival order, poll their
+ * place, and are admitted in batches; admissions and silent users expire by themselves.
+ *
+ * Every method is one atomic script (one round trip on Redis). A room's keys share one hash tag,
+ * so rooms work on Redis Cluster. When the store is unreachable every method throws the typed
+ * store error (fail closed): nobody is admitted on a guess.
+ */
+export class WaitingRoom {
+  private readonly o: Required<WaitingRoomOptions>;
+
+  constructor(
+    private readonly store: Store,
+    options: WaitingRoomOptions = {},
+  ) {
+    this.o = resolveWaitingRoomOptions(options);
+  }
+
+  /** The resolved options. */
+  get options(): Readonly<Required<WaitingRoomOptions>> {
+    return this.o;
+  }
+
+  private keys(room: string): string[] {
+    assertName("room", room);
+    const k = this.store.keys;
+    return [
+      k.key("room", room, "q"),
+      k.key("room", room, "hb"),
+      k.key("room", room, "adm"),
+      k.key("room", room, "seq"),
+    ];
+  }
+
+  /**
+   * Puts `user` at the back of `room`'s line. Idempotent: a user who is already queued keeps their
+   * original place (the call only refreshes their heartbeat), and an admitted user stays admitted.
+   * The place comes from the room's own counter inside the script, never from a client clock, so
+   * two joins can never tie or swap.
+   *
+   * @throws WaitingRoomFullError when `maxLength` users are queued; InvalidArgumentError; store errors
+   * @example
+   * const r = await room.join("sale-42", "user-7"); // { state: "queued", position: 3, ahead: 2, length: 3, joined: true }
+   */
+  async join(room: string, user: string): Promise<JoinResult> {
+    const keys = this.keys(room);
+    assertName("user", user);
+    const raw = await this.store.run(joinScript, keys, [
+      user,
+      this.o.heartbeatTtlMs,
+      this.o.reclaimLimit,
+      this.o.maxLength,
+    ]);
+    let r: RoomPosition & { joined: boolean };
+    try {
+      r = decodePosition(raw, room, this.o.maxLength);
+    } catch (e) {
+      if (e instanceof WaitingRoomFullError) fullTotal.inc();
+      throw e;
+    }
+    if (r.joined) joinedTotal.inc();
+    return r as JoinResult;
+  }
+
+  /**
+   * Where `user` stands in `room`, in one round trip and O(log n) (a sorted-set rank). Polling the
+   * position is a sign of life: it refreshes a queued user's heartbeat.
+   *
+   * @example
+   * const p = await room.position("sale-42", "user-7");
+   * if (p.state === "queued") show(`You are number ${p.position} of ${p.length}`);
+   */
+  async position(room: string, user: string): Promise<RoomPosition> {
+    const keys = this.keys(room);
+    assertName("user", user);
+    const raw = await this.store.run(positionScript, keys, [
+      user,
+      this.o.heartbeatTtlMs,
+      this.o.reclaimLimit,
+      1,
+    ]);
+    const { joined: _joined, ...p } = decodePosition(raw, room, this.o.maxLength);
+    return p as RoomPosition;
+  }
+
+  /**
+   * Keeps a queued user's place for another `heartbeatTtlMs`. Returns false if the user is not
+   * queued (never joined, left, was admitted, or already dropped for missing heartbeats: they must
+   * `join` again, at the back).
+   */
+  async heartbeat(room: string, user: string): Promise<boolean> {
+    return (await this.position(room, user)).state === "queued";
+  }
+
+  /**
+   * Whether `user` holds a live admission to `room` (admitted less than `admissionTtlMs` ago and not
+   * left). Read-only apart from reclaiming expired entries.
+   */
+  async isAdmitted(room: string, user: string): Promise<boolean> {
+    const keys = this.keys(room);
+    assertName("user", user);
+    const raw = await this.store.run(positionScript, keys, [
+      user,
+      this.o.heartbeatTtlMs,
+      this.o.reclaimLimit,
+      0,
+    ]);
+    return decodePosition(raw, room, this.o.maxLength).state === "admitted";
+  }
+
+  /**
+   * Removes `user` from `room`: gives up their place, or their admission. Returns what they held.
+   */
+  async leave(room: string, user: string): Promise<"queued" | "admitted" | "absent"> {
+    const keys = this.keys(room);
+    assertName("user", user);
+    const raw = await this.store.run(leaveScript, keys, [user, this.o.reclaimLimit]);
+    if (raw === 1 || raw === 2) leftTotal.inc();
+    return raw === 1 ? "queued" : raw === 2 ? "admitted" : "absent";
+  }
+
+  /**
+   * Admits the first `n` users of `room`, in line order: they leave the queue and hold an admission
+   * for `admissionTtlMs`. Users whose heartbeat expired are dropped, not admitted. Returns who was
+   * admitted; fewer than `n` when the line ran out (or, rarely, when more than `reclaimLimit` stale
+   * users had to be skipped: call again).
+   *
+   * @example
+   * const admitted = await room.admit("sale-42", 50); // ["user-1", "user-2", …]
+   */
+  async admit(room: string, n: number): Promise<string[]> {
+    const keys = this.keys(room);
+    assertInt("n", n, 1, this.o.maxAdmitBatch);
+    const raw = await this.store.run(admitScript, keys, [n, this.o.admissionTtlMs, this.o.reclaimLimit]);
+    if (!Array.isArray(raw))
+      throw new ScriptError(admitScript.name, `unexpected reply ${JSON.stringify(raw)}`);
+    if (raw.length > 0) admittedTotal.inc(raw.length);
+    return raw as string[];
+  }
+
+  /** How many users are queued in `room`. */
+  async length(room: string): Promise<number> {
+    return (await this.counts(room)).queued;
+  }
+
+  /** How many users are queued in `room` and how many hold a live admission. */
+  async counts(room: string): Promise<RoomCounts> {
+    const keys = this.keys(room);
+    const raw = (await this.store.run(countsScript, keys, [this.o.reclaimLimit])) as number[];
+    return { queued: raw[0], admitted: raw[1] };
+  }
+}
+
+/**
+ * Creates a waiting room client on `store`; one client serves any number of rooms.
+ *
+ * @example
+ * const rooms = createWaitingRoom(store, { heartbeatTtlMs: 30_000, admissionTtlMs: 120_000 });
+ * await rooms.join("sale-42", userId);
+ */
+export function createWaitingRoom(store: Store, options: WaitingRoomOptions = {}): WaitingRoom {
+  return new WaitingRoom(store, options);
+}
