@@ -27,7 +27,8 @@ async function holdfast(
   }
 }
 
-describe.runIf(port !== null)("holdfast CLI", () => {
+// Each test runs the real CLI several times: generous timeouts for a loaded machine.
+describe.runIf(port !== null)("holdfast CLI", { timeout: 120_000 }, () => {
   const prefix = uniquePrefix();
   const env = {
     REDIS_URL: `redis://127.0.0.1:${port}`,

@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { CircuitBreaker } from "../../breaker/index.js";
+import type { ServerContext } from "../context.js";
+import { defineRoute } from "../route.js";
+import { durationMs, nameParam } from "./common.js";
+
+const nameParams = z.object({ name: nameParam });
+
+/**
+ * `/v1/breakers/:name`: read and steer breakers shared through the store. A library process using
+ * `new CircuitBreaker({ name, store })` on the same store and tenant sees a trip or reset made here
+ * within its `syncIntervalMs`.
+ */
+export function registerBreakerRoutes(ctx: ServerContext): void {
+  const { app, registry } = ctx;
+  const breaker = (tenant: string, name: string) =>
+    ctx.perTenant(`breaker:${name}`, tenant, (store) => new CircuitBreaker({ name, store }));
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/breakers/:name",
+    tag: "breakers",
+    scope: "client",
+    summary: "The breaker's shared state (closed, open, half-open, isolated)",
+    params: nameParams,
+    responses: { 200: { description: "State" } },
+    handler: async ({ params, principal }) => {
+      const b = breaker(principal.tenant, params.name);
+      await b.sync();
+      return { name: params.name, state: b.toJSON() };
+    },
+  });
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/breakers/:name/trip",
+    tag: "breakers",
+    scope: "admin",
+    summary: "Open the breaker for every instance (for `durationMs`, or its current backoff)",
+    params: nameParams,
+    body: z.object({ durationMs: durationMs.optional() }).default({}),
+    responses: { 200: { description: "Tripped" } },
+    handler: async ({ params, body, principal }) => {
+      const b = breaker(principal.tenant, params.name);
+      await b.trip(body.durationMs);
+      return { name: params.name, state: b.toJSON() };
+    },
+  });
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/breakers/:name/isolate",
+    tag: "breakers",
+    scope: "admin",
+    summary: "Hold the breaker open until reset (maintenance)",
+    params: nameParams,
+    responses: { 200: { description: "Isolated" } },
+    handler: async ({ params, principal }) => {
+      const b = breaker(principal.tenant, params.name);
+      await b.isolate();
+      return { name: params.name, state: b.toJSON() };
+    },
+  });
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/breakers/:name/reset",
+    tag: "breakers",
+    scope: "admin",
+    summary: "Close the breaker for every instance",
+    params: nameParams,
+    responses: { 200: { description: "Closed" } },
+    handler: async ({ params, principal }) => {
+      const b = breaker(principal.tenant, params.name);
+      await b.reset();
+      return { name: params.name, state: b.toJSON() };
+    },
+  });
+}

@@ -1,0 +1,158 @@
+import { z } from "zod";
+import {
+  createRateLimiter,
+  rateLimitHeaders,
+  type RateLimiter,
+  type RateLimitResult,
+  type LimitSpec,
+} from "../../limit/index.js";
+import type { ServerContext } from "../context.js";
+import { defineRoute } from "../route.js";
+import { durationMs, errorResponse, nameParam } from "./common.js";
+
+const windowLimit = z.object({
+  algorithm: z.enum(["fixed-window", "sliding-window"]),
+  name: z.string().min(1).max(64).optional(),
+  limit: z.number().int().min(1).max(1e9),
+  windowMs: durationMs,
+});
+const rateLimit = z.object({
+  algorithm: z.enum(["token-bucket", "gcra"]),
+  name: z.string().min(1).max(64).optional(),
+  burst: z.number().int().min(1).max(1e9),
+  ratePerSec: z.number().positive().max(1e9),
+});
+const limitsSchema = z
+  .array(z.discriminatedUnion("algorithm", [windowLimit, rateLimit]))
+  .min(1)
+  .max(16);
+const specBody = z.object({
+  key: nameParam.describe("Who is limited, e.g. a user or IP"),
+  limits: limitsSchema.describe("Every limit must allow; nothing is consumed when one refuses"),
+  onStoreUnavailable: z.enum(["fail-closed", "fail-open", "local"]).optional(),
+  blockDurationMs: z.number().int().min(0).max(2_147_483_647).optional(),
+});
+const nameParams = z.object({ name: nameParam });
+
+/** At most this many limiter definitions are cached per server (spec changes create new ones). */
+const MAX_CACHED_LIMITERS = 1000;
+
+/**
+ * `/v1/ratelimits/:name/…`. The caller sends the limits with every call, so they can change at
+ * runtime (state is kept per limiter name and key, see docs/rate-limits.md). A refusal is 429 with
+ * `RateLimit`/`RateLimit-Policy`/`Retry-After`; an unreachable store under `fail-closed` is 503,
+ * never 429.
+ */
+export function registerRateLimitRoutes(ctx: ServerContext): void {
+  const { app, registry } = ctx;
+  const cache = new Map<string, RateLimiter>();
+  const limiterFor = (tenant: string, name: string, body: z.output<typeof specBody>): RateLimiter => {
+    const id = JSON.stringify([
+      tenant,
+      name,
+      body.onStoreUnavailable ?? "fail-closed",
+      body.blockDurationMs ?? 0,
+    ]);
+    let limiter = cache.get(id);
+    if (!limiter) {
+      if (cache.size >= MAX_CACHED_LIMITERS) {
+        for (const l of cache.values()) l.close();
+        cache.clear();
+      }
+      limiter = createRateLimiter(ctx.tenantStore(tenant), {
+        name,
+        limits: body.limits as LimitSpec[],
+        onStoreUnavailable: body.onStoreUnavailable,
+        blockDurationMs: body.blockDurationMs,
+      });
+      cache.set(id, limiter);
+    } else {
+      limiter.setLimits(body.limits as LimitSpec[]);
+    }
+    return limiter;
+  };
+  const answer = (
+    reply: { header: (k: string, v: string) => unknown; code: (n: number) => unknown },
+    result: RateLimitResult,
+  ) => {
+    for (const [k, v] of Object.entries(rateLimitHeaders(result))) reply.header(k, v);
+    if (!result.allowed) reply.code(result.reason === "store-unavailable" ? 503 : 429);
+    return result;
+  };
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/ratelimits/:name/check",
+    tag: "rate limits",
+    scope: "client",
+    summary:
+      "Consume `cost` from every limit of `key` in one round trip: 200 allowed, 429 limited, 503 store unreachable (fail-closed)",
+    params: nameParams,
+    body: specBody.extend({ cost: z.number().int().min(1).max(1e9).optional() }),
+    responses: {
+      200: { description: "Allowed; RateLimit headers" },
+      400: errorResponse("Invalid limits or key"),
+      429: errorResponse("Limit reached; Retry-After in seconds"),
+      503: errorResponse("Store unreachable and the policy is fail-closed"),
+    },
+    handler: async ({ params, body, principal, reply }) => {
+      const limiter = limiterFor(principal.tenant, params.name, body);
+      return answer(reply, await limiter.consume(body.key, { cost: body.cost }));
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/ratelimits/:name/peek",
+    tag: "rate limits",
+    scope: "client",
+    summary: "What a check of `cost` would decide, without consuming",
+    params: nameParams,
+    body: specBody.extend({ cost: z.number().int().min(1).max(1e9).optional() }),
+    responses: { 200: { description: "The would-be result (never 429)" } },
+    handler: async ({ params, body, principal, reply }) => {
+      const result = await limiterFor(principal.tenant, params.name, body).peek(body.key, {
+        cost: body.cost,
+      });
+      for (const [k, v] of Object.entries(rateLimitHeaders(result))) void reply.header(k, v);
+      return result;
+    },
+  });
+
+  for (const action of ["reward", "penalty"] as const) {
+    defineRoute(app, registry, {
+      method: "POST",
+      url: `/v1/ratelimits/:name/${action}`,
+      tag: "rate limits",
+      scope: "client",
+      summary:
+        action === "reward"
+          ? "Give `units` back to every limit of `key` (a refund)"
+          : "Take `units` from every limit of `key` (a penalty)",
+      params: nameParams,
+      body: specBody.extend({ units: z.number().int().min(1).max(1e9) }),
+      responses: { 200: { description: "The state after the change" } },
+      handler: async ({ params, body, principal }) => {
+        const limiter = limiterFor(principal.tenant, params.name, body);
+        return action === "reward"
+          ? limiter.reward(body.key, body.units)
+          : limiter.penalty(body.key, body.units);
+      },
+    });
+  }
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/ratelimits/:name/reset",
+    tag: "rate limits",
+    scope: "client",
+    summary: "Forget the state of `key` (full budget again, block lifted)",
+    params: nameParams,
+    body: specBody,
+    responses: { 200: { description: "Reset" } },
+    handler: async ({ params, body, principal }) => {
+      await limiterFor(principal.tenant, params.name, body).reset(body.key);
+      return { reset: true, key: body.key };
+    },
+  });
+}
