@@ -34,18 +34,43 @@ export class HttpError extends Error {
 }
 
 /**
- * Status codes by error code suffix: primitives' errors map by what they mean, not by class, so a
- * new primitive's errors get the right status without touching this file: `…_NOT_FOUND` 404,
- * `…_CONFLICT`, `…_NOT_OWNED`, `…_EXPIRED`, `…_VERSION…`, `…_UNAVAILABLE_QUANTITY` 409, rate limits 429.
+ * The HTTP status of every library error code. One table, so the mapping is reviewable in one
+ * place; a test checks that every exported error code is in it.
  */
-const STATUS_BY_PATTERN: [RegExp, number][] = [
-  [/_NOT_FOUND$|^HOLDFAST_UNKNOWN_/, 404],
-  [/RATE_LIMIT|_LIMITED$/, 429],
-  [
-    /CONFLICT|NOT_OWNED|EXPIRED|VERSION|INSUFFICIENT|EXISTS|ALREADY|FULL|INVALID_TRANSITION|RELEASED|COMMITTED|BLOCKED|BROKEN|LIMIT/,
-    409,
-  ],
-];
+export const STATUS_BY_CODE: Record<string, number> = {
+  HOLDFAST_INVALID_ARGUMENT: 400,
+  HOLDFAST_CROSS_SLOT: 400,
+  HOLDFAST_MACHINE_DEFINITION: 400,
+  HOLDFAST_CHANNEL_PATTERN_UNSUPPORTED: 400,
+  HOLDFAST_ITEM_NOT_FOUND: 404,
+  HOLDFAST_HOLD_NOT_FOUND: 404,
+  HOLDFAST_MACHINE_ENTITY_NOT_FOUND: 404,
+  HOLDFAST_LOCK_CONFLICT: 409,
+  HOLDFAST_LOCK_NOT_OWNED: 409,
+  HOLDFAST_LOCK_LOST: 409,
+  HOLDFAST_SEMAPHORE_FULL: 409,
+  HOLDFAST_SEMAPHORE_PERMIT_NOT_HELD: 409,
+  HOLDFAST_INSUFFICIENT_STOCK: 409,
+  HOLDFAST_HOLDER_LIMIT: 409,
+  HOLDFAST_STOCK_CAPACITY: 409,
+  HOLDFAST_HOLD_EXPIRED: 409,
+  HOLDFAST_HOLD_FINISHED: 409,
+  HOLDFAST_VERSION_CONFLICT: 409,
+  HOLDFAST_INVALID_TRANSITION: 409,
+  HOLDFAST_GUARD_REJECTED: 409,
+  HOLDFAST_MACHINE_ENTITY_EXISTS: 409,
+  HOLDFAST_IDEMPOTENCY_KEY_REUSED: 409,
+  HOLDFAST_WAITING_ROOM_FULL: 409,
+  HOLDFAST_MESSAGE_TOO_LARGE: 413,
+  HOLDFAST_CONCURRENCY_LIMIT: 429,
+  HOLDFAST_BULKHEAD_REJECTED: 429,
+  HOLDFAST_CONCURRENCY_PERMIT_LOST: 409,
+  HOLDFAST_CIRCUIT_OPEN: 503,
+  HOLDFAST_CIRCUIT_ISOLATED: 503,
+  HOLDFAST_CHANNELS_CLOSED: 503,
+  HOLDFAST_TASK_TIMEOUT: 504,
+  HOLDFAST_SCRIPT_ERROR: 500,
+};
 
 /** Maps any thrown value to a status and body; never leaks internals for unexpected errors. */
 export function toHttpError(e: unknown): {
@@ -66,8 +91,9 @@ export function toHttpError(e: unknown): {
   }
   if (e instanceof HoldfastError) {
     const json = e.toJSON();
-    const status = STATUS_BY_PATTERN.find(([re]) => re.test(e.code))?.[1] ?? 409;
-    const retryAfterMs = typeof json.retryAfterMs === "number" ? json.retryAfterMs : undefined;
+    const status = STATUS_BY_CODE[e.code] ?? 409;
+    const wait = json.retryAfterMs ?? json.remainingOpenMs;
+    const retryAfterMs = typeof wait === "number" && Number.isFinite(wait) ? wait : undefined;
     return {
       status,
       body: { error: { ...json, code: e.code, message: e.message } },
