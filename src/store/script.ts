@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { MemoryDb } from "./memory/memory-db.js";
 
 /** What a Lua script can return, as the Redis client hands it back: integers, strings, nil, arrays. */
@@ -36,9 +36,10 @@ export interface Script<A extends readonly ScriptArg[] = readonly ScriptArg[]> {
 const INCLUDE = /^--\s*@include\s+"([\w./-]+)"\s*$/gm;
 
 /**
- * Reads a `.lua` file beside the calling module and stitches in `-- @include "name.lua"` lines from
- * `src/store/includes/` (each helper at most once, at the top). `url` is the file's URL, usually
- * `new URL("./acquire-2.lua", import.meta.url)`.
+ * Reads a `.lua` file and stitches in its `-- @include "name.lua"` lines (each helper at most once).
+ * A helper is looked up first in an `includes/` folder beside the script (a primitive's own
+ * helpers), then in `src/store/includes/` (helpers every primitive shares, such as `now.lua`).
+ * `url` is the file's URL, usually `new URL("./acquire-2.lua", import.meta.url)`.
  */
 export function loadLua(url: URL): string {
   const source = readFileSync(url, "utf8");
@@ -46,7 +47,9 @@ export function loadLua(url: URL): string {
   return source.replace(INCLUDE, (_line, name: string) => {
     if (seen.has(name)) return "";
     seen.add(name);
-    return readFileSync(new URL(`./includes/${name}`, import.meta.url), "utf8").trimEnd();
+    const local = new URL(`./includes/${name}`, url);
+    const shared = new URL(`./includes/${name}`, import.meta.url);
+    return readFileSync(existsSync(local) ? local : shared, "utf8").trimEnd();
   });
 }
 
