@@ -30,6 +30,11 @@ export interface CreateStoreOptions extends Partial<ConnectionTuning> {
    * warning for each risk (see {@link checkRedis}). @defaultValue true
    */
   checkServer?: boolean;
+  /**
+   * Redis only: send the commands issued in one tick in one socket write (a corked socket,
+   * uncorked at the end of the tick). Cuts client CPU per operation; adds no timer. @defaultValue true
+   */
+  coalesceWrites?: boolean;
   /** Memory store only: the clock in ms (tests move time with it). @defaultValue Date.now */
   clock?: () => number;
 }
@@ -101,6 +106,7 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
     ownsClient,
     prefix: options.prefix,
     commandTimeoutMs: tuning.commandTimeoutMs,
+    coalesceWrites: options.coalesceWrites,
     logger,
   });
   try {
