@@ -4,6 +4,10 @@ import { registerDoctor } from "./doctor.js";
 import { registerServe } from "./serve.js";
 import { registerKeys } from "./keys.js";
 import { registerLocks } from "./locks.js";
+import { registerMachines } from "./machines.js";
+import { registerEvents } from "./events.js";
+import { registerInventory } from "./inventory.js";
+import { registerQueue } from "./queue.js";
 import { CliUsageError } from "./context.js";
 import { isHoldfastError } from "../errors/holdfast-error.js";
 
@@ -16,6 +20,10 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerKeys(program);
   registerLocks(program);
+  registerMachines(program);
+  registerEvents(program);
+  registerInventory(program);
+  registerQueue(program);
   return program;
 }
 

@@ -10,6 +10,21 @@ export { HttpClient, type HttpClientOptions } from "./http.js";
 export { HoldfastApiError, HoldfastNetworkError, isHoldfastApiError } from "./errors.js";
 export { LocksApi, type RemoteLease, type RemoteLockInfo } from "./locks.js";
 export { LockHolder, type HoldState, type LockHolderOptions, type LockTransport } from "./lock-holder.js";
+export {
+  ChannelClient,
+  DEFAULT_CHANNEL_CLIENT_OPTIONS,
+  type ChannelClientOptions,
+  type ChannelClientStatus,
+  type ChannelSubscribeOptions,
+  type ClientSubscription,
+} from "./channels.js";
+export { ChannelsApi, type WsToken, type ChannelHistoryPage } from "./channels-api.js";
+export type {
+  ChannelGapEvent,
+  ReceivedMessage,
+  WebSocketConstructor,
+  WebSocketLike,
+} from "./channel-wire.js";
 
 /** The service's API, grouped by primitive. */
 export class HoldfastClient {

@@ -370,9 +370,20 @@ export class Locks {
    *   await build({ signal, fence: lease.fence });
    * }, { ttlMs: 120_000, waitMs: 5_000 });
    */
+  withLock<T>(
+    key: string,
+    fn: (signal: AbortSignal, lease: Lease) => Promise<T> | T,
+    options?: WithLockOptions,
+  ): Promise<T>;
+  withLock<T>(
+    keys: readonly string[],
+    fn: (signal: AbortSignal, lease: MultiLease) => Promise<T> | T,
+    options?: WithLockOptions,
+  ): Promise<T>;
   async withLock<T>(
     key: string | readonly string[],
-    fn: (signal: AbortSignal, lease: Lease | MultiLease) => Promise<T> | T,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the overloads above give callers the precise lease type
+    fn: (signal: AbortSignal, lease: any) => Promise<T> | T,
     options: WithLockOptions = NO_OPTIONS,
   ): Promise<T> {
     const every = this.refreshEvery(options);

@@ -10,6 +10,7 @@ import { Authenticator } from "./auth/authenticator.js";
 import type { KeyStore } from "./auth/key-store.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerPrimitiveRoutes } from "./routes/index.js";
+import { attachChannelGateway } from "./ws/gateway.js";
 import "./auth/principal.js";
 
 /** Options of {@link buildApp}. */
@@ -140,5 +141,6 @@ export async function buildApp(
 
   registerHealthRoutes(context);
   registerPrimitiveRoutes(context);
+  attachChannelGateway(context, auth);
   return { app, context, auth };
 }

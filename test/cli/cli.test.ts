@@ -49,7 +49,7 @@ describe.runIf(port !== null)("holdfast CLI", { timeout: 120_000 }, () => {
 
   it("lists, shows and force-releases locks, with --json and trustworthy exit codes", async () => {
     const locks = createLocks(store);
-    const lease = await locks.acquire("booking:{t1|r1}:14:00", { ttlMs: 60_000, metadata: { user: "u1" } });
+    const lease = await locks.acquire("booking:{t1|r1}:14:00", { ttlMs: 600_000, metadata: { user: "u1" } });
     const ls = await holdfast(["locks", "ls", "--json"], env);
     expect(ls.code).toBe(0);
     const list = JSON.parse(ls.stdout) as { key: string; fence: number; metadata: unknown }[];

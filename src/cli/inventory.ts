@@ -1,0 +1,145 @@
+import type { Command } from "commander";
+import { createInventory, isItemNotFoundError, type ItemState } from "../inventory/index.js";
+import type { Store } from "../store/types.js";
+import { CliUsageError, withStore, type StoreCommandOptions } from "./context.js";
+import { color, printJson, table } from "./output.js";
+
+/** The key kind of an item's hash (see src/inventory/decode.ts). */
+const ITEM_KIND = "inv";
+
+/**
+ * A progress line on stderr for long scans: only on a terminal and never with `--json`, so pipes
+ * and scripts see clean output. Rewrites itself in place and is erased at the end.
+ */
+export class Progress {
+  private readonly on: boolean;
+  private last = 0;
+  constructor(
+    private readonly what: string,
+    json: boolean | undefined,
+  ) {
+    this.on = process.stderr.isTTY === true && !json;
+  }
+  tick(count: number): void {
+    if (!this.on) return;
+    const now = Date.now();
+    if (now - this.last < 100) return;
+    this.last = now;
+    process.stderr.write(`\r${color.dim(`${this.what}: ${count}…`)}`);
+  }
+  done(): void {
+    if (this.on && this.last > 0) process.stderr.write("\r\x1b[2K");
+  }
+}
+
+/** A positive integer from the command line, or a usage error naming the argument. */
+export function positiveInt(name: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new CliUsageError(`${name} must be a positive integer (at most ${max}), got "${value}"`);
+  }
+  return n;
+}
+
+/** Every item (found with SCAN, never KEYS) whose name starts with `prefix`, with its exact stock. */
+async function scanItems(
+  store: Store,
+  opts: { prefix?: string; limit: number; json?: boolean },
+): Promise<ItemState[]> {
+  const inventory = createInventory(store);
+  const progress = new Progress("scanning items", opts.json);
+  const out: ItemState[] = [];
+  const seen = new Set<string>();
+  try {
+    for await (const key of store.scan(store.keys.pattern(ITEM_KIND))) {
+      const item = store.keys.nameOf(ITEM_KIND, key);
+      if (item === undefined || seen.has(item) || (opts.prefix && !item.startsWith(opts.prefix))) continue;
+      seen.add(item);
+      try {
+        out.push(await inventory.get(item));
+      } catch (e) {
+        if (!isItemNotFoundError(e)) throw e; // deleted between the scan and the read
+      }
+      progress.tick(out.length);
+      if (out.length >= opts.limit) break;
+    }
+  } finally {
+    progress.done();
+  }
+  return out.sort((a, b) => (a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
+}
+
+const stockRow = (s: ItemState) => [
+  s.item,
+  s.available,
+  s.held,
+  s.sold,
+  s.total,
+  s.maxStock ?? "",
+  s.perHolderLimit ?? "",
+];
+const stockHeaders = ["item", "available", "held", "sold", "total", "maxStock", "perHolder"];
+
+/** `holdfast inventory ls|show|restock`. */
+export function registerInventory(program: Command): void {
+  const inventory = program
+    .command("inventory")
+    .description("Inspect items' stock (available, held, sold, total) and restock them");
+  inventory
+    .command("ls")
+    .description("List items with their stock (SCAN, never KEYS)")
+    .option("--prefix <prefix>", "only items whose name starts with this")
+    .option("--limit <n>", "at most this many", "1000")
+    .option("--tenant <tenant>", "a tenant of holdfast serve")
+    .option("--json", "print JSON")
+    .action(async (opts: StoreCommandOptions & { prefix?: string; limit: string }) => {
+      const limit = positiveInt("--limit", opts.limit);
+      const items = await withStore(opts, (store) => scanItems(store, { ...opts, limit }));
+      if (opts.json) return printJson(items);
+      if (items.length === 0) return console.log("no items");
+      console.log(table(stockHeaders, items.map(stockRow)));
+    });
+  inventory
+    .command("show <item>")
+    .description("Show one item's exact stock")
+    .option("--tenant <tenant>", "a tenant of holdfast serve")
+    .option("--json", "print JSON")
+    .action(async (item: string, opts: StoreCommandOptions) => {
+      const state = await withStore(opts, async (store) => {
+        try {
+          return await createInventory(store).get(item);
+        } catch (e) {
+          if (isItemNotFoundError(e)) return null;
+          throw e;
+        }
+      });
+      if (!state) process.exitCode = 1;
+      if (opts.json) return printJson(state);
+      if (!state) return console.log(`no item "${item}"`);
+      console.log(table(stockHeaders, [stockRow(state)]));
+    });
+  inventory
+    .command("restock <item> <units>")
+    .description("Add units to an item's total stock (refused past its maxStock)")
+    .option("--tenant <tenant>", "a tenant of holdfast serve")
+    .option("--json", "print JSON")
+    .action(async (item: string, unitsArg: string, opts: StoreCommandOptions) => {
+      const units = positiveInt("units", unitsArg, 1_000_000_000_000);
+      const state = await withStore(opts, async (store) => {
+        try {
+          return await createInventory(store).restock(item, units);
+        } catch (e) {
+          if (isItemNotFoundError(e)) return null;
+          throw e;
+        }
+      });
+      if (!state) {
+        process.exitCode = 1;
+        if (opts.json) return printJson({ error: { code: "HOLDFAST_ITEM_NOT_FOUND", item } });
+        return console.error(`no item "${item}": define it first (PUT /v1/inventory/items/:item)`);
+      }
+      if (opts.json) return printJson(state);
+      console.log(`${color.green("restocked")} ${item}: +${units}`);
+      console.log(table(stockHeaders, [stockRow(state)]));
+    });
+}

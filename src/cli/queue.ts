@@ -1,0 +1,175 @@
+import { createHash } from "node:crypto";
+import type { Command } from "commander";
+import { createWaitingRoom, DEFAULT_WAITING_ROOM_OPTIONS } from "../queue/index.js";
+import { Keyspace, SUFFIX_SEPARATOR } from "../store/keyspace.js";
+import type { RawReply, Script } from "../store/script.js";
+import type { Store } from "../store/types.js";
+import { formatMs, withStore, type StoreCommandOptions } from "./context.js";
+import { Progress, positiveInt } from "./inventory.js";
+import { color, printJson, table } from "./output.js";
+
+/** A room's keys are `room:{name}<0x1F>q|hb|adm|seq` (see src/queue/waiting-room.ts). */
+const ROOM_KIND = "room";
+
+/**
+ * Read-only peek at the head of a room's line: the first N queued users with their heartbeat
+ * deadline, in one round trip. The waiting room has no such call (users only ever see their own
+ * place), so the operator command carries its own script.
+ */
+const PEEK_LUA = `-- Lists the first users of a waiting room's line, read-only.
+-- KEYS[1] queue zset (user -> arrival number), KEYS[2] heartbeat zset (user -> deadline ms)
+-- ARGV[1] how many users (>= 1)
+-- Returns {now ms, user1, deadline1 ms, user2, deadline2 ms, ...}; deadline -1 when none
+local t = redis.call('TIME')
+local out = { tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) }
+for _, user in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)) do
+  out[#out + 1] = user
+  out[#out + 1] = tonumber(redis.call('ZSCORE', KEYS[2], user) or '-1')
+end
+return out
+`;
+const peekScript: Script<[n: number]> = {
+  name: "cli-room-peek-2",
+  numKeys: 2,
+  lua: PEEK_LUA,
+  sha: createHash("sha1").update(PEEK_LUA).digest("hex"),
+  memory: (db, keys, [n], nowMs) => {
+    const out: RawReply[] = [nowMs];
+    for (const { member } of db.zrange(keys[0], 0, n - 1)) {
+      out.push(member, db.zscore(keys[1], member) ?? -1);
+    }
+    return out;
+  },
+};
+
+interface QueuedUser {
+  position: number;
+  user: string;
+  /** Ms until the user's place is dropped unless they poll; negative = already overdue. */
+  heartbeatInMs: number | null;
+}
+
+async function peek(store: Store, room: string, n: number): Promise<QueuedUser[]> {
+  const keys = [store.keys.key(ROOM_KIND, room, "q"), store.keys.key(ROOM_KIND, room, "hb")];
+  const raw = (await store.run(peekScript, keys, [n])) as RawReply[];
+  const now = raw[0] as number;
+  const users: QueuedUser[] = [];
+  for (let i = 1; i < raw.length; i += 2) {
+    const deadline = Number(raw[i + 1]);
+    users.push({
+      position: users.length + 1,
+      user: String(raw[i]),
+      heartbeatInMs: deadline < 0 ? null : deadline - now,
+    });
+  }
+  return users;
+}
+
+/** The room name of one of its keys, or undefined for a key that is not a room's. */
+export function roomOf(keys: Keyspace, key: string): string | undefined {
+  const head = keys.prefix + ROOM_KIND + ":";
+  if (!key.startsWith(head)) return undefined;
+  const sep = key.lastIndexOf(SUFFIX_SEPARATOR);
+  if (sep < head.length) return undefined;
+  const tagged = key.slice(head.length, sep);
+  const name = tagged.startsWith("{") && tagged.endsWith("}") ? tagged.slice(1, -1) : tagged;
+  return Keyspace.tag(name) === tagged ? name : undefined;
+}
+
+interface RoomRow {
+  room: string;
+  length: number;
+  admitted: number;
+}
+
+async function scanRooms(
+  store: Store,
+  opts: { prefix?: string; limit: number; json?: boolean },
+): Promise<RoomRow[]> {
+  const rooms = createWaitingRoom(store);
+  const progress = new Progress("scanning rooms", opts.json);
+  const seen = new Set<string>();
+  const out: RoomRow[] = [];
+  try {
+    for await (const key of store.scan(store.keys.pattern(ROOM_KIND))) {
+      const room = roomOf(store.keys, key);
+      if (room === undefined || seen.has(room) || (opts.prefix && !room.startsWith(opts.prefix))) continue;
+      seen.add(room);
+      const c = await rooms.counts(room);
+      // The sequence key outlives an emptied room; list only rooms with someone in them.
+      if (c.queued + c.admitted > 0) out.push({ room, length: c.queued, admitted: c.admitted });
+      progress.tick(seen.size);
+      if (out.length >= opts.limit) break;
+    }
+  } finally {
+    progress.done();
+  }
+  return out.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+}
+
+/** `holdfast queue ls|show|admit`: waiting rooms. */
+export function registerQueue(program: Command): void {
+  const queue = program
+    .command("queue")
+    .description("Inspect waiting rooms (queued and admitted users) and admit users");
+  queue
+    .command("ls")
+    .description("List waiting rooms with their length and live admissions (SCAN, never KEYS)")
+    .option("--prefix <prefix>", "only rooms whose name starts with this")
+    .option("--limit <n>", "at most this many", "1000")
+    .option("--tenant <tenant>", "a tenant of holdfast serve")
+    .option("--json", "print JSON")
+    .action(async (opts: StoreCommandOptions & { prefix?: string; limit: string }) => {
+      const limit = positiveInt("--limit", opts.limit);
+      const rooms = await withStore(opts, (store) => scanRooms(store, { ...opts, limit }));
+      if (opts.json) return printJson(rooms);
+      if (rooms.length === 0) return console.log("no waiting rooms with users");
+      console.log(
+        table(
+          ["room", "length", "admitted"],
+          rooms.map((r) => [r.room, r.length, r.admitted]),
+        ),
+      );
+    });
+  queue
+    .command("show <room>")
+    .description("Show a room's counts and the first users in line")
+    .option("--first <n>", "how many users from the head of the line", "10")
+    .option("--tenant <tenant>", "a tenant of holdfast serve")
+    .option("--json", "print JSON")
+    .action(async (room: string, opts: StoreCommandOptions & { first: string }) => {
+      const first = positiveInt("--first", opts.first, 10_000);
+      const result = await withStore(opts, async (store) => {
+        // counts() first: it drops users whose heartbeat ran out, so the head shown is live.
+        const c = await createWaitingRoom(store).counts(room);
+        return { room, length: c.queued, admitted: c.admitted, first: await peek(store, room, first) };
+      });
+      if (result.length + result.admitted === 0) process.exitCode = 1;
+      if (opts.json) return printJson(result);
+      console.log(`${color.bold(room)}: ${result.length} queued, ${result.admitted} admitted`);
+      if (result.first.length > 0) {
+        console.log(
+          table(
+            ["position", "user", "heartbeat in"],
+            result.first.map((u) => [
+              u.position,
+              u.user,
+              u.heartbeatInMs === null ? "" : u.heartbeatInMs < 0 ? "overdue" : formatMs(u.heartbeatInMs),
+            ]),
+          ),
+        );
+      }
+    });
+  queue
+    .command("admit <room> <n>")
+    .description("Admit the first n live users of a room, in line order")
+    .option("--tenant <tenant>", "a tenant of holdfast serve")
+    .option("--json", "print JSON")
+    .action(async (room: string, nArg: string, opts: StoreCommandOptions) => {
+      const n = positiveInt("n", nArg, DEFAULT_WAITING_ROOM_OPTIONS.maxAdmitBatch);
+      const admitted = await withStore(opts, (store) => createWaitingRoom(store).admit(room, n));
+      if (opts.json) return printJson({ room, admitted, count: admitted.length });
+      if (admitted.length === 0) return console.log(`nobody is waiting in ${room}`);
+      console.log(`${color.green("admitted")} ${admitted.length} of ${n}: ${admitted.join(", ")}`);
+    });
+}

@@ -1,0 +1,163 @@
+import { z } from "zod";
+import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
+import { createEventLog, MAX_QUERY_LIMIT, type EventLog } from "../../events/index.js";
+import { MAX_JSON_CHARS, MAX_TOKEN_LENGTH } from "../../events/validate.js";
+import type { ServerContext } from "../context.js";
+import { HttpError } from "../http-errors.js";
+import { defineRoute } from "../route.js";
+import { errorResponse } from "./common.js";
+
+/** A source name or event type, as the event log accepts them. */
+const eventToken = z
+  .string()
+  .min(1, "must not be empty")
+  .max(MAX_TOKEN_LENGTH, `must be at most ${MAX_TOKEN_LENGTH} characters`)
+  .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, 'must be letters, digits and "_.:-", starting with a letter or "_"');
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const RELATIVE = /^(\d{1,9})(ms|s|m|h|d)$/;
+
+/**
+ * A point in time as a query accepts it: ms since the epoch (`1763000000000`), an ISO 8601 time
+ * (`2026-11-22T00:00:00Z`), or a duration ago (`5m`, `30s`, `2h`, `1d`, `500ms`).
+ */
+export type TimeSpec = { kind: "absolute"; ms: number } | { kind: "ago"; ms: number };
+
+/** Parses a {@link TimeSpec}; undefined when `text` is none of the three forms. */
+export function parseTimeSpec(text: string): TimeSpec | undefined {
+  if (/^\d{1,16}$/.test(text)) {
+    const ms = Number(text);
+    return Number.isSafeInteger(ms) ? { kind: "absolute", ms } : undefined;
+  }
+  const rel = RELATIVE.exec(text);
+  if (rel) return { kind: "ago", ms: Number(rel[1]) * UNIT_MS[rel[2]] };
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const ms = Date.parse(text);
+    return Number.isFinite(ms) && ms >= 0 ? { kind: "absolute", ms } : undefined;
+  }
+  return undefined;
+}
+
+const timeParam = z
+  .string()
+  .max(64)
+  .refine(
+    (s) => parseTimeSpec(s) !== undefined,
+    'must be ms since the epoch, an ISO 8601 time, or a duration ago such as "5m", "30s", "2h", "1d"',
+  );
+
+/** Resolves a {@link TimeSpec} against the store's clock (durations ago need the server's "now"). */
+async function resolveTime(
+  spec: TimeSpec | undefined,
+  now: () => Promise<number>,
+): Promise<number | undefined> {
+  if (!spec) return undefined;
+  return spec.kind === "absolute" ? spec.ms : Math.max(0, (await now()) - spec.ms);
+}
+
+/** The per-tenant event log the service uses (the machines' routes append their transitions to it too). */
+export function tenantEventLog(ctx: ServerContext, tenant: string): EventLog {
+  return ctx.perTenant("events", tenant, (store) => createEventLog(store));
+}
+
+/** `/v1/events`: append one event, query by source, type and time window, list sources. */
+export function registerEventRoutes(ctx: ServerContext): void {
+  const { app, registry } = ctx;
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/events",
+    tag: "events",
+    scope: "client",
+    summary: "Append one event to the tenant's event log",
+    description:
+      "Not idempotent: a retry after a lost answer may append the event twice; put your own event id in `context` if duplicates matter.",
+    body: z.object({
+      source: eventToken.describe('e.g. "assignment.state_machine"'),
+      type: eventToken.describe('e.g. "transition"'),
+      context: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe(`A JSON object of at most ${MAX_JSON_CHARS} characters`),
+    }),
+    responses: {
+      201: { description: "Appended: `{ id, source, type, at }` (`at`: server clock, ms)" },
+      400: errorResponse("Invalid source, type or context; nothing was appended"),
+      503: errorResponse("Store unreachable: nothing was appended"),
+    },
+    handler: async ({ body, principal, reply }) => {
+      let id: string;
+      try {
+        id = await tenantEventLog(ctx, principal.tenant).append(body.source, body.type, body.context ?? {});
+      } catch (e) {
+        if (e instanceof InvalidArgumentError) {
+          throw new HttpError(400, e.code, e.message, { field: `body.${e.field}`, reason: e.reason });
+        }
+        throw e;
+      }
+      void reply.code(201);
+      return { id, source: body.source, type: body.type, at: Number(id.slice(0, id.indexOf("-"))) };
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/events",
+    tag: "events",
+    scope: "client",
+    summary:
+      "Query events by source, type and time window (the HTTP form of SELECT … FROM observability_events)",
+    description:
+      '`since` (inclusive) and `until` (exclusive): ms since the epoch, an ISO 8601 time, or a duration ago ("5m") on the Redis server\'s clock.',
+    query: z.object({
+      source: eventToken.optional(),
+      type: eventToken.optional(),
+      since: timeParam.optional(),
+      until: timeParam.optional(),
+      limit: z.coerce
+        .number()
+        .int("must be an integer")
+        .min(1, "must be at least 1")
+        .max(MAX_QUERY_LIMIT, `must be at most ${MAX_QUERY_LIMIT}`)
+        .optional(),
+      order: z.enum(["asc", "desc"]).optional(),
+    }),
+    responses: {
+      200: { description: "`{ events: [{ id, source, type, at, context }], count }`" },
+      400: errorResponse("Invalid query parameter"),
+      503: errorResponse("Store unreachable"),
+    },
+    handler: async ({ query, principal }) => {
+      const log = tenantEventLog(ctx, principal.tenant);
+      let now: Promise<number> | undefined;
+      const serverNow = () => (now ??= log.serverTime());
+      const since = await resolveTime(
+        query.since === undefined ? undefined : parseTimeSpec(query.since),
+        serverNow,
+      );
+      const until = await resolveTime(
+        query.until === undefined ? undefined : parseTimeSpec(query.until),
+        serverNow,
+      );
+      const events = await log.query({
+        source: query.source,
+        type: query.type,
+        since,
+        until,
+        limit: query.limit,
+        order: query.order,
+      });
+      return { events, count: events.length };
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/events/sources",
+    tag: "events",
+    scope: "client",
+    summary: "Every source the tenant has written events to (oldest first)",
+    responses: { 200: { description: "`{ sources }`" }, 503: errorResponse("Store unreachable") },
+    handler: async ({ principal }) => ({ sources: await tenantEventLog(ctx, principal.tenant).sources() }),
+  });
+}

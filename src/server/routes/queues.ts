@@ -1,0 +1,152 @@
+import { z } from "zod";
+import { createWaitingRoom, DEFAULT_WAITING_ROOM_OPTIONS, type WaitingRoom } from "../../queue/index.js";
+import type { ServerContext } from "../context.js";
+import { defineRoute } from "../route.js";
+import { errorResponse, nameParam } from "./common.js";
+
+const roomParams = z.object({ room: nameParam });
+const userBody = z.object({ user: nameParam.describe("The user's id (a session, account or ticket id)") });
+const userQuery = z.object({ user: nameParam.describe("The user's id") });
+
+/**
+ * `/v1/waiting-rooms/:room/…`: a FIFO virtual queue per room. Users join, poll their position (a
+ * heartbeat), and are admitted in batches by an admin; silent users and admissions expire by
+ * themselves. Rooms need no definition: a room exists as soon as someone joins it.
+ */
+export function registerWaitingRoomRoutes(ctx: ServerContext): void {
+  const { app, registry } = ctx;
+  const roomsOf = (tenant: string): WaitingRoom =>
+    ctx.perTenant("waiting-rooms", tenant, (store) => createWaitingRoom(store));
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/waiting-rooms/:room/join",
+    tag: "waiting-rooms",
+    scope: "client",
+    summary: "Join the back of the line; idempotent (a queued user keeps their place)",
+    params: roomParams,
+    body: userBody,
+    responses: {
+      200: {
+        description: "`{ state: queued, position, ahead, length, joined }` or `{ state: admitted, … }`",
+      },
+      409: errorResponse("The room is full (`HOLDFAST_WAITING_ROOM_FULL`, `length`, `maxLength`)"),
+      503: errorResponse("Store unreachable: nobody joined (fail closed)"),
+    },
+    handler: async ({ params, body, principal }) => ({
+      room: params.room,
+      user: body.user,
+      ...(await roomsOf(principal.tenant).join(params.room, body.user)),
+    }),
+  });
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/waiting-rooms/:room/leave",
+    tag: "waiting-rooms",
+    scope: "client",
+    summary: "Give up a place or an admission; `was` says which (absent: nothing to give up)",
+    params: roomParams,
+    body: userBody,
+    responses: { 200: { description: '`{ left, was: "queued" | "admitted" | "absent" }`' } },
+    handler: async ({ params, body, principal }) => {
+      const was = await roomsOf(principal.tenant).leave(params.room, body.user);
+      return { room: params.room, user: body.user, left: was !== "absent", was };
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/waiting-rooms/:room/position",
+    tag: "waiting-rooms",
+    scope: "client",
+    summary: "Where a user stands (1-based `position`); polling it keeps a queued user's place",
+    params: roomParams,
+    query: userQuery,
+    responses: {
+      200: {
+        description:
+          "`{ state: queued, position, ahead, length }`, `{ state: admitted, expiresInMs, length }` or `{ state: absent, length }`",
+      },
+    },
+    handler: async ({ params, query, principal }) => ({
+      room: params.room,
+      user: query.user,
+      ...(await roomsOf(principal.tenant).position(params.room, query.user)),
+    }),
+  });
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/waiting-rooms/:room/heartbeat",
+    tag: "waiting-rooms",
+    scope: "client",
+    summary: `Keep a queued user's place for another heartbeat TTL (${DEFAULT_WAITING_ROOM_OPTIONS.heartbeatTtlMs} ms)`,
+    description: "`queued: false` means the user must join again (at the back) or was admitted: see `state`.",
+    params: roomParams,
+    body: userBody,
+    responses: { 200: { description: "`{ queued, state, … }` (the same fields as position)" } },
+    handler: async ({ params, body, principal }) => {
+      // position() is the heartbeat, and answers more than heartbeat()'s boolean in the same round trip.
+      const p = await roomsOf(principal.tenant).position(params.room, body.user);
+      return { room: params.room, user: body.user, queued: p.state === "queued", ...p };
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/waiting-rooms/:room/admitted",
+    tag: "waiting-rooms",
+    scope: "client",
+    summary: "Whether a user holds a live admission (read-only)",
+    params: roomParams,
+    query: userQuery,
+    responses: { 200: { description: "`{ admitted }`" } },
+    handler: async ({ params, query, principal }) => ({
+      room: params.room,
+      user: query.user,
+      admitted: await roomsOf(principal.tenant).isAdmitted(params.room, query.user),
+    }),
+  });
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/waiting-rooms/:room/admit",
+    tag: "waiting-rooms",
+    scope: "admin",
+    summary: "Admit the first `count` live users, in line order (admin)",
+    params: roomParams,
+    body: z.object({
+      count: z
+        .number()
+        .int("must be an integer")
+        .min(1, "must be at least 1")
+        .max(
+          DEFAULT_WAITING_ROOM_OPTIONS.maxAdmitBatch,
+          `must be at most ${DEFAULT_WAITING_ROOM_OPTIONS.maxAdmitBatch}`,
+        )
+        .describe("How many users to admit"),
+    }),
+    responses: {
+      200: { description: "`{ admitted: [users…], count }`: fewer than asked when the line ran out" },
+    },
+    handler: async ({ params, body, principal }) => {
+      const admitted = await roomsOf(principal.tenant).admit(params.room, body.count);
+      return { room: params.room, admitted, count: admitted.length };
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/waiting-rooms/:room",
+    tag: "waiting-rooms",
+    scope: "client",
+    summary: "How many users are queued (`length`) and how many hold a live admission",
+    params: roomParams,
+    responses: { 200: { description: "`{ room, length, queued, admitted }`" } },
+    handler: async ({ params, principal }) => {
+      const c = await roomsOf(principal.tenant).counts(params.room);
+      return { room: params.room, length: c.queued, queued: c.queued, admitted: c.admitted };
+    },
+  });
+}

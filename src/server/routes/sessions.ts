@@ -1,0 +1,210 @@
+import type { FastifyRequest } from "fastify";
+import { z } from "zod";
+import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
+import { createSessions, type Session, type Sessions } from "../../session/index.js";
+import type { ServerContext } from "../context.js";
+import { HttpError } from "../http-errors.js";
+import { defineRoute } from "../route.js";
+import { durationMs, errorResponse, nameParam } from "./common.js";
+
+/**
+ * The header that may carry a session token instead of the body. Tokens never travel in a URL
+ * path or query string: those end up in access logs, proxies' logs and browser histories.
+ */
+export const SESSION_TOKEN_HEADER = "x-holdfast-session-token";
+
+const MAX_TOKEN_LENGTH = 16_384;
+const token = z
+  .string()
+  .min(1, "must not be empty")
+  .max(MAX_TOKEN_LENGTH, `must be at most ${MAX_TOKEN_LENGTH} characters`)
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+
+const userParams = z.object({ user: nameParam });
+
+/** Body of get/touch/revoke: the token (or the header) and an optional user hint. */
+const lookupBody = z
+  .object({
+    token: token.optional().describe(`The session token; or send it in the ${SESSION_TOKEN_HEADER} header`),
+    user: nameParam
+      .optional()
+      .describe("The user the token belongs to, if known: one round trip instead of two"),
+  })
+  .default({});
+
+/** A library InvalidArgumentError names the option (`data`); over HTTP the field is `body.data`. */
+async function inBody<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) {
+      throw new HttpError(400, e.code, e.message, { field: `body.${e.field}`, reason: e.reason });
+    }
+    throw e;
+  }
+}
+
+/** The token from the body, else from the header; 400 naming `body.token` when neither has one. */
+function tokenOf(request: FastifyRequest, body: { token?: string }): string {
+  if (body.token !== undefined) return body.token;
+  const header = request.headers[SESSION_TOKEN_HEADER];
+  const parsed = token.safeParse(header);
+  if (typeof header === "string" && parsed.success) return parsed.data;
+  throw new HttpError(
+    400,
+    "HOLDFAST_INVALID_ARGUMENT",
+    `Invalid body.token: send the session token as "token" in the body or in the ${SESSION_TOKEN_HEADER} header.`,
+    {
+      field: "body.token",
+      reason:
+        header === undefined
+          ? "required (in the body or the header)"
+          : (parsed.error?.issues[0]?.message ?? "invalid"),
+    },
+  );
+}
+
+function notFound(): HttpError {
+  return new HttpError(
+    404,
+    "HOLDFAST_SESSION_NOT_FOUND",
+    "No live session for this token (expired, revoked, or never stored): sign in again.",
+  );
+}
+
+const sessionJson = (s: Session) => ({ session: s });
+
+/**
+ * `/v1/sessions/…`: put, get, touch, revoke (token in the body or a header, never in the URL),
+ * list a user's sessions, revoke all of them.
+ */
+export function registerSessionRoutes(ctx: ServerContext): void {
+  const { app, registry } = ctx;
+  const sessionsOf = (tenant: string): Sessions =>
+    ctx.perTenant("sessions", tenant, (store) => createSessions(store));
+
+  defineRoute(app, registry, {
+    method: "PUT",
+    url: "/v1/sessions",
+    tag: "sessions",
+    scope: "client",
+    summary: "Store (or replace) the session of a token; the token is stored only as its SHA-256",
+    description:
+      "Idempotent: putting the same token again replaces its data and restarts its TTL. The answer carries the session `id` (the token's SHA-256), never the token.",
+    body: z.object({
+      token,
+      user: nameParam.describe("The user the session belongs to"),
+      data: z.unknown().optional().describe("Any JSON (claims, roles…), at most 65 536 characters"),
+      ttlMs: durationMs.optional().describe("Lifetime in ms (default 86 400 000: 24 h)"),
+    }),
+    responses: {
+      200: { description: "Stored: `{ session: { id, user, data, createdAtMs, ttlMs, expiresInMs } }`" },
+      400: errorResponse("Invalid token, user, data or ttlMs"),
+      503: errorResponse("Store unreachable: nothing was stored"),
+    },
+    handler: async ({ body, principal }) =>
+      sessionJson(
+        await inBody(() =>
+          sessionsOf(principal.tenant).put(body.token, {
+            user: body.user,
+            data: body.data,
+            ttlMs: body.ttlMs,
+          }),
+        ),
+      ),
+  });
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/sessions/get",
+    tag: "sessions",
+    scope: "client",
+    summary: "The live session of a token, without extending it",
+    description: `The token travels in the body (\`token\`) or the \`${SESSION_TOKEN_HEADER}\` header. POST so that it never appears in a URL.`,
+    body: lookupBody,
+    responses: {
+      200: { description: "Live: `{ session }`" },
+      404: errorResponse("No live session for this token"),
+      503: errorResponse("Store unreachable: never a guessed answer"),
+    },
+    handler: async ({ body, principal, request }) => {
+      const t = tokenOf(request, body);
+      const s = await inBody(() => sessionsOf(principal.tenant).get(t, { user: body.user }));
+      if (!s) throw notFound();
+      return sessionJson(s);
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/sessions/touch",
+    tag: "sessions",
+    scope: "client",
+    summary: "Restart a live session's TTL (sliding expiry) and return it",
+    body: lookupBody,
+    responses: {
+      200: { description: "Extended: `{ session }`" },
+      404: errorResponse("No live session for this token"),
+      503: errorResponse("Store unreachable"),
+    },
+    handler: async ({ body, principal, request }) => {
+      const t = tokenOf(request, body);
+      const s = await inBody(() => sessionsOf(principal.tenant).touch(t, { user: body.user }));
+      if (!s) throw notFound();
+      return sessionJson(s);
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "POST",
+    url: "/v1/sessions/revoke",
+    tag: "sessions",
+    scope: "client",
+    summary: "End a token's session now (sign out this device)",
+    description: "Safe to retry: `revoked` is false when no live session was left to end.",
+    body: lookupBody,
+    responses: {
+      200: { description: "`{ revoked: true }` if a live session was ended, else `{ revoked: false }`" },
+      503: errorResponse("Store unreachable: the session may still be live"),
+    },
+    handler: async ({ body, principal, request }) => {
+      const t = tokenOf(request, body);
+      return { revoked: await inBody(() => sessionsOf(principal.tenant).revoke(t, { user: body.user })) };
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/sessions/users/:user",
+    tag: "sessions",
+    scope: "client",
+    summary: "Every live session of a user (ids, data, expiry; never tokens), soonest-expiring first",
+    params: userParams,
+    responses: {
+      200: { description: "`{ user, sessions, count }` (empty when the user has none)" },
+      503: errorResponse("Store unreachable"),
+    },
+    handler: async ({ params, principal }) => {
+      const sessions = await sessionsOf(principal.tenant).list(params.user);
+      return { user: params.user, sessions, count: sessions.length };
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "DELETE",
+    url: "/v1/sessions/users/:user",
+    tag: "sessions",
+    scope: "client",
+    summary: "End every session of a user in one atomic step (sign out everywhere)",
+    params: userParams,
+    responses: {
+      200: { description: "`{ user, revoked: <how many> }`" },
+      503: errorResponse("Store unreachable: nothing was revoked"),
+    },
+    handler: async ({ params, principal }) => ({
+      user: params.user,
+      revoked: await sessionsOf(principal.tenant).revokeAll(params.user),
+    }),
+  });
+}

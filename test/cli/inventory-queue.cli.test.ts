@@ -1,0 +1,160 @@
+/** `holdfast inventory …` and `holdfast queue …`, run as real processes against a private Redis. */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { createStore } from "../../src/store/create-store.js";
+import { namespacedStore } from "../../src/store/namespaced-store.js";
+import { createInventory } from "../../src/inventory/index.js";
+import { createWaitingRoom } from "../../src/queue/index.js";
+import type { Store } from "../../src/store/types.js";
+import { uniquePrefix } from "../support/stores.js";
+
+const run = promisify(execFile);
+const port = inject("redisPort");
+
+async function holdfast(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run("node", ["bin/holdfast.js", ...args], {
+      env: { ...process.env, ...env },
+      timeout: 90_000,
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+// Every test starts the real CLI several times (tsx start-up is slow on a loaded machine).
+describe.runIf(port !== null)("holdfast inventory and queue commands", { timeout: 240_000 }, () => {
+  const prefix = uniquePrefix();
+  const env = {
+    REDIS_URL: `redis://127.0.0.1:${port}`,
+    HOLDFAST_PREFIX: prefix,
+    HOLDFAST_LOG_LEVEL: "silent",
+  };
+  let store: Store;
+  beforeAll(async () => {
+    store = await createStore({
+      type: "redis",
+      redis: { host: "127.0.0.1", port: port! },
+      prefix,
+      env: {},
+      checkServer: false,
+    });
+  });
+  afterAll(async () => store?.close());
+
+  it("lists, shows and restocks items, with --json, --tenant and trustworthy exit codes", async () => {
+    const inventory = createInventory(store);
+    await inventory.defineItem("{sale}:sku-1", { stock: 10, maxStock: 100 });
+    await inventory.defineItem("{sale}:sku-2", { stock: 4 });
+    const h = await inventory.hold("{sale}:sku-1", { holder: "u1", quantity: 3 });
+    await inventory.hold("{sale}:sku-1", { holder: "u2", quantity: 2 });
+    await inventory.commit(h.holdId);
+    const acme = createInventory(namespacedStore(store, "t:acme:"));
+    await acme.defineItem("acme-only", { stock: 7 });
+
+    const [ls, tenant, show, missing] = await Promise.all([
+      holdfast(["inventory", "ls", "--json"], env),
+      holdfast(["inventory", "ls", "--tenant", "acme"], env),
+      holdfast(["inventory", "show", "{sale}:sku-1", "--json"], env),
+      holdfast(["inventory", "show", "nope", "--json"], env),
+    ]);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(JSON.parse(ls.stdout)).toEqual([
+      {
+        item: "{sale}:sku-1",
+        total: 10,
+        available: 5,
+        held: 2,
+        sold: 3,
+        maxStock: 100,
+        perHolderLimit: null,
+      },
+      {
+        item: "{sale}:sku-2",
+        total: 4,
+        available: 4,
+        held: 0,
+        sold: 0,
+        maxStock: null,
+        perHolderLimit: null,
+      },
+    ]);
+    expect(tenant.code).toBe(0);
+    expect(tenant.stdout).toMatch(/item\s+available\s+held\s+sold\s+total/);
+    expect(tenant.stdout).toMatch(/acme-only\s+7\s+0\s+0\s+7/);
+    expect(tenant.stdout).not.toMatch(/sku-1/);
+    expect(show.code).toBe(0);
+    expect(JSON.parse(show.stdout)).toMatchObject({ item: "{sale}:sku-1", available: 5, sold: 3 });
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toBeNull();
+
+    const [restocked, zero, unknown] = await Promise.all([
+      holdfast(["inventory", "restock", "{sale}:sku-2", "6", "--json"], env),
+      holdfast(["inventory", "restock", "{sale}:sku-2", "0"], env),
+      holdfast(["inventory", "restock", "nope", "1"], env),
+    ]);
+    expect(restocked.code, restocked.stderr).toBe(0);
+    expect(JSON.parse(restocked.stdout)).toMatchObject({ item: "{sale}:sku-2", total: 10, available: 10 });
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/positive integer/);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no item "nope"/);
+    expect((await inventory.get("{sale}:sku-1")).total).toBe(10);
+    expect((await inventory.get("{sale}:sku-2")).total).toBe(10);
+  });
+
+  it("lists rooms, shows the head of a line and admits, with --json and --tenant", async () => {
+    const rooms = createWaitingRoom(store);
+    for (const u of ["u1", "u2", "u3"]) await rooms.join("drop-1", u);
+    await rooms.join("drop-2", "solo");
+    await createWaitingRoom(namespacedStore(store, "t:acme:")).join("acme-room", "a1");
+
+    const [ls, tenant, show] = await Promise.all([
+      holdfast(["queue", "ls", "--json"], env),
+      holdfast(["queue", "ls", "--tenant", "acme"], env),
+      holdfast(["queue", "show", "drop-1", "--first", "2", "--json"], env),
+    ]);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(JSON.parse(ls.stdout)).toEqual([
+      { room: "drop-1", length: 3, admitted: 0 },
+      { room: "drop-2", length: 1, admitted: 0 },
+    ]);
+    expect(tenant.stdout).toMatch(/room\s+length\s+admitted\nacme-room\s+1\s+0/);
+    expect(tenant.stdout).not.toMatch(/drop-1/);
+    expect(show.code).toBe(0);
+    const shown = JSON.parse(show.stdout) as {
+      first: { position: number; user: string; heartbeatInMs: number }[];
+    };
+    expect(shown).toMatchObject({ room: "drop-1", length: 3, admitted: 0 });
+    expect(shown.first.map((u) => [u.position, u.user])).toEqual([
+      [1, "u1"],
+      [2, "u2"],
+    ]);
+    expect(shown.first[0].heartbeatInMs).toBeGreaterThan(0);
+
+    const [admit, bad] = await Promise.all([
+      holdfast(["queue", "admit", "drop-1", "2", "--json"], env),
+      holdfast(["queue", "admit", "drop-1", "0"], env),
+    ]);
+    expect(admit.code, admit.stderr).toBe(0);
+    expect(JSON.parse(admit.stdout)).toEqual({ room: "drop-1", admitted: ["u1", "u2"], count: 2 });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/positive integer/);
+    expect(await rooms.isAdmitted("drop-1", "u1")).toBe(true);
+    expect(await rooms.counts("drop-1")).toEqual({ queued: 1, admitted: 2 });
+  });
+
+  it("exits 3 when the store cannot be reached", async () => {
+    const down = { ...env, REDIS_URL: "redis://127.0.0.1:1" };
+    const r = await holdfast(["queue", "admit", "drop-1", "1", "--json"], down);
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    expect(JSON.parse(r.stdout).error.code).toMatch(/^HOLDFAST_STORE_/);
+  });
+});

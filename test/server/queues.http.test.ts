@@ -1,0 +1,345 @@
+/** Waiting-room routes over real HTTP, against a real server on a free port and a private Redis. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { createStore } from "../../src/store/create-store.js";
+import type { Store } from "../../src/store/types.js";
+import { startServer } from "../../src/server/serve.js";
+import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
+import { StoreKeyStore } from "../../src/server/auth/key-store.js";
+import { mintApiKey } from "../../src/server/auth/api-keys.js";
+import { PrivateRedis } from "../support/redis-server.js";
+import { uniquePrefix } from "../support/stores.js";
+import fc from "fast-check";
+import type { MemoryStore } from "../../src/store/memory/memory-store.js";
+import { tempKeysFile, testApp } from "./support.js";
+
+const port = inject("redisPort");
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+/** A server on `store` and a caller per key; keyCacheMs lets a test keep keys cached after a crash. */
+async function serve(store: Store, keyCacheMs = 0) {
+  const keys = new StoreKeyStore(store);
+  const mint = async (role: "client" | "admin", tenants: string[]) => {
+    const { key, record } = mintApiKey({ name: "t", role, tenants });
+    await keys.put(record);
+    return key;
+  };
+  const minted = {
+    acme: await mint("client", ["acme"]),
+    globex: await mint("client", ["globex"]),
+    admin: await mint("admin", ["acme"]),
+    globexAdmin: await mint("admin", ["globex"]),
+  };
+  const server = await startServer(
+    { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile: tempKeysFile(), logLevel: "silent", keyCacheMs },
+    { store },
+  );
+  const as =
+    (who: keyof typeof minted) =>
+    async (method: string, path: string, body?: unknown): Promise<Answer> => {
+      const res = await fetch(server.url + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${minted[who]}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+    };
+  return {
+    server,
+    acme: as("acme"),
+    globex: as("globex"),
+    admin: as("admin"),
+    globexAdmin: as("globexAdmin"),
+  };
+}
+
+const room = (name: string, rest = "") => `/v1/waiting-rooms/${encodeURIComponent(name)}${rest}`;
+const q = (user: string) => `?user=${encodeURIComponent(user)}`;
+
+describe.runIf(port !== null)("waiting-room routes over HTTP, on Redis", () => {
+  let store: Store;
+  let s: Awaited<ReturnType<typeof serve>>;
+
+  beforeAll(async () => {
+    store = await createStore({
+      type: "redis",
+      redis: { host: "127.0.0.1", port: port! },
+      prefix: uniquePrefix(),
+      env: {},
+      checkServer: false,
+    });
+    s = await serve(store);
+  });
+  afterAll(async () => {
+    await s?.server.stop();
+    await store?.close();
+  });
+
+  it("joins in order, reports positions, admits (admin only) and lets users leave", async () => {
+    const r = "sale-42";
+    const first = await s.acme("POST", room(r, "/join"), { user: "u1" });
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({
+      room: r,
+      user: "u1",
+      state: "queued",
+      position: 1,
+      ahead: 0,
+      length: 1,
+      joined: true,
+    });
+    expect((await s.acme("POST", room(r, "/join"), { user: "u2" })).body).toMatchObject({
+      position: 2,
+      length: 2,
+      joined: true,
+    });
+    expect((await s.acme("POST", room(r, "/join"), { user: "u1" })).body).toMatchObject({
+      position: 1,
+      joined: false,
+    });
+    expect((await s.acme("GET", room(r, `/position${q("u2")}`))).body).toEqual({
+      room: r,
+      user: "u2",
+      state: "queued",
+      position: 2,
+      ahead: 1,
+      length: 2,
+    });
+    expect((await s.acme("POST", room(r, "/heartbeat"), { user: "u2" })).body).toMatchObject({
+      queued: true,
+      state: "queued",
+      position: 2,
+    });
+    expect((await s.acme("POST", room(r, "/heartbeat"), { user: "ghost" })).body).toMatchObject({
+      queued: false,
+      state: "absent",
+    });
+    expect((await s.acme("GET", room(r))).body).toEqual({ room: r, length: 2, queued: 2, admitted: 0 });
+
+    const refused = await s.acme("POST", room(r, "/admit"), { count: 1 });
+    expect(refused.status).toBe(403);
+    expect((await s.acme("GET", room(r))).body.length).toBe(2);
+    const admitted = await s.admin("POST", room(r, "/admit"), { count: 1 });
+    expect(admitted.status).toBe(200);
+    expect(admitted.body).toEqual({ room: r, admitted: ["u1"], count: 1 });
+    expect((await s.acme("GET", room(r, `/admitted${q("u1")}`))).body).toEqual({
+      room: r,
+      user: "u1",
+      admitted: true,
+    });
+    expect((await s.acme("GET", room(r, `/admitted${q("u2")}`))).body.admitted).toBe(false);
+    const p1 = await s.acme("GET", room(r, `/position${q("u1")}`));
+    expect(p1.body).toMatchObject({ state: "admitted", length: 1 });
+    expect(p1.body.expiresInMs).toBeGreaterThan(200_000);
+    expect((await s.acme("GET", room(r, `/position${q("u2")}`))).body.position).toBe(1);
+    expect((await s.acme("GET", room(r))).body).toMatchObject({ queued: 1, admitted: 1 });
+
+    expect((await s.acme("POST", room(r, "/leave"), { user: "u1" })).body).toEqual({
+      room: r,
+      user: "u1",
+      left: true,
+      was: "admitted",
+    });
+    expect((await s.acme("POST", room(r, "/leave"), { user: "u2" })).body.was).toBe("queued");
+    expect((await s.acme("POST", room(r, "/leave"), { user: "u2" })).body).toMatchObject({
+      left: false,
+      was: "absent",
+    });
+    expect((await s.acme("GET", room(r, `/position${q("u2")}`))).body).toMatchObject({
+      state: "absent",
+      length: 0,
+    });
+    const empty = await s.admin("POST", room(r, "/admit"), { count: 5 });
+    expect(empty.body).toEqual({ room: r, admitted: [], count: 0 });
+  });
+
+  it("rejects bad input with 400 naming the field, and writes nothing", async () => {
+    const r = "bad-input";
+    const cases: [string, string, unknown, string, "acme" | "admin"][] = [
+      ["POST", room(r, "/join"), {}, "body.user", "acme"],
+      ["POST", room(r, "/join"), { user: "" }, "body.user", "acme"],
+      ["POST", room(r, "/join"), { user: "a\u0001b" }, "body.user", "acme"],
+      ["POST", room(r, "/join"), { user: 42 }, "body.user", "acme"],
+      ["POST", room(r, "/leave"), { user: "x".repeat(513) }, "body.user", "acme"],
+      ["POST", room(r, "/heartbeat"), {}, "body.user", "acme"],
+      ["GET", room(r, "/position"), undefined, "query.user", "acme"],
+      ["GET", room(r, "/admitted"), undefined, "query.user", "acme"],
+      ["POST", room(r, "/admit"), { count: 0 }, "body.count", "admin"],
+      ["POST", room(r, "/admit"), { count: 2.5 }, "body.count", "admin"],
+      ["POST", room(r, "/admit"), { count: 100_001 }, "body.count", "admin"],
+      ["POST", room("r".repeat(600), "/join"), { user: "u" }, "params.room", "acme"],
+    ];
+    for (const [method, path, body, field, who] of cases) {
+      const res = await s[who](method, path, body);
+      expect(res.status, `${method} ${path.slice(0, 60)} ${JSON.stringify(body)}`).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "HOLDFAST_INVALID_ARGUMENT", field });
+    }
+    expect((await s.acme("GET", room(r))).body).toMatchObject({ queued: 0, admitted: 0 });
+    let found = 0;
+    for await (const _ of store.scan(`${store.keys.prefix}*bad-input*`)) found++;
+    expect(found).toBe(0);
+  });
+
+  it("keeps tenants apart: another tenant cannot see, admit or remove a user", async () => {
+    const r = "drop-1";
+    await s.acme("POST", room(r, "/join"), { user: "alice" });
+    await s.acme("POST", room(r, "/join"), { user: "bob" });
+    expect((await s.globex("GET", room(r, `/position${q("alice")}`))).body).toMatchObject({
+      state: "absent",
+      length: 0,
+    });
+    expect((await s.globex("POST", room(r, "/leave"), { user: "alice" })).body.was).toBe("absent");
+    expect((await s.globex("GET", room(r))).body.length).toBe(0);
+    expect((await s.globexAdmin("POST", room(r, "/admit"), { count: 10 })).body.admitted).toEqual([]);
+    expect((await s.globex("GET", room(r, `/admitted${q("alice")}`))).body.admitted).toBe(false);
+    // globex's own line with the same room name is separate
+    expect((await s.globex("POST", room(r, "/join"), { user: "carol" })).body.position).toBe(1);
+    expect((await s.acme("GET", room(r, `/position${q("alice")}`))).body).toMatchObject({
+      state: "queued",
+      position: 1,
+      length: 2,
+    });
+    expect((await s.admin("POST", room(r, "/admit"), { count: 10 })).body.admitted).toEqual(["alice", "bob"]);
+  });
+});
+
+describe.runIf(port !== null)("waiting-room routes when the store is down", () => {
+  it("answer 503 with Retry-After and admit nobody (fail closed)", { timeout: 60_000 }, async () => {
+    const redis = await PrivateRedis.start();
+    const store = await createStore({
+      type: "redis",
+      redis: { host: "127.0.0.1", port: redis.port },
+      prefix: uniquePrefix(),
+      env: {},
+      checkServer: false,
+    });
+    const s = await serve(store, 60_000);
+    try {
+      expect((await s.acme("POST", room("down", "/join"), { user: "u" })).status).toBe(200);
+      expect((await s.admin("GET", room("down"))).status).toBe(200);
+      await redis.kill();
+      const answers = await Promise.all([
+        s.acme("POST", room("down", "/join"), { user: "v" }),
+        s.acme("POST", room("down", "/leave"), { user: "u" }),
+        s.acme("GET", room("down", `/position${q("u")}`)),
+        s.acme("POST", room("down", "/heartbeat"), { user: "u" }),
+        s.acme("GET", room("down", `/admitted${q("u")}`)),
+        s.admin("POST", room("down", "/admit"), { count: 1 }),
+        s.acme("GET", room("down")),
+      ]);
+      for (const a of answers) {
+        expect(a.status).toBe(503);
+        expect(a.body.error.code).toMatch(/^HOLDFAST_STORE_/);
+        expect(a.headers.get("retry-after")).toBe("1");
+      }
+    } finally {
+      await s.server.stop();
+      await store.close();
+      await redis.stop();
+    }
+  });
+});
+
+/**
+ * Random bodies built from this area's own field names, against its routes in-process on the memory
+ * store (the global fuzz test rarely sends a valid `user`): never a 500, and a 4xx leaves
+ * every key exactly as it was.
+ */
+describe("waiting-room routes under random input", () => {
+  it("never answer 500, and a rejected request changes nothing", { timeout: 60_000 }, async () => {
+    const store = await createStore({ type: "memory", env: {}, prefix: "fz:" });
+    const t = await testApp(store);
+    const db = (store as MemoryStore).db;
+    const snapshot = () =>
+      JSON.stringify(
+        [...db.scan("*")]
+          .filter((k) => !k.includes(":apikeys:"))
+          .sort()
+          .map((k) => {
+            const type = db.type(k);
+            if (type === "hash") return [k, [...db.hgetall(k)].sort()];
+            if (type === "string") return [k, db.get(k)];
+            if (type === "zset") return [k, db.zrange(k, 0, -1)];
+            return [k, type];
+          }),
+      );
+    const routes = t.context.registry.routes.filter((r) => r.url.startsWith("/v1/waiting-rooms/"));
+    expect(routes.length).toBeGreaterThan(4);
+    const ids: string[] = [];
+    const int = fc.oneof(
+      fc.integer({ min: 1, max: 5 }),
+      fc.constantFrom(0, -1, 1.5, 2 ** 53, "3", null, true),
+    );
+    const name = fc.oneof(
+      fc.constantFrom("r1", "r2", "{t}:r"),
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom("", "x".repeat(600), "a\u0000b"),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(),
+        fc.constantFrom("r1", "r2", "{t}:r"),
+        fc.nat(),
+        fc.option(
+          fc.oneof(
+            fc.record({ user: fc.constantFrom("u1", "u2", "u3"), count: fc.integer({ min: 1, max: 2 }) }),
+            fc.record({ user: name, count: int }, { requiredKeys: [] }),
+          ),
+          { nil: undefined },
+        ),
+        fc.option(
+          fc.oneof(
+            fc.constantFrom("user=u1", "user=u2", "user=", "user=%00"),
+            fc.string({ maxLength: 10 }).map((u) => `user=${encodeURIComponent(u)}`),
+          ),
+          { nil: undefined },
+        ),
+        async (routeIndex, param, idIndex, body, query) => {
+          const route = routes[routeIndex % routes.length];
+          const url =
+            route.url
+              .replace(
+                ":holdId",
+                encodeURIComponent(
+                  ids.length > 0 && idIndex % 3 !== 0
+                    ? ids[idIndex % ids.length]
+                    : `${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}:${param}`,
+                ),
+              )
+              .replace(/:\w+/, encodeURIComponent(param)) + (query === undefined ? "" : `?${query}`);
+          const before = snapshot();
+          const res = await t.app.inject({
+            method: route.method as "GET",
+            url,
+            ...(body !== undefined && route.method !== "GET"
+              ? { payload: JSON.stringify(body), headers: { "content-type": "application/json" } }
+              : {}),
+          });
+          expect(
+            res.statusCode,
+            `${route.method} ${url} ${JSON.stringify(body)} -> ${res.body}`,
+          ).toBeLessThan(500);
+          if (res.statusCode >= 400) {
+            expect(res.json().error.code).toMatch(/^HOLDFAST_/);
+            expect(snapshot(), `${route.method} ${url} ${JSON.stringify(body)} -> ${res.body}`).toBe(before);
+          } else {
+            const holdId = (res.json() as { holdId?: unknown }).holdId;
+            if (typeof holdId === "string") ids.push(holdId);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    await t.app.close();
+    await store.close();
+  });
+});
