@@ -206,6 +206,7 @@ describe.runIf(hasRedis)("seed 004: appointment slot locks", () => {
 
   it.runIf(existsSync("/usr/bin/chromium") || process.env.CI === "true")(
     "holds a slot with a live countdown and books it in a real browser",
+    { timeout: 120_000 },
     async () => {
       const { chromium } = await import("playwright-core");
       const browser = await chromium.launch({
