@@ -1,31 +1,13 @@
 /** The real `holdfast` command, run as a process against a private Redis. */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { createStore } from "../../src/store/create-store.js";
 import { createLocks } from "../../src/lock/index.js";
 import type { Store } from "../../src/store/types.js";
 import { uniquePrefix } from "../support/stores.js";
+import { holdfast } from "../support/cli.js";
 
-const run = promisify(execFile);
 const port = inject("redisPort");
-
-async function holdfast(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run("node", ["bin/holdfast.js", ...args], {
-      env: { ...process.env, ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 // Each test runs the real CLI several times: generous timeouts for a loaded machine.
 describe.runIf(port !== null)("holdfast CLI", { timeout: 120_000 }, () => {

@@ -1,6 +1,4 @@
 /** `holdfast inventory …` and `holdfast queue …`, run as real processes against a private Redis. */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { createStore } from "../../src/store/create-store.js";
@@ -9,25 +7,9 @@ import { createInventory } from "../../src/inventory/index.js";
 import { createWaitingRoom } from "../../src/queue/index.js";
 import type { Store } from "../../src/store/types.js";
 import { uniquePrefix } from "../support/stores.js";
+import { holdfast } from "../support/cli.js";
 
-const run = promisify(execFile);
 const port = inject("redisPort");
-
-async function holdfast(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run("node", ["bin/holdfast.js", ...args], {
-      env: { ...process.env, ...env },
-      timeout: 90_000,
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 // Every test starts the real CLI several times (tsx start-up is slow on a loaded machine).
 describe.runIf(port !== null)("holdfast inventory and queue commands", { timeout: 240_000 }, () => {

@@ -1,6 +1,5 @@
 /** `holdfast machines …` and `holdfast events tail`, run as real processes against a private Redis. */
-import { execFile, spawn } from "node:child_process";
-import { promisify } from "node:util";
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createStore } from "../../src/store/create-store.js";
 import { namespacedStore } from "../../src/store/namespaced-store.js";
@@ -9,25 +8,9 @@ import { createMachine, defineMachine } from "../../src/machine/index.js";
 import { createEventLog } from "../../src/events/index.js";
 import { MachineDefinitions } from "../../src/server/routes/machines.js";
 import { uniquePrefix } from "../support/stores.js";
+import { holdfast } from "../support/cli.js";
 
-const run = promisify(execFile);
 const port = inject("redisPort");
-
-async function holdfast(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run("node", ["bin/holdfast.js", ...args], {
-      env: { ...process.env, ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 /** Runs CLI invocations at most three at a time (each one costs seconds of start-up on a loaded machine). */
 async function holdfastAll(

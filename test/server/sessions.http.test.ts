@@ -1,58 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
-import { startServer } from "../../src/server/serve.js";
-import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
-import { StoreKeyStore } from "../../src/server/auth/key-store.js";
-import { mintApiKey } from "../../src/server/auth/api-keys.js";
 import { PrivateRedis } from "../support/redis-server.js";
 import { uniquePrefix } from "../support/stores.js";
-import { tempKeysFile } from "./support.js";
+import { serveWithKeys } from "./support.js";
 
 const port = inject("redisPort");
 
-interface Answer {
-  status: number;
-  body: any;
-  text: string;
-  headers: Headers;
-}
-
-/** A real HTTP server on a free port over `store`, with one API key per entry of `roles`. */
-async function serve(store: Store, keyCacheMs = 0) {
-  const keys = new StoreKeyStore(store);
-  const mint = async (role: "client" | "admin", tenant: string) => {
-    const { key, record } = mintApiKey({ name: "t", role, tenants: [tenant] });
-    await keys.put(record);
-    return key;
-  };
-  const acme = await mint("client", "acme");
-  const globex = await mint("client", "globex");
-  const server = await startServer(
-    { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile: tempKeysFile(), logLevel: "silent", keyCacheMs },
-    { store },
-  );
-  const call = async (
-    key: string,
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<Answer> => {
-    const r = await fetch(server.url + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined, text, headers: r.headers };
-  };
-  return { server, acme, globex, call };
-}
+const serve = serveWithKeys;
 
 describe.runIf(port !== null)("session routes over HTTP, on Redis", () => {
   let store: Store;

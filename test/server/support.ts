@@ -5,6 +5,8 @@ import { buildApp } from "../../src/server/app.js";
 import { StoreKeyStore } from "../../src/server/auth/key-store.js";
 import { mintApiKey } from "../../src/server/auth/api-keys.js";
 import type { Store } from "../../src/store/types.js";
+import { startServer } from "../../src/server/serve.js";
+import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
 
 export function tempKeysFile(): string {
   return join(mkdtempSync(join(tmpdir(), "holdfast-keys-")), "keys.json");
@@ -25,4 +27,51 @@ export async function testApp(store: Store) {
       return { key, id: record.id, record };
     },
   };
+}
+
+/** What a call through {@link serveWithKeys} answered. */
+export interface Answer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+  text: string;
+  headers: Headers;
+}
+
+/**
+ * A real HTTP server on a free port over `store`, with a client key for tenant `acme` and one for
+ * `globex`, and `call(key, method, path, body?, headers?)` over a real socket.
+ */
+export async function serveWithKeys(store: Store, keyCacheMs = 0) {
+  const keys = new StoreKeyStore(store);
+  const mint = async (role: "client" | "admin", tenant: string) => {
+    const { key, record } = mintApiKey({ name: "t", role, tenants: [tenant] });
+    await keys.put(record);
+    return key;
+  };
+  const acme = await mint("client", "acme");
+  const globex = await mint("client", "globex");
+  const server = await startServer(
+    { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile: tempKeysFile(), logLevel: "silent", keyCacheMs },
+    { store },
+  );
+  const call = async (
+    key: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> => {
+    const r = await fetch(server.url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : undefined, text, headers: r.headers };
+  };
+  return { server, acme, globex, call, mint };
 }
