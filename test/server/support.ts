@@ -32,7 +32,7 @@ export async function testApp(store: Store) {
 /** What a call through {@link serveWithKeys} answered. */
 export interface Answer {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+  body: any; // tests read arbitrary JSON
   text: string;
   headers: Headers;
 }

@@ -33,8 +33,8 @@ function readersConflict(db: MemoryDb, readersKey: string, now: number): RawRepl
 }
 
 /** max(counter + 1, server time in µs), stored back with the retention TTL. */
-function nextFence(db: MemoryDb, fenceKey: string, now: number, ttlMs: number, retentionMs: number): number {
-  const fence = Math.max(Number(db.get(fenceKey) ?? 0) + 1, now * 1000);
+function nextFence(db: MemoryDb, fenceKey: string, _now: number, ttlMs: number, retentionMs: number): number {
+  const fence = Math.max(Number(db.get(fenceKey) ?? 0) + 1, db.nowMicros());
   db.set(fenceKey, fence, { px: Math.max(ttlMs, retentionMs) });
   return fence;
 }

@@ -23,6 +23,23 @@ export class MemoryDb {
   private readonly volatile = new Set<string>();
   /** The store's clock at the start of the current twin, in ms. */
   now = 0;
+  private microsBase = -1;
+  private microsSeq = 0;
+
+  /**
+   * The clock in microseconds, as Redis' TIME gives it. The memory clock has only milliseconds, so
+   * calls within one millisecond get increasing sub-millisecond values (up to 999), which keeps
+   * time-floored counters (fencing tokens) strictly increasing within a millisecond too.
+   */
+  nowMicros(): number {
+    if (this.now !== this.microsBase) {
+      this.microsBase = this.now;
+      this.microsSeq = 0;
+    } else if (this.microsSeq < 999) {
+      this.microsSeq++;
+    }
+    return this.now * 1000 + this.microsSeq;
+  }
 
   // ---- keys ------------------------------------------------------------------------------------
 
