@@ -3,64 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
-import { startServer } from "../../src/server/serve.js";
-import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
-import { StoreKeyStore } from "../../src/server/auth/key-store.js";
-import { mintApiKey } from "../../src/server/auth/api-keys.js";
 import { PrivateRedis } from "../support/redis-server.js";
 import { uniquePrefix } from "../support/stores.js";
 import fc from "fast-check";
-import type { MemoryStore } from "../../src/store/memory/memory-store.js";
-import { tempKeysFile, testApp } from "./support.js";
+import { memorySnapshot, serveAs, testApp } from "./support.js";
 
 const port = inject("redisPort");
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
-/** A server on `store` and a caller per key; keyCacheMs lets a test keep keys cached after a crash. */
-async function serve(store: Store, keyCacheMs = 0) {
-  const keys = new StoreKeyStore(store);
-  const mint = async (role: "client" | "admin", tenants: string[]) => {
-    const { key, record } = mintApiKey({ name: "t", role, tenants });
-    await keys.put(record);
-    return key;
-  };
-  const minted = {
-    acme: await mint("client", ["acme"]),
-    globex: await mint("client", ["globex"]),
-    admin: await mint("admin", ["acme"]),
-    globexAdmin: await mint("admin", ["globex"]),
-  };
-  const server = await startServer(
-    { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile: tempKeysFile(), logLevel: "silent", keyCacheMs },
-    { store },
-  );
-  const as =
-    (who: keyof typeof minted) =>
-    async (method: string, path: string, body?: unknown): Promise<Answer> => {
-      const res = await fetch(server.url + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${minted[who]}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-    };
-  return {
-    server,
-    acme: as("acme"),
-    globex: as("globex"),
-    admin: as("admin"),
-    globexAdmin: as("globexAdmin"),
-  };
-}
+const serve = serveAs;
 
 const room = (name: string, rest = "") => `/v1/waiting-rooms/${encodeURIComponent(name)}${rest}`;
 const q = (user: string) => `?user=${encodeURIComponent(user)}`;
@@ -258,20 +208,7 @@ describe("waiting-room routes under random input", () => {
   it("never answer 500, and a rejected request changes nothing", { timeout: 60_000 }, async () => {
     const store = await createStore({ type: "memory", env: {}, prefix: "fz:" });
     const t = await testApp(store);
-    const db = (store as MemoryStore).db;
-    const snapshot = () =>
-      JSON.stringify(
-        [...db.scan("*")]
-          .filter((k) => !k.includes(":apikeys:"))
-          .sort()
-          .map((k) => {
-            const type = db.type(k);
-            if (type === "hash") return [k, [...db.hgetall(k)].sort()];
-            if (type === "string") return [k, db.get(k)];
-            if (type === "zset") return [k, db.zrange(k, 0, -1)];
-            return [k, type];
-          }),
-      );
+    const snapshot = () => memorySnapshot(store);
     const routes = t.context.registry.routes.filter((r) => r.url.startsWith("/v1/waiting-rooms/"));
     expect(routes.length).toBeGreaterThan(4);
     const ids: string[] = [];

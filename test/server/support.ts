@@ -5,6 +5,7 @@ import { buildApp } from "../../src/server/app.js";
 import { StoreKeyStore } from "../../src/server/auth/key-store.js";
 import { mintApiKey } from "../../src/server/auth/api-keys.js";
 import type { Store } from "../../src/store/types.js";
+import type { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { startServer } from "../../src/server/serve.js";
 import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
 
@@ -74,4 +75,38 @@ export async function serveWithKeys(store: Store, keyCacheMs = 0) {
     return { status: r.status, body: text ? JSON.parse(text) : undefined, text, headers: r.headers };
   };
   return { server, acme, globex, call, mint };
+}
+
+/** {@link serveWithKeys} plus an admin key of `acme`, with one caller function per key. */
+export async function serveAs(store: Store, keyCacheMs = 0) {
+  const base = await serveWithKeys(store, keyCacheMs);
+  const admin = await base.mint("admin", "acme");
+  const globexAdmin = await base.mint("admin", "globex");
+  const as = (key: string) => (method: string, path: string, body?: unknown) =>
+    base.call(key, method, path, body);
+  return {
+    server: base.server,
+    bearer: { acme: `Bearer ${base.acme}`, globex: `Bearer ${base.globex}`, admin: `Bearer ${admin}` },
+    acme: as(base.acme),
+    globex: as(base.globex),
+    admin: as(admin),
+    globexAdmin: as(globexAdmin),
+  };
+}
+
+/** Every key of a memory store (API keys aside) with its value, to check that a request changed nothing. */
+export function memorySnapshot(store: Store): string {
+  const db = (store as MemoryStore).db;
+  return JSON.stringify(
+    [...db.scan("*")]
+      .filter((k) => !k.includes(":apikeys:"))
+      .sort()
+      .map((k) => {
+        const type = db.type(k);
+        if (type === "hash") return [k, [...db.hgetall(k)].sort()];
+        if (type === "string") return [k, db.get(k)];
+        if (type === "zset") return [k, db.zrange(k, 0, -1)];
+        return [k, type];
+      }),
+  );
 }
