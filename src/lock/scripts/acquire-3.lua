@@ -11,6 +11,7 @@
 -- Status   {-1, remaining ttl ms, holder fence, holder metadata}  held by another owner
 --          {-4, ms until the last reader expires, number of readers, ""}  held by readers
 --          {-5, remaining ttl ms, fence, ""}  this very token holds it already (locks are not reentrant)
+-- @include "fence.lua"
 if redis.call('EXISTS', KEYS[1]) == 1 then
   local h = redis.call('HMGET', KEYS[1], 't', 'f', 'm')
   if h[1] == ARGV[1] then return { -5, redis.call('PTTL', KEYS[1]), tonumber(h[2]) or 0, '' } end
@@ -19,19 +20,12 @@ end
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local now = math.floor(now_us / 1000)
-if redis.call('EXISTS', KEYS[3]) == 1 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  local top = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
-  if top[1] then
-    return { -4, tonumber(top[2]) - now, redis.call('ZCARD', KEYS[3]), '' }
-  end
-end
-local fence = (tonumber(redis.call('GET', KEYS[2])) or 0) + 1
-if now_us > fence then fence = now_us end
+local wait_ms, readers = live_readers(KEYS[3], now)
+if wait_ms then return { -4, wait_ms, readers, '' } end
 local retention = tonumber(ARGV[4])
 local ttl = tonumber(ARGV[2])
 if ttl > retention then retention = ttl end
-redis.call('SET', KEYS[2], string.format('%.0f', fence), 'PX', retention)
-redis.call('HSET', KEYS[1], 't', ARGV[1], 'f', string.format('%.0f', fence), 'm', ARGV[3])
+local fence, fence_s = next_fence(KEYS[2], now_us, retention)
+redis.call('HSET', KEYS[1], 't', ARGV[1], 'f', fence_s, 'm', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ttl)
 return { fence, now }

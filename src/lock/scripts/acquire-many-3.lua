@@ -11,6 +11,7 @@
 --          {-4, ms until its last reader expires, number of readers, "", index}  name `index` has readers
 --          {-5, remaining ttl ms, fence, "", index}  this very token holds name `index` already
 --          Nothing is written when a status is returned.
+-- @include "fence.lua"
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local now = math.floor(now_us / 1000)
@@ -22,13 +23,8 @@ for i = 1, n do
     if h[1] == ARGV[1] then return { -5, redis.call('PTTL', lk), tonumber(h[2]) or 0, '', i } end
     return { -1, redis.call('PTTL', lk), tonumber(h[2]) or 0, h[3] or '', i }
   end
-  if redis.call('EXISTS', rk) == 1 then
-    redis.call('ZREMRANGEBYSCORE', rk, '-inf', now)
-    local top = redis.call('ZRANGE', rk, -1, -1, 'WITHSCORES')
-    if top[1] then
-      return { -4, tonumber(top[2]) - now, redis.call('ZCARD', rk), '', i }
-    end
-  end
+  local wait_ms, readers = live_readers(rk, now)
+  if wait_ms then return { -4, wait_ms, readers, '', i } end
 end
 local ttl = tonumber(ARGV[2])
 local retention = tonumber(ARGV[4])
@@ -36,10 +32,7 @@ if ttl > retention then retention = ttl end
 local out = { now }
 for i = 1, n do
   local lk, fk = KEYS[i * 3 - 2], KEYS[i * 3 - 1]
-  local fence = (tonumber(redis.call('GET', fk)) or 0) + 1
-  if now_us > fence then fence = now_us end
-  local s = string.format('%.0f', fence)
-  redis.call('SET', fk, s, 'PX', retention)
+  local fence, s = next_fence(fk, now_us, retention)
   redis.call('HSET', lk, 't', ARGV[1], 'f', s, 'm', ARGV[3])
   redis.call('PEXPIRE', lk, ttl)
   out[i + 1] = fence
