@@ -7,7 +7,7 @@
 -- Returns {user, ...}: who was admitted, in queue order (fewer than n when the queue ran out or the
 -- reclaim limit was reached while skipping stale users)
 -- @include "now.lua"
--- @room-include "room.lua"
+-- @include "room.lua"
 local now = now_ms()
 local limit = tonumber(ARGV[3])
 reclaim(now, limit, true)

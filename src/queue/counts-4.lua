@@ -3,7 +3,7 @@
 -- ARGV[1] reclaim limit: at most this many stale entries (and expired admissions) removed per call
 -- Returns {queued, admitted}
 -- @include "now.lua"
--- @room-include "room.lua"
+-- @include "room.lua"
 local now = now_ms()
 reclaim(now, tonumber(ARGV[1]), true)
 return { redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[3]) }

@@ -9,7 +9,7 @@
 --   state 1 joined now, 0 was already queued, 2 already admitted (not queued again)
 --   -1 the room is full (ahead 0, length = current length)
 -- @include "now.lua"
--- @room-include "room.lua"
+-- @include "room.lua"
 local now = now_ms()
 reclaim(now, tonumber(ARGV[3]), true)
 local user = ARGV[1]

@@ -4,7 +4,7 @@
 -- ARGV[2] reclaim limit: at most this many stale entries (and expired admissions) removed per call
 -- Returns 1 if the user was queued, 2 if they were admitted, 0 if they were not in the room
 -- @include "now.lua"
--- @room-include "room.lua"
+-- @include "room.lua"
 local now = now_ms()
 reclaim(now, tonumber(ARGV[2]), true)
 local user = ARGV[1]

@@ -8,7 +8,7 @@
 -- Returns {state, ahead, length, admission remaining ms}
 --   state 0 queued (ahead = users in front), 2 admitted, 3 not in the room
 -- @include "now.lua"
--- @room-include "room.lua"
+-- @include "room.lua"
 local now = now_ms()
 reclaim(now, tonumber(ARGV[3]), false)
 local user = ARGV[1]

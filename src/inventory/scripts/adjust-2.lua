@@ -7,7 +7,7 @@
 -- Status codes: -1 item not found; -8 the new total would pass max: {-8, {max, total}};
 --   -2 a decrease larger than what is available: {-2, {0, available}}.
 -- @include "now.lua"
--- @inventory "common.lua"
+-- @include "common.lua"
 local B, E = KEYS[1], KEYS[2]
 local delta = tonumber(ARGV[1])
 local out = {}

@@ -9,7 +9,7 @@
 --   (state = {total, held, sold, max, limit}).
 -- Status codes: -8 the existing total already exceeds the new maximum: {-8, {max, total}}.
 -- @include "now.lua"
--- @inventory "common.lua"
+-- @include "common.lua"
 local B, E = KEYS[1], KEYS[2]
 local stock, max, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local out = {}

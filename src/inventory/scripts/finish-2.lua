@@ -11,7 +11,7 @@
 -- The cart's other items are in the same hash slot (checked before the hold was placed): their
 -- keys come from the record, which names them (the first item's as '', meaning KEYS[1..2]).
 -- @include "now.lua"
--- @inventory "common.lua"
+-- @include "common.lua"
 local B, E = KEYS[1], KEYS[2]
 local id, action, tomb = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local now = now_ms()

@@ -6,7 +6,7 @@
 --   {index, holdId, holder, qty} per expired line given back.
 -- Status codes: -1 item not found.
 -- @include "now.lua"
--- @inventory "common.lua"
+-- @include "common.lua"
 local B, E = KEYS[1], KEYS[2]
 local out = {}
 reclaim(B, E, now_ms(), tonumber(ARGV[1]), out, 0)

@@ -13,7 +13,7 @@
 --   -3 holder limit {index, limit, current}; for an idempotency key whose hold finished:
 --   -5 expired, -6 committed, -7 released (payload info).
 -- @include "now.lua"
--- @inventory "common.lua"
+-- @include "common.lua"
 local id, holder, ttl, idem, tomb = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
 local n = #KEYS / 2
 local now = now_ms()

@@ -1,6 +1,4 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { loadLua, type MemoryTwin, type Script, type ScriptArg } from "../../store/script.js";
+import { defineScript, type MemoryTwin, type Script, type ScriptArg } from "../../store/script.js";
 import {
   adjustTwin,
   defineTwin,
@@ -11,26 +9,9 @@ import {
   type HoldArgs,
 } from "./twins.js";
 
-const LOCAL_INCLUDE = /^--\s*@inventory\s+"([\w./-]+)"\s*$/gm;
-
-/**
- * Like `defineScript`, plus this folder's own shared helper (`-- @inventory "common.lua"`), which
- * the store's loader (includes from `src/store/includes/` only) cannot stitch in.
- */
+/** Defines an inventory script from its file beside this module (helpers come from `includes/`). */
 function inventoryScript<A extends readonly ScriptArg[]>(file: string, memory: MemoryTwin<A>): Script<A> {
-  const url = new URL(`./${file}`, import.meta.url);
-  const match = /^(.+)-(\d+)\.lua$/.exec(file);
-  if (!match) throw new Error(`Script file ${file} must be named <name>-<numKeys>.lua`);
-  const lua = loadLua(url).replace(LOCAL_INCLUDE, (_line, name: string) =>
-    readFileSync(new URL(`./${name}`, import.meta.url), "utf8").trimEnd(),
-  );
-  return {
-    name: file.slice(0, -4),
-    numKeys: Number(match[2]),
-    lua,
-    sha: createHash("sha1").update(lua).digest("hex"),
-    memory,
-  };
+  return defineScript(new URL(`./${file}`, import.meta.url), memory);
 }
 
 export const getScript = inventoryScript<[tombMs: number]>("get-2.lua", getTwin);
