@@ -107,7 +107,7 @@ export class Locks {
         const r = reply as number[];
         if (r[0] >= 0) {
           lockMetrics.acquiredExclusive.inc();
-          return { key, token, fence: r[0], expiresAt: r[1] + ttlMs, ttlMs, mode: "exclusive" as const };
+          return leaseOf(key, token, r, ttlMs, "exclusive");
         }
         lockMetrics.conflicts.inc();
         throw conflictError(key, decodeConflict(reply as RawReply[], acquireScript.name), 0, 1);
@@ -121,14 +121,7 @@ export class Locks {
       acquireScript.name,
       (r): Lease => {
         lockMetrics.acquiredExclusive.inc();
-        return {
-          key,
-          token,
-          fence: r[0] as number,
-          expiresAt: (r[1] as number) + ttlMs,
-          ttlMs,
-          mode: "exclusive",
-        };
+        return leaseOf(key, token, r, ttlMs, "exclusive");
       },
       (l) => this.release(l),
     );
@@ -175,14 +168,7 @@ export class Locks {
       acquireReadScript.name,
       (r): Lease => {
         lockMetrics.acquiredRead.inc();
-        return {
-          key,
-          token,
-          fence: r[0] as number,
-          expiresAt: (r[1] as number) + ttlMs,
-          ttlMs,
-          mode: "read",
-        };
+        return leaseOf(key, token, r, ttlMs, "read");
       },
       (l) => this.release(l),
     );
@@ -510,6 +496,11 @@ export class Locks {
       release: () => this.release(lease),
     };
   }
+}
+
+/** A lease from an acquire script's success reply `{fence, server time in ms}`. */
+function leaseOf(key: string, token: string, r: RawReply[], ttlMs: number, mode: LeaseMode): Lease {
+  return { key, token, fence: r[0] as number, expiresAt: (r[1] as number) + ttlMs, ttlMs, mode };
 }
 
 /**
