@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { PrivateRedis } from "../support/redis-server.js";
-import { createStore } from "../../src/store/create-store.js";
 import { isStoreFailure } from "../../src/errors/store-errors.js";
 import type { Store } from "../../src/store/types.js";
 import { createInventory, type Hold } from "../../src/inventory/index.js";
+import { faultTestStore } from "../support/stores.js";
 
 const hasRedis = inject("redisPort") !== null;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,14 +17,7 @@ describe.runIf(hasRedis)("inventory against a Redis that crashes", () => {
   let store: Store;
   beforeAll(async () => {
     redis = await PrivateRedis.start({ args: ["--appendonly", "yes", "--appendfsync", "always"] });
-    store = await createStore({
-      type: "redis",
-      redis: { url: redis.url },
-      env: {},
-      checkServer: false,
-      commandTimeoutMs: 300,
-      reconnectCapMs: 100,
-    });
+    store = await faultTestStore(redis);
   });
   afterAll(async () => {
     await store?.close();

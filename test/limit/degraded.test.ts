@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PrivateRedis } from "../support/redis-server.js";
-import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
 import {
   createRateLimiter,
@@ -14,6 +13,7 @@ import {
 } from "../../src/limit/index.js";
 import { holdfastRegistry } from "../../src/observe/metrics.js";
 import { isStoreFailure } from "../../src/errors/store-errors.js";
+import { faultTestStore } from "../support/stores.js";
 
 const hasRedis = inject("redisPort") !== null;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,14 +56,7 @@ describe.runIf(hasRedis)("rate limiter when Redis goes away", () => {
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    store = await createStore({
-      type: "redis",
-      redis: { url: redis.url },
-      env: {},
-      checkServer: false,
-      commandTimeoutMs: 300,
-      reconnectCapMs: 100,
-    });
+    store = await faultTestStore(redis);
   });
   afterAll(async () => {
     for (const l of limiters) l.close();

@@ -10,18 +10,12 @@ import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type { Store } from "../../src/store/types.js";
 import { PrivateRedis } from "../support/redis-server.js";
 import { bookingDefinition, type BookingEvent } from "./booking.js";
+import { faultTestStore } from "../support/stores.js";
 
 const hasRedis = inject("redisPort") !== null;
 
 function redisStore(redis: PrivateRedis): Promise<Store> {
-  return createStore({
-    type: "redis",
-    redis: { url: redis.url },
-    env: {},
-    checkServer: false,
-    commandTimeoutMs: 300,
-    reconnectCapMs: 100,
-  });
+  return faultTestStore(redis);
 }
 
 async function until<T>(fn: () => Promise<T>, tries = 100): Promise<T> {

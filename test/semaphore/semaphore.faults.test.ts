@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PrivateRedis } from "../support/redis-server.js";
-import { createStore } from "../../src/store/create-store.js";
 import { isStoreFailure } from "../../src/errors/store-errors.js";
 import type { Store } from "../../src/store/types.js";
 import { createSemaphores } from "../../src/semaphore/index.js";
 import { ConcurrencyPermitLostError, createConcurrencyLimiter } from "../../src/concurrency/index.js";
+import { faultTestStore } from "../support/stores.js";
 
 const hasRedis = inject("redisPort") !== null;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -14,14 +14,7 @@ describe.runIf(hasRedis)("semaphores and the concurrency limiter against a Redis
   let store: Store;
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    store = await createStore({
-      type: "redis",
-      redis: { url: redis.url },
-      env: {},
-      checkServer: false,
-      commandTimeoutMs: 300,
-      reconnectCapMs: 100,
-    });
+    store = await faultTestStore(redis);
   });
   afterAll(async () => {
     await store?.close();

@@ -4,6 +4,7 @@ import type { Store } from "../../src/store/types.js";
 import { PrivateRedis } from "../support/redis-server.js";
 import { uniquePrefix } from "../support/stores.js";
 import { serveWithKeys } from "./support.js";
+import { faultTestStore } from "../support/stores.js";
 
 const port = inject("redisPort");
 
@@ -425,14 +426,7 @@ describe.runIf(port !== null)("machine routes when the store is down", () => {
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    store = await createStore({
-      type: "redis",
-      redis: { url: redis.url },
-      env: {},
-      checkServer: false,
-      commandTimeoutMs: 300,
-      reconnectCapMs: 100,
-    });
+    store = await faultTestStore(redis);
     t = await serve(store, 60_000);
   });
   afterAll(async () => {

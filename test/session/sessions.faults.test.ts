@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PrivateRedis } from "../support/redis-server.js";
-import { createStore } from "../../src/store/create-store.js";
 import { StoreTimeoutError, StoreUnavailableError } from "../../src/errors/store-errors.js";
 import type { Store } from "../../src/store/types.js";
 import { createSessions } from "../../src/session/index.js";
+import { faultTestStore } from "../support/stores.js";
 
 const hasRedis = inject("redisPort") !== null;
 
@@ -12,14 +12,7 @@ describe.runIf(hasRedis)("sessions against a Redis that goes away", () => {
   let store: Store;
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    store = await createStore({
-      type: "redis",
-      redis: { url: redis.url },
-      env: {},
-      checkServer: false,
-      commandTimeoutMs: 300,
-      reconnectCapMs: 100,
-    });
+    store = await faultTestStore(redis);
   });
   afterAll(async () => {
     await store?.close();

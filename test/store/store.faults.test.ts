@@ -6,6 +6,7 @@ import { checkRedis } from "../../src/store/redis/check.js";
 import { StoreUnavailableError, StoreTimeoutError } from "../../src/errors/store-errors.js";
 import type { Store } from "../../src/store/types.js";
 import { bump } from "../fixtures/bump.js";
+import { faultTestStore } from "../support/stores.js";
 
 const hasRedis = inject("redisPort") !== null;
 
@@ -14,14 +15,7 @@ describe.runIf(hasRedis)("store against a Redis that goes away", () => {
   let store: Store;
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    store = await createStore({
-      type: "redis",
-      redis: { url: redis.url },
-      env: {},
-      checkServer: false,
-      commandTimeoutMs: 300,
-      reconnectCapMs: 100,
-    });
+    store = await faultTestStore(redis);
   });
   afterAll(async () => {
     await store?.close();
@@ -71,7 +65,10 @@ describe.runIf(hasRedis)("store against a Redis that goes away", () => {
     }
     let ok = false;
     for (let i = 0; i < 50 && !ok; i++) {
-      ok = await store.run(bump, [key], [1, 60_000]).then(() => true, () => false);
+      ok = await store.run(bump, [key], [1, 60_000]).then(
+        () => true,
+        () => false,
+      );
       if (!ok) await new Promise((r) => setTimeout(r, 50));
     }
     expect(ok).toBe(true);

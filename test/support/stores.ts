@@ -81,3 +81,19 @@ export function describeStores(
     });
   }
 }
+
+/**
+ * A store on `redis` (usually a {@link PrivateRedis} a fault test kills and restarts) with short
+ * timeouts, so that failures surface within a few hundred milliseconds.
+ */
+export function faultTestStore(redis: { url: string }, extra: CreateStoreOptions = {}): Promise<Store> {
+  return createStore({
+    type: "redis",
+    redis: { url: redis.url },
+    env: {},
+    checkServer: false,
+    commandTimeoutMs: 300,
+    reconnectCapMs: 100,
+    ...extra,
+  });
+}
