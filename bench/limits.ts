@@ -10,7 +10,13 @@
  */
 import { Redis } from "ioredis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
-import { environmentLine, measure, printTable, type Measurement } from "./support/harness.js";
+import {
+  environmentLine,
+  measure,
+  printTable,
+  redisCpuSampler,
+  type Measurement,
+} from "./support/harness.js";
 import { PrivateRedis } from "../test/support/redis-server.js";
 import { createStore } from "../src/store/create-store.js";
 import { createRateLimiter } from "../src/limit/index.js";
@@ -71,6 +77,7 @@ async function main(): Promise<void> {
     });
     const peerCheck: Check = (w, i) => peer.consume(pick(w, i), 1);
 
+    const serverCpu = redisCpuSampler(client());
     const impls: [string, Check][] = [
       [FLOOR, floor],
       [PEER, peerCheck],
@@ -93,7 +100,7 @@ async function main(): Promise<void> {
     const byName = new Map<string, Measurement[]>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, check] of impls) {
-        const m = await measure({ name, concurrency: CONCURRENCY, op: check });
+        const m = await measure({ name, concurrency: CONCURRENCY, op: check, serverCpu });
         byName.set(name, [...(byName.get(name) ?? []), m]);
       }
     }

@@ -13,7 +13,13 @@ import { Redis } from "ioredis";
 // @ts-expect-error redlock 5 beta's package.json "exports" has no "types" entry for ESM.
 import RedlockModule from "redlock";
 import { Mutex } from "redis-semaphore";
-import { environmentLine, measure, printTable, type Measurement } from "./support/harness.js";
+import {
+  environmentLine,
+  measure,
+  printTable,
+  redisCpuSampler,
+  type Measurement,
+} from "./support/harness.js";
 import { PrivateRedis } from "../test/support/redis-server.js";
 import { createStore } from "../src/store/create-store.js";
 import { createLocks } from "../src/lock/locks.js";
@@ -94,6 +100,7 @@ async function main(): Promise<void> {
       await m.release();
     };
 
+    const serverCpu = redisCpuSampler(client());
     const impls: [string, Cycle][] = [
       ["minimal (SET NX + EVALSHA)", minimal],
       ["holdfast", holdfast],
@@ -107,7 +114,7 @@ async function main(): Promise<void> {
       for (let round = 0; round < ROUNDS; round++) {
         for (let i = 0; i < impls.length; i++) {
           const [name, cycle] = impls[(i + round) % impls.length];
-          runs.get(name)!.push(await measure({ name, concurrency, op: (w) => cycle(w) }));
+          runs.get(name)!.push(await measure({ name, concurrency, op: (w) => cycle(w), serverCpu }));
         }
       }
       for (const [name] of impls) rows.push(median(runs.get(name)!));

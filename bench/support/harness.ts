@@ -13,6 +13,8 @@ export interface Measurement {
   p99Ms: number;
   /** Client (this process) CPU time per operation, user + system, in microseconds. */
   cpuUsPerOp: number;
+  /** Redis server CPU time per operation (main thread, user + system), in µs, when sampled. */
+  serverCpuUsPerOp?: number;
 }
 
 export interface MeasureOptions {
@@ -24,6 +26,17 @@ export interface MeasureOptions {
   warmupMs?: number;
   /** One operation; `worker` is the loop's index (0..concurrency-1), `i` its iteration. */
   op: (worker: number, i: number) => Promise<unknown>;
+  /** Reads the Redis server's cumulative CPU time in µs (see {@link redisCpuSampler}); optional. */
+  serverCpu?: () => Promise<number>;
+}
+
+/** Samples a Redis server's cumulative CPU time (`INFO cpu`, user + system) in µs. */
+export function redisCpuSampler(client: { info(section: string): Promise<string> }): () => Promise<number> {
+  return async () => {
+    const info = await client.info("cpu");
+    const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? NaN);
+    return (field("used_cpu_sys") + field("used_cpu_user")) * 1e6;
+  };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -56,6 +69,7 @@ export async function measure(o: MeasureOptions): Promise<Measurement> {
   };
   const loops = Array.from({ length: o.concurrency }, (_, w) => loop(w));
   await new Promise((r) => setTimeout(r, warmupMs));
+  const server0 = o.serverCpu ? await o.serverCpu() : 0;
   recording = true;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -64,6 +78,7 @@ export async function measure(o: MeasureOptions): Promise<Measurement> {
   const elapsed = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const ops = n;
+  const server1 = o.serverCpu ? await o.serverCpu() : 0;
   stop = true;
   await Promise.all(loops);
   const sorted = samples.slice(0, ops).sort();
@@ -75,6 +90,7 @@ export async function measure(o: MeasureOptions): Promise<Measurement> {
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
     cpuUsPerOp: (cpu.user + cpu.system) / Math.max(1, ops),
+    ...(o.serverCpu ? { serverCpuUsPerOp: (server1 - server0) / Math.max(1, ops) } : {}),
   };
 }
 
@@ -82,16 +98,18 @@ export async function measure(o: MeasureOptions): Promise<Measurement> {
 export function printTable(title: string, rows: Measurement[], baseline: string): string {
   const base = new Map<number, Measurement>();
   for (const r of rows) if (r.name === baseline) base.set(r.concurrency, r);
+  const server = rows.some((r) => r.serverCpuUsPerOp !== undefined);
   const lines = [
     `### ${title}`,
     "",
-    `| implementation | conc. | ops/s | p50 ms | p99 ms | client CPU µs/op | ops/s vs ${baseline} | p99 vs ${baseline} |`,
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    `| implementation | conc. | ops/s | p50 ms | p99 ms | client CPU µs/op |${server ? " Redis CPU µs/op |" : ""} ops/s vs ${baseline} | p99 vs ${baseline} |`,
+    `|---|---:|---:|---:|---:|---:|${server ? "---:|" : ""}---:|---:|`,
   ];
   for (const r of rows) {
     const b = base.get(r.concurrency);
+    const serverCell = server ? ` ${r.serverCpuUsPerOp?.toFixed(1) ?? "–"} |` : "";
     lines.push(
-      `| ${r.name} | ${r.concurrency} | ${Math.round(r.opsPerSec).toLocaleString("en-US")} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.cpuUsPerOp.toFixed(1)} | ${b ? (r.opsPerSec / b.opsPerSec).toFixed(2) + "×" : "–"} | ${b ? (r.p99Ms / b.p99Ms).toFixed(2) + "×" : "–"} |`,
+      `| ${r.name} | ${r.concurrency} | ${Math.round(r.opsPerSec).toLocaleString("en-US")} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${r.cpuUsPerOp.toFixed(1)} |${serverCell} ${b ? (r.opsPerSec / b.opsPerSec).toFixed(2) + "×" : "–"} | ${b ? (r.p99Ms / b.p99Ms).toFixed(2) + "×" : "–"} |`,
     );
   }
   const text = lines.join("\n");
