@@ -14,6 +14,12 @@ async function loseKey(store: Store, key: string): Promise<void> {
   else await (store as RedisStore).client.del(key);
 }
 
+/** Writes a raw string key behind the library's back. */
+async function setKey(store: Store, key: string, value: string): Promise<void> {
+  if (store instanceof MemoryStore) store.db.set(key, value);
+  else await (store as RedisStore).client.set(key, value);
+}
+
 async function pttlOf(store: Store, key: string): Promise<number> {
   if (store instanceof MemoryStore) {
     store.db.now = Date.now();
@@ -138,6 +144,24 @@ describeStores("locks", ({ store }) => {
       await local.release(l);
     }
     for (let i = 1; i < fences.length; i++) expect(fences[i]).toBeGreaterThan(fences[i - 1]);
+  });
+
+  it("keeps fences increasing when the server clock is behind the counter (a clock step back)", async () => {
+    const key = name("clock");
+    const fenceKey = store().keys.key("lockfence", key);
+    const ahead = (Date.now() + 3_600_000) * 1000; // an hour ahead of the clock, in µs
+    await setKey(store(), fenceKey, String(ahead));
+    const first = await L().acquire(key, { ttlMs: 1_000 });
+    expect(first.fence).toBe(ahead + 1);
+    await L().release(first);
+    const second = await L().acquire(key, { ttlMs: 1_000 });
+    expect(second.fence).toBe(ahead + 2);
+    await L().release(second);
+    const other = `${key}-m`;
+    await setKey(store(), store().keys.key("lockfence", other), String(ahead));
+    const many = await L().acquireMany([other], { ttlMs: 1_000 });
+    expect(many.fences).toEqual([ahead + 1]);
+    await L().release(many);
   });
 
   it("waits with backoff until the holder's lease ends, never past waitMs", async () => {

@@ -1,5 +1,5 @@
 -- Acquires an exclusive (writer) lock and issues its fencing token, in one round trip.
--- KEYS[1]  the lock hash: t = owner token, f = fence, m = metadata (JSON or "")
+-- KEYS[1]  the lock: a string "<token>\n<fence>\n<metadata>" (see includes/lock-value.lua)
 -- KEYS[2]  the per-key fence counter (string), same hash slot
 -- KEYS[3]  the read-lock holders (sorted set: member = token, score = expiry in server ms)
 -- ARGV[1]  owner token
@@ -11,21 +11,28 @@
 -- Status   {-1, remaining ttl ms, holder fence, holder metadata}  held by another owner
 --          {-4, ms until the last reader expires, number of readers, ""}  held by readers
 --          {-5, remaining ttl ms, fence, ""}  this very token holds it already (locks are not reentrant)
+-- The free path is four commands: EXISTS (lock and readers at once), TIME, SET … GET, SET … PX.
+-- @include "lock-value.lua"
 -- @include "fence.lua"
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  local h = redis.call('HMGET', KEYS[1], 't', 'f', 'm')
-  if h[1] == ARGV[1] then return { -5, redis.call('PTTL', KEYS[1]), tonumber(h[2]) or 0, '' } end
-  return { -1, redis.call('PTTL', KEYS[1]), tonumber(h[2]) or 0, h[3] or '' }
+local busy = redis.call('EXISTS', KEYS[1], KEYS[3])
+if busy > 0 then
+  local v = redis.call('GET', KEYS[1])
+  if v then
+    local token, fence, meta = lock_fields(v)
+    if token == ARGV[1] then return { -5, redis.call('PTTL', KEYS[1]), fence, '' } end
+    return { -1, redis.call('PTTL', KEYS[1]), fence, meta }
+  end
 end
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local now = math.floor(now_us / 1000)
-local wait_ms, readers = live_readers(KEYS[3], now)
-if wait_ms then return { -4, wait_ms, readers, '' } end
+if busy > 0 then
+  local wait_ms, readers = live_readers(KEYS[3], now)
+  if wait_ms then return { -4, wait_ms, readers, '' } end
+end
 local retention = tonumber(ARGV[4])
 local ttl = tonumber(ARGV[2])
 if ttl > retention then retention = ttl end
 local fence, fence_s = next_fence(KEYS[2], now_us, retention)
-redis.call('HSET', KEYS[1], 't', ARGV[1], 'f', fence_s, 'm', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('SET', KEYS[1], lock_value(ARGV[1], fence_s, ARGV[3]), 'PX', ttl)
 return { fence, now }

@@ -1,5 +1,5 @@
 -- Acquires exclusive locks on several keys of one hash slot: all of them or none.
--- KEYS     3 per name, in order: the lock hash, the fence counter, the readers sorted set
+-- KEYS     3 per name, in order: the lock, the fence counter, the readers sorted set
 --          (so this script is called with numKeys = 3 × the number of names)
 -- ARGV[1]  owner token (the same for every key)
 -- ARGV[2]  ttl in ms (integer >= 1)
@@ -11,6 +11,7 @@
 --          {-4, ms until its last reader expires, number of readers, "", index}  name `index` has readers
 --          {-5, remaining ttl ms, fence, "", index}  this very token holds name `index` already
 --          Nothing is written when a status is returned.
+-- @include "lock-value.lua"
 -- @include "fence.lua"
 local t = redis.call('TIME')
 local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -18,23 +19,24 @@ local now = math.floor(now_us / 1000)
 local n = #KEYS / 3
 for i = 1, n do
   local lk, rk = KEYS[i * 3 - 2], KEYS[i * 3]
-  if redis.call('EXISTS', lk) == 1 then
-    local h = redis.call('HMGET', lk, 't', 'f', 'm')
-    if h[1] == ARGV[1] then return { -5, redis.call('PTTL', lk), tonumber(h[2]) or 0, '', i } end
-    return { -1, redis.call('PTTL', lk), tonumber(h[2]) or 0, h[3] or '', i }
+  if redis.call('EXISTS', lk, rk) > 0 then
+    local v = redis.call('GET', lk)
+    if v then
+      local token, fence, meta = lock_fields(v)
+      if token == ARGV[1] then return { -5, redis.call('PTTL', lk), fence, '', i } end
+      return { -1, redis.call('PTTL', lk), fence, meta, i }
+    end
+    local wait_ms, readers = live_readers(rk, now)
+    if wait_ms then return { -4, wait_ms, readers, '', i } end
   end
-  local wait_ms, readers = live_readers(rk, now)
-  if wait_ms then return { -4, wait_ms, readers, '', i } end
 end
 local ttl = tonumber(ARGV[2])
 local retention = tonumber(ARGV[4])
 if ttl > retention then retention = ttl end
 local out = { now }
 for i = 1, n do
-  local lk, fk = KEYS[i * 3 - 2], KEYS[i * 3 - 1]
-  local fence, s = next_fence(fk, now_us, retention)
-  redis.call('HSET', lk, 't', ARGV[1], 'f', s, 'm', ARGV[3])
-  redis.call('PEXPIRE', lk, ttl)
+  local fence, s = next_fence(KEYS[i * 3 - 1], now_us, retention)
+  redis.call('SET', KEYS[i * 3 - 2], lock_value(ARGV[1], s, ARGV[3]), 'PX', ttl)
   out[i + 1] = fence
 end
 return out

@@ -1,5 +1,5 @@
 -- Acquires a shared (reader) lock: many readers may hold a key at once, never together with a writer.
--- KEYS[1]  the lock hash (the writer; see acquire-3.lua)
+-- KEYS[1]  the lock (the writer; see acquire-3.lua)
 -- KEYS[2]  the per-key fence counter (read only here: readers do not take a new fence)
 -- KEYS[3]  the readers sorted set: member = owner token, score = expiry in server ms
 -- ARGV[1]  owner token
@@ -8,10 +8,12 @@
 --          fence, 0 if none is known), which cannot change while any reader holds the key.
 -- Status   {-1, remaining ttl ms, holder fence, holder metadata}  a writer holds the key
 --          {-5, remaining ttl ms of that read lease, 0, ""}       this token already holds a read lock
+-- @include "lock-value.lua"
 -- @include "now.lua"
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  local h = redis.call('HMGET', KEYS[1], 'f', 'm')
-  return { -1, redis.call('PTTL', KEYS[1]), tonumber(h[1]) or 0, h[2] or '' }
+local v = redis.call('GET', KEYS[1])
+if v then
+  local _, fence, meta = lock_fields(v)
+  return { -1, redis.call('PTTL', KEYS[1]), fence, meta }
 end
 local now = now_ms()
 local ttl = tonumber(ARGV[2])

@@ -1,5 +1,5 @@
 -- Extends a lock (exclusive or read) only while the token still holds it; never re-creates it.
--- KEYS[1]  the lock hash
+-- KEYS[1]  the lock
 -- KEYS[2]  the readers sorted set
 -- KEYS[3]  the per-key fence counter
 -- ARGV[1]  owner token
@@ -8,11 +8,13 @@
 --          read lease (the fence is the counter's current value, as at acquire).
 -- Status   -2  the token holds nothing here (expired, released or never held)
 --          -3  another owner holds the exclusive lock
+-- @include "lock-value.lua"
 -- @include "now.lua"
-local h = redis.call('HMGET', KEYS[1], 't', 'f')
-if h[1] == ARGV[1] then
+local v = redis.call('GET', KEYS[1])
+if held_by(v, ARGV[1]) then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return { tonumber(h[2]), now_ms(), 1 }
+  local _, fence = lock_fields(v)
+  return { fence, now_ms(), 1 }
 end
 local now = now_ms()
 local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
@@ -22,5 +24,5 @@ if score and tonumber(score) > now then
   if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
   return { tonumber(redis.call('GET', KEYS[3])) or 0, now, 2 }
 end
-if h[1] then return -3 end
+if v then return -3 end
 return -2

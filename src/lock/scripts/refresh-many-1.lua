@@ -1,15 +1,16 @@
 -- Extends the exclusive locks of a multi-key lease: all of them or none.
--- KEYS     the lock hashes (numKeys = the number of names)
+-- KEYS     the locks (numKeys = the number of names)
 -- ARGV[1]  owner token
 -- ARGV[2]  new ttl in ms, counted from now (integer >= 1)
 -- Returns  server time in ms
 -- Status   {-2, index}  the token no longer holds name `index` (1-based); nothing changed
 --          {-3, index}  another owner holds name `index`; nothing changed
+-- @include "lock-value.lua"
 -- @include "now.lua"
 for i = 1, #KEYS do
-  local t = redis.call('HGET', KEYS[i], 't')
-  if t ~= ARGV[1] then
-    if t then return { -3, i } end
+  local v = redis.call('GET', KEYS[i])
+  if not held_by(v, ARGV[1]) then
+    if v then return { -3, i } end
     return { -2, i }
   end
 end

@@ -1,17 +1,18 @@
 -- Releases the exclusive locks of a multi-key lease: every key the token still holds is deleted.
--- KEYS     the lock hashes (numKeys = the number of names)
+-- KEYS     the locks (numKeys = the number of names)
 -- ARGV[1]  owner token
 -- Returns  0 when every key was released
 -- Status   {-2, index}  the token did not hold name `index` (expired); keys it held were released
 --          {-3, index}  another owner holds name `index` (left untouched); keys it held were released
+-- @include "lock-value.lua"
 local bad, code = 0, 0
 for i = 1, #KEYS do
-  local t = redis.call('HGET', KEYS[i], 't')
-  if t == ARGV[1] then
+  local v = redis.call('GET', KEYS[i])
+  if held_by(v, ARGV[1]) then
     redis.call('DEL', KEYS[i])
   elseif bad == 0 then
     bad = i
-    if t then code = -3 else code = -2 end
+    if v then code = -3 else code = -2 end
   end
 end
 if bad == 0 then return 0 end

@@ -12,16 +12,24 @@ function reclaimReaders(db: MemoryDb, readersKey: string, now: number): void {
   if (db.exists(readersKey)) db.zremrangebyscore(readersKey, -Infinity, now);
 }
 
-/** `{-1, …}` held by another owner, or `{-5, …}` held by this very token (not reentrant). */
-function holderConflict(db: MemoryDb, lockKey: string, token: string): RawReply[] {
-  const fence = Number(db.hget(lockKey, "f") ?? 0);
-  if (db.hget(lockKey, "t") === token) return [-5, db.pttl(lockKey), fence, ""];
-  return [-1, db.pttl(lockKey), fence, db.hget(lockKey, "m") ?? ""];
+/** An exclusive lock is one string: `<token>\n<fence>\n<metadata>` (see includes/lock-value.lua). */
+const lockValue = (token: string, fence: number, metadata: string) => `${token}\n${fence}\n${metadata}`;
+
+/** The token, fence and metadata of a lock value. */
+function lockFields(v: string): { token: string; fence: number; metadata: string } {
+  const a = v.indexOf("\n");
+  const b = v.indexOf("\n", a + 1);
+  return { token: v.slice(0, a), fence: Number(v.slice(a + 1, b)), metadata: v.slice(b + 1) };
 }
 
-/** `{-1, …}` for read locks: a writer holds the key (whoever it is). */
-function writerConflict(db: MemoryDb, lockKey: string): RawReply[] {
-  return [-1, db.pttl(lockKey), Number(db.hget(lockKey, "f") ?? 0), db.hget(lockKey, "m") ?? ""];
+/** True when the lock value `v` (null when free) belongs to `token`. */
+const heldBy = (v: string | null, token: string) => v !== null && v.startsWith(`${token}\n`);
+
+/** `{-1, …}` held by another owner, or `{-5, …}` held by this very token (not reentrant). */
+function holderConflict(db: MemoryDb, lockKey: string, v: string, token: string): RawReply[] {
+  const f = lockFields(v);
+  if (f.token === token) return [-5, db.pttl(lockKey), f.fence, ""];
+  return [-1, db.pttl(lockKey), f.fence, f.metadata];
 }
 
 /** `{-4, ms until the last reader expires, readers}` if live readers hold the key, else undefined. */
@@ -33,7 +41,7 @@ function readersConflict(db: MemoryDb, readersKey: string, now: number): RawRepl
 }
 
 /** max(counter + 1, server time in µs), stored back with the retention TTL. */
-function nextFence(db: MemoryDb, fenceKey: string, _now: number, ttlMs: number, retentionMs: number): number {
+function nextFence(db: MemoryDb, fenceKey: string, ttlMs: number, retentionMs: number): number {
   const fence = Math.max(Number(db.get(fenceKey) ?? 0) + 1, db.nowMicros());
   db.set(fenceKey, fence, { px: Math.max(ttlMs, retentionMs) });
   return fence;
@@ -46,19 +54,23 @@ function extendReaders(db: MemoryDb, readersKey: string, ttlMs: number): void {
 export const acquireScript = defineScript<
   [token: string, ttlMs: number, metadata: string, retentionMs: number]
 >(url("acquire-3.lua"), (db, [lk, fk, rk], [token, ttlMs, metadata, retentionMs], now) => {
-  if (db.exists(lk)) return holderConflict(db, lk, token);
+  const v = db.get(lk);
+  if (v !== null) return holderConflict(db, lk, v, token);
   const readers = readersConflict(db, rk, now);
   if (readers) return readers;
-  const fence = nextFence(db, fk, now, ttlMs, retentionMs);
-  db.hset(lk, { t: token, f: fence, m: metadata });
-  db.pexpire(lk, ttlMs);
+  const fence = nextFence(db, fk, ttlMs, retentionMs);
+  db.set(lk, lockValue(token, fence, metadata), { px: ttlMs });
   return [fence, now];
 });
 
 export const acquireReadScript = defineScript<[token: string, ttlMs: number]>(
   url("acquire-read-3.lua"),
   (db, [lk, fk, rk], [token, ttlMs], now) => {
-    if (db.exists(lk)) return writerConflict(db, lk);
+    const v = db.get(lk);
+    if (v !== null) {
+      const f = lockFields(v);
+      return [-1, db.pttl(lk), f.fence, f.metadata];
+    }
     reclaimReaders(db, rk, now);
     const mine = db.zscore(rk, token);
     if (mine !== null) return [-5, mine - now, 0, ""];
@@ -71,10 +83,10 @@ export const acquireReadScript = defineScript<[token: string, ttlMs: number]>(
 export const refreshScript = defineScript<[token: string, ttlMs: number]>(
   url("refresh-3.lua"),
   (db, [lk, rk, fk], [token, ttlMs], now) => {
-    const t = db.hget(lk, "t");
-    if (t === token) {
+    const v = db.get(lk);
+    if (v !== null && heldBy(v, token)) {
       db.pexpire(lk, ttlMs);
-      return [Number(db.hget(lk, "f")), now, 1];
+      return [lockFields(v).fence, now, 1];
     }
     const score = db.zscore(rk, token);
     if (score !== null && score > now) {
@@ -82,15 +94,15 @@ export const refreshScript = defineScript<[token: string, ttlMs: number]>(
       extendReaders(db, rk, ttlMs);
       return [Number(db.get(fk) ?? 0), now, 2];
     }
-    return t === null ? -2 : -3;
+    return v === null ? -2 : -3;
   },
 );
 
 export const releaseScript = defineScript<[token: string]>(
   url("release-2.lua"),
   (db, [lk, rk], [token], now) => {
-    const t = db.hget(lk, "t");
-    if (t === token) {
+    const v = db.get(lk);
+    if (heldBy(v, token)) {
       db.del(lk);
       return 1;
     }
@@ -99,7 +111,7 @@ export const releaseScript = defineScript<[token: string]>(
       db.zrem(rk, token);
       if (score > now) return 2;
     }
-    return t === null ? -2 : -3;
+    return v === null ? -2 : -3;
   },
 );
 
@@ -109,15 +121,15 @@ const acquireManyBase = defineScript<[token: string, ttlMs: number, metadata: st
     const n = keys.length / 3;
     for (let i = 0; i < n; i++) {
       const lk = keys[i * 3];
-      if (db.exists(lk)) return [...holderConflict(db, lk, token), i + 1];
+      const v = db.get(lk);
+      if (v !== null) return [...holderConflict(db, lk, v, token), i + 1];
       const readers = readersConflict(db, keys[i * 3 + 2], now);
       if (readers) return [...readers, i + 1];
     }
     const out: number[] = [now];
     for (let i = 0; i < n; i++) {
-      const fence = nextFence(db, keys[i * 3 + 1], now, ttlMs, retentionMs);
-      db.hset(keys[i * 3], { t: token, f: fence, m: metadata });
-      db.pexpire(keys[i * 3], ttlMs);
+      const fence = nextFence(db, keys[i * 3 + 1], ttlMs, retentionMs);
+      db.set(keys[i * 3], lockValue(token, fence, metadata), { px: ttlMs });
       out.push(fence);
     }
     return out;
@@ -128,8 +140,8 @@ const refreshManyBase = defineScript<[token: string, ttlMs: number]>(
   url("refresh-many-1.lua"),
   (db, keys, [token, ttlMs], now) => {
     for (let i = 0; i < keys.length; i++) {
-      const t = db.hget(keys[i], "t");
-      if (t !== token) return [t === null ? -2 : -3, i + 1];
+      const v = db.get(keys[i]);
+      if (!heldBy(v, token)) return [v === null ? -2 : -3, i + 1];
     }
     for (const k of keys) db.pexpire(k, ttlMs);
     return now;
@@ -140,11 +152,11 @@ const releaseManyBase = defineScript<[token: string]>(url("release-many-1.lua"),
   let bad = 0;
   let code = 0;
   for (let i = 0; i < keys.length; i++) {
-    const t = db.hget(keys[i], "t");
-    if (t === token) db.del(keys[i]);
+    const v = db.get(keys[i]);
+    if (heldBy(v, token)) db.del(keys[i]);
     else if (bad === 0) {
       bad = i + 1;
-      code = t === null ? -2 : -3;
+      code = v === null ? -2 : -3;
     }
   }
   return bad === 0 ? 0 : [code, bad];
@@ -158,15 +170,9 @@ export const inspectScript = defineScript<[]>(url("inspect-3.lua"), (db, [lk, rk
     const top = db.zrange(rk, -1, -1);
     if (top.length && top[0].score > now) readerTtl = top[0].score - now;
   }
-  return [
-    db.pttl(lk),
-    db.hget(lk, "t") ?? "",
-    Number(db.hget(lk, "f") ?? 0),
-    db.hget(lk, "m") ?? "",
-    readers,
-    readerTtl,
-    Number(db.get(fk) ?? 0),
-  ];
+  const v = db.get(lk);
+  const f = v === null ? { token: "", fence: 0, metadata: "" } : lockFields(v);
+  return [db.pttl(lk), f.token, f.fence, f.metadata, readers, readerTtl, Number(db.get(fk) ?? 0)];
 });
 
 // MemoryDb.del does not look at expiry; Redis' DEL does not count an expired key.

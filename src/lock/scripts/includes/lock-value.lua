@@ -1,0 +1,20 @@
+-- An exclusive lock is one string key, set with its TTL in one command:
+--   <owner token> "\n" <fence> "\n" <metadata>
+-- (tokens and metadata never contain control characters, so "\n" is a safe separator).
+
+-- The value stored for a lease.
+local function lock_value(token, fence_s, meta)
+  return token .. '\n' .. fence_s .. '\n' .. meta
+end
+
+-- True when the lock value `v` (false when the key is absent) belongs to `token`.
+local function held_by(v, token)
+  return v and string.sub(v, 1, #token + 1) == token .. '\n'
+end
+
+-- The token, fence (a number) and metadata of a lock value.
+local function lock_fields(v)
+  local a = string.find(v, '\n', 1, true)
+  local b = string.find(v, '\n', a + 1, true)
+  return string.sub(v, 1, a - 1), tonumber(string.sub(v, a + 1, b - 1)), string.sub(v, b + 1)
+end
