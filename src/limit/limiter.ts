@@ -4,6 +4,7 @@ import { reportDegraded } from "../observe/degradation.js";
 import { counter } from "../observe/metrics.js";
 import { MemoryStore } from "../store/memory/memory-store.js";
 import type { Store } from "../store/types.js";
+import type { Script } from "../store/script.js";
 import { assertDurationMs, assertInt, assertName, describe } from "../util/validate.js";
 import {
   OP_ADJUST,
@@ -13,6 +14,7 @@ import {
   buildArgs,
   decodeReply,
   rateLimitScript,
+  consumeScriptFor,
 } from "./script.js";
 import { MAX_QUOTA, assertLimitName, limitsOf, normalizeLimits, type NormalizedLimit } from "./spec.js";
 import {
@@ -50,6 +52,8 @@ export class RateLimiter {
   private readonly recheckIntervalMs: number;
   private limitList: NormalizedLimit[];
   private consumeOne: (string | number)[];
+  /** The script `consume` runs (see {@link consumeScriptFor}). */
+  private consumeScript: Script<readonly (string | number)[]> = rateLimitScript;
   private peekOne: (string | number)[];
   private allowedBy: { inc(): void }[] = [];
   private deniedBy: { inc(): void }[] = [];
@@ -99,6 +103,7 @@ export class RateLimiter {
 
   private install(limits: NormalizedLimit[]): void {
     this.limitList = limits;
+    this.consumeScript = consumeScriptFor(limits);
     this.consumeOne = buildArgs(OP_CONSUME, 1, this.blockDurationMs, limits);
     this.peekOne = buildArgs(OP_PEEK, 1, this.blockDurationMs, limits);
     this.allowedBy = limits.map((l) => decisions.labels(l.algorithm, "allowed"));
@@ -127,7 +132,7 @@ export class RateLimiter {
       result = await this.decideDegraded(key, k, args, limits, this.outage.error);
     } else {
       try {
-        result = decodeReply(await this.store.run(rateLimitScript, [k], args), limits);
+        result = decodeReply(await this.store.run(this.consumeScript, [k], args), limits);
       } catch (e) {
         if (!isOutage(e)) throw e;
         this.enterOutage(e);

@@ -1,4 +1,4 @@
-import { defineScript, type RawReply } from "../store/script.js";
+import { defineScript, type RawReply, type Script } from "../store/script.js";
 import type { NormalizedLimit } from "./spec.js";
 import type { LimitStatus, RateLimitReason, RateLimitResult } from "./types.js";
 import { rateLimitTwin } from "./twin.js";
@@ -8,6 +8,31 @@ export const rateLimitScript = defineScript<readonly (string | number)[]>(
   new URL("./ratelimit-1.lua", import.meta.url),
   rateLimitTwin,
 );
+
+type RateLimitScript = Script<readonly (string | number)[]>;
+const withTwin = (file: string): RateLimitScript =>
+  defineScript(new URL(`./${file}`, import.meta.url), rateLimitTwin);
+
+/**
+ * The consume scripts: one per algorithm for a key with one limit (index = algorithm code 1–4),
+ * and one for several limits. Each takes the arguments and gives the reply of
+ * {@link rateLimitScript}, decides the common case (allowed, not blocked) in the fewest Redis
+ * commands and Lua steps, and hands every other case to the generic decision inside the same
+ * script (still one round trip). The memory store runs the generic twin for them: the same reply.
+ */
+const consumeOneLimit: RateLimitScript[] = [
+  rateLimitScript,
+  withTwin("consume-fixed-window-1.lua"),
+  withTwin("consume-sliding-window-1.lua"),
+  withTwin("consume-token-bucket-1.lua"),
+  withTwin("consume-gcra-1.lua"),
+];
+const consumeMany = withTwin("consume-many-1.lua");
+
+/** The consume script for a key with these limits. */
+export function consumeScriptFor(limits: readonly NormalizedLimit[]): RateLimitScript {
+  return limits.length === 1 ? consumeOneLimit[limits[0].code] : consumeMany;
+}
 
 export const OP_CONSUME = 0;
 export const OP_PEEK = 1;

@@ -36,21 +36,24 @@ export interface Script<A extends readonly ScriptArg[] = readonly ScriptArg[]> {
 const INCLUDE = /^--\s*@include\s+"([\w./-]+)"\s*$/gm;
 
 /**
- * Reads a `.lua` file and stitches in its `-- @include "name.lua"` lines (each helper at most once).
+ * Reads a `.lua` file and stitches in its `-- @include "name.lua"` lines (each helper at most once,
+ * helpers' own includes too).
  * A helper is looked up first in an `includes/` folder beside the script (a primitive's own
  * helpers), then in `src/store/includes/` (helpers every primitive shares, such as `now.lua`).
  * `url` is the file's URL, usually `new URL("./acquire-2.lua", import.meta.url)`.
  */
 export function loadLua(url: URL): string {
-  const source = readFileSync(url, "utf8");
   const seen = new Set<string>();
-  return source.replace(INCLUDE, (_line, name: string) => {
-    if (seen.has(name)) return "";
-    seen.add(name);
-    const local = new URL(`./includes/${name}`, url);
-    const shared = new URL(`./includes/${name}`, import.meta.url);
-    return readFileSync(existsSync(local) ? local : shared, "utf8").trimEnd();
-  });
+  // Helpers may include helpers; each is stitched in where it is first needed.
+  const stitch = (source: string): string =>
+    source.replace(INCLUDE, (_line, name: string) => {
+      if (seen.has(name)) return "";
+      seen.add(name);
+      const local = new URL(`./includes/${name}`, url);
+      const shared = new URL(`./includes/${name}`, import.meta.url);
+      return stitch(readFileSync(existsSync(local) ? local : shared, "utf8").trimEnd());
+    });
+  return stitch(readFileSync(url, "utf8"));
 }
 
 /**

@@ -1,0 +1,101 @@
+-- Consume on a key with several limits: the common case (not blocked, every limit allows) in one
+-- pass with no tables or closures per limit; everything else goes to rate_limit_decide
+-- (includes/decide.lua). Arguments and reply exactly as ratelimit-1.lua with op 0.
+-- The memory store runs the generic twin for it, which computes the same reply.
+-- @include "decide.lua"
+local now = now_ms()
+local key = KEYS[1]
+local cost = tonumber(ARGV[2])
+local n = tonumber(ARGV[4])
+local fields = { 'blk', 'x' }
+local nf = 2
+for i = 1, n do
+  local a, p = ARGV[4 * i + 1], ARGV[4 * i + 2]
+  if a == '1' then
+    fields[nf + 1], fields[nf + 2] = p .. 'w', p .. 'c'
+    nf = nf + 2
+  elseif a == '2' then
+    fields[nf + 1], fields[nf + 2], fields[nf + 3] = p .. 'w', p .. 'c', p .. 'p'
+    nf = nf + 3
+  elseif a == '3' then
+    fields[nf + 1], fields[nf + 2] = p .. 't', p .. 's'
+    nf = nf + 2
+  else
+    nf = nf + 1
+    fields[nf] = p .. 'a'
+  end
+end
+local h = redis.call('HMGET', key, unpack(fields))
+if (tonumber(h[1]) or 0) > now then return rate_limit_decide() end
+-- The new state of every limit goes into `w` (one HSET), the reply into `out`, the longest-lived
+-- state into `ttl`; the first limit that does not allow hands the call to the generic decision.
+local w, nw, out, ttl = {}, 0, { 1, 0, 0 }, 0
+local f = 2
+for i = 1, n do
+  local a, lim, par = ARGV[4 * i + 1], tonumber(ARGV[4 * i + 3]), tonumber(ARGV[4 * i + 4])
+  local r, reset
+  if cost > lim then return rate_limit_decide() end
+  if a == '1' then
+    local start = now - (now % par)
+    local c = cost
+    if tonumber(h[f + 1]) == start then c = c + (tonumber(h[f + 2]) or 0) end
+    if c > lim then return rate_limit_decide() end
+    w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = fields[f + 1], start, fields[f + 2], c
+    nw, f = nw + 4, f + 2
+    r, reset = lim - c, start + par - now
+  elseif a == '2' then
+    local start = now - (now % par)
+    local prev_w = tonumber(h[f + 1]) or -1
+    local c = tonumber(h[f + 2]) or 0
+    local prev = tonumber(h[f + 3]) or 0
+    if prev_w ~= start then
+      if prev_w == start - par then prev = c else prev = 0 end
+      c = 0
+    end
+    if prev * (par - (now - start)) / par + c + cost > lim + 1e-6 then return rate_limit_decide() end
+    c = c + cost
+    w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4], w[nw + 5], w[nw + 6] =
+      fields[f + 1], start, fields[f + 2], c, fields[f + 3], prev
+    nw, f = nw + 6, f + 3
+    r = math.floor(lim - (prev * (par - (now - start)) / par + c) + 1e-6)
+    reset = start + 2 * par - now
+  elseif a == '3' then
+    local tokens = tonumber(h[f + 1]) or lim
+    local elapsed = now - (tonumber(h[f + 2]) or now)
+    if elapsed < 0 then elapsed = 0 end
+    tokens = tokens + elapsed * par / 1000
+    if tokens > lim then tokens = lim end
+    if cost > tokens + 1e-6 then return rate_limit_decide() end
+    tokens = tokens - cost
+    w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = fields[f + 1], tokens, fields[f + 2], now
+    nw, f = nw + 4, f + 2
+    r = math.floor(tokens + 1e-6)
+    reset = 0
+    if tokens < lim then reset = math.ceil((lim - tokens) * 1000 / par - 1e-6) end
+  else
+    local T = 1000 / par
+    local tat = tonumber(h[f + 1]) or now
+    if tat < now then tat = now end
+    if tat + cost * T - now - lim * T > 1e-6 then return rate_limit_decide() end
+    tat = tat + cost * T
+    w[nw + 1], w[nw + 2] = fields[f + 1], tat
+    nw, f = nw + 2, f + 1
+    r = math.floor((lim * T - (tat - now)) / T + 1e-6)
+    reset = math.ceil(tat - now - 1e-6)
+  end
+  if r < 0 then r = 0 end
+  if r > lim then r = lim end
+  out[3 * i + 1], out[3 * i + 2], out[3 * i + 3] = r, reset, 0
+  if reset > ttl then ttl = reset end
+end
+-- The hash lives as long as its longest-lived state; see rate_limit_decide for the "x" bookkeeping.
+if ttl < 1 then ttl = 1 end
+if ttl > 1e13 then ttl = 1e13 end
+if now + ttl > (tonumber(h[2]) or 0) then
+  w[nw + 1], w[nw + 2] = 'x', now + 2 * ttl
+  redis.call('HSET', key, unpack(w))
+  redis.call('PEXPIRE', key, 2 * ttl)
+else
+  redis.call('HSET', key, unpack(w))
+end
+return out

@@ -1,0 +1,39 @@
+-- Consume on a key with one sliding-window limit: the common case (not blocked, allowed) in the
+-- fewest commands and Lua steps; everything else goes to rate_limit_decide (includes/decide.lua).
+-- Arguments and reply exactly as ratelimit-1.lua with op 0 and n 1:
+--   ARGV = {0, cost, block ms, 1, 2, field prefix, limit, window ms}
+-- The memory store runs the generic twin for it, which computes the same reply.
+-- @include "decide.lua"
+local now = now_ms()
+local p = ARGV[6]
+local h = redis.call('HMGET', KEYS[1], p .. 'w', p .. 'c', p .. 'p', 'blk', 'x')
+local cost, lim = tonumber(ARGV[2]), tonumber(ARGV[7])
+if (tonumber(h[4]) or 0) <= now and cost <= lim then
+  local W = tonumber(ARGV[8])
+  local start = now - (now % W)
+  local w = tonumber(h[1]) or -1
+  local c = tonumber(h[2]) or 0
+  local prev = tonumber(h[3]) or 0
+  if w ~= start then
+    if w == start - W then prev = c else prev = 0 end
+    c = 0
+  end
+  -- The previous window's count weighted by how much of it still overlaps, plus this one's.
+  if prev * (W - (now - start)) / W + c + cost <= lim + 1e-6 then
+    c = c + cost
+    local reset = start + 2 * W - now
+    local ttl = reset
+    if ttl > 1e13 then ttl = 1e13 end
+    if now + ttl > (tonumber(h[5]) or 0) then
+      redis.call('HSET', KEYS[1], p .. 'w', start, p .. 'c', c, p .. 'p', prev, 'x', now + 2 * ttl)
+      redis.call('PEXPIRE', KEYS[1], 2 * ttl)
+    else
+      redis.call('HSET', KEYS[1], p .. 'w', start, p .. 'c', c, p .. 'p', prev)
+    end
+    local r = math.floor(lim - (prev * (W - (now - start)) / W + c) + 1e-6)
+    if r < 0 then r = 0 end
+    if r > lim then r = lim end
+    return { 1, 0, 0, r, reset, 0 }
+  end
+end
+return rate_limit_decide()

@@ -1,0 +1,35 @@
+-- Consume on a key with one token-bucket limit: the common case (not blocked, allowed) in the
+-- fewest commands and Lua steps; everything else goes to rate_limit_decide (includes/decide.lua).
+-- Arguments and reply exactly as ratelimit-1.lua with op 0 and n 1:
+--   ARGV = {0, cost, block ms, 1, 3, field prefix, burst, rate per second}
+-- The memory store runs the generic twin for it, which computes the same reply.
+-- @include "decide.lua"
+local now = now_ms()
+local p = ARGV[6]
+local h = redis.call('HMGET', KEYS[1], p .. 't', p .. 's', 'blk', 'x')
+local cost, lim, rate = tonumber(ARGV[2]), tonumber(ARGV[7]), tonumber(ARGV[8])
+if (tonumber(h[3]) or 0) <= now and cost <= lim then
+  local tokens = tonumber(h[1]) or lim
+  local elapsed = now - (tonumber(h[2]) or now)
+  if elapsed < 0 then elapsed = 0 end
+  tokens = tokens + elapsed * rate / 1000
+  if tokens > lim then tokens = lim end
+  if cost <= tokens + 1e-6 then
+    tokens = tokens - cost
+    local reset = 0
+    if tokens < lim then reset = math.ceil((lim - tokens) * 1000 / rate - 1e-6) end
+    local ttl = reset
+    if ttl < 1 then ttl = 1 end
+    if ttl > 1e13 then ttl = 1e13 end
+    if now + ttl > (tonumber(h[4]) or 0) then
+      redis.call('HSET', KEYS[1], p .. 't', tokens, p .. 's', now, 'x', now + 2 * ttl)
+      redis.call('PEXPIRE', KEYS[1], 2 * ttl)
+    else
+      redis.call('HSET', KEYS[1], p .. 't', tokens, p .. 's', now)
+    end
+    local r = math.floor(tokens + 1e-6)
+    if r < 0 then r = 0 end
+    return { 1, 0, 0, r, reset, 0 }
+  end
+end
+return rate_limit_decide()

@@ -1,0 +1,270 @@
+-- The whole rate-limit decision for any op and any number of limits (see ratelimit-1.lua for the
+-- arguments and the reply). The per-algorithm consume scripts call it for everything but their
+-- common case, so every edge (blocks, refusals, cost above a limit) is decided here only.
+-- @include "now.lua"
+local function rate_limit_decide()
+  local key = KEYS[1]
+  local op = tonumber(ARGV[1])
+  if op == 3 then
+    redis.call('DEL', key)
+    return { 1, 0, 0 }
+  end
+  local amount = tonumber(ARGV[2])
+  local block_ms = tonumber(ARGV[3])
+  local n = tonumber(ARGV[4])
+  local now = now_ms()
+  -- Float comparisons tolerate this much drift (fractional rates accumulate rounding).
+  local EPS = 1e-6
+  local MAX_TTL = 1e13
+
+  -- Per limit i: algorithm, field prefix, limit, parameter, and three state slots:
+  --   windows: s1 = window start, s2 = count, s3 = previous window's count (sliding only)
+  --   token bucket: s1 = tokens;  GCRA: s1 = theoretical arrival time, s3 = emission interval (ms)
+  local A, P, LIM, PAR, S1, S2, S3 = {}, {}, {}, {}, {}, {}, {}
+  local fields = { 'blk', 'x' }
+  local nf = 2
+  for i = 1, n do
+    local base = 4 * i
+    local a = tonumber(ARGV[base + 1])
+    local p = ARGV[base + 2]
+    A[i], P[i], LIM[i], PAR[i] = a, p, tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
+    if a == 1 then
+      fields[nf + 1], fields[nf + 2] = p .. 'w', p .. 'c'
+      nf = nf + 2
+    elseif a == 2 then
+      fields[nf + 1], fields[nf + 2], fields[nf + 3] = p .. 'w', p .. 'c', p .. 'p'
+      nf = nf + 3
+    elseif a == 3 then
+      fields[nf + 1], fields[nf + 2] = p .. 't', p .. 's'
+      nf = nf + 2
+    else
+      nf = nf + 1
+      fields[nf] = p .. 'a'
+    end
+  end
+  local h = redis.call('HMGET', key, unpack(fields))
+  local blocked_until = tonumber(h[1]) or 0
+  local expires_at = tonumber(h[2]) or 0
+
+  -- Load and refresh each limit's state to `now`.
+  local f = 2
+  for i = 1, n do
+    local a, lim, par = A[i], LIM[i], PAR[i]
+    if a == 1 or a == 2 then
+      local start = now - (now % par)
+      local w = tonumber(h[f + 1]) or -1
+      local c = tonumber(h[f + 2]) or 0
+      local prev = 0
+      if a == 2 then
+        prev = tonumber(h[f + 3]) or 0
+        f = f + 3
+      else
+        f = f + 2
+      end
+      if w ~= start then
+        if a == 2 and w == start - par then
+          prev = c
+        else
+          prev = 0
+        end
+        c = 0
+      end
+      S1[i], S2[i], S3[i] = start, c, prev
+    elseif a == 3 then
+      local tokens = tonumber(h[f + 1]) or lim
+      local ts = tonumber(h[f + 2]) or now
+      f = f + 2
+      local elapsed = now - ts
+      if elapsed < 0 then elapsed = 0 end
+      tokens = tokens + elapsed * par / 1000
+      if tokens > lim then tokens = lim end
+      S1[i] = tokens
+    else
+      local tat = tonumber(h[f + 1]) or now
+      f = f + 1
+      if tat < now then tat = now end
+      S1[i], S3[i] = tat, 1000 / par
+    end
+  end
+
+  -- 0 if `cost` fits limit i now, -1 if it never can, else the wait in ms.
+  local function check(i, cost)
+    local a, lim = A[i], LIM[i]
+    if cost > lim then return -1 end
+    if a == 1 then
+      if S2[i] + cost <= lim then return 0 end
+      return S1[i] + PAR[i] - now
+    elseif a == 2 then
+      local W, start, c, prev = PAR[i], S1[i], S2[i], S3[i]
+      -- The previous window's count weighted by how much of it still overlaps, plus this one's.
+      if prev * (W - (now - start)) / W + c + cost <= lim + EPS then return 0 end
+      local elapsed = now - start
+      local room = lim - cost - c
+      local wait
+      if room >= 0 then
+        wait = math.ceil(W - room * W / prev - elapsed)
+      else
+        wait = (W - elapsed) + math.max(0, math.ceil(W - (lim - cost) * W / c))
+      end
+      if wait < 1 then wait = 1 end
+      return wait
+    elseif a == 3 then
+      if cost <= S1[i] + EPS then return 0 end
+      local wait = math.ceil((cost - S1[i]) * 1000 / PAR[i] - EPS)
+      if wait < 1 then wait = 1 end
+      return wait
+    else
+      local T = S3[i]
+      local over = S1[i] + cost * T - now - lim * T
+      if over <= EPS then return 0 end
+      local wait = math.ceil(over - EPS)
+      if wait < 1 then wait = 1 end
+      return wait
+    end
+  end
+
+  -- ms until the whole of limit i is available again (0: it is)
+  local function reset_ms(i)
+    local a = A[i]
+    if a == 1 then
+      if S2[i] > 0 then return S1[i] + PAR[i] - now end
+      return 0
+    elseif a == 2 then
+      if S2[i] > 0 then return S1[i] + 2 * PAR[i] - now end
+      if S3[i] > 0 then return S1[i] + PAR[i] - now end
+      return 0
+    elseif a == 3 then
+      if S1[i] >= LIM[i] then return 0 end
+      return math.ceil((LIM[i] - S1[i]) * 1000 / PAR[i] - EPS)
+    else
+      return math.ceil(S1[i] - now - EPS)
+    end
+  end
+
+  -- Adds `amt` to the used budget of every limit (negative: gives budget back, never beyond a full
+  -- limit) and writes every state, the block and the expiry bookkeeping in one HSET.
+  local function apply_and_save(amt, blk)
+    local w = {}
+    local nw = 0
+    local ttl = blk - now
+    for i = 1, n do
+      local a, p = A[i], P[i]
+      local r
+      if a == 1 or a == 2 then
+        local c = S2[i] + amt
+        if c < 0 then c = 0 end
+        S2[i] = c
+        w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = p .. 'w', S1[i], p .. 'c', c
+        nw = nw + 4
+        if a == 2 then
+          w[nw + 1], w[nw + 2] = p .. 'p', S3[i]
+          nw = nw + 2
+          r = reset_ms(i)
+        else
+          r = S1[i] + PAR[i] - now
+        end
+      elseif a == 3 then
+        local tokens = S1[i] - amt
+        if tokens > LIM[i] then tokens = LIM[i] end
+        S1[i] = tokens
+        w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = p .. 't', tokens, p .. 's', now
+        nw = nw + 4
+        r = reset_ms(i)
+      else
+        local tat = S1[i] + amt * S3[i]
+        if tat < now then tat = now end
+        S1[i] = tat
+        w[nw + 1], w[nw + 2] = p .. 'a', tat
+        nw = nw + 2
+        r = reset_ms(i)
+      end
+      if r > ttl then ttl = r end
+    end
+    -- The hash lives as long as its longest-lived state (a window's end, a refill, a block). The
+    -- expiry is set to twice what is needed and remembered in "x", so most calls skip the PEXPIRE.
+    if ttl < 1 then ttl = 1 end
+    if ttl > MAX_TTL then ttl = MAX_TTL end
+    local renew = now + ttl > expires_at
+    if renew then
+      w[nw + 1], w[nw + 2] = 'x', now + 2 * ttl
+      nw = nw + 2
+    end
+    redis.call('HSET', key, unpack(w))
+    if renew then redis.call('PEXPIRE', key, 2 * ttl) end
+  end
+
+  if op == 2 then
+    apply_and_save(amount, blocked_until)
+    amount = 1
+  end
+
+  local cost = amount
+  local reason = 0
+  local retry = 0
+  if blocked_until > now then
+    reason = 2
+    retry = blocked_until - now
+  end
+  local waits = {}
+  for i = 1, n do
+    local w = check(i, cost)
+    waits[i] = w
+    if reason ~= 2 then
+      if w < 0 then
+        reason = 3
+        retry = -1
+      elseif w > 0 and reason ~= 3 then
+        reason = 1
+        if w > retry then retry = w end
+      end
+    end
+  end
+
+  if op == 0 then
+    if reason == 0 then
+      apply_and_save(cost, blocked_until)
+    elseif reason == 1 and block_ms > 0 then
+      blocked_until = now + block_ms
+      if block_ms > retry then retry = block_ms end
+      -- The block is written with the (unchanged) states' expiry bookkeeping: nothing consumed.
+      local ttl = block_ms
+      for i = 1, n do
+        local r = reset_ms(i)
+        if A[i] == 1 then r = S1[i] + PAR[i] - now end
+        if r > ttl then ttl = r end
+      end
+      if ttl > MAX_TTL then ttl = MAX_TTL end
+      if now + ttl > expires_at then
+        redis.call('HSET', key, 'blk', blocked_until, 'x', now + 2 * ttl)
+        redis.call('PEXPIRE', key, 2 * ttl)
+      else
+        redis.call('HSET', key, 'blk', blocked_until)
+      end
+    end
+  end
+
+  local out = { (reason == 0) and 1 or 0, reason, retry }
+  for i = 1, n do
+    local r
+    local a, lim = A[i], LIM[i]
+    if a == 1 then
+      r = lim - S2[i]
+    elseif a == 2 then
+      local W = PAR[i]
+      r = math.floor(lim - (S3[i] * (W - (now - S1[i])) / W + S2[i]) + EPS)
+    elseif a == 3 then
+      r = math.floor(S1[i] + EPS)
+    else
+      local T = S3[i]
+      r = math.floor((lim * T - (S1[i] - now)) / T + EPS)
+    end
+    if r < 0 then r = 0 end
+    if r > lim then r = lim end
+    local w = waits[i]
+    if reason == 0 and op == 0 then w = 0 end
+    if reason == 2 then w = retry end
+    local o = 3 * i
+    out[o + 1], out[o + 2], out[o + 3] = r, reset_ms(i), w
+  end
+  return out
+end
