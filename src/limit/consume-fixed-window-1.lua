@@ -1,15 +1,15 @@
 -- Consume on a key with one fixed-window limit: the common case (not blocked, allowed) in the
 -- fewest commands and Lua steps; everything else goes to rate_limit_decide (includes/decide.lua).
--- Arguments and reply exactly as ratelimit-1.lua with op 0 and n 1:
---   ARGV = {0, cost, block ms, 1, 1, field prefix, limit, window ms}
+-- ARGV     cost, block ms, limit, window ms, the limit's field prefix
+-- Returns  {remaining, resetMs} when allowed; otherwise the reply of ratelimit-1.lua (op 0, n 1).
 -- The memory store runs the generic twin for it, which computes the same reply.
 -- @include "decide.lua"
 local now = now_ms()
-local p = ARGV[6]
+local p = ARGV[5]
 local h = redis.call('HMGET', KEYS[1], p .. 'w', p .. 'c', 'blk', 'x')
-local cost, lim = tonumber(ARGV[2]), tonumber(ARGV[7])
+local cost, lim = tonumber(ARGV[1]), tonumber(ARGV[3])
 if (tonumber(h[3]) or 0) <= now then
-  local W = tonumber(ARGV[8])
+  local W = tonumber(ARGV[4])
   local start = now - (now % W)
   local c = cost
   if tonumber(h[1]) == start then c = c + (tonumber(h[2]) or 0) end
@@ -23,7 +23,7 @@ if (tonumber(h[3]) or 0) <= now then
     else
       redis.call('HSET', KEYS[1], p .. 'w', start, p .. 'c', c)
     end
-    return { 1, 0, 0, lim - c, reset, 0 }
+    return { lim - c, reset }
   end
 end
-return rate_limit_decide()
+return rate_limit_decide({ 0, ARGV[1], ARGV[2], 1, 1, ARGV[5], ARGV[3], ARGV[4] })

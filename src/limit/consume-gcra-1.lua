@@ -1,14 +1,14 @@
 -- Consume on a key with one GCRA limit: the common case (not blocked, allowed) in the fewest
 -- commands and Lua steps; everything else goes to rate_limit_decide (includes/decide.lua).
--- Arguments and reply exactly as ratelimit-1.lua with op 0 and n 1:
---   ARGV = {0, cost, block ms, 1, 4, field prefix, burst, rate per second}
+-- ARGV     cost, block ms, burst, rate per second, the limit's field prefix
+-- Returns  {remaining, resetMs} when allowed; otherwise the reply of ratelimit-1.lua (op 0, n 1).
 -- The memory store runs the generic twin for it, which computes the same reply.
 -- @include "decide.lua"
 local now = now_ms()
-local h = redis.call('HMGET', KEYS[1], ARGV[6] .. 'a', 'blk', 'x')
-local cost, lim = tonumber(ARGV[2]), tonumber(ARGV[7])
+local h = redis.call('HMGET', KEYS[1], ARGV[5] .. 'a', 'blk', 'x')
+local cost, lim = tonumber(ARGV[1]), tonumber(ARGV[3])
 if (tonumber(h[2]) or 0) <= now and cost <= lim then
-  local T = 1000 / tonumber(ARGV[8])
+  local T = 1000 / tonumber(ARGV[4])
   local tat = tonumber(h[1]) or now
   if tat < now then tat = now end
   if tat + cost * T - now - lim * T <= 1e-6 then
@@ -18,15 +18,15 @@ if (tonumber(h[2]) or 0) <= now and cost <= lim then
     if ttl < 1 then ttl = 1 end
     if ttl > 1e13 then ttl = 1e13 end
     if now + ttl > (tonumber(h[3]) or 0) then
-      redis.call('HSET', KEYS[1], ARGV[6] .. 'a', tat, 'x', now + 2 * ttl)
+      redis.call('HSET', KEYS[1], ARGV[5] .. 'a', tat, 'x', now + 2 * ttl)
       redis.call('PEXPIRE', KEYS[1], 2 * ttl)
     else
-      redis.call('HSET', KEYS[1], ARGV[6] .. 'a', tat)
+      redis.call('HSET', KEYS[1], ARGV[5] .. 'a', tat)
     end
     local r = math.floor((lim * T - (tat - now)) / T + 1e-6)
     if r < 0 then r = 0 end
     if r > lim then r = lim end
-    return { 1, 0, 0, r, reset, 0 }
+    return { r, reset }
   end
 end
-return rate_limit_decide()
+return rate_limit_decide({ 0, ARGV[1], ARGV[2], 1, 4, ARGV[5], ARGV[3], ARGV[4] })

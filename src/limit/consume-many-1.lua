@@ -1,7 +1,9 @@
 -- Consume on a key with several limits: the common case (not blocked, every limit allows) in one
 -- pass with no tables or closures per limit; everything else goes to rate_limit_decide
--- (includes/decide.lua). Arguments and reply exactly as ratelimit-1.lua with op 0.
--- The memory store runs the generic twin for it, which computes the same reply.
+-- (includes/decide.lua). Arguments as ratelimit-1.lua with op 0.
+-- Returns  {remaining 1, resetMs 1, remaining 2, resetMs 2, ...} when allowed; otherwise the reply
+--          of ratelimit-1.lua (3 + 3n long, so the two cannot be confused).
+-- The memory store runs the generic twin for it, reshaped the same way.
 -- @include "decide.lua"
 local now = now_ms()
 local key = KEYS[1]
@@ -26,20 +28,20 @@ for i = 1, n do
   end
 end
 local h = redis.call('HMGET', key, unpack(fields))
-if (tonumber(h[1]) or 0) > now then return rate_limit_decide() end
+if (tonumber(h[1]) or 0) > now then return rate_limit_decide(ARGV) end
 -- The new state of every limit goes into `w` (one HSET), the reply into `out`, the longest-lived
 -- state into `ttl`; the first limit that does not allow hands the call to the generic decision.
-local w, nw, out, ttl = {}, 0, { 1, 0, 0 }, 0
+local w, nw, out, ttl = {}, 0, {}, 0
 local f = 2
 for i = 1, n do
   local a, lim, par = ARGV[4 * i + 1], tonumber(ARGV[4 * i + 3]), tonumber(ARGV[4 * i + 4])
   local r, reset
-  if cost > lim then return rate_limit_decide() end
+  if cost > lim then return rate_limit_decide(ARGV) end
   if a == '1' then
     local start = now - (now % par)
     local c = cost
     if tonumber(h[f + 1]) == start then c = c + (tonumber(h[f + 2]) or 0) end
-    if c > lim then return rate_limit_decide() end
+    if c > lim then return rate_limit_decide(ARGV) end
     w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = fields[f + 1], start, fields[f + 2], c
     nw, f = nw + 4, f + 2
     r, reset = lim - c, start + par - now
@@ -52,7 +54,7 @@ for i = 1, n do
       if prev_w == start - par then prev = c else prev = 0 end
       c = 0
     end
-    if prev * (par - (now - start)) / par + c + cost > lim + 1e-6 then return rate_limit_decide() end
+    if prev * (par - (now - start)) / par + c + cost > lim + 1e-6 then return rate_limit_decide(ARGV) end
     c = c + cost
     w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4], w[nw + 5], w[nw + 6] =
       fields[f + 1], start, fields[f + 2], c, fields[f + 3], prev
@@ -65,7 +67,7 @@ for i = 1, n do
     if elapsed < 0 then elapsed = 0 end
     tokens = tokens + elapsed * par / 1000
     if tokens > lim then tokens = lim end
-    if cost > tokens + 1e-6 then return rate_limit_decide() end
+    if cost > tokens + 1e-6 then return rate_limit_decide(ARGV) end
     tokens = tokens - cost
     w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = fields[f + 1], tokens, fields[f + 2], now
     nw, f = nw + 4, f + 2
@@ -76,7 +78,7 @@ for i = 1, n do
     local T = 1000 / par
     local tat = tonumber(h[f + 1]) or now
     if tat < now then tat = now end
-    if tat + cost * T - now - lim * T > 1e-6 then return rate_limit_decide() end
+    if tat + cost * T - now - lim * T > 1e-6 then return rate_limit_decide(ARGV) end
     tat = tat + cost * T
     w[nw + 1], w[nw + 2] = fields[f + 1], tat
     nw, f = nw + 2, f + 1
@@ -85,7 +87,7 @@ for i = 1, n do
   end
   if r < 0 then r = 0 end
   if r > lim then r = lim end
-  out[3 * i + 1], out[3 * i + 2], out[3 * i + 3] = r, reset, 0
+  out[2 * i - 1], out[2 * i] = r, reset
   if reset > ttl then ttl = reset end
 end
 -- The hash lives as long as its longest-lived state; see rate_limit_decide for the "x" bookkeeping.

@@ -1,13 +1,13 @@
 -- Consume on a key with one token-bucket limit: the common case (not blocked, allowed) in the
 -- fewest commands and Lua steps; everything else goes to rate_limit_decide (includes/decide.lua).
--- Arguments and reply exactly as ratelimit-1.lua with op 0 and n 1:
---   ARGV = {0, cost, block ms, 1, 3, field prefix, burst, rate per second}
+-- ARGV     cost, block ms, burst, rate per second, the limit's field prefix
+-- Returns  {remaining, resetMs} when allowed; otherwise the reply of ratelimit-1.lua (op 0, n 1).
 -- The memory store runs the generic twin for it, which computes the same reply.
 -- @include "decide.lua"
 local now = now_ms()
-local p = ARGV[6]
+local p = ARGV[5]
 local h = redis.call('HMGET', KEYS[1], p .. 't', p .. 's', 'blk', 'x')
-local cost, lim, rate = tonumber(ARGV[2]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local cost, lim, rate = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
 if (tonumber(h[3]) or 0) <= now and cost <= lim then
   local tokens = tonumber(h[1]) or lim
   local elapsed = now - (tonumber(h[2]) or now)
@@ -29,7 +29,7 @@ if (tonumber(h[3]) or 0) <= now and cost <= lim then
     end
     local r = math.floor(tokens + 1e-6)
     if r < 0 then r = 0 end
-    return { 1, 0, 0, r, reset, 0 }
+    return { r, reset }
   end
 end
-return rate_limit_decide()
+return rate_limit_decide({ 0, ARGV[1], ARGV[2], 1, 3, ARGV[5], ARGV[3], ARGV[4] })

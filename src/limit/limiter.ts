@@ -8,12 +8,12 @@ import type { Script } from "../store/script.js";
 import { assertDurationMs, assertInt, assertName, describe } from "../util/validate.js";
 import {
   OP_ADJUST,
-  OP_CONSUME,
   OP_PEEK,
   OP_RESET,
   buildArgs,
   decodeReply,
   rateLimitScript,
+  consumeArgs,
   consumeScriptFor,
 } from "./script.js";
 import { MAX_QUOTA, assertLimitName, limitsOf, normalizeLimits, type NormalizedLimit } from "./spec.js";
@@ -104,8 +104,9 @@ export class RateLimiter {
   private install(limits: NormalizedLimit[]): void {
     this.limitList = limits;
     this.consumeScript = consumeScriptFor(limits);
-    this.consumeOne = buildArgs(OP_CONSUME, 1, this.blockDurationMs, limits);
-    this.peekOne = buildArgs(OP_PEEK, 1, this.blockDurationMs, limits);
+    // Written as strings once, not converted on every call.
+    this.consumeOne = consumeArgs(1, this.blockDurationMs, limits).map(String);
+    this.peekOne = buildArgs(OP_PEEK, 1, this.blockDurationMs, limits).map(String);
     this.allowedBy = limits.map((l) => decisions.labels(l.algorithm, "allowed"));
     this.deniedBy = limits.map((l) => decisions.labels(l.algorithm, "denied"));
   }
@@ -126,7 +127,7 @@ export class RateLimiter {
     const k = this.keyOf(key);
     const cost = options?.cost === undefined ? 1 : assertInt("cost", options.cost, 1, MAX_QUOTA);
     const limits = this.limitList;
-    const args = cost === 1 ? this.consumeOne : buildArgs(OP_CONSUME, cost, this.blockDurationMs, limits);
+    const args = cost === 1 ? this.consumeOne : consumeArgs(cost, this.blockDurationMs, limits);
     let result: RateLimitResult;
     if (this.outage) {
       result = await this.decideDegraded(key, k, args, limits, this.outage.error);
@@ -222,7 +223,7 @@ export class RateLimiter {
       const local = this.outage!.local!;
       return this.markLocal(
         key,
-        decodeReply(await local.run(rateLimitScript, [k], args), limits),
+        decodeReply(await local.run(this.consumeScript, [k], args), limits),
         error,
         false,
       );

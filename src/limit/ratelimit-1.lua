@@ -27,4 +27,4 @@
 -- memory twin (twin.ts) does the same arithmetic in the same order.
 
 -- @include "decide.lua"
-return rate_limit_decide()
+return rate_limit_decide(ARGV)

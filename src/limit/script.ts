@@ -10,28 +10,64 @@ export const rateLimitScript = defineScript<readonly (string | number)[]>(
 );
 
 type RateLimitScript = Script<readonly (string | number)[]>;
-const withTwin = (file: string): RateLimitScript =>
-  defineScript(new URL(`./${file}`, import.meta.url), rateLimitTwin);
+
+/**
+ * The reply of a consume script when it allowed: `{remaining, resetMs}` per limit (2n numbers;
+ * the generic reply is 3 + 3n long). The memory twins reshape the generic reply the same way.
+ */
+function compactWhenAllowed(reply: number[]): number[] {
+  if (reply[0] !== 1) return reply;
+  const out: number[] = [];
+  for (let o = 3; o < reply.length; o += 3) out.push(reply[o], reply[o + 1]);
+  return out;
+}
+
+/**
+ * A one-limit consume script: its arguments are `cost, block ms, quota, param, field prefix`; its
+ * memory twin is the generic twin on the generic arguments.
+ */
+function oneLimitConsume(file: string, code: number): RateLimitScript {
+  return defineScript<readonly (string | number)[]>(
+    new URL(`./${file}`, import.meta.url),
+    (db, keys, [cost, blockMs, quota, param, prefix], now) => {
+      const generic = [OP_CONSUME, cost, blockMs, 1, code, prefix, quota, param];
+      return compactWhenAllowed(rateLimitTwin(db, keys, generic, now) as number[]);
+    },
+  );
+}
 
 /**
  * The consume scripts: one per algorithm for a key with one limit (index = algorithm code 1–4),
- * and one for several limits. Each takes the arguments and gives the reply of
- * {@link rateLimitScript}, decides the common case (allowed, not blocked) in the fewest Redis
- * commands and Lua steps, and hands every other case to the generic decision inside the same
- * script (still one round trip). The memory store runs the generic twin for them: the same reply.
+ * and one for several limits (the arguments and reply of {@link rateLimitScript}). Each decides
+ * the common case (allowed, not blocked) in the fewest Redis commands and Lua steps, and hands
+ * every other case to the generic decision inside the same script (still one round trip).
  */
 const consumeOneLimit: RateLimitScript[] = [
   rateLimitScript,
-  withTwin("consume-fixed-window-1.lua"),
-  withTwin("consume-sliding-window-1.lua"),
-  withTwin("consume-token-bucket-1.lua"),
-  withTwin("consume-gcra-1.lua"),
+  oneLimitConsume("consume-fixed-window-1.lua", 1),
+  oneLimitConsume("consume-sliding-window-1.lua", 2),
+  oneLimitConsume("consume-token-bucket-1.lua", 3),
+  oneLimitConsume("consume-gcra-1.lua", 4),
 ];
-const consumeMany = withTwin("consume-many-1.lua");
+const consumeMany = defineScript<readonly (string | number)[]>(
+  new URL("./consume-many-1.lua", import.meta.url),
+  (db, keys, args, now) => compactWhenAllowed(rateLimitTwin(db, keys, args, now) as number[]),
+);
 
 /** The consume script for a key with these limits. */
 export function consumeScriptFor(limits: readonly NormalizedLimit[]): RateLimitScript {
   return limits.length === 1 ? consumeOneLimit[limits[0].code] : consumeMany;
+}
+
+/** The arguments of {@link consumeScriptFor}'s script. */
+export function consumeArgs(
+  cost: number,
+  blockMs: number,
+  limits: readonly NormalizedLimit[],
+): (string | number)[] {
+  if (limits.length !== 1) return buildArgs(OP_CONSUME, cost, blockMs, limits);
+  const l = limits[0];
+  return [cost, blockMs, l.quota, l.param, l.prefix];
 }
 
 export const OP_CONSUME = 0;
@@ -66,6 +102,7 @@ const ms = (v: number): number => (v < 0 ? Infinity : v);
  */
 export function decodeReply(reply: RawReply, limits: readonly NormalizedLimit[]): RateLimitResult {
   const r = reply as number[];
+  if (r.length === 2 * limits.length) return decodeAllowed(r, limits);
   const allowed = r[0] === 1;
   const statuses: LimitStatus[] = new Array<LimitStatus>(limits.length);
   let bind = 0;
@@ -99,4 +136,33 @@ export function decodeReply(reply: RawReply, limits: readonly NormalizedLimit[])
   const reason = REASONS[r[1]];
   if (reason !== undefined) result.reason = reason;
   return result;
+}
+
+/** The compact reply of a consume script that allowed: `{remaining, resetMs}` per limit. */
+function decodeAllowed(r: number[], limits: readonly NormalizedLimit[]): RateLimitResult {
+  const statuses: LimitStatus[] = new Array<LimitStatus>(limits.length);
+  let bind = 0;
+  for (let i = 0; i < limits.length; i++) {
+    const l = limits[i];
+    const remaining = r[2 * i];
+    statuses[i] = {
+      name: l.name,
+      algorithm: l.algorithm,
+      quota: l.quota,
+      windowMs: l.windowMs,
+      remaining,
+      resetMs: r[2 * i + 1],
+      retryAfterMs: 0,
+    };
+    if (remaining < statuses[bind].remaining) bind = i;
+  }
+  const b = statuses[bind];
+  return {
+    allowed: true,
+    remaining: b.remaining,
+    resetMs: b.resetMs,
+    retryAfterMs: 0,
+    policy: b.name,
+    limits: statuses,
+  };
 }

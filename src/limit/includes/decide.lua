@@ -1,17 +1,18 @@
 -- The whole rate-limit decision for any op and any number of limits (see ratelimit-1.lua for the
 -- arguments and the reply). The per-algorithm consume scripts call it for everything but their
 -- common case, so every edge (blocks, refusals, cost above a limit) is decided here only.
+-- `argv` is the generic script's ARGV (the one-limit scripts rebuild it from their own).
 -- @include "now.lua"
-local function rate_limit_decide()
+local function rate_limit_decide(argv)
   local key = KEYS[1]
-  local op = tonumber(ARGV[1])
+  local op = tonumber(argv[1])
   if op == 3 then
     redis.call('DEL', key)
     return { 1, 0, 0 }
   end
-  local amount = tonumber(ARGV[2])
-  local block_ms = tonumber(ARGV[3])
-  local n = tonumber(ARGV[4])
+  local amount = tonumber(argv[2])
+  local block_ms = tonumber(argv[3])
+  local n = tonumber(argv[4])
   local now = now_ms()
   -- Float comparisons tolerate this much drift (fractional rates accumulate rounding).
   local EPS = 1e-6
@@ -25,9 +26,9 @@ local function rate_limit_decide()
   local nf = 2
   for i = 1, n do
     local base = 4 * i
-    local a = tonumber(ARGV[base + 1])
-    local p = ARGV[base + 2]
-    A[i], P[i], LIM[i], PAR[i] = a, p, tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
+    local a = tonumber(argv[base + 1])
+    local p = argv[base + 2]
+    A[i], P[i], LIM[i], PAR[i] = a, p, tonumber(argv[base + 3]), tonumber(argv[base + 4])
     if a == 1 then
       fields[nf + 1], fields[nf + 2] = p .. 'w', p .. 'c'
       nf = nf + 2
