@@ -5,8 +5,8 @@
 -- The memory store runs the generic twin for it, which computes the same reply.
 -- @include "decide.lua"
 local now = now_ms()
-local p = ARGV[5]
-local h = redis.call('HMGET', KEYS[1], p .. 'w', p .. 'c', 'blk', 'x')
+local fw, fc = ARGV[5] .. 'w', ARGV[5] .. 'c'
+local h = redis.call('HMGET', KEYS[1], fw, fc, 'blk', 'x')
 local cost, lim = tonumber(ARGV[1]), tonumber(ARGV[3])
 if (tonumber(h[3]) or 0) <= now then
   local W = tonumber(ARGV[4])
@@ -18,10 +18,10 @@ if (tonumber(h[3]) or 0) <= now then
     local ttl = reset
     if ttl > 1e13 then ttl = 1e13 end
     if now + ttl > (tonumber(h[4]) or 0) then
-      redis.call('HSET', KEYS[1], p .. 'w', start, p .. 'c', c, 'x', now + 2 * ttl)
+      redis.call('HSET', KEYS[1], fw, start, fc, c, 'x', now + 2 * ttl)
       redis.call('PEXPIRE', KEYS[1], 2 * ttl)
     else
-      redis.call('HSET', KEYS[1], p .. 'w', start, p .. 'c', c)
+      redis.call('HSET', KEYS[1], fw, start, fc, c)
     end
     return { lim - c, reset }
   end

@@ -5,7 +5,8 @@
 -- The memory store runs the generic twin for it, which computes the same reply.
 -- @include "decide.lua"
 local now = now_ms()
-local h = redis.call('HMGET', KEYS[1], ARGV[5] .. 'a', 'blk', 'x')
+local fa = ARGV[5] .. 'a'
+local h = redis.call('HMGET', KEYS[1], fa, 'blk', 'x')
 local cost, lim = tonumber(ARGV[1]), tonumber(ARGV[3])
 if (tonumber(h[2]) or 0) <= now and cost <= lim then
   local T = 1000 / tonumber(ARGV[4])
@@ -18,10 +19,10 @@ if (tonumber(h[2]) or 0) <= now and cost <= lim then
     if ttl < 1 then ttl = 1 end
     if ttl > 1e13 then ttl = 1e13 end
     if now + ttl > (tonumber(h[3]) or 0) then
-      redis.call('HSET', KEYS[1], ARGV[5] .. 'a', tat, 'x', now + 2 * ttl)
+      redis.call('HSET', KEYS[1], fa, tat, 'x', now + 2 * ttl)
       redis.call('PEXPIRE', KEYS[1], 2 * ttl)
     else
-      redis.call('HSET', KEYS[1], ARGV[5] .. 'a', tat)
+      redis.call('HSET', KEYS[1], fa, tat)
     end
     local r = math.floor((lim * T - (tat - now)) / T + 1e-6)
     if r < 0 then r = 0 end

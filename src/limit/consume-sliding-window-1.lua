@@ -5,8 +5,8 @@
 -- The memory store runs the generic twin for it, which computes the same reply.
 -- @include "decide.lua"
 local now = now_ms()
-local p = ARGV[5]
-local h = redis.call('HMGET', KEYS[1], p .. 'w', p .. 'c', p .. 'p', 'blk', 'x')
+local fw, fc, fp = ARGV[5] .. 'w', ARGV[5] .. 'c', ARGV[5] .. 'p'
+local h = redis.call('HMGET', KEYS[1], fw, fc, fp, 'blk', 'x')
 local cost, lim = tonumber(ARGV[1]), tonumber(ARGV[3])
 if (tonumber(h[4]) or 0) <= now and cost <= lim then
   local W = tonumber(ARGV[4])
@@ -25,10 +25,10 @@ if (tonumber(h[4]) or 0) <= now and cost <= lim then
     local ttl = reset
     if ttl > 1e13 then ttl = 1e13 end
     if now + ttl > (tonumber(h[5]) or 0) then
-      redis.call('HSET', KEYS[1], p .. 'w', start, p .. 'c', c, p .. 'p', prev, 'x', now + 2 * ttl)
+      redis.call('HSET', KEYS[1], fw, start, fc, c, fp, prev, 'x', now + 2 * ttl)
       redis.call('PEXPIRE', KEYS[1], 2 * ttl)
     else
-      redis.call('HSET', KEYS[1], p .. 'w', start, p .. 'c', c, p .. 'p', prev)
+      redis.call('HSET', KEYS[1], fw, start, fc, c, fp, prev)
     end
     local r = math.floor(lim - (prev * (W - (now - start)) / W + c) + 1e-6)
     if r < 0 then r = 0 end

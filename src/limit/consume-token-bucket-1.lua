@@ -5,8 +5,8 @@
 -- The memory store runs the generic twin for it, which computes the same reply.
 -- @include "decide.lua"
 local now = now_ms()
-local p = ARGV[5]
-local h = redis.call('HMGET', KEYS[1], p .. 't', p .. 's', 'blk', 'x')
+local ft, fs = ARGV[5] .. 't', ARGV[5] .. 's'
+local h = redis.call('HMGET', KEYS[1], ft, fs, 'blk', 'x')
 local cost, lim, rate = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
 if (tonumber(h[3]) or 0) <= now and cost <= lim then
   local tokens = tonumber(h[1]) or lim
@@ -22,10 +22,10 @@ if (tonumber(h[3]) or 0) <= now and cost <= lim then
     if ttl < 1 then ttl = 1 end
     if ttl > 1e13 then ttl = 1e13 end
     if now + ttl > (tonumber(h[4]) or 0) then
-      redis.call('HSET', KEYS[1], p .. 't', tokens, p .. 's', now, 'x', now + 2 * ttl)
+      redis.call('HSET', KEYS[1], ft, tokens, fs, now, 'x', now + 2 * ttl)
       redis.call('PEXPIRE', KEYS[1], 2 * ttl)
     else
-      redis.call('HSET', KEYS[1], p .. 't', tokens, p .. 's', now)
+      redis.call('HSET', KEYS[1], ft, tokens, fs, now)
     end
     local r = math.floor(tokens + 1e-6)
     if r < 0 then r = 0 end

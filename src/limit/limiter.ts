@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { StoreTimeoutError, StoreUnavailableError } from "../errors/store-errors.js";
 import { reportDegraded } from "../observe/degradation.js";
-import { counter } from "../observe/metrics.js";
+import { counter, tally } from "../observe/metrics.js";
 import { MemoryStore } from "../store/memory/memory-store.js";
 import type { Store } from "../store/types.js";
 import type { Script } from "../store/script.js";
@@ -107,8 +107,8 @@ export class RateLimiter {
     // Written as strings once, not converted on every call.
     this.consumeOne = consumeArgs(1, this.blockDurationMs, limits).map(String);
     this.peekOne = buildArgs(OP_PEEK, 1, this.blockDurationMs, limits).map(String);
-    this.allowedBy = limits.map((l) => decisions.labels(l.algorithm, "allowed"));
-    this.deniedBy = limits.map((l) => decisions.labels(l.algorithm, "denied"));
+    this.allowedBy = limits.map((l) => tally(decisions, { algorithm: l.algorithm, decision: "allowed" }));
+    this.deniedBy = limits.map((l) => tally(decisions, { algorithm: l.algorithm, decision: "denied" }));
   }
 
   /**

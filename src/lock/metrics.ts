@@ -1,4 +1,4 @@
-import { counter } from "../observe/metrics.js";
+import { counter, tally } from "../observe/metrics.js";
 
 const acquired = counter("holdfast_lock_acquired_total", "Locks acquired, by mode.", ["mode"] as const);
 const conflicts = counter(
@@ -23,8 +23,8 @@ const releaseFailed = counter(
 
 /** Pre-bound counters: the hot path only calls `inc()`. */
 export const lockMetrics = {
-  acquiredExclusive: acquired.labels("exclusive"),
-  acquiredRead: acquired.labels("read"),
+  acquiredExclusive: tally(acquired, { mode: "exclusive" }),
+  acquiredRead: tally(acquired, { mode: "read" }),
   conflicts,
   released,
   notOwned,
