@@ -45,7 +45,9 @@ const MAX_CACHED_LIMITERS = 1000;
  */
 export function registerRateLimitRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
-  const cache = new Map<string, RateLimiter>();
+  // Each cached limiter remembers the limits it was last given (as JSON), so a request with the
+  // same limits as the previous one (the usual case) does not re-validate and re-install them.
+  const cache = new Map<string, { limiter: RateLimiter; limits: string }>();
   const limiterFor = (tenant: string, name: string, body: z.output<typeof specBody>): RateLimiter => {
     const id = JSON.stringify([
       tenant,
@@ -53,22 +55,26 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
       body.onStoreUnavailable ?? "fail-closed",
       body.blockDurationMs ?? 0,
     ]);
-    let limiter = cache.get(id);
-    if (!limiter) {
-      if (cache.size >= MAX_CACHED_LIMITERS) {
-        for (const l of cache.values()) l.close();
-        cache.clear();
+    const limits = JSON.stringify(body.limits);
+    const cached = cache.get(id);
+    if (cached) {
+      if (cached.limits !== limits) {
+        cached.limiter.setLimits(body.limits as LimitSpec[]);
+        cached.limits = limits;
       }
-      limiter = createRateLimiter(ctx.tenantStore(tenant), {
-        name,
-        limits: body.limits as LimitSpec[],
-        onStoreUnavailable: body.onStoreUnavailable,
-        blockDurationMs: body.blockDurationMs,
-      });
-      cache.set(id, limiter);
-    } else {
-      limiter.setLimits(body.limits as LimitSpec[]);
+      return cached.limiter;
     }
+    if (cache.size >= MAX_CACHED_LIMITERS) {
+      for (const c of cache.values()) c.limiter.close();
+      cache.clear();
+    }
+    const limiter = createRateLimiter(ctx.tenantStore(tenant), {
+      name,
+      limits: body.limits as LimitSpec[],
+      onStoreUnavailable: body.onStoreUnavailable,
+      blockDurationMs: body.blockDurationMs,
+    });
+    cache.set(id, { limiter, limits });
     return limiter;
   };
   const answer = (
