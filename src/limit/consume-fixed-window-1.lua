@@ -4,6 +4,7 @@
 -- Returns  {remaining, resetMs} when allowed; otherwise the reply of ratelimit-1.lua (op 0, n 1).
 -- The memory store runs the generic twin for it, which computes the same reply.
 -- @include "decide.lua"
+-- @include "state.lua"
 local now = now_ms()
 local fw, fc = ARGV[5] .. 'w', ARGV[5] .. 'c'
 local h = redis.call('HMGET', KEYS[1], fw, fc, 'blk', 'x')
@@ -15,14 +16,7 @@ if (tonumber(h[3]) or 0) <= now then
   if tonumber(h[1]) == start then c = c + (tonumber(h[2]) or 0) end
   if c <= lim then
     local reset = start + W - now
-    local ttl = reset
-    if ttl > 1e13 then ttl = 1e13 end
-    if now + ttl > (tonumber(h[4]) or 0) then
-      redis.call('HSET', KEYS[1], fw, start, fc, c, 'x', now + 2 * ttl)
-      redis.call('PEXPIRE', KEYS[1], 2 * ttl)
-    else
-      redis.call('HSET', KEYS[1], fw, start, fc, c)
-    end
+    save_state(KEYS[1], now, reset, tonumber(h[4]) or 0, fw, start, fc, c)
     return { lim - c, reset }
   end
 end

@@ -4,6 +4,7 @@
 -- Returns  {remaining, resetMs} when allowed; otherwise the reply of ratelimit-1.lua (op 0, n 1).
 -- The memory store runs the generic twin for it, which computes the same reply.
 -- @include "decide.lua"
+-- @include "state.lua"
 local now = now_ms()
 local fa = ARGV[5] .. 'a'
 local h = redis.call('HMGET', KEYS[1], fa, 'blk', 'x')
@@ -15,15 +16,7 @@ if (tonumber(h[2]) or 0) <= now and cost <= lim then
   if tat + cost * T - now - lim * T <= 1e-6 then
     tat = tat + cost * T
     local reset = math.ceil(tat - now - 1e-6)
-    local ttl = reset
-    if ttl < 1 then ttl = 1 end
-    if ttl > 1e13 then ttl = 1e13 end
-    if now + ttl > (tonumber(h[3]) or 0) then
-      redis.call('HSET', KEYS[1], fa, tat, 'x', now + 2 * ttl)
-      redis.call('PEXPIRE', KEYS[1], 2 * ttl)
-    else
-      redis.call('HSET', KEYS[1], fa, tat)
-    end
+    save_state(KEYS[1], now, reset, tonumber(h[3]) or 0, fa, tat)
     local r = math.floor((lim * T - (tat - now)) / T + 1e-6)
     if r < 0 then r = 0 end
     if r > lim then r = lim end

@@ -5,28 +5,12 @@
 --          of ratelimit-1.lua (3 + 3n long, so the two cannot be confused).
 -- The memory store runs the generic twin for it, reshaped the same way.
 -- @include "decide.lua"
+-- @include "state.lua"
 local now = now_ms()
 local key = KEYS[1]
 local cost = tonumber(ARGV[2])
 local n = tonumber(ARGV[4])
-local fields = { 'blk', 'x' }
-local nf = 2
-for i = 1, n do
-  local a, p = ARGV[4 * i + 1], ARGV[4 * i + 2]
-  if a == '1' then
-    fields[nf + 1], fields[nf + 2] = p .. 'w', p .. 'c'
-    nf = nf + 2
-  elseif a == '2' then
-    fields[nf + 1], fields[nf + 2], fields[nf + 3] = p .. 'w', p .. 'c', p .. 'p'
-    nf = nf + 3
-  elseif a == '3' then
-    fields[nf + 1], fields[nf + 2] = p .. 't', p .. 's'
-    nf = nf + 2
-  else
-    nf = nf + 1
-    fields[nf] = p .. 'a'
-  end
-end
+local fields = state_fields(ARGV, n)
 local h = redis.call('HMGET', key, unpack(fields))
 if (tonumber(h[1]) or 0) > now then return rate_limit_decide(ARGV) end
 -- The new state of every limit goes into `w` (one HSET), the reply into `out`, the longest-lived
@@ -90,14 +74,5 @@ for i = 1, n do
   out[2 * i - 1], out[2 * i] = r, reset
   if reset > ttl then ttl = reset end
 end
--- The hash lives as long as its longest-lived state; see rate_limit_decide for the "x" bookkeeping.
-if ttl < 1 then ttl = 1 end
-if ttl > 1e13 then ttl = 1e13 end
-if now + ttl > (tonumber(h[2]) or 0) then
-  w[nw + 1], w[nw + 2] = 'x', now + 2 * ttl
-  redis.call('HSET', key, unpack(w))
-  redis.call('PEXPIRE', key, 2 * ttl)
-else
-  redis.call('HSET', key, unpack(w))
-end
+save_state(key, now, ttl, tonumber(h[2]) or 0, unpack(w))
 return out

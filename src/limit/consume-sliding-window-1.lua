@@ -4,6 +4,7 @@
 -- Returns  {remaining, resetMs} when allowed; otherwise the reply of ratelimit-1.lua (op 0, n 1).
 -- The memory store runs the generic twin for it, which computes the same reply.
 -- @include "decide.lua"
+-- @include "state.lua"
 local now = now_ms()
 local fw, fc, fp = ARGV[5] .. 'w', ARGV[5] .. 'c', ARGV[5] .. 'p'
 local h = redis.call('HMGET', KEYS[1], fw, fc, fp, 'blk', 'x')
@@ -22,14 +23,7 @@ if (tonumber(h[4]) or 0) <= now and cost <= lim then
   if prev * (W - (now - start)) / W + c + cost <= lim + 1e-6 then
     c = c + cost
     local reset = start + 2 * W - now
-    local ttl = reset
-    if ttl > 1e13 then ttl = 1e13 end
-    if now + ttl > (tonumber(h[5]) or 0) then
-      redis.call('HSET', KEYS[1], fw, start, fc, c, fp, prev, 'x', now + 2 * ttl)
-      redis.call('PEXPIRE', KEYS[1], 2 * ttl)
-    else
-      redis.call('HSET', KEYS[1], fw, start, fc, c, fp, prev)
-    end
+    save_state(KEYS[1], now, reset, tonumber(h[5]) or 0, fw, start, fc, c, fp, prev)
     local r = math.floor(lim - (prev * (W - (now - start)) / W + c) + 1e-6)
     if r < 0 then r = 0 end
     if r > lim then r = lim end

@@ -4,6 +4,7 @@
 -- Returns  {remaining, resetMs} when allowed; otherwise the reply of ratelimit-1.lua (op 0, n 1).
 -- The memory store runs the generic twin for it, which computes the same reply.
 -- @include "decide.lua"
+-- @include "state.lua"
 local now = now_ms()
 local ft, fs = ARGV[5] .. 't', ARGV[5] .. 's'
 local h = redis.call('HMGET', KEYS[1], ft, fs, 'blk', 'x')
@@ -18,15 +19,7 @@ if (tonumber(h[3]) or 0) <= now and cost <= lim then
     tokens = tokens - cost
     local reset = 0
     if tokens < lim then reset = math.ceil((lim - tokens) * 1000 / rate - 1e-6) end
-    local ttl = reset
-    if ttl < 1 then ttl = 1 end
-    if ttl > 1e13 then ttl = 1e13 end
-    if now + ttl > (tonumber(h[4]) or 0) then
-      redis.call('HSET', KEYS[1], ft, tokens, fs, now, 'x', now + 2 * ttl)
-      redis.call('PEXPIRE', KEYS[1], 2 * ttl)
-    else
-      redis.call('HSET', KEYS[1], ft, tokens, fs, now)
-    end
+    save_state(KEYS[1], now, reset, tonumber(h[4]) or 0, ft, tokens, fs, now)
     local r = math.floor(tokens + 1e-6)
     if r < 0 then r = 0 end
     return { r, reset }

@@ -3,6 +3,7 @@
 -- common case, so every edge (blocks, refusals, cost above a limit) is decided here only.
 -- `argv` is the generic script's ARGV (the one-limit scripts rebuild it from their own).
 -- @include "now.lua"
+-- @include "state.lua"
 local function rate_limit_decide(argv)
   local key = KEYS[1]
   local op = tonumber(argv[1])
@@ -16,34 +17,16 @@ local function rate_limit_decide(argv)
   local now = now_ms()
   -- Float comparisons tolerate this much drift (fractional rates accumulate rounding).
   local EPS = 1e-6
-  local MAX_TTL = 1e13
 
   -- Per limit i: algorithm, field prefix, limit, parameter, and three state slots:
   --   windows: s1 = window start, s2 = count, s3 = previous window's count (sliding only)
   --   token bucket: s1 = tokens;  GCRA: s1 = theoretical arrival time, s3 = emission interval (ms)
   local A, P, LIM, PAR, S1, S2, S3 = {}, {}, {}, {}, {}, {}, {}
-  local fields = { 'blk', 'x' }
-  local nf = 2
   for i = 1, n do
     local base = 4 * i
-    local a = tonumber(argv[base + 1])
-    local p = argv[base + 2]
-    A[i], P[i], LIM[i], PAR[i] = a, p, tonumber(argv[base + 3]), tonumber(argv[base + 4])
-    if a == 1 then
-      fields[nf + 1], fields[nf + 2] = p .. 'w', p .. 'c'
-      nf = nf + 2
-    elseif a == 2 then
-      fields[nf + 1], fields[nf + 2], fields[nf + 3] = p .. 'w', p .. 'c', p .. 'p'
-      nf = nf + 3
-    elseif a == 3 then
-      fields[nf + 1], fields[nf + 2] = p .. 't', p .. 's'
-      nf = nf + 2
-    else
-      nf = nf + 1
-      fields[nf] = p .. 'a'
-    end
+    A[i], P[i], LIM[i], PAR[i] = tonumber(argv[base + 1]), argv[base + 2], tonumber(argv[base + 3]), tonumber(argv[base + 4])
   end
-  local h = redis.call('HMGET', key, unpack(fields))
+  local h = redis.call('HMGET', key, unpack(state_fields(argv, n)))
   local blocked_until = tonumber(h[1]) or 0
   local expires_at = tonumber(h[2]) or 0
 
@@ -181,17 +164,7 @@ local function rate_limit_decide(argv)
       end
       if r > ttl then ttl = r end
     end
-    -- The hash lives as long as its longest-lived state (a window's end, a refill, a block). The
-    -- expiry is set to twice what is needed and remembered in "x", so most calls skip the PEXPIRE.
-    if ttl < 1 then ttl = 1 end
-    if ttl > MAX_TTL then ttl = MAX_TTL end
-    local renew = now + ttl > expires_at
-    if renew then
-      w[nw + 1], w[nw + 2] = 'x', now + 2 * ttl
-      nw = nw + 2
-    end
-    redis.call('HSET', key, unpack(w))
-    if renew then redis.call('PEXPIRE', key, 2 * ttl) end
+    save_state(key, now, ttl, expires_at, unpack(w))
   end
 
   if op == 2 then
@@ -234,13 +207,7 @@ local function rate_limit_decide(argv)
         if A[i] == 1 then r = S1[i] + PAR[i] - now end
         if r > ttl then ttl = r end
       end
-      if ttl > MAX_TTL then ttl = MAX_TTL end
-      if now + ttl > expires_at then
-        redis.call('HSET', key, 'blk', blocked_until, 'x', now + 2 * ttl)
-        redis.call('PEXPIRE', key, 2 * ttl)
-      else
-        redis.call('HSET', key, 'blk', blocked_until)
-      end
+      save_state(key, now, ttl, expires_at, 'blk', blocked_until)
     end
   end
 
