@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { afterAll, expect, it } from "vitest";
 import { describeStores } from "../support/stores.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
-import { createRateLimiter, type RateLimitResult } from "../../src/limit/index.js";
+import { createRateLimiter, type RateLimiter, type RateLimitResult } from "../../src/limit/index.js";
 import type { LimitSpec } from "../../src/limit/types.js";
 
 const LONG = 2_147_483_647;
@@ -25,6 +25,20 @@ const view = (r: RateLimitResult) => ({
   never: r.retryAfterMs === Infinity,
   remaining: r.limits.map((l) => l.remaining),
 });
+
+/** Runs `ops` on both limiters, one after the other, and expects the same answer each time. */
+async function expectSameAnswers(
+  onRedis: RateLimiter,
+  onMemory: RateLimiter,
+  key: string,
+  ops: { kind: "consume" | "peek" | "reward" | "penalty"; n: number }[],
+): Promise<void> {
+  for (const o of ops) {
+    const call = (l: RateLimiter) =>
+      o.kind === "consume" || o.kind === "peek" ? l[o.kind](key, { cost: o.n }) : l[o.kind](key, o.n);
+    expect(view(await call(onRedis))).toEqual(view(await call(onMemory)));
+  }
+}
 
 const memory = new MemoryStore();
 afterAll(() => memory.close());
@@ -53,13 +67,7 @@ describeStores(
             const key = `eq-${target}-${run++}`;
             const onRedis = createRateLimiter(store(), { name: "eq", limits });
             const onMemory = createRateLimiter(memory, { name: "eq", limits });
-            for (const o of ops) {
-              const call = (l: typeof onRedis) =>
-                o.kind === "consume" || o.kind === "peek"
-                  ? l[o.kind](key, { cost: o.n })
-                  : l[o.kind](key, o.n);
-              expect(view(await call(onRedis))).toEqual(view(await call(onMemory)));
-            }
+            await expectSameAnswers(onRedis, onMemory, key, ops);
           },
         ),
         { numRuns: 25 },
@@ -86,13 +94,7 @@ describeStores(
             const options = { name: "eq1", limits: [limit], blockDurationMs: block ? LONG : 0 };
             const onRedis = createRateLimiter(store(), options);
             const onMemory = createRateLimiter(memory, options);
-            for (const o of ops) {
-              const call = (l: typeof onRedis) =>
-                o.kind === "consume" || o.kind === "peek"
-                  ? l[o.kind](key, { cost: o.n })
-                  : l[o.kind](key, o.n);
-              expect(view(await call(onRedis))).toEqual(view(await call(onMemory)));
-            }
+            await expectSameAnswers(onRedis, onMemory, key, ops);
           },
         ),
         { numRuns: 40 },

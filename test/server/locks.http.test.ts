@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
 import { startServer, type RunningServer } from "../../src/server/serve.js";
 import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
 import { HoldfastClient, isHoldfastApiError } from "../../src/client/index.js";
 import { StoreKeyStore } from "../../src/server/auth/key-store.js";
 import { mintApiKey } from "../../src/server/auth/api-keys.js";
-import { uniquePrefix } from "../support/stores.js";
+import { makeStore } from "../support/stores.js";
 import { tempKeysFile } from "./support.js";
 
 const port = inject("redisPort");
@@ -20,13 +19,7 @@ describe.runIf(port !== null)("lock routes over HTTP, on Redis", () => {
   let admin: HoldfastClient;
 
   beforeAll(async () => {
-    store = await createStore({
-      type: "redis",
-      redis: { host: "127.0.0.1", port: port! },
-      prefix: uniquePrefix(),
-      env: {},
-      checkServer: false,
-    });
+    store = await makeStore("redis");
     const keys = new StoreKeyStore(store);
     const mint = async (role: "client" | "admin", tenants: string[]) => {
       const { key, record } = mintApiKey({ name: "t", role, tenants });

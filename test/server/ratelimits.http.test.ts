@@ -4,10 +4,9 @@
  * policies (503 or a degraded 200, never 429).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
 import { PrivateRedis } from "../support/redis-server.js";
-import { faultTestStore, uniquePrefix } from "../support/stores.js";
+import { faultTestStore, makeStore } from "../support/stores.js";
 import { serveAs } from "./support.js";
 
 const port = inject("redisPort");
@@ -19,13 +18,7 @@ describe.runIf(port !== null)("rate-limit and breaker routes over HTTP", () => {
   let s: Awaited<ReturnType<typeof serveAs>>;
 
   beforeAll(async () => {
-    store = await createStore({
-      type: "redis",
-      redis: { host: "127.0.0.1", port: port! },
-      prefix: uniquePrefix(),
-      env: {},
-      checkServer: false,
-    });
+    store = await makeStore("redis");
     s = await serveAs(store);
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { inject } from "vitest";
 import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
 import { PrivateRedis } from "../support/redis-server.js";
-import { uniquePrefix } from "../support/stores.js";
+import { uniquePrefix, makeStore } from "../support/stores.js";
 import fc from "fast-check";
 import { memorySnapshot, serveAs, testApp, type Answer } from "./support.js";
 
@@ -19,13 +19,7 @@ describe.runIf(port !== null)("semaphore routes over HTTP, on Redis", () => {
   let s: Awaited<ReturnType<typeof serve>>;
 
   beforeAll(async () => {
-    store = await createStore({
-      type: "redis",
-      redis: { host: "127.0.0.1", port: port! },
-      prefix: uniquePrefix(),
-      env: {},
-      checkServer: false,
-    });
+    store = await makeStore("redis");
     s = await serve(store);
   });
   afterAll(async () => {

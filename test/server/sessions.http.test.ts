@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
 import { PrivateRedis } from "../support/redis-server.js";
-import { uniquePrefix } from "../support/stores.js";
+import { makeStore } from "../support/stores.js";
 import { serveWithKeys } from "./support.js";
 import { faultTestStore } from "../support/stores.js";
 
@@ -15,13 +14,7 @@ describe.runIf(port !== null)("session routes over HTTP, on Redis", () => {
   let t: Awaited<ReturnType<typeof serve>>;
 
   beforeAll(async () => {
-    store = await createStore({
-      type: "redis",
-      redis: { host: "127.0.0.1", port: port! },
-      prefix: uniquePrefix(),
-      env: {},
-      checkServer: false,
-    });
+    store = await makeStore("redis");
     t = await serve(store);
   });
   afterAll(async () => {
