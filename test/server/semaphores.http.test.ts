@@ -6,7 +6,7 @@ import type { Store } from "../../src/store/types.js";
 import { PrivateRedis } from "../support/redis-server.js";
 import { uniquePrefix, makeStore } from "../support/stores.js";
 import fc from "fast-check";
-import { memorySnapshot, serveAs, testApp, type Answer } from "./support.js";
+import { serveAs, type Answer, fuzzArea, fuzzValues } from "./support.js";
 
 const port = inject("redisPort");
 
@@ -235,95 +235,37 @@ describe.runIf(port !== null)("semaphore routes when the store is down", () => {
  */
 describe("semaphore routes under random input", () => {
   it("never answer 500, and a rejected request changes nothing", { timeout: 60_000 }, async () => {
-    const store = await createStore({ type: "memory", env: {}, prefix: "fz:" });
-    const t = await testApp(store);
-    const snapshot = () => memorySnapshot(store);
-    const routes = t.context.registry.routes.filter((r) => r.url.startsWith("/v1/semaphores/"));
-    expect(routes.length).toBeGreaterThan(4);
-    const ids: string[] = [];
-    const int = fc.oneof(
-      fc.integer({ min: 1, max: 5 }),
-      fc.constantFrom(0, -1, 1.5, 2 ** 53, "3", null, true),
-    );
-    // Valid durations are long, so nothing expires mid-run (expiry is a legitimate change on any call).
-    const ttl = fc.oneof(fc.constant(120_000), fc.constantFrom(0, -5, 2.5, "100", 1e12, null));
-    const name = fc.oneof(
-      fc.constantFrom("s1", "s2", "{t}:s"),
-      fc.string({ maxLength: 20 }),
-      fc.constantFrom("", "x".repeat(600), "a\u0000b"),
-    );
-    await fc.assert(
-      fc.asyncProperty(
-        fc.nat(),
-        fc.constantFrom("s1", "s2", "{t}:s"),
-        fc.nat(),
-        fc.option(
-          fc.oneof(
-            fc.oneof(
-              fc.record({
-                limit: fc.integer({ min: 1, max: 2 }),
-                ttlMs: fc.constant(120_000),
-                owner: fc.constantFrom("o1", "o2", "o3"),
-              }),
-              fc.record({ token: fc.constantFrom("o1", "o2", "o3"), ttlMs: fc.constant(120_000) }),
-            ),
-            fc.record(
-              {
-                limit: int,
-                ttlMs: ttl,
-                waitMs: fc.constantFrom(0, 10, -1, 70_000, "5"),
-                owner: name,
-                token: name,
-                metadata: fc.oneof(
-                  fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
-                  fc.string(),
-                ),
-              },
-              { requiredKeys: [] },
-            ),
-          ),
-          { nil: undefined },
+    const { int, ttl, name } = fuzzValues(["s1", "s2", "{t}:s"]);
+    await fuzzArea({
+      prefix: "/v1/semaphores/",
+      params: ["s1", "s2", "{t}:s"],
+      body: fc.oneof(
+        fc.oneof(
+          fc.record({
+            limit: fc.integer({ min: 1, max: 2 }),
+            ttlMs: fc.constant(120_000),
+            owner: fc.constantFrom("o1", "o2", "o3"),
+          }),
+          fc.record({ token: fc.constantFrom("o1", "o2", "o3"), ttlMs: fc.constant(120_000) }),
         ),
-        fc.option(fc.constantFrom("includeTokens=true", "includeTokens=no", "includeTokens=false"), {
-          nil: undefined,
-        }),
-        async (routeIndex, param, idIndex, body, query) => {
-          const route = routes[routeIndex % routes.length];
-          const url =
-            route.url
-              .replace(
-                ":holdId",
-                encodeURIComponent(
-                  ids.length > 0 && idIndex % 3 !== 0
-                    ? ids[idIndex % ids.length]
-                    : `${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}:${param}`,
-                ),
-              )
-              .replace(/:\w+/, encodeURIComponent(param)) + (query === undefined ? "" : `?${query}`);
-          const before = snapshot();
-          const res = await t.app.inject({
-            method: route.method as "GET",
-            url,
-            ...(body !== undefined && route.method !== "GET"
-              ? { payload: JSON.stringify(body), headers: { "content-type": "application/json" } }
-              : {}),
-          });
-          expect(
-            res.statusCode,
-            `${route.method} ${url} ${JSON.stringify(body)} -> ${res.body}`,
-          ).toBeLessThan(500);
-          if (res.statusCode >= 400) {
-            expect(res.json().error.code).toMatch(/^HOLDFAST_/);
-            expect(snapshot(), `${route.method} ${url} ${JSON.stringify(body)} -> ${res.body}`).toBe(before);
-          } else {
-            const holdId = (res.json() as { holdId?: unknown }).holdId;
-            if (typeof holdId === "string") ids.push(holdId);
-          }
-        },
+        fc.record(
+          {
+            limit: int,
+            ttlMs: ttl,
+            waitMs: fc.constantFrom(0, 10, -1, 70_000, "5"),
+            owner: name,
+            token: name,
+            metadata: fc.oneof(
+              fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
+              fc.string(),
+            ),
+          },
+          { requiredKeys: [] },
+        ),
       ),
-      { numRuns: 300 },
-    );
-    await t.app.close();
-    await store.close();
+      query: fc.option(fc.constantFrom("includeTokens=true", "includeTokens=no", "includeTokens=false"), {
+        nil: undefined,
+      }),
+    });
   });
 });

@@ -1,4 +1,7 @@
 import { mkdtempSync } from "node:fs";
+import fc from "fast-check";
+import { expect } from "vitest";
+import { createStore } from "../../src/store/create-store.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../src/server/app.js";
@@ -109,4 +112,81 @@ export function memorySnapshot(store: Store): string {
         return [k, type];
       }),
   );
+}
+
+/** Values the area fuzzers mix into bodies: valid ones and the usual bad ones. */
+export function fuzzValues(validNames: readonly string[]) {
+  return {
+    int: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constantFrom(0, -1, 1.5, 2 ** 53, "3", null, true)),
+    // Valid durations are long, so nothing expires mid-run (expiry is a legitimate change on any call).
+    ttl: fc.oneof(fc.constant(120_000), fc.constantFrom(0, -5, 2.5, "100", 1e12, null)),
+    name: fc.oneof(
+      fc.constantFrom(...validNames),
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom("", "x".repeat(600), "a\u0000b"),
+    ),
+  };
+}
+
+/**
+ * Random requests against one area's routes (those under `prefix`), in-process on the memory store:
+ * never a 500, every 4xx carries a HOLDFAST_ code, and a rejected request leaves every key exactly
+ * as it was. `params` fills the route's `:name`-like parameter; a `:holdId` gets one an earlier
+ * answer returned (or a well-formed unknown one).
+ */
+export async function fuzzArea(o: {
+  prefix: string;
+  params: readonly string[];
+  body: fc.Arbitrary<unknown>;
+  query: fc.Arbitrary<string | undefined>;
+  numRuns?: number;
+}): Promise<void> {
+  const store = await createStore({ type: "memory", env: {}, prefix: "fz:" });
+  const t = await testApp(store);
+  const routes = t.context.registry.routes.filter((r) => r.url.startsWith(o.prefix));
+  expect(routes.length).toBeGreaterThan(4);
+  const ids: string[] = [];
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(),
+        fc.constantFrom(...o.params),
+        fc.nat(),
+        fc.option(o.body, { nil: undefined }),
+        o.query,
+        async (routeIndex, param, idIndex, body, query) => {
+          const route = routes[routeIndex % routes.length];
+          const holdId =
+            ids.length > 0 && idIndex % 3 !== 0
+              ? ids[idIndex % ids.length]
+              : `${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}:${param}`;
+          const url =
+            route.url
+              .replace(":holdId", encodeURIComponent(holdId))
+              .replace(/:\w+/, encodeURIComponent(param)) + (query === undefined ? "" : `?${query}`);
+          const what = () => `${route.method} ${url} ${JSON.stringify(body)} -> ${res.body}`;
+          const before = memorySnapshot(store);
+          const res = await t.app.inject({
+            method: route.method as "GET",
+            url,
+            ...(body !== undefined && route.method !== "GET"
+              ? { payload: JSON.stringify(body), headers: { "content-type": "application/json" } }
+              : {}),
+          });
+          expect(res.statusCode, what()).toBeLessThan(500);
+          if (res.statusCode >= 400) {
+            expect(res.json().error.code).toMatch(/^HOLDFAST_/);
+            expect(memorySnapshot(store), what()).toBe(before);
+          } else {
+            const id = (res.json() as { holdId?: unknown }).holdId;
+            if (typeof id === "string") ids.push(id);
+          }
+        },
+      ),
+      { numRuns: o.numRuns ?? 300 },
+    );
+  } finally {
+    await t.app.close();
+    await store.close();
+  }
 }
