@@ -14,19 +14,7 @@
 -- ARGV[6]  1 = SPUBLISH (sharded pub/sub, Redis Cluster >= 7.0), 0 = PUBLISH
 -- Returns {id, receivers}: the entry id ('' when ephemeral) and how many subscriber connections
 -- received it. No negative status codes.
--- @include "now.lua"
-
-local function trim_age(max_age)
-  if max_age <= 0 then return end
-  local min_ms = now_ms() - max_age
-  if min_ms <= 0 then return end
-  local min_id = string.format('%d', min_ms)
-  local old = redis.call('XREVRANGE', KEYS[1], '(' .. min_id .. '-0', '-', 'COUNT', 1)
-  if #old > 0 then
-    redis.call('XTRIM', KEYS[1], 'MINID', min_id)
-    redis.call('HSET', KEYS[2], 'floor', old[1][1])
-  end
-end
+-- @include "trim-age.lua"
 
 local id = ''
 if ARGV[3] == '1' then

@@ -15,19 +15,7 @@
 -- A channel without history (never published, expired after maxAgeMs idle, or lost with a Redis
 -- restart) gets an empty one here, so every later entry sorts after the returned cursor.
 -- No negative status codes.
--- @include "now.lua"
-
-local function trim_age(max_age)
-  if max_age <= 0 then return end
-  local min_ms = now_ms() - max_age
-  if min_ms <= 0 then return end
-  local min_id = string.format('%d', min_ms)
-  local old = redis.call('XREVRANGE', KEYS[1], '(' .. min_id .. '-0', '-', 'COUNT', 1)
-  if #old > 0 then
-    redis.call('XTRIM', KEYS[1], 'MINID', min_id)
-    redis.call('HSET', KEYS[2], 'floor', old[1][1])
-  end
-end
+-- @include "trim-age.lua"
 
 local function less(a, b)
   local da = string.find(a, '-', 1, true)

@@ -11,16 +11,11 @@
 --          {-1, holders, retryAfterMs}            full: -1 = FULL; retryAfterMs is when enough
 --                                                 permits expire for one to be free (none refreshed)
 -- @include "now.lua"
+-- @include "permits.lua"
 local holders, meta = KEYS[1], KEYS[2]
 local now = now_ms()
 
-if redis.call('EXISTS', meta) == 1 then
-  local expired = redis.call('ZRANGEBYSCORE', holders, '-inf', now)
-  for i = 1, #expired, 1000 do
-    redis.call('HDEL', meta, unpack(expired, i, math.min(i + 999, #expired)))
-  end
-end
-redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
+reclaim_expired(holders, meta, now)
 
 local token, limit, ttl, data = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local count = redis.call('ZCARD', holders)
@@ -37,9 +32,5 @@ redis.call('ZADD', holders, expiresAt, token)
 if not held then count = count + 1 end
 if data ~= '' then redis.call('HSET', meta, token, data) end
 
--- The keys live exactly as long as their longest permit.
-local last = redis.call('ZRANGE', holders, -1, -1, 'WITHSCORES')
-local keyTtl = tonumber(last[2]) - now
-redis.call('PEXPIRE', holders, keyTtl)
-redis.call('PEXPIRE', meta, keyTtl)
+expire_with_last_permit(holders, meta, now)
 return { 1, expiresAt, count }

@@ -3,17 +3,11 @@
 -- KEYS[2]  hash of holders' metadata
 -- Returns  {now ms, token1, expiresAt1 ms, metadata1 JSON or "", token2, ...}
 -- @include "now.lua"
+-- @include "permits.lua"
 local holders, meta = KEYS[1], KEYS[2]
 local now = now_ms()
 
-local hasMeta = redis.call('EXISTS', meta) == 1
-if hasMeta then
-  local expired = redis.call('ZRANGEBYSCORE', holders, '-inf', now)
-  for i = 1, #expired, 1000 do
-    redis.call('HDEL', meta, unpack(expired, i, math.min(i + 999, #expired)))
-  end
-end
-redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
+local hasMeta = reclaim_expired(holders, meta, now)
 
 local entries = redis.call('ZRANGE', holders, 0, -1, 'WITHSCORES')
 local out = { now }

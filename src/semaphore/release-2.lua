@@ -5,16 +5,11 @@
 -- Returns  {1, holders left}   released
 --          {-2}                NOT_HELD: the permit expired or was released already; nothing changed
 -- @include "now.lua"
+-- @include "permits.lua"
 local holders, meta = KEYS[1], KEYS[2]
 local now = now_ms()
 
-if redis.call('EXISTS', meta) == 1 then
-  local expired = redis.call('ZRANGEBYSCORE', holders, '-inf', now)
-  for i = 1, #expired, 1000 do
-    redis.call('HDEL', meta, unpack(expired, i, math.min(i + 999, #expired)))
-  end
-end
-redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
+reclaim_expired(holders, meta, now)
 
 local token = ARGV[1]
 if redis.call('ZREM', holders, token) == 0 then
@@ -22,12 +17,5 @@ if redis.call('ZREM', holders, token) == 0 then
 end
 redis.call('HDEL', meta, token)
 
-local last = redis.call('ZRANGE', holders, -1, -1, 'WITHSCORES')
-if #last == 0 then
-  redis.call('DEL', meta)
-  return { 1, 0 }
-end
-local keyTtl = tonumber(last[2]) - now
-redis.call('PEXPIRE', holders, keyTtl)
-redis.call('PEXPIRE', meta, keyTtl)
+if not expire_with_last_permit(holders, meta, now) then return { 1, 0 } end
 return { 1, redis.call('ZCARD', holders) }
