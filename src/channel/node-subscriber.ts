@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
+import { ReadyWaiter } from "../util/ready-waiter.js";
 import { StoreUnavailableError } from "../errors/store-errors.js";
 
 /** What a {@link NodeSubscriber} reports. */
@@ -19,6 +20,7 @@ export interface NodeSubscriberEvents {
  */
 export class NodeSubscriber {
   readonly conn: Redis;
+  private readonly ready: ReadyWaiter;
   private readonly names = new Set<string>();
   private readonly patterns = new Set<string>();
   private everReady = false;
@@ -38,6 +40,7 @@ export class NodeSubscriber {
       maxRetriesPerRequest: 0,
       connectionName: "holdfast-subscriber",
     });
+    this.ready = new ReadyWaiter(this.conn);
     this.conn.on("error", () => undefined); // reported through the store; reconnects on its own
     this.conn.on("message", (ch: string, msg: string) => this.events.message(ch, msg));
     this.conn.on("smessage", (ch: string, msg: string) => this.events.message(ch, msg));
@@ -99,20 +102,10 @@ export class NodeSubscriber {
   }
 
   private whenReady(): Promise<void> {
-    if (this.conn.status === "ready") return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.conn.off("ready", onReady);
-        reject(
-          new StoreUnavailableError(`the subscriber connection was not ready within ${this.timeoutMs} ms`),
-        );
-      }, this.timeoutMs);
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.conn.once("ready", onReady);
-    });
+    return this.ready.wait(
+      this.timeoutMs,
+      () => new StoreUnavailableError(`the subscriber connection was not ready within ${this.timeoutMs} ms`),
+    );
   }
 
   private async onReady(): Promise<void> {

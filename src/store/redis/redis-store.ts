@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from "ioredis";
 import { StoreClosedError, StoreUnavailableError } from "../../errors/store-errors.js";
 import type { Logger } from "../../util/log.js";
+import { ReadyWaiter } from "../../util/ready-waiter.js";
 import { ThrottledLog } from "../../util/log.js";
 import { Keyspace } from "../keyspace.js";
 import type { RawReply, Script, ScriptArg } from "../script.js";
@@ -54,12 +55,13 @@ export class RedisStore implements Store {
   private readonly throttled: ThrottledLog;
   private readonly maxCommandsPerWrite: number;
   private waiting = 0;
+  private readonly ready: ReadyWaiter;
   private closed = false;
   private serverVersion: string | undefined;
-  private nextReady: Promise<void> | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.client = options.client;
+    this.ready = new ReadyWaiter(this.client);
     this.ownsClient = options.ownsClient ?? false;
     this.keys = new Keyspace(options.prefix);
     this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
@@ -170,28 +172,13 @@ export class RedisStore implements Store {
 
   /** Resolves when the client is ready; rejects with {@link StoreUnavailableError} after `timeoutMs`. */
   waitReady(timeoutMs: number): Promise<void> {
-    if (this.client.status === "ready") return Promise.resolve();
-    // One shared 'ready' listener for all waiters, however many there are.
-    this.nextReady ??= new Promise<void>((resolve) => {
-      this.client.once("ready", () => {
-        this.nextReady = undefined;
-        resolve();
-      });
-    });
-    const ready = this.nextReady;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(
-          new StoreUnavailableError(
-            `Redis was not ready within ${timeoutMs} ms (status: ${this.client.status})`,
-          ),
-        );
-      }, timeoutMs);
-      void ready.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    return this.ready.wait(
+      timeoutMs,
+      () =>
+        new StoreUnavailableError(
+          `Redis was not ready within ${timeoutMs} ms (status: ${this.client.status})`,
+        ),
+    );
   }
 
   /** Opens the connection (if lazy) and waits until it is ready. */
