@@ -3,8 +3,8 @@
 -- ARGV     cost, block ms, limit, window ms, the limit's field prefix
 -- Returns  {remaining, resetMs} when allowed; otherwise the reply of ratelimit-1.lua (op 0, n 1).
 -- The memory store runs the generic twin for it, which computes the same reply.
--- @include "decide.lua"
--- @include "state.lua"
+-- @include "now.lua"
+-- @include "save-state.lua"
 local now = now_ms()
 local fw, fc = ARGV[5] .. 'w', ARGV[5] .. 'c'
 local h = redis.call('HMGET', KEYS[1], fw, fc, 'blk', 'x')
@@ -20,4 +20,6 @@ if (tonumber(h[3]) or 0) <= now then
     return { lim - c, reset }
   end
 end
+-- Everything else: the generic decision, defined only on this path (a closure less per check).
+-- @include "decide.lua"
 return rate_limit_decide({ 0, ARGV[1], ARGV[2], 1, 1, ARGV[5], ARGV[3], ARGV[4] })

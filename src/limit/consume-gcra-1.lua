@@ -3,8 +3,8 @@
 -- ARGV     cost, block ms, burst, rate per second, the limit's field prefix
 -- Returns  {remaining, resetMs} when allowed; otherwise the reply of ratelimit-1.lua (op 0, n 1).
 -- The memory store runs the generic twin for it, which computes the same reply.
--- @include "decide.lua"
--- @include "state.lua"
+-- @include "now.lua"
+-- @include "save-state.lua"
 local now = now_ms()
 local fa = ARGV[5] .. 'a'
 local h = redis.call('HMGET', KEYS[1], fa, 'blk', 'x')
@@ -23,4 +23,6 @@ if (tonumber(h[2]) or 0) <= now and cost <= lim then
     return { r, reset }
   end
 end
+-- Everything else: the generic decision, defined only on this path (a closure less per check).
+-- @include "decide.lua"
 return rate_limit_decide({ 0, ARGV[1], ARGV[2], 1, 4, ARGV[5], ARGV[3], ARGV[4] })

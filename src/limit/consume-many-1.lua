@@ -4,28 +4,36 @@
 -- Returns  {remaining 1, resetMs 1, remaining 2, resetMs 2, ...} when allowed; otherwise the reply
 --          of ratelimit-1.lua (3 + 3n long, so the two cannot be confused).
 -- The memory store runs the generic twin for it, reshaped the same way.
--- @include "decide.lua"
--- @include "state.lua"
+-- @include "now.lua"
+-- @include "state-fields.lua"
+-- @include "save-state.lua"
 local now = now_ms()
 local key = KEYS[1]
 local cost = tonumber(ARGV[2])
 local n = tonumber(ARGV[4])
 local fields = state_fields(ARGV, n)
 local h = redis.call('HMGET', key, unpack(fields))
-if (tonumber(h[1]) or 0) > now then return rate_limit_decide(ARGV) end
 -- The new state of every limit goes into `w` (one HSET), the reply into `out`, the longest-lived
--- state into `ttl`; the first limit that does not allow hands the call to the generic decision.
+-- state into `ttl`; a block, or the first limit that does not allow, ends the pass (ok = false) and
+-- hands the call to the generic decision.
+local ok = (tonumber(h[1]) or 0) <= now
 local w, nw, out, ttl = {}, 0, {}, 0
 local f = 2
-for i = 1, n do
+for i = 1, ok and n or 0 do
   local a, lim, par = ARGV[4 * i + 1], tonumber(ARGV[4 * i + 3]), tonumber(ARGV[4 * i + 4])
   local r, reset
-  if cost > lim then return rate_limit_decide(ARGV) end
+  if cost > lim then
+    ok = false
+    break
+  end
   if a == '1' then
     local start = now - (now % par)
     local c = cost
     if tonumber(h[f + 1]) == start then c = c + (tonumber(h[f + 2]) or 0) end
-    if c > lim then return rate_limit_decide(ARGV) end
+    if c > lim then
+      ok = false
+      break
+    end
     w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = fields[f + 1], start, fields[f + 2], c
     nw, f = nw + 4, f + 2
     r, reset = lim - c, start + par - now
@@ -38,7 +46,10 @@ for i = 1, n do
       if prev_w == start - par then prev = c else prev = 0 end
       c = 0
     end
-    if prev * (par - (now - start)) / par + c + cost > lim + 1e-6 then return rate_limit_decide(ARGV) end
+    if prev * (par - (now - start)) / par + c + cost > lim + 1e-6 then
+      ok = false
+      break
+    end
     c = c + cost
     w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4], w[nw + 5], w[nw + 6] =
       fields[f + 1], start, fields[f + 2], c, fields[f + 3], prev
@@ -51,7 +62,10 @@ for i = 1, n do
     if elapsed < 0 then elapsed = 0 end
     tokens = tokens + elapsed * par / 1000
     if tokens > lim then tokens = lim end
-    if cost > tokens + 1e-6 then return rate_limit_decide(ARGV) end
+    if cost > tokens + 1e-6 then
+      ok = false
+      break
+    end
     tokens = tokens - cost
     w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = fields[f + 1], tokens, fields[f + 2], now
     nw, f = nw + 4, f + 2
@@ -62,7 +76,10 @@ for i = 1, n do
     local T = 1000 / par
     local tat = tonumber(h[f + 1]) or now
     if tat < now then tat = now end
-    if tat + cost * T - now - lim * T > 1e-6 then return rate_limit_decide(ARGV) end
+    if tat + cost * T - now - lim * T > 1e-6 then
+      ok = false
+      break
+    end
     tat = tat + cost * T
     w[nw + 1], w[nw + 2] = fields[f + 1], tat
     nw, f = nw + 2, f + 1
@@ -74,5 +91,10 @@ for i = 1, n do
   out[2 * i - 1], out[2 * i] = r, reset
   if reset > ttl then ttl = reset end
 end
-save_state(key, now, ttl, tonumber(h[2]) or 0, unpack(w))
-return out
+if ok then
+  save_state(key, now, ttl, tonumber(h[2]) or 0, unpack(w))
+  return out
+end
+-- Everything else: the generic decision, defined only on this path (a closure less per check).
+-- @include "decide.lua"
+return rate_limit_decide(ARGV)

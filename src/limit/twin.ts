@@ -9,6 +9,7 @@ import type { RawReply, ScriptArg } from "../store/script.js";
 
 const EPS = 1e-6;
 const MAX_TTL = 1e13;
+const MIN_KEEP_MS = 60_000;
 
 interface LimitState {
   algo: number;
@@ -181,8 +182,10 @@ export function rateLimitTwin(
     if (ttl < 1) ttl = 1;
     if (ttl > MAX_TTL) ttl = MAX_TTL;
     if (now + ttl > num("x", 0)) {
-      db.hset(key, { x: now + 2 * ttl });
-      db.pexpire(key, 2 * ttl);
+      // Slack as in includes/save-state.lua: twice what is needed, at least a minute.
+      const keep = Math.max(2 * ttl, MIN_KEEP_MS);
+      db.hset(key, { x: now + keep });
+      db.pexpire(key, keep);
     }
   };
 

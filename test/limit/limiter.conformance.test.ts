@@ -8,6 +8,8 @@ import { createRateLimiter, type RateLimiter } from "../../src/limit/index.js";
 import type { LimitSpec } from "../../src/limit/types.js";
 import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js";
 import type { Store } from "../../src/store/types.js";
+import { MemoryStore } from "../../src/store/memory/memory-store.js";
+import type { RedisStore } from "../../src/store/redis/redis-store.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LONG: Record<string, LimitSpec> = {
@@ -20,6 +22,15 @@ const LONG: Record<string, LimitSpec> = {
 async function countAllowed(l: RateLimiter, key: string, n: number, cost = 1): Promise<number> {
   const rs = await Promise.all(Array.from({ length: n }, () => l.consume(key, { cost })));
   return rs.filter((r) => r.allowed).length;
+}
+
+/** The remaining TTL of a raw key in ms, read behind the library's back. */
+async function pttlOf(store: Store, key: string): Promise<number> {
+  if (store instanceof MemoryStore) {
+    store.db.now = Date.now();
+    return store.db.pttl(key);
+  }
+  return (store as RedisStore).client.pttl(key);
 }
 
 async function keysOf(store: Store): Promise<string[]> {
@@ -154,15 +165,36 @@ describeStores("rate limiter", ({ store, target }) => {
     expect((await l.peek("k")).remaining).toBe(12);
   });
 
-  it("uses the key's hash tag and lets the state expire", async () => {
-    const l = createRateLimiter(store(), { name: "ttl", algorithm: "fixed-window", limit: 2, windowMs: 200 });
-    await l.consume("{tenant-9}:user-1");
-    await l.consume("plain-user");
+  it("uses the key's hash tag and gives the state an expiry with bounded slack", async () => {
+    const short = createRateLimiter(store(), {
+      name: "ttl",
+      algorithm: "fixed-window",
+      limit: 2,
+      windowMs: 200,
+    });
+    const long = createRateLimiter(store(), {
+      name: "ttl-long",
+      algorithm: "fixed-window",
+      limit: 2,
+      windowMs: 3_600_000,
+    });
+    await short.consume("{tenant-9}:user-1");
+    await short.consume("plain-user");
+    await long.consume("plain-user");
     const keys = await keysOf(store());
     expect(keys.some((k) => k.includes("{tenant-9}:user-1\u001fttl"))).toBe(true);
-    expect(keys.some((k) => k.includes("{plain-user}\u001fttl"))).toBe(true);
-    await sleep(700); // the expiry is set to twice what is needed: 2 × 200 ms at most
-    expect((await keysOf(store())).filter((k) => k.endsWith("\u001fttl"))).toEqual([]);
+    const shortKey = keys.find((k) => k.endsWith("{plain-user}\u001fttl"))!;
+    const longKey = keys.find((k) => k.endsWith("{plain-user}\u001fttl-long"))!;
+    // At least as long as the state matters, at most twice that or a minute, whichever is longer.
+    const shortTtl = await pttlOf(store(), shortKey);
+    expect(shortTtl).toBeGreaterThan(55_000);
+    expect(shortTtl).toBeLessThanOrEqual(60_000);
+    const longTtl = await pttlOf(store(), longKey);
+    expect(longTtl).toBeGreaterThan(0);
+    expect(longTtl).toBeLessThanOrEqual(7_200_000);
+    // A later check inside the slack moves nothing: the expiry only ever gets longer when needed.
+    await short.consume("plain-user");
+    expect(await pttlOf(store(), shortKey)).toBeLessThanOrEqual(shortTtl);
   });
 
   it("refuses bad input with a typed error before anything is written", async () => {

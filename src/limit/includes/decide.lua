@@ -3,7 +3,8 @@
 -- common case, so every edge (blocks, refusals, cost above a limit) is decided here only.
 -- `argv` is the generic script's ARGV (the one-limit scripts rebuild it from their own).
 -- @include "now.lua"
--- @include "state.lua"
+-- @include "state-fields.lua"
+-- @include "save-state.lua"
 local function rate_limit_decide(argv)
   local key = KEYS[1]
   local op = tonumber(argv[1])

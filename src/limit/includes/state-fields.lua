@@ -1,5 +1,4 @@
--- The state hash of a rate-limited key, shared by every rate-limit script.
-
+-- The hash fields of a rate-limited key, shared by the scripts that handle any set of limits.
 -- The hash fields of the limits in `argv` (the generic script's arguments: 4 per limit from
 -- argv[5]), after 'blk' and 'x', in the order the scripts read them:
 --   fixed window: <p>w, <p>c;  sliding window: <p>w, <p>c, <p>p;  token bucket: <p>t, <p>s;  GCRA: <p>a
@@ -23,19 +22,4 @@ local function state_fields(argv, n)
     end
   end
   return fields
-end
-
--- Writes field/value pairs (`...`) and keeps the hash alive for `ttl` ms from `now`: the hash lives
--- as long as its longest-lived state (a window's end, a refill, a block). The expiry is set to
--- twice what is needed and remembered in "x" (`expires_at` is its current value), so most calls
--- skip the PEXPIRE.
-local function save_state(key, now, ttl, expires_at, ...)
-  if ttl < 1 then ttl = 1 end
-  if ttl > 1e13 then ttl = 1e13 end
-  if now + ttl > expires_at then
-    redis.call('HSET', key, 'x', now + 2 * ttl, ...)
-    redis.call('PEXPIRE', key, 2 * ttl)
-  else
-    redis.call('HSET', key, ...)
-  end
 end
