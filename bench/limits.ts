@@ -116,7 +116,9 @@ async function main(): Promise<void> {
     // spike from other processes on the machine does not land on one implementation only.
     const byName = new Map<string, Measurement[]>();
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, check] of impls) {
+      // Each round starts with another implementation, so none always runs first or last.
+      for (let i = 0; i < impls.length; i++) {
+        const [name, check] = impls[(i + round * 5) % impls.length];
         const m = await measure({ name, concurrency: CONCURRENCY, op: check, serverCpu });
         byName.set(name, [...(byName.get(name) ?? []), m]);
       }

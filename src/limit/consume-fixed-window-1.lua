@@ -12,11 +12,16 @@ local cost, lim = tonumber(ARGV[1]), tonumber(ARGV[3])
 if (tonumber(h[3]) or 0) <= now then
   local W = tonumber(ARGV[4])
   local start = now - (now % W)
+  local same_window = tonumber(h[1]) == start
   local c = cost
-  if tonumber(h[1]) == start then c = c + (tonumber(h[2]) or 0) end
+  if same_window then c = c + (tonumber(h[2]) or 0) end
   if c <= lim then
     local reset = start + W - now
-    save_state(KEYS[1], now, reset, tonumber(h[4]) or 0, fw, start, fc, c)
+    if same_window then -- only the count changed
+      save_state(KEYS[1], now, reset, tonumber(h[4]) or 0, fc, c)
+    else
+      save_state(KEYS[1], now, reset, tonumber(h[4]) or 0, fw, start, fc, c)
+    end
     return { lim - c, reset }
   end
 end

@@ -28,21 +28,29 @@ for i = 1, ok and n or 0 do
   end
   if a == '1' then
     local start = now - (now % par)
+    local same_window = tonumber(h[f + 1]) == start
     local c = cost
-    if tonumber(h[f + 1]) == start then c = c + (tonumber(h[f + 2]) or 0) end
+    if same_window then c = c + (tonumber(h[f + 2]) or 0) end
     if c > lim then
       ok = false
       break
     end
-    w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = fields[f + 1], start, fields[f + 2], c
-    nw, f = nw + 4, f + 2
+    if same_window then -- only the count changed
+      w[nw + 1], w[nw + 2] = fields[f + 2], c
+      nw = nw + 2
+    else
+      w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = fields[f + 1], start, fields[f + 2], c
+      nw = nw + 4
+    end
+    f = f + 2
     r, reset = lim - c, start + par - now
   elseif a == '2' then
     local start = now - (now % par)
     local prev_w = tonumber(h[f + 1]) or -1
     local c = tonumber(h[f + 2]) or 0
     local prev = tonumber(h[f + 3]) or 0
-    if prev_w ~= start then
+    local same_window = prev_w == start
+    if not same_window then
       if prev_w == start - par then prev = c else prev = 0 end
       c = 0
     end
@@ -51,9 +59,15 @@ for i = 1, ok and n or 0 do
       break
     end
     c = c + cost
-    w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4], w[nw + 5], w[nw + 6] =
-      fields[f + 1], start, fields[f + 2], c, fields[f + 3], prev
-    nw, f = nw + 6, f + 3
+    if same_window then -- only the count changed
+      w[nw + 1], w[nw + 2] = fields[f + 2], c
+      nw = nw + 2
+    else
+      w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4], w[nw + 5], w[nw + 6] =
+        fields[f + 1], start, fields[f + 2], c, fields[f + 3], prev
+      nw = nw + 6
+    end
+    f = f + 3
     r = math.floor(lim - (prev * (par - (now - start)) / par + c) + 1e-6)
     reset = start + 2 * par - now
   elseif a == '3' then

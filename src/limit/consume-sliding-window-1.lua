@@ -15,7 +15,8 @@ if (tonumber(h[4]) or 0) <= now and cost <= lim then
   local w = tonumber(h[1]) or -1
   local c = tonumber(h[2]) or 0
   local prev = tonumber(h[3]) or 0
-  if w ~= start then
+  local same_window = w == start
+  if not same_window then
     if w == start - W then prev = c else prev = 0 end
     c = 0
   end
@@ -23,7 +24,11 @@ if (tonumber(h[4]) or 0) <= now and cost <= lim then
   if prev * (W - (now - start)) / W + c + cost <= lim + 1e-6 then
     c = c + cost
     local reset = start + 2 * W - now
-    save_state(KEYS[1], now, reset, tonumber(h[5]) or 0, fw, start, fc, c, fp, prev)
+    if same_window then -- only the count changed
+      save_state(KEYS[1], now, reset, tonumber(h[5]) or 0, fc, c)
+    else
+      save_state(KEYS[1], now, reset, tonumber(h[5]) or 0, fw, start, fc, c, fp, prev)
+    end
     local r = math.floor(lim - (prev * (W - (now - start)) / W + c) + 1e-6)
     if r < 0 then r = 0 end
     if r > lim then r = lim end
