@@ -108,9 +108,11 @@ async function main(): Promise<void> {
       ["redis-semaphore Mutex", semaphore],
     ];
     const rows: Measurement[] = [];
+    const runsAt = new Map<number, Map<string, Measurement[]>>();
     for (const concurrency of CONCURRENCIES) {
       // The machine's load drifts: interleave implementations and rotate who runs first.
       const runs = new Map<string, Measurement[]>(impls.map(([n]) => [n, []]));
+      runsAt.set(concurrency, runs);
       for (let round = 0; round < ROUNDS; round++) {
         for (let i = 0; i < impls.length; i++) {
           const [name, cycle] = impls[(i + round) % impls.length];
@@ -122,13 +124,22 @@ async function main(): Promise<void> {
     const version = (await minimalClient.info("server")).match(/redis_version:(\S+)/)?.[1];
     console.log(await environmentLine(version));
     printTable("Lock cycles (acquire + release), one connection each", rows, "minimal (SET NX + EVALSHA)");
+    // Ratios are taken within each round and the median is printed with the range: the machine's
+    // speed drifts between rounds by more than the differences measured here.
+    console.log(`Ratios: median of the ${ROUNDS} per-round ratios (lowest–highest).`);
     for (const concurrency of CONCURRENCIES) {
-      const at = (n: string) => rows.find((r) => r.name === n && r.concurrency === concurrency)!;
-      const hf = at("holdfast");
-      const ratio = (n: string) => (hf.opsPerSec / at(n).opsPerSec).toFixed(2);
+      const runs = runsAt.get(concurrency)!;
+      const ratio = (n: string, of: (m: Measurement) => number = (m) => m.opsPerSec) => {
+        const rs = runs
+          .get("holdfast")!
+          .map((m, r) => of(m) / of(runs.get(n)![r]))
+          .sort((a, b) => a - b);
+        return `${rs[Math.floor(rs.length / 2)].toFixed(2)}× (${rs[0].toFixed(2)}–${rs[rs.length - 1].toFixed(2)})`;
+      };
+      const minimalName = "minimal (SET NX + EVALSHA)";
       console.log(
-        `concurrency ${concurrency}: holdfast ${ratio("redlock 5")}× redlock, ${ratio("redis-semaphore Mutex")}× redis-semaphore, ` +
-          `${ratio("minimal (SET NX + EVALSHA)")}× minimal; p99 ${hf.p99Ms.toFixed(3)} ms vs minimal ${at("minimal (SET NX + EVALSHA)").p99Ms.toFixed(3)} ms ` +
+        `concurrency ${concurrency}: holdfast ${ratio("redlock 5")} redlock, ${ratio("redis-semaphore Mutex")} redis-semaphore, ` +
+          `${ratio(minimalName)} minimal; p99 ${ratio(minimalName, (m) => m.p99Ms)} the minimal lock's ` +
           `(holdfast also issues a fencing token per acquire)`,
       );
     }
