@@ -1,8 +1,6 @@
-import { createHash } from "node:crypto";
 import type { Command } from "commander";
 import { createWaitingRoom, DEFAULT_WAITING_ROOM_OPTIONS } from "../queue/index.js";
 import { Keyspace, SUFFIX_SEPARATOR } from "../store/keyspace.js";
-import type { RawReply, Script } from "../store/script.js";
 import type { Store } from "../store/types.js";
 import { formatMs, withStore, type StoreCommandOptions } from "./context.js";
 import { Progress, positiveInt } from "./inventory.js";
@@ -10,60 +8,6 @@ import { color, printJson, table } from "./output.js";
 
 /** A room's keys are `room:{name}<0x1F>q|hb|adm|seq` (see src/queue/waiting-room.ts). */
 const ROOM_KIND = "room";
-
-/**
- * Read-only peek at the head of a room's line: the first N queued users with their heartbeat
- * deadline, in one round trip. The waiting room has no such call (users only ever see their own
- * place), so the operator command carries its own script.
- */
-const PEEK_LUA = `-- Lists the first users of a waiting room's line, read-only.
--- KEYS[1] queue zset (user -> arrival number), KEYS[2] heartbeat zset (user -> deadline ms)
--- ARGV[1] how many users (>= 1)
--- Returns {now ms, user1, deadline1 ms, user2, deadline2 ms, ...}; deadline -1 when none
-local t = redis.call('TIME')
-local out = { tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) }
-for _, user in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)) do
-  out[#out + 1] = user
-  out[#out + 1] = tonumber(redis.call('ZSCORE', KEYS[2], user) or '-1')
-end
-return out
-`;
-const peekScript: Script<[n: number]> = {
-  name: "cli-room-peek-2",
-  numKeys: 2,
-  lua: PEEK_LUA,
-  sha: createHash("sha1").update(PEEK_LUA).digest("hex"),
-  memory: (db, keys, [n], nowMs) => {
-    const out: RawReply[] = [nowMs];
-    for (const { member } of db.zrange(keys[0], 0, n - 1)) {
-      out.push(member, db.zscore(keys[1], member) ?? -1);
-    }
-    return out;
-  },
-};
-
-interface QueuedUser {
-  position: number;
-  user: string;
-  /** Ms until the user's place is dropped unless they poll; negative = already overdue. */
-  heartbeatInMs: number | null;
-}
-
-async function peek(store: Store, room: string, n: number): Promise<QueuedUser[]> {
-  const keys = [store.keys.key(ROOM_KIND, room, "q"), store.keys.key(ROOM_KIND, room, "hb")];
-  const raw = (await store.run(peekScript, keys, [n])) as RawReply[];
-  const now = raw[0] as number;
-  const users: QueuedUser[] = [];
-  for (let i = 1; i < raw.length; i += 2) {
-    const deadline = Number(raw[i + 1]);
-    users.push({
-      position: users.length + 1,
-      user: String(raw[i]),
-      heartbeatInMs: deadline < 0 ? null : deadline - now,
-    });
-  }
-  return users;
-}
 
 /** The room name of one of its keys, or undefined for a key that is not a room's. */
 export function roomOf(keys: Keyspace, key: string): string | undefined {
@@ -140,9 +84,9 @@ export function registerQueue(program: Command): void {
     .action(async (room: string, opts: StoreCommandOptions & { first: string }) => {
       const first = positiveInt("--first", opts.first, 10_000);
       const result = await withStore(opts, async (store) => {
-        // counts() first: it drops users whose heartbeat ran out, so the head shown is live.
-        const c = await createWaitingRoom(store).counts(room);
-        return { room, length: c.queued, admitted: c.admitted, first: await peek(store, room, first) };
+        // One round trip; users whose heartbeat ran out are dropped first, so the head shown is live.
+        const h = await createWaitingRoom(store).head(room, first);
+        return { room, length: h.queued, admitted: h.admitted, first: h.first };
       });
       if (result.length + result.admitted === 0) process.exitCode = 1;
       if (opts.json) return printJson(result);
@@ -154,7 +98,7 @@ export function registerQueue(program: Command): void {
             result.first.map((u) => [
               u.position,
               u.user,
-              u.heartbeatInMs === null ? "" : u.heartbeatInMs < 0 ? "overdue" : formatMs(u.heartbeatInMs),
+              u.heartbeatInMs <= 0 ? "overdue" : formatMs(u.heartbeatInMs),
             ]),
           ),
         );

@@ -1,5 +1,5 @@
 import { defineScript } from "../store/script.js";
-import { admitTwin, countsTwin, joinTwin, leaveTwin, positionTwin } from "./twins.js";
+import { admitTwin, countsTwin, headTwin, joinTwin, leaveTwin, positionTwin } from "./twins.js";
 
 export const joinScript = defineScript<
   [user: string, heartbeatTtlMs: number, reclaimLimit: number, maxLength: number]
@@ -22,4 +22,9 @@ export const admitScript = defineScript<[n: number, admissionTtlMs: number, recl
 export const countsScript = defineScript<[reclaimLimit: number]>(
   new URL("./counts-4.lua", import.meta.url),
   countsTwin,
+);
+
+export const headScript = defineScript<[count: number, reclaimLimit: number]>(
+  new URL("./head-4.lua", import.meta.url),
+  headTwin,
 );

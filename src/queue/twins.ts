@@ -121,6 +121,19 @@ export function admitTwin(
   return admitted;
 }
 
+export function headTwin(
+  db: MemoryDb,
+  keys: string[],
+  [count, limit]: readonly [number, number],
+  now: number,
+): RawReply {
+  reclaim(db, keys, now, limit, true);
+  const out: RawReply[] = [now, db.zcard(keys[0]), db.zcard(keys[2])];
+  for (const { member } of db.zrange(keys[0], 0, count - 1))
+    out.push(member, db.zscore(keys[1], member) ?? now);
+  return out;
+}
+
 export function countsTwin(db: MemoryDb, keys: string[], [limit]: readonly [number], now: number): RawReply {
   reclaim(db, keys, now, limit, true);
   return [db.zcard(keys[0]), db.zcard(keys[2])];

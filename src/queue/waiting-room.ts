@@ -5,7 +5,7 @@ import type { Store } from "../store/types.js";
 import { assertInt, assertName } from "../util/validate.js";
 import { WaitingRoomFullError } from "./errors.js";
 import { resolveWaitingRoomOptions, type WaitingRoomOptions } from "./options.js";
-import { admitScript, countsScript, joinScript, leaveScript, positionScript } from "./scripts.js";
+import { admitScript, countsScript, headScript, joinScript, leaveScript, positionScript } from "./scripts.js";
 
 /** Where a user stands in a room. `position` is 1-based (1 = next in line); `ahead` is 0-based. */
 export type RoomPosition =
@@ -42,6 +42,20 @@ export interface RoomCounts {
   queued: number;
   admitted: number;
 }
+
+/** What {@link WaitingRoom.head} returns: the counts and the first users in line. */
+export interface RoomHead extends RoomCounts {
+  first: {
+    /** 1 for the head of the line. */
+    position: number;
+    user: string;
+    /** Ms until the user's place is dropped unless they poll (`position`/`heartbeat`). */
+    heartbeatInMs: number;
+  }[];
+}
+
+/** The most users {@link WaitingRoom.head} lists in one call. */
+export const MAX_HEAD_COUNT = 10_000;
 
 const joinedTotal = counter("holdfast_waiting_room_joined_total", "Users who joined a waiting room.");
 const admittedTotal = counter(
@@ -219,6 +233,31 @@ export class WaitingRoom {
       throw new ScriptError(admitScript.name, `unexpected reply ${JSON.stringify(raw)}`);
     if (raw.length > 0) admittedTotal.inc(raw.length);
     return raw as string[];
+  }
+
+  /**
+   * The counts of `room` and its first `count` users with their heartbeat deadlines, in one round
+   * trip, for operators and dashboards (users only ever see their own place). Drops users whose
+   * heartbeat ran out first, as `counts` does, so every user listed is live.
+   *
+   * @throws InvalidArgumentError unless `count` is an integer in [1, 10_000]
+   * @example
+   * const { queued, first } = await rooms.head("sale-42", 10);
+   */
+  async head(room: string, count: number): Promise<RoomHead> {
+    const keys = this.keys(room);
+    assertInt("count", count, 1, MAX_HEAD_COUNT);
+    const raw = (await this.store.run(headScript, keys, [count, this.o.reclaimLimit])) as RawReply[];
+    const now = raw[0] as number;
+    const first: RoomHead["first"] = [];
+    for (let i = 3; i < raw.length; i += 2) {
+      first.push({
+        position: first.length + 1,
+        user: String(raw[i]),
+        heartbeatInMs: (raw[i + 1] as number) - now,
+      });
+    }
+    return { queued: raw[1] as number, admitted: raw[2] as number, first };
   }
 
   /** How many users are queued in `room`. */

@@ -84,6 +84,29 @@ describeStores("waiting room", ({ store }) => {
     expect(await wr.position(r, "silent")).toEqual({ state: "absent", length: 1 });
   });
 
+  it("shows the counts and the live head of the line to operators, in order", async () => {
+    const wr = createWaitingRoom(store(), { heartbeatTtlMs: 700 });
+    const r = room();
+    expect(await wr.head(r, 5)).toEqual({ queued: 0, admitted: 0, first: [] });
+    for (const u of ["stale", "a", "b", "c"]) await wr.join(r, u);
+    await wr.admit(r, 1); // "stale" is admitted, not queued
+    await wr.join(r, "stale-2");
+    await sleep(400);
+    for (const u of ["a", "b", "c"]) await wr.heartbeat(r, u);
+    await sleep(400); // stale-2's deadline has passed; a, b, c heart-beat 400 ms ago
+    const head = await wr.head(r, 2);
+    expect(head).toMatchObject({ queued: 3, admitted: 1 });
+    expect(head.first.map((u) => [u.position, u.user])).toEqual([
+      [1, "a"],
+      [2, "b"],
+    ]);
+    for (const u of head.first) {
+      expect(u.heartbeatInMs).toBeGreaterThan(100);
+      expect(u.heartbeatInMs).toBeLessThanOrEqual(700);
+    }
+    expect((await wr.head(r, 10)).first.map((u) => u.user)).toEqual(["a", "b", "c"]);
+  });
+
   it("never admits a user whose heartbeat expired", async () => {
     const wr = createWaitingRoom(store(), { heartbeatTtlMs: 2000, reclaimLimit: 2 });
     const r = room();
@@ -202,6 +225,10 @@ describeStores("waiting room", ({ store }) => {
       [() => wr.admit(r, 1e9), "n"],
       [() => wr.isAdmitted("", "u"), "room"],
       [() => wr.length(""), "room"],
+      [() => wr.head(r, 0), "count"],
+      [() => wr.head(r, 2.5), "count"],
+      [() => wr.head(r, 10_001), "count"],
+      [() => wr.head("", 1), "room"],
     ];
     for (const [call, field] of bad) {
       const err = await call().catch((e: unknown) => e);

@@ -58,6 +58,18 @@ describe.runIf(port !== null)("waiting-room routes over HTTP, on Redis", () => {
       ahead: 1,
       length: 2,
     });
+    // The head of the line is for admins: it lists other users.
+    expect((await s.acme("GET", room(r, "/head"))).status).toBe(403);
+    const head = await s.admin("GET", room(r, "/head?count=1"));
+    expect(head.status).toBe(200);
+    expect(head.body).toMatchObject({
+      room: r,
+      queued: 2,
+      admitted: 0,
+      first: [{ position: 1, user: "u1" }],
+    });
+    expect(head.body.first).toHaveLength(1);
+    expect(head.body.first[0].heartbeatInMs).toBeGreaterThan(0);
     expect((await s.acme("POST", room(r, "/heartbeat"), { user: "u2" })).body).toMatchObject({
       queued: true,
       state: "queued",
@@ -120,6 +132,9 @@ describe.runIf(port !== null)("waiting-room routes over HTTP, on Redis", () => {
       ["POST", room(r, "/admit"), { count: 0 }, "body.count", "admin"],
       ["POST", room(r, "/admit"), { count: 2.5 }, "body.count", "admin"],
       ["POST", room(r, "/admit"), { count: 100_001 }, "body.count", "admin"],
+      ["GET", room(r, "/head?count=0"), undefined, "query.count", "admin"],
+      ["GET", room(r, "/head?count=10001"), undefined, "query.count", "admin"],
+      ["GET", room(r, "/head?count=two"), undefined, "query.count", "admin"],
       ["POST", room("r".repeat(600), "/join"), { user: "u" }, "params.room", "acme"],
     ];
     for (const [method, path, body, field, who] of cases) {

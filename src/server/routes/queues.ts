@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { createWaitingRoom, DEFAULT_WAITING_ROOM_OPTIONS, type WaitingRoom } from "../../queue/index.js";
+import {
+  createWaitingRoom,
+  DEFAULT_WAITING_ROOM_OPTIONS,
+  MAX_HEAD_COUNT,
+  type WaitingRoom,
+} from "../../queue/index.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { errorResponse, nameParam } from "./common.js";
@@ -148,5 +153,31 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
       const c = await roomsOf(principal.tenant).counts(params.room);
       return { room: params.room, length: c.queued, queued: c.queued, admitted: c.admitted };
     },
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/waiting-rooms/:room/head",
+    tag: "waiting-rooms",
+    scope: "admin",
+    summary:
+      "The counts and the first `count` live users in line, with the ms left on their heartbeat (admin)",
+    params: roomParams,
+    query: z.object({
+      count: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_HEAD_COUNT)
+        .optional()
+        .describe("How many users from the head of the line (default 10)"),
+    }),
+    responses: {
+      200: { description: "`{ room, queued, admitted, first: [{ position, user, heartbeatInMs }] }`" },
+    },
+    handler: async ({ params, query, principal }) => ({
+      room: params.room,
+      ...(await roomsOf(principal.tenant).head(params.room, query.count ?? 10)),
+    }),
   });
 }
