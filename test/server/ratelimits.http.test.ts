@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Store } from "../../src/store/types.js";
-import { PrivateRedis } from "../support/redis-server.js";
-import { faultTestStore, makeStore } from "../support/stores.js";
-import { serveAs } from "./support.js";
+import { makeStore } from "../support/stores.js";
+import { serveAs, onPrivateRedis } from "./support.js";
 
 const port = inject("redisPort");
 const rl = (name: string, op: string) => `/v1/ratelimits/${encodeURIComponent(name)}/${op}`;
@@ -141,23 +140,10 @@ describe.runIf(port !== null)("rate-limit and breaker routes over HTTP", () => {
 });
 
 describe.runIf(port !== null)("rate-limit routes when the store is unreachable", () => {
-  let redis: PrivateRedis;
-  let store: Store;
-  let s: Awaited<ReturnType<typeof serveAs>>;
-
-  beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    store = await faultTestStore(redis);
-    // API keys are cached for a minute, so requests still authenticate while Redis is down.
-    s = await serveAs(store, 60_000);
-  });
-  afterAll(async () => {
-    await s?.server.stop();
-    await store?.close();
-    await redis?.stop();
-  });
+  const down = onPrivateRedis(serveAs);
 
   it("answers 503 under fail-closed and a degraded 200 under fail-open, never 429", async () => {
+    const { service: s, redis } = down;
     const body = { key: "user-5", limits: perMinute(1) };
     expect((await s.acme("POST", rl("down", "check"), body)).status).toBe(200);
     expect((await s.acme("POST", rl("down", "check"), body)).status).toBe(429);

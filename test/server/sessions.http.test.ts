@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Store } from "../../src/store/types.js";
-import { PrivateRedis } from "../support/redis-server.js";
 import { makeStore } from "../support/stores.js";
-import { serveWithKeys } from "./support.js";
-import { faultTestStore } from "../support/stores.js";
+import { serveWithKeys, expectStoreDown, onPrivateRedis } from "./support.js";
 
 const port = inject("redisPort");
 
@@ -163,23 +161,10 @@ describe.runIf(port !== null)("session routes over HTTP, on Redis", () => {
 });
 
 describe.runIf(port !== null)("session routes when the store is down", () => {
-  let redis: PrivateRedis;
-  let store: Store;
-  let t: Awaited<ReturnType<typeof serve>>;
-
-  beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    store = await faultTestStore(redis);
-    // Keys are cached for a minute, so requests still authenticate while Redis is gone.
-    t = await serve(store, 60_000);
-  });
-  afterAll(async () => {
-    await t?.server.stop();
-    await store?.close();
-    await redis?.stop();
-  });
+  const down = onPrivateRedis(serve);
 
   it("answers 503 with Retry-After on every route, never a guessed session", async () => {
+    const { service: t, redis } = down;
     expect((await t.call(t.acme, "PUT", "/v1/sessions", { token: "tok-1", user: "u1" })).status).toBe(200);
     await redis.kill();
     const calls: [string, string, unknown][] = [
@@ -191,11 +176,10 @@ describe.runIf(port !== null)("session routes when the store is down", () => {
       ["GET", "/v1/sessions/users/u1", undefined],
       ["DELETE", "/v1/sessions/users/u1", undefined],
     ];
+    const answers = [];
     for (const [method, path, body] of calls) {
-      const r = await t.call(t.acme, method, path, body);
-      expect(r.status, `${method} ${path}`).toBe(503);
-      expect(r.body.error.code).toMatch(/^HOLDFAST_STORE_/);
-      expect(r.headers.get("retry-after")).toBe("1");
+      answers.push({ ...(await t.call(t.acme, method, path, body)), what: `${method} ${path}` });
     }
+    expectStoreDown(answers);
   });
 });

@@ -1,6 +1,8 @@
 import { mkdtempSync } from "node:fs";
 import fc from "fast-check";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
+import { PrivateRedis } from "../support/redis-server.js";
+import { faultTestStore } from "../support/stores.js";
 import { createStore } from "../../src/store/create-store.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -189,4 +191,35 @@ export async function fuzzArea(o: {
     await t.app.close();
     await store.close();
   }
+}
+
+/** Each answer is the fail-closed 503 of an unreachable store: a HOLDFAST_STORE_ code and Retry-After 1. */
+export function expectStoreDown(answers: readonly (Answer & { what?: string })[]): void {
+  for (const a of answers) {
+    expect(a.status, a.what ?? a.text).toBe(503);
+    expect(a.body.error.code).toMatch(/^HOLDFAST_STORE_/);
+    expect(a.headers.get("retry-after")).toBe("1");
+  }
+}
+
+/**
+ * For a describe block: a private Redis (to kill and restart), a store with short timeouts on it,
+ * and a service from `serve` whose API keys are cached for a minute, so requests still authenticate
+ * while Redis is gone. Read the fields inside tests (they are set in beforeAll).
+ */
+export function onPrivateRedis<S extends { server: { stop(): Promise<void> } }>(
+  serve: (store: Store, keyCacheMs: number) => Promise<S>,
+): { redis: PrivateRedis; store: Store; service: S } {
+  const ctx = {} as { redis: PrivateRedis; store: Store; service: S };
+  beforeAll(async () => {
+    ctx.redis = await PrivateRedis.start();
+    ctx.store = await faultTestStore(ctx.redis);
+    ctx.service = await serve(ctx.store, 60_000);
+  });
+  afterAll(async () => {
+    await ctx.service?.server.stop();
+    await ctx.store?.close();
+    await ctx.redis?.stop();
+  });
+  return ctx;
 }
