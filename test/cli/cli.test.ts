@@ -1,36 +1,18 @@
 /** The real `holdfast` command, run as a process against a private Redis. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { createStore } from "../../src/store/create-store.js";
 import { createLocks } from "../../src/lock/index.js";
-import type { Store } from "../../src/store/types.js";
-import { uniquePrefix } from "../support/stores.js";
-import { holdfast } from "../support/cli.js";
+import { cliOnRedis, holdfast } from "../support/cli.js";
 
 const port = inject("redisPort");
 
 // Each test runs the real CLI several times: generous timeouts for a loaded machine.
 describe.runIf(port !== null)("holdfast CLI", { timeout: 120_000 }, () => {
-  const prefix = uniquePrefix();
-  const env = {
-    REDIS_URL: `redis://127.0.0.1:${port}`,
-    HOLDFAST_PREFIX: prefix,
-    HOLDFAST_LOG_LEVEL: "silent",
-  };
-  let store: Store;
-  beforeAll(async () => {
-    store = await createStore({
-      type: "redis",
-      redis: { host: "127.0.0.1", port: port! },
-      prefix,
-      env: {},
-      checkServer: false,
-    });
-  });
-  afterAll(async () => store?.close());
+  const ctx = cliOnRedis();
+  const { env } = ctx;
 
   it("lists, shows and force-releases locks, with --json and trustworthy exit codes", async () => {
-    const locks = createLocks(store);
+    const locks = createLocks(ctx.store);
     const lease = await locks.acquire("booking:{t1|r1}:14:00", { ttlMs: 600_000, metadata: { user: "u1" } });
     const ls = await holdfast(["locks", "ls", "--json"], env);
     expect(ls.code).toBe(0);
@@ -91,7 +73,7 @@ describe.runIf(port !== null)("holdfast CLI", { timeout: 120_000 }, () => {
     const r = await holdfast(["locks", "ls"], {
       HOLDFAST_LOG_LEVEL: "silent",
       REDIS_URL: "",
-      HOLDFAST_PREFIX: prefix,
+      HOLDFAST_PREFIX: env.HOLDFAST_PREFIX,
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Set REDIS_URL/);

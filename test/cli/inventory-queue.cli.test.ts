@@ -1,44 +1,26 @@
 /** `holdfast inventory …` and `holdfast queue …`, run as real processes against a private Redis. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { createStore } from "../../src/store/create-store.js";
 import { namespacedStore } from "../../src/store/namespaced-store.js";
 import { createInventory } from "../../src/inventory/index.js";
 import { createWaitingRoom } from "../../src/queue/index.js";
-import type { Store } from "../../src/store/types.js";
-import { uniquePrefix } from "../support/stores.js";
-import { holdfast } from "../support/cli.js";
+import { cliOnRedis, holdfast } from "../support/cli.js";
 
 const port = inject("redisPort");
 
 // Every test starts the real CLI several times (tsx start-up is slow on a loaded machine).
 describe.runIf(port !== null)("holdfast inventory and queue commands", { timeout: 240_000 }, () => {
-  const prefix = uniquePrefix();
-  const env = {
-    REDIS_URL: `redis://127.0.0.1:${port}`,
-    HOLDFAST_PREFIX: prefix,
-    HOLDFAST_LOG_LEVEL: "silent",
-  };
-  let store: Store;
-  beforeAll(async () => {
-    store = await createStore({
-      type: "redis",
-      redis: { host: "127.0.0.1", port: port! },
-      prefix,
-      env: {},
-      checkServer: false,
-    });
-  });
-  afterAll(async () => store?.close());
+  const ctx = cliOnRedis();
+  const { env } = ctx;
 
   it("lists, shows and restocks items, with --json, --tenant and trustworthy exit codes", async () => {
-    const inventory = createInventory(store);
+    const inventory = createInventory(ctx.store);
     await inventory.defineItem("{sale}:sku-1", { stock: 10, maxStock: 100 });
     await inventory.defineItem("{sale}:sku-2", { stock: 4 });
     const h = await inventory.hold("{sale}:sku-1", { holder: "u1", quantity: 3 });
     await inventory.hold("{sale}:sku-1", { holder: "u2", quantity: 2 });
     await inventory.commit(h.holdId);
-    const acme = createInventory(namespacedStore(store, "t:acme:"));
+    const acme = createInventory(namespacedStore(ctx.store, "t:acme:"));
     await acme.defineItem("acme-only", { stock: 7 });
 
     const [ls, tenant, show, missing] = await Promise.all([
@@ -93,10 +75,10 @@ describe.runIf(port !== null)("holdfast inventory and queue commands", { timeout
   });
 
   it("lists rooms, shows the head of a line and admits, with --json and --tenant", async () => {
-    const rooms = createWaitingRoom(store);
+    const rooms = createWaitingRoom(ctx.store);
     for (const u of ["u1", "u2", "u3"]) await rooms.join("drop-1", u);
     await rooms.join("drop-2", "solo");
-    await createWaitingRoom(namespacedStore(store, "t:acme:")).join("acme-room", "a1");
+    await createWaitingRoom(namespacedStore(ctx.store, "t:acme:")).join("acme-room", "a1");
 
     const [ls, tenant, show] = await Promise.all([
       holdfast(["queue", "ls", "--json"], env),
