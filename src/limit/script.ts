@@ -102,13 +102,17 @@ const ms = (v: number): number => (v < 0 ? Infinity : v);
  */
 export function decodeReply(reply: RawReply, limits: readonly NormalizedLimit[]): RateLimitResult {
   const r = reply as number[];
-  if (r.length === 2 * limits.length) return decodeAllowed(r, limits);
-  const allowed = r[0] === 1;
+  // An allowed consume answers {remaining, resetMs} per limit (2n numbers); every other reply is
+  // {allowed, reason, retryAfterMs} then {remaining, resetMs, retryAfterMs} per limit (3 + 3n).
+  const compact = r.length === 2 * limits.length;
+  const allowed = compact || r[0] === 1;
+  const first = compact ? 0 : 3;
+  const stride = compact ? 2 : 3;
   const statuses: LimitStatus[] = new Array<LimitStatus>(limits.length);
   let bind = 0;
   for (let i = 0; i < limits.length; i++) {
     const l = limits[i];
-    const o = 3 + 3 * i;
+    const o = first + stride * i;
     statuses[i] = {
       name: l.name,
       algorithm: l.algorithm,
@@ -116,7 +120,7 @@ export function decodeReply(reply: RawReply, limits: readonly NormalizedLimit[])
       windowMs: l.windowMs,
       remaining: r[o],
       resetMs: r[o + 1],
-      retryAfterMs: ms(r[o + 2]),
+      retryAfterMs: compact ? 0 : ms(r[o + 2]),
     };
     if (i > 0) {
       const b = statuses[bind];
@@ -129,40 +133,11 @@ export function decodeReply(reply: RawReply, limits: readonly NormalizedLimit[])
     allowed,
     remaining: b.remaining,
     resetMs: b.resetMs,
-    retryAfterMs: ms(r[2]),
+    retryAfterMs: compact ? 0 : ms(r[2]),
     policy: b.name,
     limits: statuses,
   };
-  const reason = REASONS[r[1]];
+  const reason = compact ? undefined : REASONS[r[1]];
   if (reason !== undefined) result.reason = reason;
   return result;
-}
-
-/** The compact reply of a consume script that allowed: `{remaining, resetMs}` per limit. */
-function decodeAllowed(r: number[], limits: readonly NormalizedLimit[]): RateLimitResult {
-  const statuses: LimitStatus[] = new Array<LimitStatus>(limits.length);
-  let bind = 0;
-  for (let i = 0; i < limits.length; i++) {
-    const l = limits[i];
-    const remaining = r[2 * i];
-    statuses[i] = {
-      name: l.name,
-      algorithm: l.algorithm,
-      quota: l.quota,
-      windowMs: l.windowMs,
-      remaining,
-      resetMs: r[2 * i + 1],
-      retryAfterMs: 0,
-    };
-    if (remaining < statuses[bind].remaining) bind = i;
-  }
-  const b = statuses[bind];
-  return {
-    allowed: true,
-    remaining: b.remaining,
-    resetMs: b.resetMs,
-    retryAfterMs: 0,
-    policy: b.name,
-    limits: statuses,
-  };
 }
