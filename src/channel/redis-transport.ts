@@ -46,7 +46,8 @@ export class RedisTransport implements Transport {
     const client = this.store.client;
     if (!isCluster(client)) {
       this.single = new NodeSubscriber(
-        { ...client.options, retryStrategy: retry },
+        // The store's own client may leave command timeouts to the store; this one has its own.
+        { ...client.options, commandTimeout: this.store.commandTimeoutMs, retryStrategy: retry },
         false,
         this.nodeEvents(),
         this.timeoutMs,

@@ -108,6 +108,8 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
     ownsClient,
     prefix: options.prefix,
     commandTimeoutMs: tuning.commandTimeoutMs,
+    // The clients made here leave command timeouts to the store (see createRedisClient).
+    enforceCommandTimeout: ownsClient,
     coalesceWrites: options.coalesceWrites,
     logger,
   });

@@ -61,9 +61,12 @@ export function createRedisClient(cfg: RedisConnectionConfig, tuning: Connection
     };
     return new Cluster(cfg.clusterNodes, options);
   }
+  // One connection: the store enforces the command timeout with one timer per connection
+  // (CommandWatchdog) instead of ioredis arming a timer per command.
+  const single: RedisOptions = { ...base, commandTimeout: undefined };
   if (cfg.sentinels) {
     return new Redis({
-      ...base,
+      ...single,
       ...auth,
       sentinels: cfg.sentinels,
       name: cfg.sentinelName ?? "mymaster",
@@ -74,10 +77,10 @@ export function createRedisClient(cfg: RedisConnectionConfig, tuning: Connection
   }
   if (cfg.url) {
     // The URL gives host, port, user, password and db; explicit fields override it.
-    return new Redis(cfg.url, { ...base, ...auth, ...(cfg.db !== undefined ? { db: cfg.db } : {}) });
+    return new Redis(cfg.url, { ...single, ...auth, ...(cfg.db !== undefined ? { db: cfg.db } : {}) });
   }
   return new Redis({
-    ...base,
+    ...single,
     ...auth,
     host: cfg.host ?? "127.0.0.1",
     port: cfg.port ?? 6379,

@@ -6,6 +6,7 @@ import { ThrottledLog } from "../../util/log.js";
 import { Keyspace } from "../keyspace.js";
 import type { RawReply, Script, ScriptArg } from "../script.js";
 import type { Store, StoreHealth, StoreMode } from "../types.js";
+import { CommandWatchdog } from "./command-watchdog.js";
 import { isNoScript, toStoreError } from "./redis-errors.js";
 
 /** Options of {@link RedisStore}. */
@@ -22,8 +23,19 @@ export interface RedisStoreOptions {
    * writes every command at once. @defaultValue true
    */
   coalesceWrites?: boolean | number;
-  /** Used for the error text of timeouts; should equal the client's `commandTimeout`. @defaultValue 2000 */
+  /**
+   * How long a command may wait for its reply. Used for the error text of timeouts, and enforced
+   * by the store itself when {@link enforceCommandTimeout} is set; otherwise it should equal the
+   * client's own `commandTimeout`. @defaultValue 2000
+   */
   commandTimeoutMs?: number;
+  /**
+   * Fail every command on this client that got no reply within `commandTimeoutMs` with one timer
+   * for the connection ({@link CommandWatchdog}) rather than ioredis' timer per command, which
+   * then should be unset. `createStore` does this for the standalone and Sentinel clients it
+   * creates; a Cluster client keeps ioredis' timeouts. @defaultValue false
+   */
+  enforceCommandTimeout?: boolean;
   /**
    * While the client reconnects, at most this many operations wait (up to `commandTimeoutMs`) for it
    * to be ready; more fail at once with {@link StoreUnavailableError}. Bounded, so a long outage
@@ -49,7 +61,9 @@ export class RedisStore implements Store {
   readonly keys: Keyspace;
   readonly client: Redis | Cluster;
   private readonly ownsClient: boolean;
-  private readonly commandTimeoutMs: number;
+  /** How long a command may wait for its reply (see {@link RedisStoreOptions.commandTimeoutMs}). */
+  readonly commandTimeoutMs: number;
+  private readonly watchdog: CommandWatchdog | undefined;
   private readonly maxWaiting: number;
   private readonly logger: Logger;
   private readonly throttled: ThrottledLog;
@@ -80,6 +94,10 @@ export class RedisStore implements Store {
       : this.client.options.sentinels
         ? "sentinel"
         : "standalone";
+    this.watchdog =
+      options.enforceCommandTimeout && !isCluster(this.client)
+        ? new CommandWatchdog(this.client, this.commandTimeoutMs)
+        : undefined;
     this.client.on("error", (e: Error) =>
       this.throttled.warn("redis-error", { err: e.message }, "Redis: connection error"),
     );
@@ -247,6 +265,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.watchdog?.stop();
     if (!this.ownsClient) return;
     try {
       await this.client.quit();
