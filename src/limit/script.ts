@@ -22,14 +22,24 @@ function compactWhenAllowed(reply: number[]): number[] {
   return out;
 }
 
+/** The hash field suffixes of each algorithm's state (index = algorithm code 1–4). */
+const FIELD_SUFFIXES = [[], ["w", "c"], ["w", "c", "p"], ["t", "s"], ["a"]];
+
+/** The hash fields holding a limit's state, in the order the scripts read them. */
+export function stateFields(limit: NormalizedLimit): string[] {
+  return FIELD_SUFFIXES[limit.code].map((suffix) => limit.prefix + suffix);
+}
+
 /**
- * A one-limit consume script: its arguments are `cost, block ms, quota, param, field prefix`; its
- * memory twin is the generic twin on the generic arguments.
+ * A one-limit consume script: its arguments are `cost, block ms, quota, param`, then the limit's
+ * state fields (so the script builds no strings); its memory twin is the generic twin on the
+ * generic arguments.
  */
 function oneLimitConsume(file: string, code: number): RateLimitScript {
   return defineScript<readonly (string | number)[]>(
     new URL(`./${file}`, import.meta.url),
-    (db, keys, [cost, blockMs, quota, param, prefix], now) => {
+    (db, keys, [cost, blockMs, quota, param, firstField], now) => {
+      const prefix = String(firstField).slice(0, -1);
       const generic = [OP_CONSUME, cost, blockMs, 1, code, prefix, quota, param];
       return compactWhenAllowed(rateLimitTwin(db, keys, generic, now) as number[]);
     },
@@ -49,9 +59,24 @@ const consumeOneLimit: RateLimitScript[] = [
   oneLimitConsume("consume-token-bucket-1.lua", 3),
   oneLimitConsume("consume-gcra-1.lua", 4),
 ];
+/**
+ * The several-limit consume script: its arguments are `cost, block ms, n`, then `code, quota,
+ * param` per limit, then `"blk"`, `"x"` and every limit's state fields (see {@link consumeArgs});
+ * its memory twin is the generic twin on the generic arguments, reshaped like the script's reply.
+ */
 const consumeMany = defineScript<readonly (string | number)[]>(
   new URL("./consume-many-1.lua", import.meta.url),
-  (db, keys, args, now) => compactWhenAllowed(rateLimitTwin(db, keys, args, now) as number[]),
+  (db, keys, args, now) => {
+    const [cost, blockMs, n] = args;
+    const generic: (string | number)[] = [OP_CONSUME, cost, blockMs, n];
+    let field = 3 + 3 * Number(n) + 2; // the first limit's first field
+    for (let i = 0; i < Number(n); i++) {
+      const [code, quota, param] = args.slice(3 + 3 * i, 6 + 3 * i);
+      generic.push(code, String(args[field]).slice(0, -1), quota, param);
+      field += FIELD_SUFFIXES[Number(code)].length;
+    }
+    return compactWhenAllowed(rateLimitTwin(db, keys, generic, now) as number[]);
+  },
 );
 
 /** The consume script for a key with these limits. */
@@ -65,9 +90,15 @@ export function consumeArgs(
   blockMs: number,
   limits: readonly NormalizedLimit[],
 ): (string | number)[] {
-  if (limits.length !== 1) return buildArgs(OP_CONSUME, cost, blockMs, limits);
+  if (limits.length !== 1) {
+    const args: (string | number)[] = [cost, blockMs, limits.length];
+    for (const l of limits) args.push(l.code, l.quota, l.param);
+    args.push("blk", "x");
+    for (const l of limits) args.push(...stateFields(l));
+    return args;
+  }
   const l = limits[0];
-  return [cost, blockMs, l.quota, l.param, l.prefix];
+  return [cost, blockMs, l.quota, l.param, ...stateFields(l)];
 }
 
 export const OP_CONSUME = 0;

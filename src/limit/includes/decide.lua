@@ -29,7 +29,7 @@ local function rate_limit_decide(argv)
   end
   local h = redis.call('HMGET', key, unpack(state_fields(argv, n)))
   local blocked_until = tonumber(h[1]) or 0
-  local expires_at = tonumber(h[2]) or 0
+  local x = h[2]
 
   -- Load and refresh each limit's state to `now`.
   local f = 2
@@ -165,7 +165,7 @@ local function rate_limit_decide(argv)
       end
       if r > ttl then ttl = r end
     end
-    save_state(key, now, ttl, expires_at, unpack(w))
+    save_state(key, now, ttl, x, unpack(w))
   end
 
   if op == 2 then
@@ -208,7 +208,7 @@ local function rate_limit_decide(argv)
         if A[i] == 1 then r = S1[i] + PAR[i] - now end
         if r > ttl then ttl = r end
       end
-      save_state(key, now, ttl, expires_at, 'blk', blocked_until)
+      save_state(key, now, ttl, x, 'blk', blocked_until)
     end
   end
 
