@@ -1,8 +1,8 @@
 -- Consume on a key with several limits: the common case (not blocked, every limit allows) in one
 -- pass with no tables or closures per limit; everything else goes to rate_limit_decide
 -- (includes/decide.lua).
--- ARGV     cost, block ms, n, then code, quota, param per limit, then 'blk', 'x' and the limits'
---          state fields in order (see state-fields.lua), so the script builds no strings
+-- ARGV     cost, block ms, n, then code, quota, param per limit, then the limits' state fields in
+--          order (see state-fields.lua), so the script builds no strings
 -- Returns  {remaining 1, resetMs 1, remaining 2, resetMs 2, ...} when allowed; otherwise the reply
 --          of ratelimit-1.lua (3 + 3n long, so the two cannot be confused).
 -- The memory store runs the generic twin for it, reshaped the same way.
@@ -12,8 +12,8 @@ local now = now_ms()
 local key = KEYS[1]
 local cost = ARGV[1] + 0
 local n = ARGV[3] + 0
-local base = 3 + 3 * n -- ARGV[base + i] is the name of h[i]
-local h = redis.call('HMGET', key, unpack(ARGV, base + 1))
+local base = 1 + 3 * n -- ARGV[base + i] is the name of h[i] (h[1] is 'blk', h[2] is 'x')
+local h = redis.call('HMGET', key, 'blk', 'x', unpack(ARGV, base + 3))
 local ok = not h[1] or h[1] + 0 <= now
 local w, nw, out, ttl = {}, 0, {}, 0
 local f = 2

@@ -61,7 +61,7 @@ const consumeOneLimit: RateLimitScript[] = [
 ];
 /**
  * The several-limit consume script: its arguments are `cost, block ms, n`, then `code, quota,
- * param` per limit, then `"blk"`, `"x"` and every limit's state fields (see {@link consumeArgs});
+ * param` per limit, then every limit's state fields (see {@link consumeArgs});
  * its memory twin is the generic twin on the generic arguments, reshaped like the script's reply.
  */
 const consumeMany = defineScript<readonly (string | number)[]>(
@@ -69,7 +69,7 @@ const consumeMany = defineScript<readonly (string | number)[]>(
   (db, keys, args, now) => {
     const [cost, blockMs, n] = args;
     const generic: (string | number)[] = [OP_CONSUME, cost, blockMs, n];
-    let field = 3 + 3 * Number(n) + 2; // the first limit's first field
+    let field = 3 + 3 * Number(n); // the first limit's first field
     for (let i = 0; i < Number(n); i++) {
       const [code, quota, param] = args.slice(3 + 3 * i, 6 + 3 * i);
       generic.push(code, String(args[field]).slice(0, -1), quota, param);
@@ -93,7 +93,6 @@ export function consumeArgs(
   if (limits.length !== 1) {
     const args: (string | number)[] = [cost, blockMs, limits.length];
     for (const l of limits) args.push(l.code, l.quota, l.param);
-    args.push("blk", "x");
     for (const l of limits) args.push(...stateFields(l));
     return args;
   }
