@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from "ioredis";
+import { Command, type Cluster, type Redis } from "ioredis";
 import { StoreClosedError, StoreUnavailableError } from "../../errors/store-errors.js";
 import type { Logger } from "../../util/log.js";
 import { ReadyWaiter } from "../../util/ready-waiter.js";
@@ -69,6 +69,8 @@ export class RedisStore implements Store {
   private readonly throttled: ThrottledLog;
   private readonly maxCommandsPerWrite: number;
   private waiting = 0;
+  /** What client.evalsha(...) would give its Command: UTF-8 replies, the client's key prefix. */
+  private readonly commandOptions: { replyEncoding: "utf8"; keyPrefix?: string };
   private readonly ready: ReadyWaiter;
   private closed = false;
   private serverVersion: string | undefined;
@@ -80,6 +82,8 @@ export class RedisStore implements Store {
     this.keys = new Keyspace(options.prefix);
     this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.maxWaiting = options.maxWaitingWhileDisconnected ?? 1000;
+    const keyPrefix = (this.client.options as { keyPrefix?: string }).keyPrefix;
+    this.commandOptions = keyPrefix ? { replyEncoding: "utf8", keyPrefix } : { replyEncoding: "utf8" };
     const coalesce = options.coalesceWrites ?? true;
     this.maxCommandsPerWrite =
       coalesce === true
@@ -115,18 +119,22 @@ export class RedisStore implements Store {
     args: A,
   ): Promise<RawReply> {
     if (this.maxCommandsPerWrite > 1) this.coalesce();
-    return (this.client.evalsha(script.sha, script.numKeys, ...keys, ...args) as Promise<RawReply>).catch(
-      (e: unknown) => {
-        if (isNoScript(e)) {
-          return (this.client.eval(script.lua, script.numKeys, ...keys, ...args) as Promise<RawReply>).catch(
-            (e2: unknown) => {
-              throw toStoreError(e2, script.name, this.commandTimeoutMs);
-            },
-          );
-        }
-        throw toStoreError(e, script.name, this.commandTimeoutMs);
-      },
-    );
+    // The Command is built here rather than through client.evalsha(...), which adds a rest-argument
+    // copy and an options object per call; the result is the same command.
+    const argv: (string | number)[] = [script.sha, script.numKeys];
+    for (let i = 0; i < keys.length; i++) argv.push(keys[i]);
+    for (let i = 0; i < args.length; i++) argv.push(args[i]);
+    const command = new Command("evalsha", argv, this.commandOptions);
+    return (this.client.sendCommand(command) as Promise<RawReply>).catch((e: unknown) => {
+      if (isNoScript(e)) {
+        return (this.client.eval(script.lua, script.numKeys, ...keys, ...args) as Promise<RawReply>).catch(
+          (e2: unknown) => {
+            throw toStoreError(e2, script.name, this.commandTimeoutMs);
+          },
+        );
+      }
+      throw toStoreError(e, script.name, this.commandTimeoutMs);
+    });
   }
 
   /** The socket corked for the current tick, if any, and how many commands it holds. */
