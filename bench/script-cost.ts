@@ -1,0 +1,128 @@
+/**
+ * Redis CPU instructions per rate-limit check, counted by valgrind: a figure that does not move with
+ * the machine's load, unlike the timings of `bench:limits` (rows measured seconds apart on a shared
+ * 2-core VM differ by up to 40%). Use it to compare versions of a script; use `bench:limits` for
+ * throughput.
+ *
+ * For each script, a private redis-server runs under `valgrind --tool=callgrind` twice, once with
+ * a short and once with a longer run of EVALSHA calls (50 per pipeline, over 1000 keys, all
+ * allowed); the difference in instructions divided by the difference in calls is the cost of one
+ * call, with startup and shutdown cancelled out. Includes reading and parsing the command and
+ * writing the reply, as Redis does them for any client.
+ *
+ *   npm run bench:script-cost            # needs valgrind (apt-get install -y valgrind); ~2 minutes
+ *   SCRIPT_COST_CALLS=20000 npm run bench:script-cost
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { Redis } from "ioredis";
+import { consumeArgs, consumeScriptFor } from "../src/limit/script.js";
+import { normalizeLimits } from "../src/limit/spec.js";
+import type { LimitSpec } from "../src/limit/types.js";
+import { freePort } from "../test/support/redis-server.js";
+
+const QUOTA = 1_000_000_000;
+const SHORT = 2000;
+const LONG = Number(process.env.SCRIPT_COST_CALLS ?? 12000);
+const PIPELINE = 50;
+
+interface Subject {
+  name: string;
+  lua: string;
+  args: (string | number)[];
+}
+
+const holdfast = (name: string, specs: LimitSpec[]): Subject => {
+  const limits = normalizeLimits(specs);
+  return { name, lua: consumeScriptFor(limits).lua, args: consumeArgs(1, 0, limits) };
+};
+
+const SUBJECTS: Subject[] = [
+  { name: "an empty script (EVALSHA itself)", lua: "return {1, 2}", args: [1, 0, QUOTA, 1_000_000, "f"] },
+  {
+    // rate-limiter-flexible 11's own script (RateLimiterRedis), as its users run it.
+    name: "rate-limiter-flexible RateLimiterRedis",
+    lua: `redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX')
+local consumed = redis.call('incrby', KEYS[1], ARGV[1])
+local ttl = redis.call('pttl', KEYS[1])
+if ttl == -1 then redis.call('expire', KEYS[1], ARGV[2]) ttl = 1000 * ARGV[2] end
+return {consumed, ttl}`,
+    args: ["1", "60", String(QUOTA), "60"],
+  },
+  holdfast("holdfast fixed-window", [{ algorithm: "fixed-window", limit: QUOTA, windowMs: 60_000 }]),
+  holdfast("holdfast sliding-window", [{ algorithm: "sliding-window", limit: QUOTA, windowMs: 60_000 }]),
+  holdfast("holdfast token-bucket", [{ algorithm: "token-bucket", burst: QUOTA, ratePerSec: 1_000_000 }]),
+  holdfast("holdfast gcra", [{ algorithm: "gcra", burst: QUOTA, ratePerSec: 1_000_000 }]),
+  holdfast("holdfast 2 limits (gcra + fixed-window)", [
+    { name: "per-second", algorithm: "gcra", burst: QUOTA, ratePerSec: 1_000_000 },
+    { name: "per-minute", algorithm: "fixed-window", limit: QUOTA, windowMs: 60_000 },
+  ]),
+];
+
+/** Instructions a redis-server under callgrind executes in its whole life, given `calls` calls. */
+async function instructions(subject: Subject, calls: number): Promise<number> {
+  const port = await freePort();
+  const server = spawn(
+    "valgrind",
+    ["--tool=callgrind", "--callgrind-out-file=/dev/null", "redis-server", "--port", String(port)].concat([
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--hz",
+      "1",
+    ]),
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  server.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => server.on("exit", () => resolve()));
+  // valgrind takes seconds to start the server; wait for it to answer before connecting.
+  for (let i = 0; ; i++) {
+    const ping = spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" });
+    if (ping.stdout.includes("PONG")) break;
+    if (i > 200) throw new Error(`redis-server under valgrind did not start: ${stderr.slice(-500)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const client = new Redis({ port, host: "127.0.0.1", retryStrategy: () => null });
+  client.on("error", () => {});
+  const sha = (await client.script("LOAD", subject.lua)) as string;
+  for (let i = 0; i < calls; i += PIPELINE) {
+    const pipeline = client.pipeline();
+    for (let j = 0; j < PIPELINE; j++) pipeline.evalsha(sha, 1, `k:{u${(i + j) % 1000}}`, ...subject.args);
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+  }
+  await client.call("SHUTDOWN", "NOSAVE").catch(() => {});
+  client.disconnect();
+  await exited;
+  const collected = /Collected : (\d+)/.exec(stderr);
+  if (!collected) throw new Error(`no instruction count from valgrind: ${stderr.slice(-500)}`);
+  return Number(collected[1]);
+}
+
+async function main(): Promise<void> {
+  if (spawnSync("valgrind", ["--version"]).error) {
+    console.error("valgrind is not installed: apt-get install -y valgrind");
+    process.exitCode = 1;
+    return;
+  }
+  const rows: { name: string; perCall: number }[] = [];
+  for (const subject of SUBJECTS) {
+    process.stderr.write(`counting ${subject.name}…\n`);
+    const [short, long] = [await instructions(subject, SHORT), await instructions(subject, LONG)];
+    rows.push({ name: subject.name, perCall: (long - short) / (LONG - SHORT) });
+  }
+  const peer = rows.find((r) => r.name.startsWith("rate-limiter-flexible"))!.perCall;
+  console.log("\n### Redis instructions per check (valgrind, all checks allowed)\n");
+  console.log("| script | instructions per call | vs rate-limiter-flexible |");
+  console.log("|---|---:|---:|");
+  for (const r of rows) {
+    console.log(
+      `| ${r.name} | ${Math.round(r.perCall).toLocaleString("en-US")} | ${(r.perCall / peer).toFixed(2)}× |`,
+    );
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
