@@ -15,7 +15,8 @@ local n = ARGV[3] + 0
 local base = 1 + 3 * n -- ARGV[base + i] is the name of h[i] (h[1] is 'blk', h[2] is 'x')
 local h = redis.call('HMGET', key, 'blk', 'x', unpack(ARGV, base + 3))
 local ok = not h[1] or h[1] + 0 <= now
-local w, nw, out, ttl = {}, 0, {}, 0
+-- Both tables are made at the size of two limits, so filling them does not grow them step by step.
+local w, nw, out, ttl = { 0, 0, 0, 0, 0, 0, 0, 0 }, 0, { 0, 0, 0, 0 }, 0
 local f = 2
 for i = 1, ok and n or 0 do
   local o = 3 * i + 1
@@ -105,7 +106,7 @@ for i = 1, ok and n or 0 do
   if reset > ttl then ttl = reset end
 end
 if ok then
-  save_state(key, now, ttl, h[2], unpack(w))
+  save_state(key, now, ttl, h[2], unpack(w, 1, nw))
   return out
 end
 -- Everything else: the generic decision, defined only on this path (a closure less per check).
