@@ -14,6 +14,9 @@ local cost = ARGV[1] + 0
 local n = ARGV[3] + 0
 local base = 1 + 3 * n -- ARGV[base + i] is the name of h[i] (h[1] is 'blk', h[2] is 'x')
 local h = redis.call('HMGET', key, 'blk', 'x', unpack(ARGV, base + 3))
+-- The new state of every limit goes into `w` (one HSET), the reply into `out`, the longest-lived
+-- state into `ttl`; a block, or the first limit that does not allow, ends the pass (ok = false) and
+-- hands the call to the generic decision.
 local ok = not h[1] or h[1] + 0 <= now
 -- Both tables are made at the size of two limits, so filling them does not grow them step by step.
 local w, nw, out, ttl = { 0, 0, 0, 0, 0, 0, 0, 0 }, 0, { 0, 0, 0, 0 }, 0
