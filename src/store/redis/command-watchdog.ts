@@ -20,8 +20,8 @@ export const COMMAND_TIMED_OUT = "Command timed out";
  * timeout). A command is never failed early; it may be failed up to two ticks late.
  */
 export class CommandWatchdog {
+  /** When each command was first seen in the queue; Infinity once it has been failed. */
   private readonly seen = new WeakMap<object, number>();
-  private readonly failed = new WeakSet<object>();
   private readonly timer: NodeJS.Timeout;
 
   /**
@@ -48,8 +48,8 @@ export class CommandWatchdog {
       const since = this.seen.get(command);
       if (since === undefined) {
         this.seen.set(command, now);
-      } else if (now - since >= this.timeoutMs && !this.failed.has(command)) {
-        this.failed.add(command);
+      } else if (now - since >= this.timeoutMs) {
+        this.seen.set(command, Infinity);
         command.reject(new Error(COMMAND_TIMED_OUT));
       }
     }
