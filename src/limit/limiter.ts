@@ -51,10 +51,10 @@ export class RateLimiter {
   readonly blockDurationMs: number;
   private readonly recheckIntervalMs: number;
   private limitList: NormalizedLimit[];
-  private consumeOne: (string | number)[];
+  private consumeOne: readonly (string | number)[];
   /** The script `consume` runs (see {@link consumeScriptFor}). */
   private consumeScript: Script<readonly (string | number)[]> = rateLimitScript;
-  private peekOne: (string | number)[];
+  private peekOne: readonly (string | number)[];
   private allowedBy: { inc(): void }[] = [];
   private deniedBy: { inc(): void }[] = [];
   private outage: { error: Error; local?: MemoryStore; timer: NodeJS.Timeout } | undefined;
@@ -104,9 +104,9 @@ export class RateLimiter {
   private install(limits: NormalizedLimit[]): void {
     this.limitList = limits;
     this.consumeScript = consumeScriptFor(limits);
-    // Written as strings once, not converted on every call.
-    this.consumeOne = consumeArgs(1, this.blockDurationMs, limits).map(String);
-    this.peekOne = buildArgs(OP_PEEK, 1, this.blockDurationMs, limits).map(String);
+    // Written as strings once and frozen, so the Redis store encodes them once (ScriptCommand).
+    this.consumeOne = Object.freeze(consumeArgs(1, this.blockDurationMs, limits).map(String));
+    this.peekOne = Object.freeze(buildArgs(OP_PEEK, 1, this.blockDurationMs, limits).map(String));
     this.allowedBy = limits.map((l) => tally(decisions, { algorithm: l.algorithm, decision: "allowed" }));
     this.deniedBy = limits.map((l) => tally(decisions, { algorithm: l.algorithm, decision: "denied" }));
   }
@@ -190,7 +190,7 @@ export class RateLimiter {
     return this.store.keys.key(KIND, assertName("key", key), this.name);
   }
 
-  private async runAdmin(key: string, k: string, args: (string | number)[]): Promise<RateLimitResult> {
+  private async runAdmin(key: string, k: string, args: readonly (string | number)[]): Promise<RateLimitResult> {
     const limits = this.limitList;
     const local = this.outage?.local;
     if (local) {
@@ -213,7 +213,7 @@ export class RateLimiter {
   private async decideDegraded(
     key: string,
     k: string,
-    args: (string | number)[],
+    args: readonly (string | number)[],
     limits: NormalizedLimit[],
     error: Error,
   ): Promise<RateLimitResult> {

@@ -1,4 +1,4 @@
-import { Command, type Cluster, type Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { StoreClosedError, StoreUnavailableError } from "../../errors/store-errors.js";
 import type { Logger } from "../../util/log.js";
 import { ReadyWaiter } from "../../util/ready-waiter.js";
@@ -8,6 +8,7 @@ import type { RawReply, Script, ScriptArg } from "../script.js";
 import type { Store, StoreHealth, StoreMode } from "../types.js";
 import { CommandWatchdog } from "./command-watchdog.js";
 import { isNoScript, toStoreError } from "./redis-errors.js";
+import { ScriptCommand } from "./script-command.js";
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -119,12 +120,9 @@ export class RedisStore implements Store {
     args: A,
   ): Promise<RawReply> {
     if (this.maxCommandsPerWrite > 1) this.coalesce();
-    // The Command is built here rather than through client.evalsha(...), which adds a rest-argument
-    // copy and an options object per call; the result is the same command.
-    const argv: (string | number)[] = [script.sha, script.numKeys];
-    for (let i = 0; i < keys.length; i++) argv.push(keys[i]);
-    for (let i = 0; i < args.length; i++) argv.push(args[i]);
-    const command = new Command("evalsha", argv, this.commandOptions);
+    // The command writes itself (see ScriptCommand): the same bytes as client.evalsha(...), without
+    // ioredis' per-argument conversion, and with frozen argument arrays encoded once.
+    const command = new ScriptCommand(script.sha, keys, args, this.commandOptions);
     return (this.client.sendCommand(command) as Promise<RawReply>).catch((e: unknown) => {
       if (isNoScript(e)) {
         return (this.client.eval(script.lua, script.numKeys, ...keys, ...args) as Promise<RawReply>).catch(
