@@ -190,7 +190,11 @@ export class RateLimiter {
     return this.store.keys.key(KIND, assertName("key", key), this.name);
   }
 
-  private async runAdmin(key: string, k: string, args: readonly (string | number)[]): Promise<RateLimitResult> {
+  private async runAdmin(
+    key: string,
+    k: string,
+    args: readonly (string | number)[],
+  ): Promise<RateLimitResult> {
     const limits = this.limitList;
     const local = this.outage?.local;
     if (local) {

@@ -1,4 +1,5 @@
-import { defineScript, type RawReply, type Script } from "../store/script.js";
+import { readFileSync } from "node:fs";
+import { defineScript, loadLua, scriptFromSource, type RawReply, type Script } from "../store/script.js";
 import type { NormalizedLimit } from "./spec.js";
 import type { LimitStatus, RateLimitReason, RateLimitResult } from "./types.js";
 import { rateLimitTwin } from "./twin.js";
@@ -13,7 +14,7 @@ type RateLimitScript = Script<readonly (string | number)[]>;
 
 /**
  * The reply of a consume script when it allowed: `{remaining, resetMs}` per limit (2n numbers;
- * the generic reply is 3 + 3n long). The memory twins reshape the generic reply the same way.
+ * the generic reply is 3 + 3n long). The memory twin's generic reply is reshaped the same way.
  */
 function compactWhenAllowed(reply: number[]): number[] {
   if (reply[0] !== 1) return reply;
@@ -22,82 +23,98 @@ function compactWhenAllowed(reply: number[]): number[] {
   return out;
 }
 
-/** The hash field suffixes of each algorithm's state (index = algorithm code 1–4). */
-const FIELD_SUFFIXES = [[], ["w", "c"], ["w", "c", "p"], ["t", "s"], ["a"]];
+const lua = (path: string): string => readFileSync(new URL(path, import.meta.url), "utf8").trimEnd();
+/** `consume-1.lua` with its includes, and one step per algorithm (index = code 1–4), then the commit. */
+const TEMPLATE = loadLua(new URL("./consume-1.lua", import.meta.url));
+const STEPS = ["", "fixed-window", "sliding-window", "token-bucket", "gcra"].map((f) =>
+  f ? lua(`./steps/${f}.lua`) : "",
+);
+const COMMIT = lua("./steps/commit.lua");
+const LETTERS = ["", "f", "s", "t", "g"];
 
-/** The hash fields holding a limit's state, in the order the scripts read them. */
-export function stateFields(limit: NormalizedLimit): string[] {
-  return FIELD_SUFFIXES[limit.code].map((suffix) => limit.prefix + suffix);
-}
-
-/**
- * A one-limit consume script: its arguments are `cost, block ms, quota, param`, then the limit's
- * state fields (so the script builds no strings); its memory twin is the generic twin on the
- * generic arguments.
- */
-function oneLimitConsume(file: string, code: number): RateLimitScript {
-  return defineScript<readonly (string | number)[]>(
-    new URL(`./${file}`, import.meta.url),
-    (db, keys, [cost, blockMs, quota, param, firstField], now) => {
-      const prefix = String(firstField).slice(0, -1);
-      const generic = [OP_CONSUME, cost, blockMs, 1, code, prefix, quota, param];
-      return compactWhenAllowed(rateLimitTwin(db, keys, generic, now) as number[]);
+/** `text` with its `$name` slots filled; a slot alone on its line takes that line's indent. */
+function fill(text: string, slots: Record<string, string>): string {
+  return text.replace(
+    /^([ \t]*)\$(\w+)$|\$(\w+)\b/gm,
+    (whole, indent?: string, own?: string, inline?: string) => {
+      const value = slots[own ?? inline ?? ""];
+      if (value === undefined) return whole;
+      return own === undefined ? value : value.replace(/^(?=.)/gm, indent ?? "");
     },
   );
 }
 
 /**
- * The consume scripts: one per algorithm for a key with one limit (index = algorithm code 1–4),
- * and one for several limits (the arguments and reply of {@link rateLimitScript}). Each decides
- * the common case (allowed, not blocked) in the fewest Redis commands and Lua steps, and hands
- * every other case to the generic decision inside the same script (still one round trip).
+ * Builds the consume script for a list of algorithms (see consume-1.lua): limit i's step reads
+ * its quota and param at ARGV[1 + 2i] and ARGV[2 + 2i] and its state at h[2 + i], and holds the
+ * next limit's step, or the commit after the last.
  */
-const consumeOneLimit: RateLimitScript[] = [
-  rateLimitScript,
-  oneLimitConsume("consume-fixed-window-1.lua", 1),
-  oneLimitConsume("consume-sliding-window-1.lua", 2),
-  oneLimitConsume("consume-token-bucket-1.lua", 3),
-  oneLimitConsume("consume-gcra-1.lua", 4),
-];
-/**
- * The several-limit consume script: its arguments are `cost, block ms, n`, then `code, quota,
- * param` per limit, then every limit's state fields (see {@link consumeArgs});
- * its memory twin is the generic twin on the generic arguments, reshaped like the script's reply.
- */
-const consumeMany = defineScript<readonly (string | number)[]>(
-  new URL("./consume-many-1.lua", import.meta.url),
-  (db, keys, args, now) => {
-    const [cost, blockMs, n] = args;
-    const generic: (string | number)[] = [OP_CONSUME, cost, blockMs, n];
-    let field = 3 + 3 * Number(n); // the first limit's first field
-    for (let i = 0; i < Number(n); i++) {
-      const [code, quota, param] = args.slice(3 + 3 * i, 6 + 3 * i);
-      generic.push(code, String(args[field]).slice(0, -1), quota, param);
-      field += FIELD_SUFFIXES[Number(code)].length;
-    }
-    return compactWhenAllowed(rateLimitTwin(db, keys, generic, now) as number[]);
-  },
-);
-
-/** The consume script for a key with these limits. */
-export function consumeScriptFor(limits: readonly NormalizedLimit[]): RateLimitScript {
-  return limits.length === 1 ? consumeOneLimit[limits[0].code] : consumeMany;
+function buildConsumeScript(codes: readonly number[]): RateLimitScript {
+  const n = codes.length;
+  const field = (i: number): number => 2 + 2 * n + i; // ARGV index of limit i's state field
+  const range = Array.from({ length: n }, (_, k) => k + 1);
+  let body = fill(COMMIT, {
+    TTL: range
+      .slice(1)
+      .map((i) => `if e${i} > ttl then ttl = e${i} end`)
+      .join("\n"),
+    PAIRS: range.map((i) => `ARGV[${field(i)}], v${i}`).join(", "),
+    REPLY: range.map((i) => `r${i}, e${i}`).join(", "),
+  });
+  for (let i = n; i >= 1; i--) {
+    const slots = { i: String(i), q: String(1 + 2 * i), p: String(2 + 2 * i), s: String(2 + i) };
+    body = fill(fill(STEPS[codes[i - 1]], slots), { next: body });
+  }
+  const source = fill(TEMPLATE, {
+    FIELDS: range.map((i) => `ARGV[${field(i)}]`).join(", "),
+    STEPS: body.replace(/^(?=.)/gm, "  "),
+    GENERIC: [
+      n,
+      ...range.map((i) => `${codes[i - 1]}, ARGV[${field(i)}], ARGV[${1 + 2 * i}], ARGV[${2 + 2 * i}]`),
+    ].join(", "),
+  });
+  return scriptFromSource<readonly (string | number)[]>(
+    `consume-${codes.map((c) => LETTERS[c]).join("")}`,
+    1,
+    source,
+    (db, keys, args, now) => {
+      const [cost, blockMs] = args;
+      const generic: (string | number)[] = [OP_CONSUME, cost, blockMs, n];
+      for (let i = 1; i <= n; i++)
+        generic.push(codes[i - 1], args[field(i) - 1], args[2 * i], args[2 * i + 1]);
+      return compactWhenAllowed(rateLimitTwin(db, keys, generic, now) as number[]);
+    },
+  );
 }
 
-/** The arguments of {@link consumeScriptFor}'s script. */
+/** The consume scripts built so far, by their list of algorithm codes ("4,1"): a few per app. */
+const consumeScripts = new Map<string, RateLimitScript>();
+
+/**
+ * The consume script for a key with these limits: one per list of algorithms, built on first use.
+ * Quotas, windows, rates and names are arguments, so an app has a handful of these scripts in
+ * Redis' script cache (which Redis 7.0 never evicts), however often its limits change.
+ */
+export function consumeScriptFor(limits: readonly NormalizedLimit[]): RateLimitScript {
+  const id = limits.map((l) => l.code).join(",");
+  let script = consumeScripts.get(id);
+  if (script === undefined) {
+    script = buildConsumeScript(limits.map((l) => l.code));
+    consumeScripts.set(id, script);
+  }
+  return script;
+}
+
+/** The arguments of {@link consumeScriptFor}'s script: cost, block ms, quota and param of each limit, then each limit's field. */
 export function consumeArgs(
   cost: number,
   blockMs: number,
   limits: readonly NormalizedLimit[],
 ): (string | number)[] {
-  if (limits.length !== 1) {
-    const args: (string | number)[] = [cost, blockMs, limits.length];
-    for (const l of limits) args.push(l.code, l.quota, l.param);
-    for (const l of limits) args.push(...stateFields(l));
-    return args;
-  }
-  const l = limits[0];
-  return [cost, blockMs, l.quota, l.param, ...stateFields(l)];
+  const args: (string | number)[] = [cost, blockMs];
+  for (const l of limits) args.push(l.quota, l.param);
+  for (const l of limits) args.push(l.field);
+  return args;
 }
 
 export const OP_CONSUME = 0;
@@ -120,7 +137,7 @@ export function buildArgs(
   limits: readonly NormalizedLimit[],
 ): (string | number)[] {
   const args: (string | number)[] = [op, amount, blockMs, limits.length];
-  for (const l of limits) args.push(l.code, l.prefix, l.quota, l.param);
+  for (const l of limits) args.push(l.code, l.field, l.quota, l.param);
   return args;
 }
 

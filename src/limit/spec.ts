@@ -8,8 +8,8 @@ export interface NormalizedLimit {
   algorithm: RateLimitAlgorithm;
   /** Algorithm code of `ratelimit-1.lua`. */
   code: 1 | 2 | 3 | 4;
-  /** Hash field prefix: the algorithm's letter and the name, so a changed algorithm starts fresh. */
-  prefix: string;
+  /** The hash field of its state: the algorithm's letter and the name, so a changed algorithm starts fresh. */
+  field: string;
   /** `limit` or `burst`. */
   quota: number;
   /** `windowMs` or `ratePerSec`. */
@@ -43,7 +43,7 @@ function normalize(field: string, spec: Partial<LimitSpec> & { algorithm?: unkno
     );
   }
   const name = assertLimitName(`${field}name`, spec.name ?? "default");
-  const base = { name, algorithm, code: CODES[algorithm], prefix: `${LETTERS[algorithm]}:${name}:` };
+  const base = { name, algorithm, code: CODES[algorithm], field: `${LETTERS[algorithm]}:${name}` };
   if (algorithm === "fixed-window" || algorithm === "sliding-window") {
     const s = spec as Partial<{ limit: number; windowMs: number }>;
     const quota = assertInt(`${field}limit`, s.limit, 1, MAX_QUOTA);

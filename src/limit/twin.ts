@@ -44,6 +44,8 @@ export function rateLimitTwin(
     const v = h.get(field);
     return v === undefined ? dflt : Number(v);
   };
+  // A limit's state is one field, as in Lua; here its numbers are joined by commas (exact in JS).
+  const state = (field: string): number[] | undefined => h.get(field)?.split(",").map(Number);
 
   const L: LimitState[] = [];
   for (let i = 0; i < n; i++) {
@@ -64,9 +66,9 @@ export function rateLimitTwin(
     if (s.algo === 1 || s.algo === 2) {
       const W = s.par;
       const start = now - (now % W);
-      const w = num(p + "w", -1);
-      let c = num(p + "c", 0);
-      let prev = num(p + "p", 0);
+      const [w, stored, storedPrev] = state(p) ?? [-1, 0, 0];
+      let c = stored;
+      let prev = s.algo === 2 ? storedPrev : 0;
       if (w === start) {
         // same window
       } else if (s.algo === 2 && w === start - W) {
@@ -81,8 +83,8 @@ export function rateLimitTwin(
       s.c = c;
       s.prev = prev;
     } else if (s.algo === 3) {
-      const ts = num(p + "s", now);
-      let t = num(p + "t", s.lim);
+      const [tokens, ts] = state(p) ?? [s.lim, now];
+      let t = tokens;
       let elapsed = now - ts;
       if (elapsed < 0) elapsed = 0;
       t = t + (elapsed * s.par) / 1000;
@@ -90,7 +92,7 @@ export function rateLimitTwin(
       s.t = t;
     } else {
       s.T = 1000 / s.par;
-      let tat = num(p + "a", now);
+      let tat = state(p)?.[0] ?? now;
       if (tat < now) tat = now;
       s.tat = tat;
     }
@@ -165,11 +167,15 @@ export function rateLimitTwin(
   };
 
   const save = (s: LimitState): void => {
-    const p = s.p;
-    if (s.algo === 1) db.hset(key, { [p + "w"]: s.start, [p + "c"]: s.c });
-    else if (s.algo === 2) db.hset(key, { [p + "w"]: s.start, [p + "c"]: s.c, [p + "p"]: s.prev });
-    else if (s.algo === 3) db.hset(key, { [p + "t"]: s.t, [p + "s"]: now });
-    else db.hset(key, { [p + "a"]: s.tat });
+    const values =
+      s.algo === 1
+        ? [s.start, s.c]
+        : s.algo === 2
+          ? [s.start, s.c, s.prev]
+          : s.algo === 3
+            ? [s.t, now]
+            : [s.tat];
+    db.hset(key, { [s.p]: values.join(",") });
   };
 
   const expire = (blockedUntil: number): void => {

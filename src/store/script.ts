@@ -68,12 +68,18 @@ export function defineScript<A extends readonly ScriptArg[]>(url: URL, memory: M
   const file = url.pathname.split("/").pop() ?? "";
   const match = /^(.+)-(\d+)\.lua$/.exec(file);
   if (!match) throw new Error(`Script file ${file} must be named <name>-<numKeys>.lua`);
-  const lua = loadLua(url);
-  return {
-    name: file.slice(0, -4),
-    numKeys: Number(match[2]),
-    lua,
-    sha: createHash("sha1").update(lua).digest("hex"),
-    memory,
-  };
+  return scriptFromSource(file.slice(0, -4), Number(match[2]), loadLua(url), memory);
+}
+
+/**
+ * A script from Lua source built at run time (from `.lua` templates, as the rate limiter builds
+ * one script per combination of algorithms) and its memory twin.
+ */
+export function scriptFromSource<A extends readonly ScriptArg[]>(
+  name: string,
+  numKeys: number,
+  lua: string,
+  memory: MemoryTwin<A>,
+): Script<A> {
+  return { name, numKeys, lua, sha: createHash("sha1").update(lua).digest("hex"), memory };
 }

@@ -151,6 +151,27 @@ describeStores("rate limiter", ({ store, target }) => {
     expect((await rev.peek("k3")).limits.map((s) => s.remaining)).toEqual([5, 2]);
   });
 
+  it("the most limits a key may have (16, every algorithm four times) decide together", async () => {
+    const algorithms = Object.values(LONG);
+    const limits = Array.from({ length: 16 }, (_, i): LimitSpec => {
+      const spec = algorithms[i % 4];
+      const quota = 30 + i;
+      return "limit" in spec
+        ? { ...spec, name: `l${i}`, limit: quota }
+        : { ...spec, name: `l${i}`, burst: quota };
+    });
+    const l = createRateLimiter(store(), { name: "sixteen", limits });
+    expect(await countAllowed(l, "k", 40)).toBe(30);
+    const refused = await l.consume("k");
+    expect(refused).toMatchObject({ allowed: false, policy: "l0", reason: "limit-reached" });
+    expect(refused.limits.map((s) => s.remaining)).toEqual(limits.map((_, i) => i));
+    // l0 refuses; none of the other fifteen gave anything up
+    expect((await l.peek("k", { cost: 1 })).limits.map((s) => s.remaining)).toEqual(limits.map((_, i) => i));
+    const fresh = await l.consume("k2", { cost: 30 });
+    expect(fresh.allowed).toBe(true);
+    expect(fresh.limits.map((s) => s.remaining)).toEqual(limits.map((_, i) => i));
+  });
+
   it("limits can change at runtime without losing state", async () => {
     const l = createRateLimiter(store(), {
       name: "rt-change",

@@ -2,8 +2,12 @@
 -- arguments and the reply). The per-algorithm consume scripts call it for everything but their
 -- common case, so every edge (blocks, refusals, cost above a limit) is decided here only.
 -- `argv` is the generic script's ARGV (the one-limit scripts rebuild it from their own).
+-- Each limit's state is one hash field (its name is in argv) holding packed little-endian doubles
+-- (struct.pack: no number formatting or parsing, and exact):
+--   fixed window '<dd' window start, count;  sliding window '<ddd' window start, count, previous
+--   window's count;  token bucket '<dd' tokens, when they were counted;  GCRA '<d' theoretical
+--   arrival time
 -- @include "now.lua"
--- @include "state-fields.lua"
 -- @include "save-state.lua"
 local function rate_limit_decide(argv)
   local key = KEYS[1]
@@ -22,29 +26,28 @@ local function rate_limit_decide(argv)
   -- Per limit i: algorithm, field prefix, limit, parameter, and three state slots:
   --   windows: s1 = window start, s2 = count, s3 = previous window's count (sliding only)
   --   token bucket: s1 = tokens;  GCRA: s1 = theoretical arrival time, s3 = emission interval (ms)
-  local A, P, LIM, PAR, S1, S2, S3 = {}, {}, {}, {}, {}, {}, {}
+  -- F: the limit's state field
+  local A, F, LIM, PAR, S1, S2, S3 = {}, {}, {}, {}, {}, {}, {}
+  local fields = { 'blk', 'x' }
   for i = 1, n do
     local base = 4 * i
-    A[i], P[i], LIM[i], PAR[i] = tonumber(argv[base + 1]), argv[base + 2], tonumber(argv[base + 3]), tonumber(argv[base + 4])
+    A[i], F[i], LIM[i], PAR[i] = tonumber(argv[base + 1]), argv[base + 2], tonumber(argv[base + 3]), tonumber(argv[base + 4])
+    fields[2 + i] = F[i]
   end
-  local h = redis.call('HMGET', key, unpack(state_fields(argv, n)))
+  local h = redis.call('HMGET', key, unpack(fields))
   local blocked_until = tonumber(h[1]) or 0
   local x = h[2]
 
   -- Load and refresh each limit's state to `now`.
-  local f = 2
   for i = 1, n do
-    local a, lim, par = A[i], LIM[i], PAR[i]
+    local a, lim, par, packed = A[i], LIM[i], PAR[i], h[2 + i]
     if a == 1 or a == 2 then
       local start = now - (now % par)
-      local w = tonumber(h[f + 1]) or -1
-      local c = tonumber(h[f + 2]) or 0
-      local prev = 0
-      if a == 2 then
-        prev = tonumber(h[f + 3]) or 0
-        f = f + 3
-      else
-        f = f + 2
+      local w, c, prev = -1, 0, 0
+      if packed and a == 1 then
+        w, c = struct.unpack('<dd', packed)
+      elseif packed then
+        w, c, prev = struct.unpack('<ddd', packed)
       end
       if w ~= start then
         if a == 2 and w == start - par then
@@ -56,17 +59,16 @@ local function rate_limit_decide(argv)
       end
       S1[i], S2[i], S3[i] = start, c, prev
     elseif a == 3 then
-      local tokens = tonumber(h[f + 1]) or lim
-      local ts = tonumber(h[f + 2]) or now
-      f = f + 2
+      local tokens, ts = lim, now
+      if packed then tokens, ts = struct.unpack('<dd', packed) end
       local elapsed = now - ts
       if elapsed < 0 then elapsed = 0 end
       tokens = tokens + elapsed * par / 1000
       if tokens > lim then tokens = lim end
       S1[i] = tokens
     else
-      local tat = tonumber(h[f + 1]) or now
-      f = f + 1
+      local tat = now
+      if packed then tat = struct.unpack('<d', packed) end
       if tat < now then tat = now end
       S1[i], S3[i] = tat, 1000 / par
     end
@@ -133,36 +135,34 @@ local function rate_limit_decide(argv)
     local nw = 0
     local ttl = blk - now
     for i = 1, n do
-      local a, p = A[i], P[i]
-      local r
+      local a = A[i]
+      local r, packed
       if a == 1 or a == 2 then
         local c = S2[i] + amt
         if c < 0 then c = 0 end
         S2[i] = c
-        w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = p .. 'w', S1[i], p .. 'c', c
-        nw = nw + 4
         if a == 2 then
-          w[nw + 1], w[nw + 2] = p .. 'p', S3[i]
-          nw = nw + 2
+          packed = struct.pack('<ddd', S1[i], c, S3[i])
           r = reset_ms(i)
         else
+          packed = struct.pack('<dd', S1[i], c)
           r = S1[i] + PAR[i] - now
         end
       elseif a == 3 then
         local tokens = S1[i] - amt
         if tokens > LIM[i] then tokens = LIM[i] end
         S1[i] = tokens
-        w[nw + 1], w[nw + 2], w[nw + 3], w[nw + 4] = p .. 't', tokens, p .. 's', now
-        nw = nw + 4
+        packed = struct.pack('<dd', tokens, now)
         r = reset_ms(i)
       else
         local tat = S1[i] + amt * S3[i]
         if tat < now then tat = now end
         S1[i] = tat
-        w[nw + 1], w[nw + 2] = p .. 'a', tat
-        nw = nw + 2
+        packed = struct.pack('<d', tat)
         r = reset_ms(i)
       end
+      w[nw + 1], w[nw + 2] = F[i], packed
+      nw = nw + 2
       if r > ttl then ttl = r end
     end
     save_state(key, now, ttl, x, unpack(w))
