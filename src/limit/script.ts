@@ -105,7 +105,10 @@ export function consumeScriptFor(limits: readonly NormalizedLimit[]): RateLimitS
   return script;
 }
 
-/** The arguments of {@link consumeScriptFor}'s script: cost, block ms, quota and param of each limit, then each limit's field. */
+/**
+ * The arguments of {@link consumeScriptFor}'s script: cost, block ms, the quota and param of each
+ * limit, then each limit's state field.
+ */
 export function consumeArgs(
   cost: number,
   blockMs: number,
