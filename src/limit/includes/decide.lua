@@ -1,7 +1,7 @@
 -- The whole rate-limit decision for any op and any number of limits (see ratelimit-1.lua for the
--- arguments and the reply). The per-algorithm consume scripts call it for everything but their
+-- arguments and the reply). The consume scripts (consume-1.lua) call it for everything but their
 -- common case, so every edge (blocks, refusals, cost above a limit) is decided here only.
--- `argv` is the generic script's ARGV (the one-limit scripts rebuild it from their own).
+-- `argv` is the generic script's ARGV (the consume scripts rebuild it from their own).
 -- Each limit's state is one hash field (its name is in argv) holding packed little-endian doubles
 -- (struct.pack: no number formatting or parsing, and exact):
 --   fixed window '<dd' window start, count;  sliding window '<ddd' window start, count, previous
@@ -23,10 +23,9 @@ local function rate_limit_decide(argv)
   -- Float comparisons tolerate this much drift (fractional rates accumulate rounding).
   local EPS = 1e-6
 
-  -- Per limit i: algorithm, field prefix, limit, parameter, and three state slots:
+  -- Per limit i: algorithm, state field, limit, parameter, and three state slots:
   --   windows: s1 = window start, s2 = count, s3 = previous window's count (sliding only)
   --   token bucket: s1 = tokens;  GCRA: s1 = theoretical arrival time, s3 = emission interval (ms)
-  -- F: the limit's state field
   local A, F, LIM, PAR, S1, S2, S3 = {}, {}, {}, {}, {}, {}, {}
   local fields = { 'blk', 'x' }
   for i = 1, n do
