@@ -13,7 +13,7 @@
 -- @include "now.lua"
 -- @include "common.lua"
 local B, E = KEYS[1], KEYS[2]
-local id, action, tomb = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local id, action, tomb = ARGV[1], ARGV[2], ARGV[3] + 0
 local now = now_ms()
 local out = {}
 reclaim(B, E, now, tomb, out, 0)
@@ -32,7 +32,8 @@ if st == 'R' then
 end
 local n = tonumber(r[5])
 if action == 'extend' then
-  local exp = now + tonumber(ARGV[4])
+  -- Formatted once, as an integer: a number handed to Redis is formatted by printf("%.17g").
+  local exp = string.format('%d', now + ARGV[4])
   for i = 0, n - 1 do
     local ei = r[7 + 3 * i]
     if ei == '' then ei = E end
@@ -43,16 +44,17 @@ if action == 'extend' then
   return { 0, record_info(r, id, B), out }
 end
 for i = 0, n - 1 do
-  local bi, ei, q = r[6 + 3 * i], r[7 + 3 * i], tonumber(r[8 + 3 * i])
+  -- The quantity goes to HINCRBY as the string the record holds (nothing to format).
+  local bi, ei, qs = r[6 + 3 * i], r[7 + 3 * i], r[8 + 3 * i]
   if bi == '' then bi, ei = B, E end
-  redis.call('HINCRBY', bi, 'held', -q)
+  redis.call('HINCRBY', bi, 'held', '-' .. qs)
   if action == 'commit' then
-    redis.call('HINCRBY', bi, 'sold', q)
+    redis.call('HINCRBY', bi, 'sold', qs)
   else
     local line = redis.call('HGET', bi, 'l:' .. id)
     if line then
       local l = split(line)
-      if l[3] == '1' then uncount_holder(bi, l[2], q) end
+      if l[3] == '1' then uncount_holder(bi, l[2], qs + 0) end
     end
   end
   redis.call('HDEL', bi, 'l:' .. id)
@@ -62,5 +64,5 @@ local mark = 'C'
 if action == 'release' then mark = 'R' end
 r[1] = mark
 redis.call('HSET', B, 'r:' .. id, table.concat(r, '\31'))
-redis.call('ZADD', E, now + tomb, 't:' .. id)
+redis.call('ZADD', E, string.format('%d', now + tomb), 't:' .. id)
 return { 0, record_info(r, id, B), out }

@@ -14,7 +14,10 @@
 --   -5 expired, -6 committed, -7 released (payload info).
 -- @include "now.lua"
 -- @include "common.lua"
-local id, holder, ttl, idem, tomb = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+-- Numbers Lua hands to Redis or joins into strings are formatted by a libc printf (thousands of
+-- instructions for a millisecond timestamp): quantities are passed on as the strings they came
+-- as, and the expiry is formatted once, as an integer.
+local id, holder, ttl, idem, tomb = ARGV[1], ARGV[2], ARGV[3] + 0, ARGV[4], ARGV[5] + 0
 local n = #KEYS / 2
 local now = now_ms()
 local out = {}
@@ -38,21 +41,22 @@ for i = 1, n do
   local B = KEYS[2 * i - 1]
   local s = state(B)
   if not s then return { -1, { i - 1 }, out } end
-  local q = tonumber(ARGV[5 + i])
+  local q = ARGV[5 + i] + 0
   local avail = s[1] - s[2] - s[3]
   if q > avail then return { -2, { i - 1, avail }, out } end
   limits[i] = s[5]
   if s[5] > 0 then
-    local cur = tonumber(redis.call('HGET', B, 'p:' .. holder) or '0')
+    local cur = (redis.call('HGET', B, 'p:' .. holder) or 0) + 0
     if cur + q > s[5] then return { -3, { i - 1, s[5], cur }, out } end
   end
 end
 local exp = now + ttl
-local parts = { 'H', exp, holder, idem, n }
+local exp_s = string.format('%d', exp)
+local parts = { 'H', exp_s, holder, idem, string.format('%d', n) }
 local first_line
 for i = 1, n do
   local B, E = KEYS[2 * i - 1], KEYS[2 * i]
-  local q = tonumber(ARGV[5 + i])
+  local q = ARGV[5 + i]
   local counted = '0'
   if limits[i] > 0 then
     counted = '1'
@@ -60,7 +64,7 @@ for i = 1, n do
   end
   redis.call('HINCRBY', B, 'held', q)
   local line = q .. '\31' .. holder .. '\31' .. counted
-  redis.call('ZADD', E, exp, id)
+  redis.call('ZADD', E, exp_s, id)
   if i == 1 then
     -- Written below with the record, in one HSET; the record names the first item's keys as ''.
     first_line = line

@@ -46,7 +46,8 @@ end
 -- gives its units back even if no sweeper ever runs), turns expired records into tombstones and
 -- drops tombstones past their time. Appends {index, holdId, holder, qty} per reclaimed line to out.
 local function reclaim(B, E, now, tomb_ms, out, index)
-  local due = redis.call('ZRANGEBYSCORE', E, '-inf', now)
+  -- `now` as an integer string: a Lua number handed to Redis is formatted with printf("%.17g").
+  local due = redis.call('ZRANGEBYSCORE', E, '-inf', string.format('%d', now))
   for _, m in ipairs(due) do
     redis.call('ZREM', E, m)
     if string.sub(m, 1, 2) == 't:' then
@@ -82,5 +83,6 @@ end
 local function state(B)
   local s = redis.call('HMGET', B, 'total', 'held', 'sold', 'max', 'limit')
   if not s[1] then return nil end
-  return { tonumber(s[1]), tonumber(s[2]), tonumber(s[3]), tonumber(s[4]), tonumber(s[5]) }
+  -- All five are written when the item is defined; arithmetic converts each once.
+  return { s[1] + 0, s[2] + 0, s[3] + 0, s[4] + 0, s[5] + 0 }
 end
