@@ -1,12 +1,12 @@
 /**
- * Redis CPU instructions per rate-limit check, counted by valgrind: a figure that does not move with
+ * Redis CPU instructions per rate-limit check (and per flash-sale hold), counted by valgrind: a figure that does not move with
  * the machine's load, unlike the timings of `bench:limits` (rows measured seconds apart on a shared
  * 2-core VM differ by up to 40%). Use it to compare versions of a script; use `bench:limits` for
  * throughput.
  *
  * For each script, a private redis-server runs under `valgrind --tool=callgrind` twice, once with
  * a short and once with a longer run of EVALSHA calls (50 per pipeline, over 1000 keys, all
- * allowed); the difference in instructions divided by the difference in calls is the cost of one
+ * allowed; holds all on one item, which keeps them); the difference in instructions divided by the difference in calls is the cost of one
  * call, with startup and shutdown cancelled out. Includes reading and parsing the command and
  * writing the reply, as Redis does them for any client.
  *
@@ -17,6 +17,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { Redis } from "ioredis";
 import { consumeArgs, consumeScriptFor } from "../src/limit/script.js";
 import { normalizeLimits } from "../src/limit/spec.js";
+import { holdScript } from "../src/inventory/scripts/scripts.js";
 import type { LimitSpec } from "../src/limit/types.js";
 import { freePort } from "../test/support/redis-server.js";
 
@@ -27,20 +28,43 @@ const PIPELINE = 50;
 
 interface Subject {
   name: string;
+  group: "rate limits" | "flash sale";
+  /** The row the others of its group are compared with. */
+  baseline?: boolean;
   lua: string;
-  args: (string | number)[];
+  /** KEYS and ARGV of call `i` (default: one of 1000 keys, the same `args` every time). */
+  call?: (i: number) => { keys: string[]; args: (string | number)[] };
+  args?: (string | number)[];
+  /** Commands run once before the calls (not counted: they run in both the short and long run). */
+  setup?: (string | number)[][];
 }
+
+/** The flash-sale seed's reserve script (bench/flashsale.ts), which never returns expired stock. */
+const SEED_RESERVE = `local stock = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local qty = tonumber(ARGV[1])
+if stock < qty then return -1 end
+redis.call('DECRBY', KEYS[1], qty)
+redis.call('HSET', KEYS[2], 'quantity', qty, 'reserved_at', ARGV[2], 'user_id', ARGV[3])
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4]))
+return 1`;
 
 const holdfast = (name: string, specs: LimitSpec[]): Subject => {
   const limits = normalizeLimits(specs);
-  return { name, lua: consumeScriptFor(limits).lua, args: consumeArgs(1, 0, limits) };
+  return { name, group: "rate limits", lua: consumeScriptFor(limits).lua, args: consumeArgs(1, 0, limits) };
 };
 
 const SUBJECTS: Subject[] = [
-  { name: "an empty script (EVALSHA itself)", lua: "return {1, 2}", args: [1, 0, QUOTA, 1_000_000, "f"] },
+  {
+    name: "an empty script (EVALSHA itself)",
+    group: "rate limits",
+    lua: "return {1, 2}",
+    args: [1, 0, QUOTA, 1_000_000, "f"],
+  },
   {
     // rate-limiter-flexible 11's own script (RateLimiterRedis), as its users run it.
     name: "rate-limiter-flexible RateLimiterRedis",
+    group: "rate limits",
+    baseline: true,
     lua: `redis.call('set', KEYS[1], 0, 'EX', ARGV[2], 'NX')
 local consumed = redis.call('incrby', KEYS[1], ARGV[1])
 local ttl = redis.call('pttl', KEYS[1])
@@ -56,6 +80,25 @@ return {consumed, ttl}`,
     { name: "per-second", algorithm: "gcra", burst: QUOTA, ratePerSec: 1_000_000 },
     { name: "per-minute", algorithm: "fixed-window", limit: QUOTA, windowMs: 60_000 },
   ]),
+  {
+    // One hot item: holds accumulate (5-minute TTL), as in bench:flashsale.
+    name: "the seed's reserve (never returns expired stock)",
+    group: "flash sale",
+    baseline: true,
+    lua: SEED_RESERVE,
+    setup: [["SET", "seed:{hot}", QUOTA]],
+    call: (i) => ({ keys: ["seed:{hot}", `seed:{hot}:r:u${i}`], args: [1, 1_795_000_000_000, `u${i}`, 300] }),
+  },
+  {
+    name: "holdfast hold() on one item",
+    group: "flash sale",
+    lua: holdScript(1).lua,
+    setup: [["HSET", "inv:{hot}", "total", QUOTA, "held", 0, "sold", 0, "max", 0, "limit", 0]],
+    call: (i) => ({
+      keys: ["inv:{hot}", "inv:{hot}:e"],
+      args: [`h${i}`, `u${i}`, 300_000, "", 86_400_000, 1],
+    }),
+  },
 ];
 
 /** Instructions a redis-server under callgrind executes in its whole life, given `calls` calls. */
@@ -86,9 +129,14 @@ async function instructions(subject: Subject, calls: number): Promise<number> {
   const client = new Redis({ port, host: "127.0.0.1", retryStrategy: () => null });
   client.on("error", () => {});
   const sha = (await client.script("LOAD", subject.lua)) as string;
+  for (const [command, ...args] of subject.setup ?? []) await client.call(String(command), ...args);
+  const call = subject.call ?? ((i: number) => ({ keys: [`k:{u${i % 1000}}`], args: subject.args ?? [] }));
   for (let i = 0; i < calls; i += PIPELINE) {
     const pipeline = client.pipeline();
-    for (let j = 0; j < PIPELINE; j++) pipeline.evalsha(sha, 1, `k:{u${(i + j) % 1000}}`, ...subject.args);
+    for (let j = 0; j < PIPELINE; j++) {
+      const { keys, args } = call(i + j);
+      pipeline.evalsha(sha, keys.length, ...keys, ...args);
+    }
     for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
   }
   await client.call("SHUTDOWN", "NOSAVE").catch(() => {});
@@ -105,20 +153,22 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const rows: { name: string; perCall: number }[] = [];
+  const rows: { subject: Subject; perCall: number }[] = [];
   for (const subject of SUBJECTS) {
     process.stderr.write(`counting ${subject.name}…\n`);
     const [short, long] = [await instructions(subject, SHORT), await instructions(subject, LONG)];
-    rows.push({ name: subject.name, perCall: (long - short) / (LONG - SHORT) });
+    rows.push({ subject, perCall: (long - short) / (LONG - SHORT) });
   }
-  const peer = rows.find((r) => r.name.startsWith("rate-limiter-flexible"))!.perCall;
-  console.log("\n### Redis instructions per check (valgrind, all checks allowed)\n");
-  console.log("| script | instructions per call | vs rate-limiter-flexible |");
-  console.log("|---|---:|---:|");
-  for (const r of rows) {
-    console.log(
-      `| ${r.name} | ${Math.round(r.perCall).toLocaleString("en-US")} | ${(r.perCall / peer).toFixed(2)}× |`,
-    );
+  for (const group of ["rate limits", "flash sale"] as const) {
+    const mine = rows.filter((r) => r.subject.group === group);
+    const base = mine.find((r) => r.subject.baseline)!;
+    console.log(`\n### Redis instructions per call: ${group} (valgrind)\n`);
+    console.log(`| script | instructions per call | vs ${base.subject.name} |`);
+    console.log("|---|---:|---:|");
+    for (const r of mine) {
+      const per = Math.round(r.perCall).toLocaleString("en-US");
+      console.log(`| ${r.subject.name} | ${per} | ${(r.perCall / base.perCall).toFixed(2)}× |`);
+    }
   }
 }
 
