@@ -24,7 +24,7 @@ while #admitted < n and skipped < limit do
     redis.call('ZREM', KEYS[1], user)
     redis.call('ZREM', KEYS[2], user)
     if deadline and tonumber(deadline) > now then
-      redis.call('ZADD', KEYS[3], now + ttl, user)
+      redis.call('ZADD', KEYS[3], string.format('%d', now + ttl), user)
       admitted[#admitted + 1] = user
     else
       skipped = skipped + 1

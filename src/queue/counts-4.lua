@@ -5,5 +5,5 @@
 -- @include "now.lua"
 -- @include "room.lua"
 local now = now_ms()
-reclaim(now, tonumber(ARGV[1]), true)
+reclaim(now, ARGV[1], true)
 return { redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[3]) }

@@ -7,7 +7,7 @@
 -- @include "now.lua"
 -- @include "room.lua"
 local now = now_ms()
-reclaim(now, tonumber(ARGV[2]), true)
+reclaim(now, ARGV[2], true)
 local out = { now, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[3]) }
 for _, user in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)) do
   out[#out + 1] = user

@@ -11,12 +11,12 @@
 -- @include "now.lua"
 -- @include "room.lua"
 local now = now_ms()
-reclaim(now, tonumber(ARGV[3]), true)
+reclaim(now, ARGV[3], true)
 local user = ARGV[1]
 local expires = redis.call('ZSCORE', KEYS[3], user)
 if expires then
-  if tonumber(expires) > now then
-    return { 2, 0, redis.call('ZCARD', KEYS[1]), tonumber(expires) - now }
+  if expires + 0 > now then
+    return { 2, 0, redis.call('ZCARD', KEYS[1]), expires - now }
   end
   -- Expired but not yet reclaimed: it must not linger beside the new queue entry.
   redis.call('ZREM', KEYS[3], user)
@@ -35,6 +35,6 @@ if not rank then
   rank = redis.call('ZRANK', KEYS[1], user)
   state = 1
 end
-redis.call('ZADD', KEYS[2], now + ttl, user)
+redis.call('ZADD', KEYS[2], string.format('%d', now + ttl), user)
 keep_alive(ttl)
 return { state, rank, redis.call('ZCARD', KEYS[1]), 0 }

@@ -6,7 +6,7 @@
 -- @include "now.lua"
 -- @include "room.lua"
 local now = now_ms()
-reclaim(now, tonumber(ARGV[2]), true)
+reclaim(now, ARGV[2], true)
 local user = ARGV[1]
 local queued = redis.call('ZREM', KEYS[1], user)
 redis.call('ZREM', KEYS[2], user)

@@ -10,19 +10,19 @@
 -- @include "now.lua"
 -- @include "room.lua"
 local now = now_ms()
-reclaim(now, tonumber(ARGV[3]), false)
+reclaim(now, ARGV[3], false)
 local user = ARGV[1]
 local expires = redis.call('ZSCORE', KEYS[3], user)
-if expires and tonumber(expires) > now then
-  return { 2, 0, redis.call('ZCARD', KEYS[1]), tonumber(expires) - now }
+if expires and expires + 0 > now then
+  return { 2, 0, redis.call('ZCARD', KEYS[1]), expires - now }
 end
 local rank = redis.call('ZRANK', KEYS[1], user)
 if not rank then
   return { 3, 0, redis.call('ZCARD', KEYS[1]), 0 }
 end
 if ARGV[4] == '1' then
-  local ttl = tonumber(ARGV[2])
-  redis.call('ZADD', KEYS[2], now + ttl, user)
+  local ttl = ARGV[2] + 0
+  redis.call('ZADD', KEYS[2], string.format('%d', now + ttl), user)
   keep_alive(ttl)
 end
 return { 0, rank, redis.call('ZCARD', KEYS[1]), 0 }

@@ -7,14 +7,17 @@
 -- Removes at most `limit` queued users whose heartbeat deadline has passed and at most `limit`
 -- expired admissions, oldest deadlines first, so no call does unbounded work.
 -- `admissions` false skips the admitted set (the hot read path checks its one user's expiry instead).
+-- `limit` is passed on as given (the ARGV string), and `now` formatted once as an integer: a Lua
+-- number handed to Redis goes through printf("%.17g"), thousands of instructions for a timestamp.
 local function reclaim(now, limit, admissions)
-  local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit)
+  local upto = string.format('%d', now)
+  local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', upto, 'LIMIT', 0, limit)
   if #stale > 0 then
     redis.call('ZREM', KEYS[1], unpack(stale))
     redis.call('ZREM', KEYS[2], unpack(stale))
   end
   if not admissions then return end
-  local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, limit)
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', upto, 'LIMIT', 0, limit)
   if #gone > 0 then
     redis.call('ZREM', KEYS[3], unpack(gone))
   end
