@@ -12,12 +12,14 @@
  *
  *   npm run bench:script-cost            # needs valgrind (apt-get install -y valgrind); ~2 minutes
  *   SCRIPT_COST_CALLS=20000 npm run bench:script-cost
+ *   SCRIPT_COST_GROUP="waiting room" npm run bench:script-cost   # one group: rate limits, flash sale, waiting room
  */
 import { spawn, spawnSync } from "node:child_process";
 import { Redis } from "ioredis";
 import { consumeArgs, consumeScriptFor } from "../src/limit/script.js";
 import { normalizeLimits } from "../src/limit/spec.js";
 import { holdScript } from "../src/inventory/scripts/scripts.js";
+import { positionScript } from "../src/queue/scripts.js";
 import type { LimitSpec } from "../src/limit/types.js";
 import { freePort } from "../test/support/redis-server.js";
 
@@ -28,7 +30,7 @@ const PIPELINE = 50;
 
 interface Subject {
   name: string;
-  group: "rate limits" | "flash sale";
+  group: "rate limits" | "flash sale" | "waiting room";
   /** The row the others of its group are compared with. */
   baseline?: boolean;
   lua: string;
@@ -99,7 +101,32 @@ return {consumed, ttl}`,
       args: [`h${i}`, `u${i}`, 300_000, "", 86_400_000, 1],
     }),
   },
+  ...roomSubjects(),
 ];
+
+/** A room of 1,000 queued users (heartbeats far ahead), and position / isAdmitted of one of them. */
+function roomSubjects(): Subject[] {
+  const users = Array.from({ length: 1000 }, (_, i) => `u${i}`);
+  const setup = [
+    ["ZADD", "wr:{r}:q", ...users.flatMap((u, i) => [i + 1, u])],
+    ["ZADD", "wr:{r}:h", ...users.flatMap((u) => [4_000_000_000_000, u])],
+    ["SET", "wr:{r}:s", 1000],
+  ];
+  const keys = ["wr:{r}:q", "wr:{r}:h", "wr:{r}:a", "wr:{r}:s"];
+  const raw = (name: string, base: boolean, refresh: number): Subject => ({
+    name,
+    group: "waiting room",
+    baseline: base,
+    lua: base ? "return redis.call('ZRANK', KEYS[1], ARGV[1])" : positionScript.lua,
+    setup,
+    call: (i) => ({ keys: base ? keys.slice(0, 1) : keys, args: [users[i % 1000], 30_000, 100, refresh] }),
+  });
+  return [
+    raw("ZRANK in a script (the seed sends it bare)", true, 0),
+    raw("holdfast position() (refreshes the heartbeat)", false, 1),
+    raw("holdfast isAdmitted()", false, 0),
+  ];
+}
 
 /** Instructions a redis-server under callgrind executes in its whole life, given `calls` calls. */
 async function instructions(subject: Subject, calls: number): Promise<number> {
@@ -154,13 +181,15 @@ async function main(): Promise<void> {
     return;
   }
   const rows: { subject: Subject; perCall: number }[] = [];
-  for (const subject of SUBJECTS) {
+  const only = process.env.SCRIPT_COST_GROUP;
+  for (const subject of SUBJECTS.filter((x) => !only || x.group === only)) {
     process.stderr.write(`counting ${subject.name}…\n`);
     const [short, long] = [await instructions(subject, SHORT), await instructions(subject, LONG)];
     rows.push({ subject, perCall: (long - short) / (LONG - SHORT) });
   }
-  for (const group of ["rate limits", "flash sale"] as const) {
+  for (const group of ["rate limits", "flash sale", "waiting room"] as const) {
     const mine = rows.filter((r) => r.subject.group === group);
+    if (mine.length === 0) continue;
     const base = mine.find((r) => r.subject.baseline)!;
     console.log(`\n### Redis instructions per call: ${group} (valgrind)\n`);
     console.log(`| script | instructions per call | vs ${base.subject.name} |`);
