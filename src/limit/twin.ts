@@ -13,7 +13,8 @@ const MIN_KEEP_MS = 60_000;
 
 interface LimitState {
   algo: number;
-  p: string;
+  /** The hash field of its state. */
+  field: string;
   lim: number;
   par: number;
   start: number;
@@ -52,7 +53,7 @@ export function rateLimitTwin(
     const base = 4 + 4 * i;
     const s: LimitState = {
       algo: Number(args[base]),
-      p: String(args[base + 1]),
+      field: String(args[base + 1]),
       lim: Number(args[base + 2]),
       par: Number(args[base + 3]),
       start: 0,
@@ -62,13 +63,13 @@ export function rateLimitTwin(
       T: 0,
       tat: 0,
     };
-    const p = s.p;
+    const saved = state(s.field);
     if (s.algo === 1 || s.algo === 2) {
       const W = s.par;
       const start = now - (now % W);
-      const [w, stored, storedPrev] = state(p) ?? [-1, 0, 0];
-      let c = stored;
-      let prev = s.algo === 2 ? storedPrev : 0;
+      const [w, savedCount, savedPrev] = saved ?? [-1, 0, 0];
+      let c = savedCount;
+      let prev = s.algo === 2 ? savedPrev : 0;
       if (w === start) {
         // same window
       } else if (s.algo === 2 && w === start - W) {
@@ -83,7 +84,7 @@ export function rateLimitTwin(
       s.c = c;
       s.prev = prev;
     } else if (s.algo === 3) {
-      const [tokens, ts] = state(p) ?? [s.lim, now];
+      const [tokens, ts] = saved ?? [s.lim, now];
       let t = tokens;
       let elapsed = now - ts;
       if (elapsed < 0) elapsed = 0;
@@ -92,7 +93,7 @@ export function rateLimitTwin(
       s.t = t;
     } else {
       s.T = 1000 / s.par;
-      let tat = state(p)?.[0] ?? now;
+      let tat = saved?.[0] ?? now;
       if (tat < now) tat = now;
       s.tat = tat;
     }
@@ -175,7 +176,7 @@ export function rateLimitTwin(
           : s.algo === 3
             ? [s.t, now]
             : [s.tat];
-    db.hset(key, { [s.p]: values.join(",") });
+    db.hset(key, { [s.field]: values.join(",") });
   };
 
   const expire = (blockedUntil: number): void => {
