@@ -33,7 +33,12 @@ export class ChannelMember implements Member {
       this.buffer.push({ id, text });
       return;
     }
-    if (id !== null) this.lastId = id;
+    if (id !== null) {
+      // A message the catch-up already sent from the history: its live copy comes over the
+      // subscriber connection and can arrive after the history read that included it.
+      if (this.lastId !== undefined && compareMessageIds(id, this.lastId) <= 0) return;
+      this.lastId = id;
+    }
     this.conn.send(text);
   }
 
