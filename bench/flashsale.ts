@@ -16,6 +16,7 @@ import { environmentLine, measure, printTable, type Measurement } from "./suppor
 import { PrivateRedis } from "../test/support/redis-server.js";
 import { createStore } from "../src/store/create-store.js";
 import { createInventory } from "../src/inventory/index.js";
+import { SEED_RESERVE_LUA } from "./support/seed-scripts.js";
 
 const CONCURRENCY = 50;
 const ITEMS = 10_000;
@@ -23,15 +24,6 @@ const STOCK = 1_000_000_000; // never runs out: every measured hold succeeds
 const TTL_MS = 300_000;
 const SEED_ROW = "seed reserve (DECRBY + HSET + EXPIRE)";
 const HOLDFAST_ROW = "holdfast hold()";
-
-const RESERVE_LUA = `
-local stock = tonumber(redis.call('GET', KEYS[1]) or '-1')
-local qty = tonumber(ARGV[1])
-if stock < qty then return -1 end
-redis.call('DECRBY', KEYS[1], qty)
-redis.call('HSET', KEYS[2], 'quantity', qty, 'reserved_at', ARGV[2], 'user_id', ARGV[3])
-redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4]))
-return 1`;
 
 /** Rounds per row (interleaved); the median is kept. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -64,7 +56,7 @@ async function main(): Promise<void> {
     const hot = "hot-sku";
     await inv.defineItem(hot, { stock: STOCK });
     // The seed's counters.
-    const seedSha = (await client.script("LOAD", RESERVE_LUA)) as string;
+    const seedSha = (await client.script("LOAD", SEED_RESERVE_LUA)) as string;
     for (let i = 0; i < ITEMS; i += 1000) {
       const pipe = client.pipeline();
       for (let j = i; j < Math.min(ITEMS, i + 1000); j++) pipe.set(`seed:inventory:sale-${j}`, STOCK);

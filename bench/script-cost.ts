@@ -19,6 +19,7 @@ import { Redis } from "ioredis";
 import { consumeArgs, consumeScriptFor } from "../src/limit/script.js";
 import { normalizeLimits } from "../src/limit/spec.js";
 import { holdScript } from "../src/inventory/scripts/scripts.js";
+import { SEED_RESERVE_LUA } from "./support/seed-scripts.js";
 import { positionScript } from "../src/queue/scripts.js";
 import type { LimitSpec } from "../src/limit/types.js";
 import { freePort } from "../test/support/redis-server.js";
@@ -40,15 +41,6 @@ interface Subject {
   /** Commands run once before the calls (not counted: they run in both the short and long run). */
   setup?: (string | number)[][];
 }
-
-/** The flash-sale seed's reserve script (bench/flashsale.ts), which never returns expired stock. */
-const SEED_RESERVE = `local stock = tonumber(redis.call('GET', KEYS[1]) or '-1')
-local qty = tonumber(ARGV[1])
-if stock < qty then return -1 end
-redis.call('DECRBY', KEYS[1], qty)
-redis.call('HSET', KEYS[2], 'quantity', qty, 'reserved_at', ARGV[2], 'user_id', ARGV[3])
-redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4]))
-return 1`;
 
 const holdfast = (name: string, specs: LimitSpec[]): Subject => {
   const limits = normalizeLimits(specs);
@@ -87,7 +79,7 @@ return {consumed, ttl}`,
     name: "the seed's reserve (never returns expired stock)",
     group: "flash sale",
     baseline: true,
-    lua: SEED_RESERVE,
+    lua: SEED_RESERVE_LUA,
     setup: [["SET", "seed:{hot}", QUOTA]],
     call: (i) => ({ keys: ["seed:{hot}", `seed:{hot}:r:u${i}`], args: [1, 1_795_000_000_000, `u${i}`, 300] }),
   },
