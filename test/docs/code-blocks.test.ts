@@ -42,7 +42,11 @@ afterAll(() => {
 });
 
 /** Ref'd timers, sockets and servers: what would keep a process alive after its work is done. */
-const liveResources = () => process.getActiveResourcesInfo().filter((r) => r !== "TTYWrap").sort();
+const liveResources = () =>
+  process
+    .getActiveResourcesInfo()
+    .filter((r) => r !== "TTYWrap")
+    .sort();
 
 it("nothing outside the blocks fails to typecheck", () => {
   expect(diagnostics.get("(elsewhere)") ?? []).toEqual([]);

@@ -13,7 +13,9 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/
 export function docsInScope(root = ROOT): ParsedDoc[] {
   const docs = ["README.md"];
   const walk = (dir: string) => {
-    for (const e of readdirSync(`${root}/${dir}`, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of readdirSync(`${root}/${dir}`, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       if (e.isDirectory()) walk(`${dir}/${e.name}`);
       else if (e.name.endsWith(".md")) docs.push(`${dir}/${e.name}`);
     }

@@ -65,7 +65,8 @@ export function parseMarkdown(doc: string, text: string): ParsedDoc {
   for (let i = 0; i < lines.length; i++) {
     const trimmed = lines[i].trim();
     if (trimmed.startsWith("<!-- doc-test: context")) {
-      if (trimmed !== "<!-- doc-test: context") fail(i, "the context's code starts on the line after `<!-- doc-test: context`");
+      if (trimmed !== "<!-- doc-test: context")
+        fail(i, "the context's code starts on the line after `<!-- doc-test: context`");
       if (context) fail(i, "a document has at most one doc-test context");
       const end = lines.findIndex((l, j) => j > i && l.trim() === "-->");
       if (end < 0) fail(i, "the doc-test context never ends (a line `-->`)");

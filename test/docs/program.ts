@@ -18,7 +18,11 @@ const PACKAGE = "holdfast";
  * The source file a self-reference to the package resolves to through package.json `exports`
  * (`types` for the typechecker, `default` at run time), or undefined when `exports` does not name it.
  */
-export function selfReference(root: string, specifier: string, condition: "types" | "default"): string | undefined {
+export function selfReference(
+  root: string,
+  specifier: string,
+  condition: "types" | "default",
+): string | undefined {
   if (specifier !== PACKAGE && !specifier.startsWith(`${PACKAGE}/`)) return undefined;
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     exports: Record<string, string | Record<string, string>>;
@@ -131,11 +135,13 @@ function rewriteSpecifiers(root: string, fileName: string, code: string): string
   const edits: { start: number; end: number; text: string }[] = [];
   const visit = (n: ts.Node) => {
     let literal: ts.Node | undefined;
-    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier) literal = n.moduleSpecifier;
+    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier)
+      literal = n.moduleSpecifier;
     if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword) literal = n.arguments[0];
     if (literal && ts.isStringLiteral(literal) && isSelfReference(literal.text)) {
       const target = selfReference(root, literal.text, "default");
-      if (!target) throw new Error(`${literal.text} is not in package.json exports`);
+      // Not in `exports`: left as written, so the typecheck reports it and running fails too.
+      if (!target) return;
       let rel = relative(dirname(fileName), target);
       if (!rel.startsWith(".")) rel = `./${rel}`;
       edits.push({ start: literal.getStart(file), end: literal.getEnd(), text: JSON.stringify(rel) });
@@ -169,7 +175,9 @@ export function generateDocModules(root: string, docs: readonly ParsedDoc[], dir
       }
       if (runKey) out.runFile.set(runKey, run);
     };
-    const exports = d.context ? contextExports(sourceFile("context.ts", d.context.code)) : new Map<string, boolean>();
+    const exports = d.context
+      ? contextExports(sourceFile("context.ts", d.context.code))
+      : new Map<string, boolean>();
     if (d.context) {
       emit("context.ts", d.context.code, { doc: d.doc, firstLine: d.context.line, key: `${d.doc}:context` });
     }
