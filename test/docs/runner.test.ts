@@ -5,7 +5,7 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseMarkdown } from "./markdown.js";
 import { blockKey, generateDocModules, selfReference, typecheckDocModules } from "./program.js";
 import { runShell, shellScript } from "./shell.js";
@@ -93,10 +93,13 @@ describe("resolving the package through its exports", () => {
 });
 
 describe("a broken block fails", () => {
-  const doc = parseMarkdown("docs/x.md", FIXTURE);
-  mkdirSync(dir, { recursive: true });
-  const generated = generateDocModules(ROOT, [doc], dir);
-  const diagnostics = typecheckDocModules(ROOT, generated);
+  let generated: ReturnType<typeof generateDocModules>;
+  let diagnostics: Map<string, string[]>;
+  beforeAll(() => {
+    mkdirSync(dir, { recursive: true });
+    generated = generateDocModules(ROOT, [parseMarkdown("docs/x.md", FIXTURE)], dir);
+    diagnostics = typecheckDocModules(ROOT, generated);
+  });
   const at = (line: number) => diagnostics.get(blockKey({ doc: "docs/x.md", line })) ?? [];
 
   it("reports a type error at its line in the document; context names are in scope", () => {

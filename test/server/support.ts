@@ -21,7 +21,13 @@ export function tempKeysFile(): string {
 /** An in-process app on `store` with its keys in the store; helpers to mint keys. */
 export async function testApp(store: Store) {
   const keyStore = new StoreKeyStore(store);
-  const { app, context } = await buildApp({ store, keyStore, logLevel: "silent", keyCacheMs: 0, checkReplies: true });
+  const { app, context } = await buildApp({
+    store,
+    keyStore,
+    logLevel: "silent",
+    keyCacheMs: 0,
+    checkReplies: true,
+  });
   await app.ready();
   return {
     app,

@@ -3,7 +3,7 @@ import { holdfastRegistry } from "../../observe/metrics.js";
 import { HOLDFAST_VERSION } from "../../version.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute, openApiDocument } from "../route.js";
-import { docsPage } from "../docs-page.js";
+import { docsPage, DOCS_PAGE_CSP } from "../docs-page.js";
 import { livenessReply, openApiReply, readinessReply } from "../replies/operations.js";
 
 /** Liveness, readiness, metrics and the API description. */
@@ -70,7 +70,7 @@ export function registerHealthRoutes(ctx: ServerContext): void {
     summary: "A human-readable page of the API",
     responses: { 200: { description: "HTML", schema: z.string(), contentType: "text/html" } },
     handler: async ({ reply }) => {
-      void reply.type("text/html; charset=utf-8");
+      void reply.type("text/html; charset=utf-8").header("content-security-policy", DOCS_PAGE_CSP);
       return docsPage(openApiDocument(registry, { title: "Holdfast", version: HOLDFAST_VERSION }));
     },
   });
