@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { StoreUnavailableError } from "../errors/store-errors.js";
 import { RateLimitedError } from "../limit/errors.js";
-import { rateLimitHeaders } from "../limit/headers.js";
+import { httpStatusOf, rateLimitHeaders } from "../limit/headers.js";
 import { createRateLimiter, type RateLimiter } from "../limit/limiter.js";
 import type { LimitSpec, RateLimitResult, StoreUnavailablePolicy } from "../limit/types.js";
 import type { Store } from "../store/types.js";
@@ -222,8 +222,9 @@ export class RateLimitCore<Req> {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(all)) if (this.standardHeaders || k === "Retry-After") headers[k] = v;
     if (result.allowed) return { allowed: true, headers, result };
+    // 503 when the store could not decide (fail-closed), 429 when a limit refused.
     const error =
-      result.reason === "store-unavailable"
+      httpStatusOf(result) === 503
         ? new StoreUnavailableError(
             "the rate limit could not be checked, so the request was refused (fail-closed)",
           )
