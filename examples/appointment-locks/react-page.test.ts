@@ -4,12 +4,14 @@
  * an hour off, a second visitor's conflict, "need more time", booking with the lockId, and the
  * seed's checklist item "lock cleanup on page navigation" (leaving the page frees the slot).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
-import { tempKeysFile } from "../../test/server/support.js";
 import { hasChromium, launchChromium } from "../../test/support/chromium.js";
 import { buildAppointmentApp } from "./app.js";
 
@@ -19,10 +21,13 @@ describe.runIf(hasChromium)("seed 004's TimeSlotPage on useLock, in Chromium", {
   let base = "";
   let browser: Browser;
   let context: BrowserContext;
+  // The memory store keeps API keys in a file: a folder of this test's own, removed afterwards.
+  let keysDir = "";
 
   beforeAll(async () => {
+    keysDir = mkdtempSync(join(tmpdir(), "holdfast-react-page-"));
     store = await createStore({ type: "memory", env: {} });
-    app = await buildAppointmentApp({ store, keysFile: tempKeysFile(), logLevel: "silent" });
+    app = await buildAppointmentApp({ store, keysFile: join(keysDir, "keys.json"), logLevel: "silent" });
     base = await app.listen({ port: 0, host: "127.0.0.1" });
     browser = await launchChromium();
     context = await browser.newContext();
@@ -33,6 +38,7 @@ describe.runIf(hasChromium)("seed 004's TimeSlotPage on useLock, in Chromium", {
     await browser?.close();
     await app?.close();
     await store?.close();
+    if (keysDir) rmSync(keysDir, { recursive: true, force: true });
   });
 
   async function visit(date: string): Promise<Page> {
