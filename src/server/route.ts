@@ -3,7 +3,7 @@ import { z } from "zod";
 import { HttpError } from "./http-errors.js";
 import type { Principal } from "./auth/principal.js";
 
-export type Scope = "public" | "client" | "admin";
+export type Scope = "public" | "client" | "admin" | "operator";
 
 /** One HTTP route: its schemas are the single source of request validation and of the OpenAPI doc. */
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
@@ -14,7 +14,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   tag: string;
   summary: string;
   description?: string;
-  /** Who may call it: no key, any key (`client`), or an admin key. */
+  /** Who may call it: no key, any key of the tenant (`client`), an admin key, or an operator key. */
   scope: Scope;
   params?: P;
   query?: Q;
@@ -121,7 +121,7 @@ export function openApiDocument(
       summary: r.summary,
       ...(r.description ? { description: r.description } : {}),
       ...(r.scope === "public" ? { security: [] } : {}),
-      ...(r.scope === "admin" ? { "x-holdfast-scope": "admin" } : {}),
+      ...(r.scope === "admin" || r.scope === "operator" ? { "x-holdfast-scope": r.scope } : {}),
       parameters,
       ...(r.body
         ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(r.body) } } } }

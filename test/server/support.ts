@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../src/server/app.js";
 import { StoreKeyStore } from "../../src/server/auth/key-store.js";
-import { mintApiKey } from "../../src/server/auth/api-keys.js";
+import { mintApiKey, type Role } from "../../src/server/auth/api-keys.js";
 import type { Store } from "../../src/store/types.js";
 import type { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { startServer } from "../../src/server/serve.js";
@@ -21,13 +21,20 @@ export function tempKeysFile(): string {
 /** An in-process app on `store` with its keys in the store; helpers to mint keys. */
 export async function testApp(store: Store) {
   const keyStore = new StoreKeyStore(store);
-  const { app, context } = await buildApp({ store, keyStore, logLevel: "silent", keyCacheMs: 0 });
+  // Open, as `holdfast serve` on loopback without keys; the first key created ends it for good.
+  const { app, context } = await buildApp({
+    store,
+    keyStore,
+    logLevel: "silent",
+    keyCacheMs: 0,
+    authMode: "open",
+  });
   await app.ready();
   return {
     app,
     context,
     keyStore,
-    async key(role: "client" | "admin", tenants: string[] = ["acme"]) {
+    async key(role: Role, tenants: string[] = ["acme"]) {
       const { key, record } = mintApiKey({ name: "test", role, tenants });
       await keyStore.put(record);
       return { key, id: record.id, record };
