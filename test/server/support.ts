@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect } from "vitest";
 import { PrivateRedis } from "../support/redis-server.js";
@@ -14,8 +14,16 @@ import type { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { startServer } from "../../src/server/serve.js";
 import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
 
+const keysDirs: string[] = [];
+// Every test file that makes keys files removes their folders when it ends.
+afterAll(() => {
+  for (const dir of keysDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempKeysFile(): string {
-  return join(mkdtempSync(join(tmpdir(), "holdfast-keys-")), "keys.json");
+  const dir = mkdtempSync(join(tmpdir(), "holdfast-keys-"));
+  keysDirs.push(dir);
+  return join(dir, "keys.json");
 }
 
 /** An in-process app on `store` with its keys in the store; helpers to mint keys. */
