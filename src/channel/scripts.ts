@@ -46,7 +46,7 @@ export const publishScript = defineScript<
         db.pexpire(metaKey, maxAgeMs);
       }
     }
-    return [id, busOf(db).publish(liveName, `${id} ${payload}`)];
+    return [id, busOf(db).publish(liveName, `${id} ${payload}`, (deliver) => db.afterCommit(deliver))];
   },
 );
 

@@ -1,6 +1,7 @@
 import type { Counter } from "prom-client";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { counter } from "../observe/metrics.js";
+import { QuotaExceededError } from "../errors/quota-exceeded-error.js";
+import { cappedLabel, counter } from "../observe/metrics.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertInt, describe } from "../util/validate.js";
 import { readRange } from "./read.js";
@@ -70,6 +71,7 @@ export class EventLog {
   private readonly registering = new Map<string, Promise<unknown>>();
   private readonly counters = new Map<string, ReturnType<Counter<"source">["labels"]>>();
   private readonly indexKey: string;
+  private readonly maxSources: number;
 
   constructor(
     readonly store: Store,
@@ -86,6 +88,12 @@ export class EventLog {
       this.retentionBySource.set(source, resolveRetention(`sources.${source}`, r));
     }
     this.indexKey = store.keys.key(EVENTS_KIND, SOURCES_INDEX);
+    this.maxSources = assertInt(
+      "maxSources",
+      options.maxSources ?? DEFAULT_EVENT_LOG_OPTIONS.maxSources,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
   }
 
   /** The retention applied to `source` (0 = no limit of that kind). */
@@ -100,7 +108,8 @@ export class EventLog {
    * @param source e.g. `"assignment.state_machine"`: 1–128 characters of `[A-Za-z0-9_.:-]`
    * @param type e.g. `"transition"`, same rules
    * @param context a plain JSON object of at most 65 536 characters
-   * @throws InvalidArgumentError before anything is written; the store's typed errors
+   * @throws InvalidArgumentError before anything is written; QuotaExceededError for a new source
+   *   past `maxSources` (nothing written); the store's typed errors
    * @example
    * await events.append("assignment.state_machine", "transition", { from: "created", to: "capacity_verified" });
    */
@@ -117,7 +126,10 @@ export class EventLog {
       [type, json, r.maxLen, r.maxAgeMs],
     )) as string;
     let c = this.counters.get(source);
-    if (!c) this.counters.set(source, (c = appendedTotal.labels(source)));
+    if (!c) {
+      c = appendedTotal.labels(cappedLabel("holdfast_events_appended_total", "source", source));
+      this.counters.set(source, c);
+    }
     c.inc();
     return id;
   }
@@ -125,10 +137,17 @@ export class EventLog {
   private register(source: string): Promise<unknown> {
     let p = this.registering.get(source);
     if (!p) {
-      p = this.store.run(registerScript, [this.indexKey], [source]).then(
-        () => {
-          this.registered.set(source, Date.now());
+      p = this.store.run(registerScript, [this.indexKey], [source, this.maxSources]).then(
+        (r) => {
           this.registering.delete(source);
+          if (r === -1) {
+            throw new QuotaExceededError(
+              "event sources",
+              this.maxSources,
+              "Reuse source names (put ids in the event's context), or raise `maxSources` (HOLDFAST_MAX_EVENT_SOURCES_PER_TENANT for `holdfast serve`).",
+            );
+          }
+          this.registered.set(source, Date.now());
         },
         (e: unknown) => {
           this.registering.delete(source);

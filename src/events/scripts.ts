@@ -12,10 +12,14 @@ export const appendScript = defineScript<
   return id;
 });
 
-/** ZADD NX into the index of sources; see `register-1.lua`. */
-export const registerScript = defineScript<[source: string]>(
+/** ZADD NX into the index of sources, within its cap; see `register-1.lua`. */
+export const registerScript = defineScript<[source: string, maxSources: number]>(
   new URL("./register-1.lua", import.meta.url),
-  (db, keys, [source], nowMs) => (db.zscore(keys[0], source) === null ? db.zadd(keys[0], nowMs, source) : 0),
+  (db, keys, [source, maxSources], nowMs) => {
+    if (db.zscore(keys[0], source) !== null) return 0;
+    if (maxSources > 0 && db.zcard(keys[0]) >= maxSources) return -1;
+    return db.zadd(keys[0], nowMs, source);
+  },
 );
 
 /** The index of sources; see `sources-1.lua`. */

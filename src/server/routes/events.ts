@@ -58,7 +58,9 @@ async function resolveTime(
 
 /** The per-tenant event log the service uses (the machines' routes append their transitions to it too). */
 export function tenantEventLog(ctx: ServerContext, tenant: string): EventLog {
-  return ctx.perTenant("events", tenant, (store) => createEventLog(store));
+  return ctx.perTenant("events", tenant, (store) =>
+    createEventLog(store, { maxSources: ctx.limits.maxEventSourcesPerTenant }),
+  );
 }
 
 /** `/v1/events`: append one event, query by source, type and time window, list sources. */
