@@ -10,6 +10,8 @@ export const storeHealthReply = z
     latencyMs: z.number(),
     serverVersion: z.string(),
     error: z.string().optional(),
+    /** The memory store's budget: the bytes its data takes and the most it may take. */
+    memory: z.object({ usedBytes: z.number(), maxBytes: z.number() }).optional(),
   })
   .meta({ id: "StoreHealth" });
 
