@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
-import { createEventLog, MAX_QUERY_LIMIT, type EventLog } from "../../events/index.js";
+import { createEventLog, MAX_QUERY_LIMIT, MAX_SOURCES_PAGE, type EventLog } from "../../events/index.js";
 import { MAX_JSON_CHARS, MAX_TOKEN_LENGTH } from "../../events/validate.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
-import { errorResponse } from "./common.js";
+import { errorResponse, pageOrBadRequest, pageQuery } from "./common.js";
 
 /** A source name or event type, as the event log accepts them. */
 const eventToken = z
@@ -156,8 +156,23 @@ export function registerEventRoutes(ctx: ServerContext): void {
     url: "/v1/events/sources",
     tag: "events",
     scope: "client",
-    summary: "Every source the tenant has written events to (oldest first)",
-    responses: { 200: { description: "`{ sources }`" }, 503: errorResponse("Store unreachable") },
-    handler: async ({ principal }) => ({ sources: await tenantEventLog(ctx, principal.tenant).sources() }),
+    summary: "The sources the tenant has written events to (oldest first), one page",
+    description:
+      "Pages of `limit` sources (default 1000): pass `nextCursor` back as `cursor` for the next page; it is null after the last.",
+    query: z.object(pageQuery(MAX_SOURCES_PAGE)),
+    responses: {
+      200: { description: "`{ sources, nextCursor }`" },
+      400: errorResponse("Invalid `limit` or `cursor`"),
+      503: errorResponse("Store unreachable"),
+    },
+    handler: async ({ query, principal }) => {
+      const page = await pageOrBadRequest(() =>
+        tenantEventLog(ctx, principal.tenant).sourcesPage({
+          limit: query.limit ?? MAX_SOURCES_PAGE,
+          cursor: query.cursor,
+        }),
+      );
+      return { sources: page.items, nextCursor: page.nextCursor };
+    },
   });
 }
