@@ -6,6 +6,7 @@
  *
  *   npm run bench:scale
  *   SCALE_LEFTOVERS=20000 SCALE_ROOM=100000 npm run bench:scale   # a quicker, smaller run
+ *   SCALE_ONLY=room BENCH_ROUNDS=7 npm run bench:scale              # only the waiting-room table
  *
  * Public API only (`holdfast`), as users call it. Two "next hold" rows per store: one where the
  * item still has units (nothing needs reclaiming) and one where every unit sits in the expired
@@ -230,6 +231,7 @@ async function main(): Promise<void> {
     const version = ((await ping.info("server")).match(/redis_version:(\S+)/) ?? [])[1];
     console.log(await environmentLine(version));
     console.log(`Leftovers: ${LEFTOVERS.toLocaleString("en-US")} expired holds on one item.\n`);
+    if (process.env.SCALE_ONLY === "room") return await roomTable();
 
     {
       const store = await createStore({
