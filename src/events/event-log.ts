@@ -5,6 +5,8 @@ import { cappedLabel, counter } from "../observe/metrics.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertInt, describe } from "../util/validate.js";
 import { readRange } from "./read.js";
+import { decodeCursor, encodeCursor, pageLimit, type Page, type PageOptions } from "../util/cursor.js";
+import type { RawReply } from "../store/script.js";
 import { appendScript, compareIds, idParts, nowScript, registerScript, sourcesScript } from "./scripts.js";
 import { tailEvents } from "./tail.js";
 import {
@@ -24,6 +26,8 @@ export const EVENTS_KIND = "events";
 const SOURCES_INDEX = "~sources";
 /** Largest `limit` a query accepts. */
 export const MAX_QUERY_LIMIT = 10_000;
+/** Most sources in one page of {@link EventLog.sourcesPage} (one bounded call). */
+export const MAX_SOURCES_PAGE = 1000;
 const DEFAULT_QUERY_LIMIT = 100;
 /**
  * How often a process re-lists a source it writes to in the index. The index lives in another
@@ -159,9 +163,36 @@ export class EventLog {
     return p;
   }
 
-  /** Every source that has ever been written to (oldest first). One round trip. */
+  /**
+   * Every source that has ever been written to (oldest first): {@link sourcesPage} page after page,
+   * {@link MAX_SOURCES_PAGE} per round trip, so no call's work grows with the number of sources.
+   */
   async sources(): Promise<string[]> {
-    return (await this.store.run(sourcesScript, [this.indexKey], [])) as string[];
+    const all: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.sourcesPage({ cursor, limit: MAX_SOURCES_PAGE });
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return all;
+  }
+
+  /**
+   * One page of the sources written to, oldest first: pass `nextCursor` back as `cursor` for the
+   * next page (null after the last). One bounded round trip.
+   * @param options `limit` 1–{@link MAX_SOURCES_PAGE}, default 100
+   * @throws InvalidArgumentError for a cursor this listing did not return
+   * @example
+   * const { items, nextCursor } = await log.sourcesPage({ limit: 50 });
+   */
+  async sourcesPage(options: PageOptions = {}): Promise<Page<string>> {
+    const limit = pageLimit("limit", options.limit, 100, MAX_SOURCES_PAGE);
+    const [score, name] = decodeCursor("cursor", options.cursor, 2) ?? ["", ""];
+    const r = (await this.store.run(sourcesScript, [this.indexKey], [limit, score, name])) as RawReply[];
+    const rows = r.slice(1) as [string, string][];
+    const last = rows[rows.length - 1];
+    return { items: rows.map((row) => row[1]), nextCursor: r[0] === 1 && last ? encodeCursor(last) : null };
   }
 
   /** The Redis server's clock in ms (the memory store's clock in memory). */

@@ -24,6 +24,11 @@ export const InventoryStatus = {
   OK: 0,
   /** Created (define), existing live hold (idempotent hold), already done (commit/release retry). */
   AGAIN: 1,
+  /**
+   * Not decided yet: the call spent its reclaim limit giving back expired holds and more may be
+   * due. Nothing else changed; the caller runs the script again (hold, get, adjust).
+   */
+  MORE: 2,
   ITEM_NOT_FOUND: -1,
   INSUFFICIENT: -2,
   HOLDER_LIMIT: -3,
@@ -52,6 +57,8 @@ export interface Reply {
 }
 
 export function splitReply(raw: RawReply, script: string): Reply {
+  // A hold that reclaimed nothing answers with its expiry alone (cheaper for Redis than a table).
+  if (typeof raw === "number") return { status: InventoryStatus.OK, payload: [raw], reclaimed: [] };
   if (!Array.isArray(raw) || raw.length !== 3 || typeof raw[0] !== "number") {
     throw new ScriptError(script, `unexpected reply ${JSON.stringify(raw)}`);
   }
