@@ -8,7 +8,8 @@ import type { RawReply, Script, ScriptArg } from "../script.js";
 import type { Store, StoreHealth, StoreMode } from "../types.js";
 import { CommandWatchdog } from "./command-watchdog.js";
 import { isNoScript, toStoreError } from "./redis-errors.js";
-import { ScriptCommand } from "./script-command.js";
+import { scriptCommandFactory, type ScriptCommandFactory } from "./script-command.js";
+import { WriteCoalescer } from "./write-coalescer.js";
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -34,9 +35,21 @@ export interface RedisStoreOptions {
    * Fail every command on this client that got no reply within `commandTimeoutMs` with one timer
    * for the connection ({@link CommandWatchdog}) rather than ioredis' timer per command, which
    * then should be unset. `createStore` does this for the standalone and Sentinel clients it
-   * creates; a Cluster client keeps ioredis' timeouts. @defaultValue false
+   * creates; a Cluster client keeps ioredis' timeouts. When the client's ioredis has no reply queue
+   * to watch (or {@link useClientInternals} is false), the store sets the client's own
+   * `commandTimeout` instead: the same limit and the same error, one timer per command.
+   * @defaultValue false
    */
   enforceCommandTimeout?: boolean;
+  /**
+   * Use the parts of ioredis that are not its public API where they make operations cheaper: a
+   * self-writing `EVALSHA` command, write coalescing (which reads the socket and the reply queue)
+   * and the command watchdog. Each is checked when the store is made and used only if this
+   * client's ioredis (5 or 6) has it; otherwise the store uses the public API with the same
+   * behaviour: the same bytes on the wire, the same timeouts and errors. `false` uses the public
+   * API only. {@link RedisStore.internals} says what was found. @defaultValue true
+   */
+  useClientInternals?: boolean;
   /**
    * While the client reconnects, at most this many operations wait (up to `commandTimeoutMs`) for it
    * to be ready; more fail at once with {@link StoreUnavailableError}. Bounded, so a long outage
@@ -49,7 +62,18 @@ export interface RedisStoreOptions {
 /** Commands per socket write when coalescing (measured best of 4, 8, 16 and a whole tick). */
 const DEFAULT_COMMANDS_PER_WRITE = 8;
 
-type CorkableStream = { cork(): void; uncork(): void };
+/**
+ * Which of ioredis' private parts a {@link RedisStore} uses (`true`) or replaces with the public API
+ * (`false`, by choice or because this client's ioredis does not have them).
+ */
+export interface ClientInternals {
+  /** Each `EVALSHA` is a subclass of the client's Command that writes itself (else `client.evalsha`). */
+  scriptCommand: boolean;
+  /** Writes are coalesced by corking the socket (else each command is written at once). */
+  coalesceWrites: boolean;
+  /** Command timeouts are one timer per connection (else ioredis' timer per command, if enforced). */
+  commandWatchdog: boolean;
+}
 
 /**
  * The Redis store: each operation is one EVALSHA (one round trip). After a restart or failover the
@@ -68,10 +92,11 @@ export class RedisStore implements Store {
   private readonly maxWaiting: number;
   private readonly logger: Logger;
   private readonly throttled: ThrottledLog;
-  private readonly maxCommandsPerWrite: number;
+  private readonly makeCommand: ScriptCommandFactory | undefined;
+  private readonly coalescer: WriteCoalescer | undefined;
+  /** Which of ioredis' private parts this store found and uses (see {@link ClientInternals}). */
+  readonly internals: ClientInternals;
   private waiting = 0;
-  /** What client.evalsha(...) would give its Command: UTF-8 replies, the client's key prefix. */
-  private readonly commandOptions: { replyEncoding: "utf8"; keyPrefix?: string };
   private readonly ready: ReadyWaiter;
   private closed = false;
   private serverVersion: string | undefined;
@@ -83,10 +108,8 @@ export class RedisStore implements Store {
     this.keys = new Keyspace(options.prefix);
     this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.maxWaiting = options.maxWaitingWhileDisconnected ?? 1000;
-    const keyPrefix = (this.client.options as { keyPrefix?: string }).keyPrefix;
-    this.commandOptions = keyPrefix ? { replyEncoding: "utf8", keyPrefix } : { replyEncoding: "utf8" };
     const coalesce = options.coalesceWrites ?? true;
-    this.maxCommandsPerWrite =
+    const maxCommandsPerWrite =
       coalesce === true
         ? DEFAULT_COMMANDS_PER_WRITE
         : coalesce === false
@@ -94,15 +117,38 @@ export class RedisStore implements Store {
           : Math.max(1, Math.floor(coalesce));
     this.logger = options.logger;
     this.throttled = new ThrottledLog(options.logger);
-    this.mode = isCluster(this.client)
-      ? "cluster"
-      : this.client.options.sentinels
-        ? "sentinel"
-        : "standalone";
-    this.watchdog =
-      options.enforceCommandTimeout && !isCluster(this.client)
-        ? new CommandWatchdog(this.client, this.commandTimeoutMs)
+    const cluster = isCluster(this.client);
+    this.mode = cluster ? "cluster" : this.client.options.sentinels ? "sentinel" : "standalone";
+
+    // ioredis' private parts, each checked here, once, with the public API as the fallback.
+    const internals = options.useClientInternals ?? true;
+    const keyPrefix = (this.client.options as { keyPrefix?: string }).keyPrefix;
+    this.makeCommand = internals
+      ? scriptCommandFactory(
+          this.client as unknown as Parameters<typeof scriptCommandFactory>[0],
+          keyPrefix ? { replyEncoding: "utf8", keyPrefix } : { replyEncoding: "utf8" },
+        )
+      : undefined;
+    this.coalescer =
+      internals && !cluster && maxCommandsPerWrite > 1
+        ? WriteCoalescer.attach(this.client, maxCommandsPerWrite)
         : undefined;
+    if (options.enforceCommandTimeout && !cluster) {
+      if (internals && CommandWatchdog.canWatch(this.client)) {
+        this.watchdog = new CommandWatchdog(this.client, this.commandTimeoutMs);
+      } else {
+        // ioredis reads this option for every command it sends: same limit, same error.
+        this.client.options.commandTimeout = this.commandTimeoutMs;
+      }
+    }
+    this.internals = {
+      scriptCommand: this.makeCommand !== undefined,
+      coalesceWrites: this.coalescer !== undefined,
+      commandWatchdog: this.watchdog !== undefined,
+    };
+    if (internals) {
+      this.logger.debug({ internals: this.internals }, "Redis: ioredis parts found and used");
+    }
     this.client.on("error", (e: Error) =>
       this.throttled.warn("redis-error", { err: e.message }, "Redis: connection error"),
     );
@@ -119,11 +165,13 @@ export class RedisStore implements Store {
     keys: string[],
     args: A,
   ): Promise<RawReply> {
-    if (this.maxCommandsPerWrite > 1) this.coalesce();
-    // The command writes itself (see ScriptCommand): the same bytes as client.evalsha(...), without
-    // ioredis' per-argument conversion, and with frozen argument arrays encoded once.
-    const command = new ScriptCommand(script.sha, keys, args, this.commandOptions);
-    return (this.client.sendCommand(command) as Promise<RawReply>).catch((e: unknown) => {
+    this.coalescer?.beforeWrite();
+    // With a factory the command writes itself (see script-command.ts): the same bytes as
+    // client.evalsha(...), without ioredis' per-argument conversion, frozen arrays encoded once.
+    const sent = this.makeCommand
+      ? this.client.sendCommand(this.makeCommand(script.sha, keys, args))
+      : this.client.evalsha(script.sha, keys.length, ...keys, ...args);
+    return (sent as Promise<RawReply>).catch((e: unknown) => {
       if (isNoScript(e)) {
         return (this.client.eval(script.lua, script.numKeys, ...keys, ...args) as Promise<RawReply>).catch(
           (e2: unknown) => {
@@ -132,42 +180,6 @@ export class RedisStore implements Store {
         );
       }
       throw toStoreError(e, script.name, this.commandTimeoutMs);
-    });
-  }
-
-  /** The socket corked for the current tick, if any, and how many commands it holds. */
-  private corkedStream: CorkableStream | undefined;
-  private corkedCommands = 0;
-
-  /**
-   * Write coalescing, called just before a command is written. When nothing is in flight on the
-   * connection the command is written at once: an idle server should start at once, and a corked
-   * single command only adds work. Otherwise the socket is corked until the end of the tick, so
-   * the commands issued in this tick leave in few `writev` calls instead of one syscall each (the
-   * socket write is the largest client-side cost of an operation), and it is flushed every
-   * `maxCommandsPerWrite` commands, so the server starts on the first ones while the client is
-   * still producing the rest instead of both taking turns. Unlike ioredis' auto-pipelining this
-   * adds no queue and no timer. (Cluster clients have one socket per node and are left as they are.)
-   */
-  private coalesce(): void {
-    const stream = this.corkedStream;
-    if (stream) {
-      if (++this.corkedCommands >= this.maxCommandsPerWrite) {
-        stream.uncork();
-        stream.cork();
-        this.corkedCommands = 0;
-      }
-      return;
-    }
-    const client = this.client as unknown as { stream?: CorkableStream; commandQueue?: { length: number } };
-    if (!client.stream || !client.commandQueue || client.commandQueue.length === 0) return;
-    const corked = client.stream;
-    this.corkedStream = corked;
-    this.corkedCommands = 1;
-    corked.cork();
-    process.nextTick(() => {
-      this.corkedStream = undefined;
-      corked.uncork();
     });
   }
 
