@@ -41,7 +41,11 @@ export interface CreateStoreOptions extends Partial<ConnectionTuning> {
   useClientInternals?: boolean;
   /** Key prefix for every key Holdfast writes. @defaultValue "holdfast:" */
   prefix?: string;
-  /** Where log lines go. @defaultValue pino on stderr, level from `HOLDFAST_LOG_LEVEL` */
+  /**
+   * Where log lines go (a pino logger fits). Without one the library stays quiet: JSON lines on
+   * stderr, warnings and errors only, unless `HOLDFAST_LOG_LEVEL` says otherwise.
+   * @defaultValue the library's default logger (see `getDefaultLogger` in docs/stores.md)
+   */
   logger?: Logger;
   /** Environment to read. @defaultValue process.env */
   env?: NodeJS.ProcessEnv;
