@@ -8,6 +8,7 @@ import type { RawReply, Script, ScriptArg } from "../script.js";
 import type { Store, StoreHealth, StoreMode } from "../types.js";
 import { CommandWatchdog } from "./command-watchdog.js";
 import { isNoScript, toStoreError } from "./redis-errors.js";
+import { fatalConnectError } from "./connect-errors.js";
 import { scriptCommandFactory, type ScriptCommandFactory } from "./script-command.js";
 import { WriteCoalescer } from "./write-coalescer.js";
 
@@ -207,20 +208,59 @@ export class RedisStore implements Store {
   }
 
   /** Resolves when the client is ready; rejects with {@link StoreUnavailableError} after `timeoutMs`. */
-  waitReady(timeoutMs: number): Promise<void> {
-    return this.ready.wait(
-      timeoutMs,
-      () =>
-        new StoreUnavailableError(
-          `Redis was not ready within ${timeoutMs} ms (status: ${this.client.status})`,
-        ),
-    );
+  waitReady(timeoutMs: number, lastError?: () => string | undefined): Promise<void> {
+    return this.ready.wait(timeoutMs, () => {
+      const last = lastError?.();
+      return new StoreUnavailableError(
+        `Redis was not ready within ${timeoutMs} ms (status: ${this.client.status}${last ? `; last error: ${last}` : ""})`,
+      );
+    });
   }
 
-  /** Opens the connection (if lazy) and waits until it is ready. */
+  /**
+   * Opens the connection (if lazy) and waits until it is ready. An error that waiting cannot cure
+   * (wrong or missing credentials, a rejected certificate, and on a single server a refused
+   * connection or an unknown host: see {@link fatalConnectError}) fails it at once, with Redis' own
+   * words and what to do; other errors are retried until `timeoutMs`, and the last one is named in
+   * the timeout's message.
+   */
   async connect(timeoutMs: number): Promise<void> {
-    if (this.client.status === "wait") this.client.connect().catch(() => undefined);
-    await this.waitReady(timeoutMs);
+    if (this.client.status === "ready") return;
+    let last: string | undefined;
+    let onError: (e: unknown) => void = () => undefined;
+    const fatal = new Promise<never>((_resolve, reject) => {
+      onError = (e) => {
+        const f = fatalConnectError(e, this.where());
+        // With several nodes (Cluster seeds, Sentinels and the master they name), one refusing
+        // node is no verdict: another may answer, or a failover may be under way.
+        if (f && (this.mode === "standalone" || !(f.kind === "refused" || f.kind === "dns")))
+          reject(new StoreUnavailableError(f.detail, { cause: e, fix: f.fix }));
+        else last = e instanceof Error ? e.message : String(e);
+      };
+    });
+    // Cluster clients report each node's failures as "node error" (error, address).
+    this.client.on("error", onError);
+    this.client.on("node error", onError);
+    try {
+      if (this.client.status === "wait") this.client.connect().catch(() => undefined);
+      await Promise.race([this.waitReady(timeoutMs, () => last), fatal]);
+    } finally {
+      this.client.off("error", onError);
+      this.client.off("node error", onError);
+    }
+  }
+
+  /** The server this store talks to, without credentials, for messages. */
+  private where(): string {
+    if (isCluster(this.client)) {
+      const seeds = (this.client as unknown as { startupNodes?: { host?: string; port?: number }[] })
+        .startupNodes;
+      return `the Redis Cluster ${seeds?.map((n) => `${n.host ?? "127.0.0.1"}:${n.port ?? 6379}`).join(",") ?? ""}`.trim();
+    }
+    const o = this.client.options;
+    if (o.sentinels)
+      return `the master "${o.name ?? "mymaster"}" of Sentinels ${o.sentinels.map((n) => `${n.host}:${n.port}`).join(",")}`;
+    return `${o.tls ? "rediss" : "redis"}://${o.host ?? "127.0.0.1"}:${o.port ?? 6379}/${o.db ?? 0}`;
   }
 
   async *scan(pattern: string, options: { count?: number } = {}): AsyncIterable<string> {
