@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import cors from "@fastify/cors";
 import type { Store } from "../store/types.js";
 import { histogram } from "../observe/metrics.js";
@@ -11,6 +11,7 @@ import type { KeyStore } from "./auth/key-store.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerPrimitiveRoutes } from "./routes/index.js";
 import { attachChannelGateway } from "./ws/gateway.js";
+import { isProbeRequest } from "./probes.js";
 import "./auth/principal.js";
 
 /** Options of {@link buildApp}. */
@@ -25,6 +26,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** How long API key records are cached, in ms (revocation delay). @defaultValue 5000 */
   keyCacheMs?: number;
+  /** Where log lines go, one JSON line per `write`. @defaultValue stdout */
+  logStream?: { write(line: string): void };
 }
 
 const httpDuration = histogram(
@@ -43,7 +46,13 @@ export async function buildApp(
   options: AppOptions,
 ): Promise<{ app: FastifyInstance; context: ServerContext; auth: Authenticator }> {
   const app = Fastify({
-    logger: { level: options.logLevel ?? "info", name: "holdfast" },
+    logger: {
+      level: options.logLevel ?? "info",
+      name: "holdfast",
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    // Load balancers and orchestrators poll these every few seconds: no request lines for them.
+    logController: new LogController({ disableRequestLogging: isProbeRequest }),
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
