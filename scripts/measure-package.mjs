@@ -7,7 +7,7 @@
 //
 //   node scripts/measure-package.mjs                 # this checkout, 15 runs
 //   node scripts/measure-package.mjs --root ../other --runs 25 --no-build
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -44,26 +44,36 @@ try {
     JSON.stringify({ name: "app", private: true, type: "module" }),
   );
   process.stderr.write("installing the tarball into a fresh project… ");
-  const install = sh("npm", ["install", "--no-audit", "--no-fund", tarball], project);
+  // npm prints its warnings (EBADENGINE…) on stderr.
+  const installed = spawnSync("npm", ["install", "--no-audit", "--no-fund", tarball], {
+    cwd: project,
+    encoding: "utf8",
+  });
+  if (installed.status !== 0) throw new Error(`npm install failed:\n${installed.stderr}`);
+  const install = `${installed.stdout}\n${installed.stderr}`;
   process.stderr.write("done\n");
   const nm = join(project, "node_modules");
   const packages = readdirSync(nm).flatMap((d) =>
     d.startsWith("@") ? readdirSync(join(nm, d)).map((s) => `${d}/${s}`) : d.startsWith(".") ? [] : [d],
   );
 
-  const probe = `const t = performance.now(); await import("holdfast"); const ms = performance.now() - t;
+  const probe = `const c = process.cpuUsage(); const t = performance.now(); await import("holdfast");
+const ms = performance.now() - t; const u = process.cpuUsage(c); const cpuMs = (u.user + u.system) / 1000;
 const { createRequire } = await import("node:module");
 const loaded = [...new Set(Object.keys(createRequire(import.meta.url).cache)
   .map((p) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(p)?.[1]).filter(Boolean))];
-console.log(JSON.stringify({ ms, loaded }));`;
+console.log(JSON.stringify({ ms, cpuMs, loaded }));`;
   const times = [];
+  const cpu = [];
   let loaded = [];
   for (let i = 0; i < runs; i++) {
     const out = JSON.parse(sh(process.execPath, ["--input-type=module", "-e", probe], project));
     times.push(out.ms);
+    cpu.push(out.cpuMs);
     loaded = out.loaded;
   }
   times.sort((a, b) => a - b);
+  cpu.sort((a, b) => a - b);
   let requireWorks;
   try {
     sh(process.execPath, ["-e", "require('holdfast').createStore"], project);
@@ -91,11 +101,12 @@ console.log(JSON.stringify({ ms, loaded }));`;
   const median = times[Math.floor(times.length / 2)];
   console.log(
     `cold import("holdfast"), ${runs} fresh processes: median ${median.toFixed(0)} ms ` +
-      `(min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)})`,
+      `(min ${times[0].toFixed(0)}, max ${times[times.length - 1].toFixed(0)}); ` +
+      `CPU time (user + system, moves less with the machine's load): median ${cpu[Math.floor(cpu.length / 2)].toFixed(0)} ms`,
   );
   console.log(`packages loaded by the import (CommonJS ones): ${loaded.sort().join(", ") || "none"}`);
   console.log(`require("holdfast") works: ${requireWorks}`);
-  const warnings = install.split("\n").filter((l) => /EBADENGINE|deprecated/i.test(l));
+  const warnings = install.split("\n").filter((l) => /EBADENGINE|deprecated|ERESOLVE|peer/i.test(l));
   console.log(`npm install warnings: ${warnings.length === 0 ? "none" : "\n" + warnings.join("\n")}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
