@@ -9,8 +9,12 @@
  *   npm run bench:limits                        # 3 s per row (about 2 minutes)
  *   BENCH_DURATION_MS=1000 npm run bench:limits
  *   BENCH_ROUNDS=5 npm run bench:limits         # interleaved rounds, median printed (default 3)
+ *   HOLDFAST_IOREDIS=5 npm run bench:limits     # every client on ioredis 5 (default 6)
+ *
+ * Holdfast runs on both ioredis majors in the same run (A/B): its main rows and every peer on the
+ * major HOLDFAST_IOREDIS names, and one more row per algorithm on the other major.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import {
   environmentLine,
@@ -20,6 +24,13 @@ import {
   type Measurement,
 } from "./support/harness.js";
 import { PrivateRedis } from "../test/support/redis-server.js";
+import {
+  ioredisMajor,
+  ioredisModule,
+  ioredisVersion,
+  newRedisClient,
+  type IoredisMajor,
+} from "../test/support/ioredis.js";
 import { createStore } from "../src/store/create-store.js";
 import { createRateLimiter } from "../src/limit/index.js";
 import { consumeArgs, consumeScriptFor } from "../src/limit/script.js";
@@ -43,6 +54,11 @@ const TWO = "holdfast 2 limits (gcra + fixed-window)";
 
 type Check = (worker: number, i: number) => Promise<unknown>;
 
+const MAJOR = ioredisMajor();
+const OTHER: IoredisMajor = MAJOR === 5 ? 6 : 5;
+/** The name of a Holdfast row on the other major, beside its row on the main one. */
+const onOther = (row: string) => `${row} (ioredis ${ioredisVersion(OTHER)})`;
+
 const SPECS: Record<string, LimitSpec> = {
   "fixed-window": { algorithm: "fixed-window", limit: QUOTA, windowMs: WINDOW_MS },
   "sliding-window": { algorithm: "sliding-window", limit: QUOTA, windowMs: WINDOW_MS },
@@ -54,18 +70,22 @@ async function main(): Promise<void> {
   const redis = await PrivateRedis.start();
   const clients: Redis[] = [];
   const client = () => {
-    const c = new Redis({ port: redis.port, host: "127.0.0.1", enableAutoPipelining: false });
+    const c = newRedisClient({ port: redis.port, host: "127.0.0.1", enableAutoPipelining: false });
     clients.push(c);
     return c;
   };
-  try {
-    const store = await createStore({
+  const storeOn = (major: IoredisMajor) =>
+    createStore({
       type: "redis",
       redis: { host: "127.0.0.1", port: redis.port },
       env: {},
       checkServer: false,
-      prefix: "bench:",
+      prefix: `bench:${major}:`,
+      ioredis: ioredisModule(major),
     });
+  const store = await storeOn(MAJOR);
+  const otherStore = await storeOn(OTHER);
+  try {
     const names = Array.from({ length: KEYS }, (_, i) => `user-${i}`);
     const pick = (w: number, i: number) => names[(w * 7919 + i) % KEYS];
 
@@ -103,6 +123,8 @@ async function main(): Promise<void> {
       const l = createRateLimiter(store, { name: `b-${algorithm}`, limits: [spec] });
       impls.push([`holdfast ${algorithm}`, (w, i) => l.consume(pick(w, i))]);
       impls.push([byHand(algorithm), await handCheck(algorithm, [spec])]);
+      const o = createRateLimiter(otherStore, { name: `b-${algorithm}`, limits: [spec] });
+      impls.push([onOther(`holdfast ${algorithm}`), (w, i) => o.consume(pick(w, i))]);
     }
     const two: LimitSpec[] = [
       { name: "per-second", algorithm: "gcra", burst: QUOTA, ratePerSec: 1_000_000 },
@@ -111,6 +133,8 @@ async function main(): Promise<void> {
     const multi = createRateLimiter(store, { name: "b-multi", limits: two });
     impls.push([TWO, (w, i) => multi.consume(pick(w, i))]);
     impls.push([byHand("2 limits"), await handCheck("two", two)]);
+    const otherMulti = createRateLimiter(otherStore, { name: "b-multi", limits: two });
+    impls.push([onOther(TWO), (w, i) => otherMulti.consume(pick(w, i))]);
 
     // Rounds interleave the implementations, and each row is its median round, so that a load
     // spike from other processes on the machine does not land on one implementation only.
@@ -128,7 +152,7 @@ async function main(): Promise<void> {
       return ms[Math.floor(ms.length / 2)];
     });
     const version = (await floorClient.info("server")).match(/redis_version:(\S+)/)?.[1];
-    console.log(await environmentLine(version));
+    console.log(`${await environmentLine(version)}, main rows and peers on ioredis ${ioredisVersion(MAJOR)}`);
     printTable(`Rate-limit checks at concurrency ${CONCURRENCY}, one connection each`, rows, PEER);
     const at = (n: string) => rows.find((r) => r.name === n)!;
     // Ratios are taken within each round (both rows measured minutes apart at most) and the median
@@ -144,20 +168,27 @@ async function main(): Promise<void> {
     };
     console.log(`Ratios: median of the ${ROUNDS} per-round ratios (lowest–highest).`);
     for (const algorithm of [...Object.keys(SPECS), "2 limits"]) {
-      const hf = algorithm === "2 limits" ? TWO : `holdfast ${algorithm}`;
-      console.log(
-        `${algorithm}: ${x(hf, PEER)} ${PEER} (target ≥ 1.15), ${x(hf, byHand(algorithm))} its script ` +
-          `by hand (the floor, target ≥ 0.95), ${x(hf, MINIMAL)} the minimal INCRBY window; p99 ` +
-          `${at(hf).p99Ms.toFixed(3)} ms vs peer ${at(PEER).p99Ms.toFixed(3)} ms, by hand ${at(byHand(algorithm)).p99Ms.toFixed(3)} ms`,
-      );
+      const main = algorithm === "2 limits" ? TWO : `holdfast ${algorithm}`;
+      for (const hf of [main, onOther(main)]) {
+        const on = hf === main ? MAJOR : OTHER;
+        console.log(
+          `${algorithm} on ioredis ${ioredisVersion(on)}: ${x(hf, PEER)} ${PEER} (target ≥ 1.15), ${x(hf, byHand(algorithm))} its script ` +
+            `by hand (the floor, target ≥ 0.95), ${x(hf, MINIMAL)} the minimal INCRBY window; p99 ` +
+            `${at(hf).p99Ms.toFixed(3)} ms vs peer ${at(PEER).p99Ms.toFixed(3)} ms, by hand ${at(byHand(algorithm)).p99Ms.toFixed(3)} ms`,
+        );
+      }
+      const v6 = MAJOR === 6 ? main : onOther(main);
+      const v5 = MAJOR === 5 ? main : onOther(main);
+      console.log(`${algorithm}: holdfast on ioredis 6 vs 5: ${x(v6, v5)} throughput`);
     }
     const one = "holdfast gcra";
     console.log(
       `2 limits vs 1 (gcra): ${x(TWO, one)} throughput (target ≥ 0.90), ` +
         `p99 ${at(TWO).p99Ms.toFixed(3)} ms vs ${at(one).p99Ms.toFixed(3)} ms`,
     );
-    await store.close();
   } finally {
+    await store.close();
+    await otherStore.close();
     for (const c of clients) c.disconnect();
     await redis.stop();
   }

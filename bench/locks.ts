@@ -5,11 +5,15 @@
  *
  *   npm run bench:locks                        # 3 s per row
  *   BENCH_DURATION_MS=1000 BENCH_ROUNDS=1 npm run bench:locks   # quick check
+ *   HOLDFAST_IOREDIS=5 npm run bench:locks      # every client on ioredis 5 (default 6)
  *
  * Each row is the median of BENCH_ROUNDS (default 3) interleaved runs, to damp load drift.
+ * Holdfast runs twice, on each ioredis major (A/B in the same run); the peers and the minimal lock
+ * use the major HOLDFAST_IOREDIS names. A third Holdfast row runs that major's public-API path
+ * (`useClientInternals: false`), which shows what the store's use of ioredis' private parts buys.
  */
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 // @ts-expect-error redlock 5 beta's package.json "exports" has no "types" entry for ESM.
 import RedlockModule from "redlock";
 import { Mutex } from "redis-semaphore";
@@ -21,6 +25,13 @@ import {
   type Measurement,
 } from "./support/harness.js";
 import { PrivateRedis } from "../test/support/redis-server.js";
+import {
+  ioredisMajor,
+  ioredisModule,
+  ioredisVersion,
+  newRedisClient,
+  type IoredisMajor,
+} from "../test/support/ioredis.js";
 import { createStore } from "../src/store/create-store.js";
 import { createLocks } from "../src/lock/locks.js";
 
@@ -42,11 +53,17 @@ function median(ms: Measurement[]): Measurement {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+const MAJOR = ioredisMajor();
+const OTHER: IoredisMajor = MAJOR === 5 ? 6 : 5;
+const holdfastOn = (major: IoredisMajor) => `holdfast (ioredis ${ioredisVersion(major)})`;
+const HOLDFAST = holdfastOn(MAJOR);
+const PUBLIC_PATH = `holdfast, public API only (ioredis ${ioredisVersion(MAJOR)})`;
+
 async function main(): Promise<void> {
   const redis = await PrivateRedis.start();
   const clients: Redis[] = [];
   const client = () => {
-    const c = new Redis({
+    const c = newRedisClient({
       port: redis.port,
       host: "127.0.0.1",
       enableAutoPipelining: false,
@@ -55,21 +72,27 @@ async function main(): Promise<void> {
     clients.push(c);
     return c;
   };
+  const stores: Awaited<ReturnType<typeof createStore>>[] = [];
   try {
     // Holdfast: its own store, exactly as createStore configures a production client.
-    const store = await createStore({
-      logger: { debug() {}, info() {}, warn() {}, error() {} },
-      type: "redis",
-      redis: { host: "127.0.0.1", port: redis.port },
-      env: {},
-      checkServer: false,
-      prefix: "bench:",
-    });
-    const locks = createLocks(store, { ttlMs: TTL_MS });
-    const hfKeys = Array.from({ length: 64 }, (_, w) => `hf-${w}`);
-    const holdfast: Cycle = async (w) => {
-      const lease = await locks.acquire(hfKeys[w]);
-      await locks.release(lease);
+    const holdfastCycle = async (name: string, major: IoredisMajor, useClientInternals = true) => {
+      const store = await createStore({
+        type: "redis",
+        redis: { host: "127.0.0.1", port: redis.port },
+        env: {},
+        checkServer: false,
+        prefix: `bench:${stores.length}:`,
+        ioredis: ioredisModule(major),
+        useClientInternals,
+      });
+      stores.push(store);
+      const locks = createLocks(store, { ttlMs: TTL_MS });
+      const hfKeys = Array.from({ length: 64 }, (_, w) => `hf-${w}`);
+      const cycle: Cycle = async (w) => {
+        const lease = await locks.acquire(hfKeys[w]);
+        await locks.release(lease);
+      };
+      return [name, cycle] as [string, Cycle];
     };
 
     const minimalClient = client();
@@ -103,9 +126,11 @@ async function main(): Promise<void> {
     const serverCpu = redisCpuSampler(client());
     const impls: [string, Cycle][] = [
       ["minimal (SET NX + EVALSHA)", minimal],
-      ["holdfast", holdfast],
+      await holdfastCycle(HOLDFAST, MAJOR),
       ["redlock 5", redlockCycle],
       ["redis-semaphore Mutex", semaphore],
+      await holdfastCycle(holdfastOn(OTHER), OTHER),
+      await holdfastCycle(PUBLIC_PATH, MAJOR, false),
     ];
     const rows: Measurement[] = [];
     const runsAt = new Map<number, Map<string, Measurement[]>>();
@@ -122,29 +147,36 @@ async function main(): Promise<void> {
       for (const [name] of impls) rows.push(median(runs.get(name)!));
     }
     const version = (await minimalClient.info("server")).match(/redis_version:(\S+)/)?.[1];
-    console.log(await environmentLine(version));
+    console.log(`${await environmentLine(version)}, peers on ioredis ${ioredisVersion(MAJOR)}`);
     printTable("Lock cycles (acquire + release), one connection each", rows, "minimal (SET NX + EVALSHA)");
     // Ratios are taken within each round and the median is printed with the range: the machine's
     // speed drifts between rounds by more than the differences measured here.
     console.log(`Ratios: median of the ${ROUNDS} per-round ratios (lowest–highest).`);
     for (const concurrency of CONCURRENCIES) {
       const runs = runsAt.get(concurrency)!;
-      const ratio = (n: string, of: (m: Measurement) => number = (m) => m.opsPerSec) => {
+      const ratio = (n: string, of: (m: Measurement) => number = (m) => m.opsPerSec, hf = HOLDFAST) => {
         const rs = runs
-          .get("holdfast")!
+          .get(hf)!
           .map((m, r) => of(m) / of(runs.get(n)![r]))
           .sort((a, b) => a - b);
         return `${rs[Math.floor(rs.length / 2)].toFixed(2)}× (${rs[0].toFixed(2)}–${rs[rs.length - 1].toFixed(2)})`;
       };
       const minimalName = "minimal (SET NX + EVALSHA)";
+      const ops = (m: Measurement) => m.opsPerSec;
+      for (const hf of [HOLDFAST, holdfastOn(OTHER)]) {
+        console.log(
+          `concurrency ${concurrency}, ${hf}: ${ratio("redlock 5", ops, hf)} redlock, ` +
+            `${ratio("redis-semaphore Mutex", ops, hf)} redis-semaphore, ${ratio(minimalName, ops, hf)} minimal; ` +
+            `p99 ${ratio(minimalName, (m) => m.p99Ms, hf)} the minimal lock's (holdfast also issues a fencing token per acquire)`,
+        );
+      }
       console.log(
-        `concurrency ${concurrency}: holdfast ${ratio("redlock 5")} redlock, ${ratio("redis-semaphore Mutex")} redis-semaphore, ` +
-          `${ratio(minimalName)} minimal; p99 ${ratio(minimalName, (m) => m.p99Ms)} the minimal lock's ` +
-          `(holdfast also issues a fencing token per acquire)`,
+        `concurrency ${concurrency}: holdfast on ioredis ${ioredisVersion(6)} vs ${ioredisVersion(5)}: ` +
+          `${ratio(holdfastOn(5), ops, holdfastOn(6))} throughput; ${HOLDFAST} vs its public API path: ${ratio(PUBLIC_PATH)}`,
       );
     }
-    await store.close();
   } finally {
+    for (const s of stores) await s.close();
     for (const c of clients) c.disconnect();
     await redis.stop();
   }

@@ -5,8 +5,12 @@
  * Environment: PORT (4000), HOST (127.0.0.1), LOCK_TTL (120000 ms), LOCK_REFRESH_INTERVAL (30000 ms),
  * ADMIN_TOKEN (admin routes), and the Redis variables of docs/stores.md.
  */
+import { loadDotEnv } from "../../src/util/dotenv.js";
 import { createStore } from "../../src/store/create-store.js";
 import { buildAppointmentApp } from "./app.js";
+
+// .env in the working directory, under the environment (which wins).
+loadDotEnv();
 
 const intEnv = (name: string, fallback: number): number => {
   const v = process.env[name];

@@ -13,6 +13,7 @@
  * Knobs: DEMO_BUYERS (5000), DEMO_STOCK (200), DEMO_CONCURRENCY (100), DEMO_HOLD_TTL_MS (2000).
  * Exits 1 if anything was oversold or an invariant failed.
  */
+import { loadDotEnv } from "../../src/util/dotenv.js";
 import { randomUUID } from "node:crypto";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -24,6 +25,9 @@ import type { Store } from "../../src/store/types.js";
 import { PrivateRedis } from "../../test/support/redis-server.js";
 import { buildFlashSaleApp } from "./app.js";
 import { intEnv } from "./config.js";
+
+// .env in the working directory, under the environment (which wins).
+loadDotEnv();
 
 const env = process.env;
 const BUYERS = intEnv(env, "DEMO_BUYERS", 5000);

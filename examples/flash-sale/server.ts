@@ -8,9 +8,13 @@
  * (share it between instances), ENABLE_DEBUG_ROUTES (`true` mounts /api/v1/debug/*), HOLDFAST_PREFIX
  * (key prefix), and the Redis variables of docs/stores.md.
  */
+import { loadDotEnv } from "../../src/util/dotenv.js";
 import { createStore } from "../../src/store/create-store.js";
 import { buildFlashSaleApp } from "./app.js";
 import { intEnv, parseSales } from "./config.js";
+
+// .env in the working directory, under the environment (which wins).
+loadDotEnv();
 
 const env = process.env;
 const store = await createStore({ prefix: env.HOLDFAST_PREFIX || undefined });

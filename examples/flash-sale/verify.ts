@@ -4,8 +4,12 @@
  * server checks (eviction policy, persistence, version). Exit code 0 when usable, 1 otherwise.
  *   REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/flash-sale/verify.ts
  */
+import { loadDotEnv } from "../../src/util/dotenv.js";
 import { checkRedis, type CheckFinding } from "../../src/store/index.js";
 import { createStore } from "../../src/store/create-store.js";
+
+// .env in the working directory, under the environment (which wins).
+loadDotEnv();
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const mark = { ok: "✓", warn: "!", error: "✗" } as const;

@@ -6,10 +6,14 @@
  * BREAKER_OPEN_MS (10000), ASSIGNMENT_LATENCY_MS (0: simulated latency of the assignment call),
  * HOLDFAST_LOG_LEVEL (info), and the Redis variables of docs/stores.md.
  */
+import { loadDotEnv } from "../../src/util/dotenv.js";
 import { createStore } from "../../src/store/create-store.js";
 import { createInventory } from "../../src/inventory/index.js";
 import { buildRestaurantApp } from "./app.js";
 import { AssignmentEngine } from "./engine.js";
+
+// .env in the working directory, under the environment (which wins).
+loadDotEnv();
 
 const intEnv = (name: string, fallback: number, min = 1): number => {
   const v = process.env[name];

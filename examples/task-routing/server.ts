@@ -6,9 +6,13 @@
  * (127.0.0.1, both), FEED_HISTORY (1000 messages kept per channel), HOLDFAST_LOG_LEVEL (info), and
  * the Redis variables of docs/stores.md.
  */
+import { loadDotEnv } from "../../src/util/dotenv.js";
 import { setDegradationLogger } from "../../src/observe/degradation.js";
 import { createStore } from "../../src/store/create-store.js";
 import { buildTaskRoutingApp } from "./app.js";
+
+// .env in the working directory, under the environment (which wins).
+loadDotEnv();
 
 const intEnv = (name: string, fallback: number): number => {
   const v = process.env[name];

@@ -6,9 +6,14 @@
  * LOCK_TTL_SECONDS (10), RATE_LIMIT_ON_REDIS_DOWN (local | fail-closed | fail-open), and the Redis
  * variables of docs/stores.md (REDIS_URL or REDIS_HOST/REDIS_PORT/REDIS_PASSWORD).
  */
+import { loadDotEnv } from "../../src/util/dotenv.js";
 import { setDegradationLogger } from "../../src/observe/degradation.js";
 import { buildThreadingApp } from "./app.js";
-import { closeRedis, defaultRedisHelpers } from "./redis-client.js";
+
+// .env in the working directory, under the environment (which wins). Before redis-client.js is
+// loaded: it connects from the environment as soon as it is imported, as the seed's module did.
+loadDotEnv();
+const { closeRedis, defaultRedisHelpers } = await import("./redis-client.js");
 
 const intEnv = (name: string, fallback: number): number => {
   const v = process.env[name];

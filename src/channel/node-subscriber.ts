@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 import { ReadyWaiter } from "../util/ready-waiter.js";
 import { StoreUnavailableError } from "../errors/store-errors.js";
 
@@ -26,13 +26,18 @@ export class NodeSubscriber {
   private everReady = false;
   private closed = false;
 
+  /**
+   * @param connect makes the connection from these options, with the store client's ioredis (see
+   *                `RedisTransport`), so a subscriber is on the same major version as the store.
+   */
   constructor(
+    connect: (options: RedisOptions) => Redis,
     options: RedisOptions,
     private readonly sharded: boolean,
     private readonly events: NodeSubscriberEvents,
     private readonly timeoutMs: number,
   ) {
-    this.conn = new Redis({
+    this.conn = connect({
       ...options,
       autoResubscribe: false,
       enableOfflineQueue: false,

@@ -3,9 +3,21 @@ import type { Cluster, Redis, RedisOptions } from "ioredis";
 import type { RedisStore } from "../store/redis/redis-store.js";
 import { escapeGlob, type Transport, type TransportEvents } from "./transport.js";
 import { NodeSubscriber } from "./node-subscriber.js";
+import { StoreUnavailableError } from "../errors/store-errors.js";
 
 function isCluster(client: Redis | Cluster): client is Cluster {
   return (client as Cluster).isCluster === true;
+}
+
+/**
+ * A new connection like `node` with `options` over its own: `duplicate()` is ioredis' public way to
+ * do it, and builds the connection with the node's own ioredis (5 or 6), whatever copy that is.
+ */
+function duplicateOf(node: Redis | undefined): (options: RedisOptions) => Redis {
+  return (options) => {
+    if (!node) throw new StoreUnavailableError("no Redis Cluster node is known yet");
+    return node.duplicate(options);
+  };
 }
 
 function retry(times: number): number {
@@ -46,6 +58,7 @@ export class RedisTransport implements Transport {
     const client = this.store.client;
     if (!isCluster(client)) {
       this.single = new NodeSubscriber(
+        duplicateOf(client),
         // The store's own client may leave command timeouts to the store; this one has its own.
         { ...client.options, commandTimeout: this.store.commandTimeoutMs, retryStrategy: retry },
         false,
@@ -61,6 +74,7 @@ export class RedisTransport implements Transport {
     if (!this.sharded) {
       const master = client.nodes("master")[0];
       this.single = new NodeSubscriber(
+        duplicateOf(master),
         this.nodeOptions(client, master.options),
         false,
         this.nodeEvents(),
@@ -140,6 +154,7 @@ export class RedisTransport implements Transport {
     if (!sub) {
       const colon = key.lastIndexOf(":");
       sub = new NodeSubscriber(
+        duplicateOf(cluster.nodes("all")[0]),
         this.nodeOptions(cluster, { host: key.slice(0, colon), port: Number(key.slice(colon + 1)) }),
         true,
         this.nodeEvents(),

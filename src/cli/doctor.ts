@@ -40,13 +40,14 @@ export function registerDoctor(program: Command): void {
           await store.close();
         }
       } catch (e) {
-        const message = e instanceof StoreUnavailableError ? e.message : String(e);
+        // The store says what went wrong (WRONGPASS, connection refused…) and what to do about it.
+        const unavailable = e instanceof StoreUnavailableError;
         findings = [
           {
             check: "connection" as const,
             level: "error" as const,
-            message: `cannot reach ${cfg ? describeRedisConfig(cfg) : "Redis"}: ${message}`,
-            fix: "Start Redis or fix REDIS_URL / REDIS_HOST / REDIS_PORT, then run `holdfast doctor` again.",
+            message: `cannot reach ${cfg ? describeRedisConfig(cfg) : "Redis"}: ${unavailable ? e.detail : e instanceof Error ? e.message : String(e)}`,
+            fix: `${unavailable ? e.fix : "Fix REDIS_URL / REDIS_HOST / REDIS_PORT."} Then run \`holdfast doctor\` again.`,
           },
         ];
       }

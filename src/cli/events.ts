@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { createEventLog, type EventRecord } from "../events/index.js";
 import { parseTimeSpec } from "../server/routes/events.js";
 import { CliUsageError, withStore, type StoreCommandOptions } from "./context.js";
+import { intArg } from "./args.js";
 import { color } from "./output.js";
 
 interface TailCommandOptions extends StoreCommandOptions {
@@ -42,10 +43,7 @@ export function registerEvents(program: Command): void {
           `--since must be a duration ago (5m, 30s, 2h, 1d), ms since the epoch or an ISO 8601 time, got "${opts.since}"`,
         );
       }
-      const limit = Number(opts.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-        throw new CliUsageError(`--limit must be an integer from 1 to 10000, got "${opts.limit}"`);
-      }
+      const limit = intArg("--limit", opts.limit, { max: 10_000 });
       await withStore(opts, async (store) => {
         const log = createEventLog(store);
         // Durations ago are measured on the store's clock, the clock the event ids carry.

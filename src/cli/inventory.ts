@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { createInventory, isItemNotFoundError, type ItemState } from "../inventory/index.js";
 import type { Store } from "../store/types.js";
-import { CliUsageError, withStore, type StoreCommandOptions } from "./context.js";
+import { intArg } from "./args.js";
+import { withStore, type StoreCommandOptions } from "./context.js";
 import { color, printJson, table } from "./output.js";
 
 /** The key kind of an item's hash (see src/inventory/decode.ts). */
@@ -30,15 +31,6 @@ export class Progress {
   done(): void {
     if (this.on && this.last > 0) process.stderr.write("\r\x1b[2K");
   }
-}
-
-/** A positive integer from the command line, or a usage error naming the argument. */
-export function positiveInt(name: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new CliUsageError(`${name} must be a positive integer (at most ${max}), got "${value}"`);
-  }
-  return n;
 }
 
 /** Every item (found with SCAN, never KEYS) whose name starts with `prefix`, with its exact stock. */
@@ -93,7 +85,7 @@ export function registerInventory(program: Command): void {
     .option("--tenant <tenant>", "a tenant of holdfast serve")
     .option("--json", "print JSON")
     .action(async (opts: StoreCommandOptions & { prefix?: string; limit: string }) => {
-      const limit = positiveInt("--limit", opts.limit);
+      const limit = intArg("--limit", opts.limit);
       const items = await withStore(opts, (store) => scanItems(store, { ...opts, limit }));
       if (opts.json) return printJson(items);
       if (items.length === 0) return console.log("no items");
@@ -124,7 +116,7 @@ export function registerInventory(program: Command): void {
     .option("--tenant <tenant>", "a tenant of holdfast serve")
     .option("--json", "print JSON")
     .action(async (item: string, unitsArg: string, opts: StoreCommandOptions) => {
-      const units = positiveInt("units", unitsArg, 1_000_000_000_000);
+      const units = intArg("units", unitsArg, { max: 1_000_000_000_000 });
       const state = await withStore(opts, async (store) => {
         try {
           return await createInventory(store).restock(item, units);

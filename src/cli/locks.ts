@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { createLocks } from "../lock/index.js";
 import { color, printJson, table } from "./output.js";
 import { formatMs, withStore, type StoreCommandOptions } from "./context.js";
+import { intArg } from "./args.js";
 
 /** `holdfast locks ls|show|release --force`. */
 export function registerLocks(program: Command): void {
@@ -14,9 +15,8 @@ export function registerLocks(program: Command): void {
     .option("--tenant <tenant>", "a tenant of holdfast serve")
     .option("--json", "print JSON")
     .action(async (opts: StoreCommandOptions & { prefix?: string; limit: string }) => {
-      const list = await withStore(opts, (store) =>
-        createLocks(store).list({ prefix: opts.prefix, limit: Number(opts.limit) }),
-      );
+      const limit = intArg("--limit", opts.limit, { max: 10_000 });
+      const list = await withStore(opts, (store) => createLocks(store).list({ prefix: opts.prefix, limit }));
       if (opts.json) return printJson(list);
       if (list.length === 0) return console.log("no active locks");
       console.log(

@@ -1,17 +1,10 @@
 import type { Command } from "commander";
 import { MachineDefinitions } from "../server/routes/machines.js";
-import { CliUsageError, withStore, type StoreCommandOptions } from "./context.js";
+import { withStore, type StoreCommandOptions } from "./context.js";
 import { printJson, table } from "./output.js";
+import { intArg } from "./args.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-function positiveInt(name: string, value: string, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new CliUsageError(`--${name} must be an integer from 1 to ${max}, got "${value}"`);
-  }
-  return n;
-}
 
 /**
  * `holdfast machines show|history <machine> <id>`: read an entity and its history straight from the
@@ -59,7 +52,7 @@ export function registerMachines(program: Command): void {
     .option("--json", "print JSON")
     .action(
       async (machine: string, id: string, opts: StoreCommandOptions & { limit: string; desc?: boolean }) => {
-        const limit = positiveInt("limit", opts.limit, 10_000);
+        const limit = intArg("--limit", opts.limit, { max: 10_000 });
         const history = await withStore(opts, async (store) => {
           const { machine: m } = await new MachineDefinitions(store).reader(machine);
           const h = await m.history(id, { limit, order: opts.desc ? "desc" : "asc" });

@@ -10,13 +10,14 @@ import { registerInventory } from "./inventory.js";
 import { registerQueue } from "./queue.js";
 import { CliUsageError } from "./context.js";
 import { isHoldfastError } from "../errors/holdfast-error.js";
+import { loadDotEnv, type DotEnvResult } from "../util/dotenv.js";
 
 /** Builds the `holdfast` command line. Each subcommand lives in its own file. */
-export function buildProgram(): Command {
+export function buildProgram(context: { envFile?: DotEnvResult } = {}): Command {
   const program = new Command("holdfast")
     .description("Holdfast: locks, limits, holds, machines and channels on Redis or in memory")
     .version(HOLDFAST_VERSION);
-  registerServe(program);
+  registerServe(program, context);
   registerDoctor(program);
   registerKeys(program);
   registerLocks(program);
@@ -29,11 +30,13 @@ export function buildProgram(): Command {
 
 /**
  * Runs the CLI. Exit codes: 0 success, 1 "not found"/warnings, 2 usage or configuration errors,
- * 3 the store could not be reached.
+ * 3 the store could not be reached. Every command first reads `.env` from the working directory
+ * (the environment wins over the file).
  */
 export async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    const envFile = loadDotEnv();
+    await buildProgram({ envFile }).parseAsync(argv);
   } catch (e) {
     const json = argv.includes("--json");
     const code = e instanceof CliUsageError ? 2 : isHoldfastError(e) && /STORE_/.test(e.code) ? 3 : 2;

@@ -1,6 +1,6 @@
 /** Output helpers shared by CLI commands: `--json` everywhere, colours only on a TTY. */
 
-const useColor = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+export const useColor = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
 
 export const color = {
   red: (s: string) => (useColor ? `\x1b[31m${s}\x1b[0m` : s),

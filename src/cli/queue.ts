@@ -3,7 +3,8 @@ import { createWaitingRoom, DEFAULT_WAITING_ROOM_OPTIONS } from "../queue/index.
 import { Keyspace, SUFFIX_SEPARATOR } from "../store/keyspace.js";
 import type { Store } from "../store/types.js";
 import { formatMs, withStore, type StoreCommandOptions } from "./context.js";
-import { Progress, positiveInt } from "./inventory.js";
+import { Progress } from "./inventory.js";
+import { intArg } from "./args.js";
 import { color, printJson, table } from "./output.js";
 
 /** A room's keys are `room:{name}<0x1F>q|hb|adm|seq` (see src/queue/waiting-room.ts). */
@@ -64,7 +65,7 @@ export function registerQueue(program: Command): void {
     .option("--tenant <tenant>", "a tenant of holdfast serve")
     .option("--json", "print JSON")
     .action(async (opts: StoreCommandOptions & { prefix?: string; limit: string }) => {
-      const limit = positiveInt("--limit", opts.limit);
+      const limit = intArg("--limit", opts.limit);
       const rooms = await withStore(opts, (store) => scanRooms(store, { ...opts, limit }));
       if (opts.json) return printJson(rooms);
       if (rooms.length === 0) return console.log("no waiting rooms with users");
@@ -82,7 +83,7 @@ export function registerQueue(program: Command): void {
     .option("--tenant <tenant>", "a tenant of holdfast serve")
     .option("--json", "print JSON")
     .action(async (room: string, opts: StoreCommandOptions & { first: string }) => {
-      const first = positiveInt("--first", opts.first, 10_000);
+      const first = intArg("--first", opts.first, { max: 10_000 });
       const result = await withStore(opts, async (store) => {
         // One round trip; users whose heartbeat ran out are dropped first, so the head shown is live.
         const h = await createWaitingRoom(store).head(room, first);
@@ -110,7 +111,7 @@ export function registerQueue(program: Command): void {
     .option("--tenant <tenant>", "a tenant of holdfast serve")
     .option("--json", "print JSON")
     .action(async (room: string, nArg: string, opts: StoreCommandOptions) => {
-      const n = positiveInt("n", nArg, DEFAULT_WAITING_ROOM_OPTIONS.maxAdmitBatch);
+      const n = intArg("n", nArg, { max: DEFAULT_WAITING_ROOM_OPTIONS.maxAdmitBatch });
       const admitted = await withStore(opts, (store) => createWaitingRoom(store).admit(room, n));
       if (opts.json) return printJson({ room, admitted, count: admitted.length });
       if (admitted.length === 0) return console.log(`nobody is waiting in ${room}`);

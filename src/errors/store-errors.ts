@@ -8,11 +8,15 @@ import { HoldfastError } from "./holdfast-error.js";
  */
 export class StoreUnavailableError extends HoldfastError {
   readonly code = "HOLDFAST_STORE_UNAVAILABLE";
-  constructor(detail: string, options?: { cause?: unknown }) {
-    super(
-      `The store is unavailable: ${detail}. Check that Redis is running and reachable (try \`holdfast doctor\`).`,
-      options,
-    );
+  /** What went wrong, e.g. `Redis at 127.0.0.1:6379 refused the connection (…)`. */
+  readonly detail: string;
+  /** What to do about it. */
+  readonly fix: string;
+  constructor(detail: string, options?: { cause?: unknown; fix?: string }) {
+    const fix = options?.fix ?? "Check that Redis is running and reachable (try `holdfast doctor`).";
+    super(`The store is unavailable: ${detail}. ${fix}`, options);
+    this.detail = detail;
+    this.fix = fix;
   }
 }
 

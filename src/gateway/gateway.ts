@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { RawData, WebSocket } from "ws";
 import { Channels } from "../channel/channels.js";
 import { isChannelsClosedError, isMessageTooLargeError } from "../channel/errors.js";
 import { isMessageId } from "../channel/ids.js";
@@ -76,6 +76,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const heartbeatMs = assertDurationMs("heartbeatIntervalMs", o.heartbeatIntervalMs);
   const graceMs = assertDurationMs("slowConsumerGraceMs", o.slowConsumerGraceMs);
   const shutdownMs = assertDurationMs("shutdownTimeoutMs", o.shutdownTimeoutMs);
+  // Loaded on first use, so that `import "holdfast"` loads neither ws nor node:http.
+  const [{ WebSocketServer }, { createServer }] = await Promise.all([import("ws"), import("node:http")]);
   const logger = o.logger ?? getDefaultLogger();
   const throttled = new ThrottledLog(logger);
   const ownsChannels = !(options.channels instanceof Channels);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import cors from "@fastify/cors";
 import type { Store } from "../store/types.js";
 import { histogram } from "../observe/metrics.js";
@@ -16,6 +16,7 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../util/json-depth.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerPrimitiveRoutes } from "./routes/index.js";
 import { attachChannelGateway } from "./ws/gateway.js";
+import { isProbeRequest } from "./probes.js";
 import "./auth/principal.js";
 
 /** Options of {@link buildApp}. */
@@ -44,6 +45,8 @@ export interface AppOptions {
   authMode?: AuthMode;
   /** Per-tenant and per-key bounds (channels, event sources, WebSocket connections). */
   limits?: Partial<ServiceLimits>;
+  /** Where log lines go, one JSON line per `write`. @defaultValue stdout */
+  logStream?: { write(line: string): void };
 }
 
 const httpDuration = histogram(
@@ -63,7 +66,13 @@ export async function buildApp(
 ): Promise<{ app: FastifyInstance; context: ServerContext; auth: Authenticator; readiness: Readiness }> {
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
-    logger: { level: options.logLevel ?? "info", name: "holdfast" },
+    logger: {
+      level: options.logLevel ?? "info",
+      name: "holdfast",
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
+    // Load balancers and orchestrators poll these every few seconds: no request lines for them.
+    logController: new LogController({ disableRequestLogging: isProbeRequest }),
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();

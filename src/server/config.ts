@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
+import { LOG_LEVELS, parseLogLevel } from "../util/log.js";
 
 /** Everything `holdfast serve` can be configured with. */
 export interface ServeConfig {
@@ -54,7 +55,7 @@ export const CONFIG_VARIABLES: ConfigVariable[] = [
     env: "HOLDFAST_LOG_LEVEL",
     field: "logLevel",
     defaultValue: "info",
-    description: "pino level: trace, debug, info, warn, error, silent",
+    description: `Log level: ${LOG_LEVELS.join(", ")}`,
   },
   {
     env: "HOLDFAST_CORS_ORIGINS",
@@ -215,7 +216,7 @@ function apply(cfg: ServeConfig, values: Record<string, unknown>, name: (k: stri
         cfg.prefix = String(v);
         break;
       case "logLevel":
-        cfg.logLevel = String(v);
+        cfg.logLevel = parseLogLevel(String(v), name(k), "info");
         break;
       case "corsOrigins":
         cfg.corsOrigins = origins(v);

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { createStore } from "../store/create-store.js";
+import { createJsonLogger, type LogLevel } from "../util/log.js";
 import type { Store } from "../store/types.js";
 import { setDegradationLogger } from "../observe/degradation.js";
 import { buildApp } from "./app.js";
@@ -35,6 +36,12 @@ function refusal(host: string, keyStore: KeyStore): string {
   );
 }
 
+/** Where the service's log lines go: one JSON line (pino's format) per `write`. */
+export interface LogStream {
+  write(line: string): void;
+}
+
+
 /** A running server: its address and a graceful stop. */
 export interface RunningServer {
   app: FastifyInstance;
@@ -57,10 +64,14 @@ export interface RunningServer {
  */
 export async function startServer(
   config: ServeConfig,
-  options: { store?: Store; checkReplies?: boolean } = {},
+  options: { store?: Store; checkReplies?: boolean; logStream?: LogStream } = {},
 ): Promise<RunningServer> {
+  const logStream = options.logStream ?? { write: (line: string) => void process.stdout.write(line) };
+  // The service logs (the library alone stays quiet): the store's lines go where the requests' go.
+  const logger = createJsonLogger({ level: config.logLevel as LogLevel, write: (l) => logStream.write(l) });
   const store =
-    options.store ?? (await createStore({ prefix: config.prefix, maxMemoryBytes: config.maxMemoryBytes }));
+    options.store ??
+    (await createStore({ prefix: config.prefix, maxMemoryBytes: config.maxMemoryBytes, logger }));
   const keyStore = keyStoreFor(store, config.keysFile);
   let entries;
   try {
@@ -83,6 +94,7 @@ export async function startServer(
     bodyLimit: config.bodyLimit,
     keyCacheMs: config.keyCacheMs,
     checkReplies: options.checkReplies,
+    logStream,
     limits: {
       maxChannelsPerTenant: config.maxChannelsPerTenant,
       maxEventSourcesPerTenant: config.maxEventSourcesPerTenant,
@@ -108,7 +120,14 @@ export async function startServer(
       "API keys required (the service never opens while it runs).",
     );
   }
-  const url = await app.listen({ port: config.port, host: config.host });
+  let url: string;
+  try {
+    url = await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    await app.close();
+    if (!options.store) await store.close();
+    throw listenError(e, config);
+  }
   app.log.info(
     { url, store: store.kind, mode: store.mode },
     `Holdfast listening on ${url} (store: ${store.kind}/${store.mode})`,
@@ -129,4 +148,27 @@ export async function startServer(
       }
     })());
   return { app, store, url, authMode: mode, stop };
+}
+
+/** What failed to bind, said in terms of the settings that fix it. */
+function listenError(e: unknown, config: ServeConfig): Error {
+  const code = (e as { code?: string }).code;
+  const at = `${config.host}:${config.port}`;
+  if (code === "EADDRINUSE") {
+    return new Error(`port ${config.port} is taken (something else listens on ${at}); set PORT or --port`, {
+      cause: e,
+    });
+  }
+  if (code === "EACCES") {
+    return new Error(
+      `port ${config.port} needs privileges this process lacks; set PORT or --port to 1024 or above`,
+      {
+        cause: e,
+      },
+    );
+  }
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+    return new Error(`${config.host} is not an address of this machine; set HOST or --host`, { cause: e });
+  }
+  return e instanceof Error ? e : new Error(String(e));
 }

@@ -1,7 +1,13 @@
 import type { Cluster, Redis } from "ioredis";
 import { getDefaultLogger, type Logger } from "../util/log.js";
 import { assertDurationMs } from "../util/validate.js";
-import { DEFAULT_CONNECTION_TUNING, createRedisClient, type ConnectionTuning } from "./redis/connect.js";
+import {
+  DEFAULT_CONNECTION_TUNING,
+  createRedisClient,
+  loadIoredis,
+  type ConnectionTuning,
+  type IoredisModule,
+} from "./redis/connect.js";
 import { describeRedisConfig, redisConfigFromEnv, type RedisConnectionConfig } from "./redis/config.js";
 import { checkRedis, type CheckFinding } from "./redis/check.js";
 import { RedisStore } from "./redis/redis-store.js";
@@ -17,11 +23,29 @@ export interface CreateStoreOptions extends Partial<ConnectionTuning> {
   type?: "auto" | "memory" | "redis";
   /** How to reach Redis; merged over what the environment says. */
   redis?: RedisConnectionConfig;
-  /** An ioredis client or cluster you already own: used as is, never closed by the store. */
+  /**
+   * An ioredis (5 or 6) client or cluster you already own: used as is, never closed by the store.
+   * Its own options stay yours: set `commandTimeout` on it if you want one.
+   */
   client?: Redis | Cluster;
+  /**
+   * The ioredis module the store creates its clients with (when no `client` is given).
+   * @defaultValue `await import("ioredis")`: the peer dependency installed beside holdfast
+   */
+  ioredis?: IoredisModule;
+  /**
+   * Redis only: use ioredis' private parts where they make operations cheaper, each checked first
+   * and replaced by the public API (same commands, same timeouts) when absent; `false` uses the
+   * public API only. See `useClientInternals` in docs/stores.md. @defaultValue true
+   */
+  useClientInternals?: boolean;
   /** Key prefix for every key Holdfast writes. @defaultValue "holdfast:" */
   prefix?: string;
-  /** Where log lines go. @defaultValue pino on stderr, level from `HOLDFAST_LOG_LEVEL` */
+  /**
+   * Where log lines go (a pino logger fits). Without one the library stays quiet: JSON lines on
+   * stderr, warnings and errors only, unless `HOLDFAST_LOG_LEVEL` says otherwise.
+   * @defaultValue the library's default logger (see `getDefaultLogger` in docs/stores.md)
+   */
   logger?: Logger;
   /** Environment to read. @defaultValue process.env */
   env?: NodeJS.ProcessEnv;
@@ -109,7 +133,7 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
     }
     if (!cfg.url && !cfg.host && !cfg.sentinels && !cfg.clusterNodes) cfg.host = "127.0.0.1";
     if (cfg.url?.startsWith("rediss://") && cfg.tls === undefined) cfg.tls = {};
-    client = createRedisClient(cfg, tuning);
+    client = createRedisClient(cfg, tuning, options.ioredis ?? (await loadIoredis()));
     ownsClient = true;
     client.on("ready", () => logger.info({ redis: describeRedisConfig(cfg) }, "Redis: connected and ready"));
   }
@@ -122,6 +146,7 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
     // The clients made here leave command timeouts to the store (see createRedisClient).
     enforceCommandTimeout: ownsClient,
     coalesceWrites: options.coalesceWrites,
+    useClientInternals: options.useClientInternals,
     logger,
   });
   try {

@@ -58,7 +58,9 @@ export function loadLua(url: URL): string {
 
 /**
  * Defines a script from its `.lua` file and its memory twin. The number of keys is read from the
- * file name (`<name>-<numKeys>.lua`), so the file and the call sites cannot disagree.
+ * file name (`<name>-<numKeys>.lua`), so the file and the call sites cannot disagree. The file is
+ * read (and its SHA1 computed) when the script is first sent to Redis, not at import: a program
+ * on the memory store never reads a Lua file, and `import "holdfast"` stays cheap.
  *
  * @example
  * const acquire = defineScript<[owner: string, ttlMs: number]>(
@@ -68,7 +70,19 @@ export function defineScript<A extends readonly ScriptArg[]>(url: URL, memory: M
   const file = url.pathname.split("/").pop() ?? "";
   const match = /^(.+)-(\d+)\.lua$/.exec(file);
   if (!match) throw new Error(`Script file ${file} must be named <name>-<numKeys>.lua`);
-  return scriptFromSource(file.slice(0, -4), Number(match[2]), loadLua(url), memory);
+  let lua: string | undefined;
+  let sha: string | undefined;
+  return {
+    name: file.slice(0, -4),
+    numKeys: Number(match[2]),
+    get lua() {
+      return (lua ??= loadLua(url));
+    },
+    get sha() {
+      return (sha ??= createHash("sha1").update(this.lua).digest("hex"));
+    },
+    memory,
+  };
 }
 
 /**

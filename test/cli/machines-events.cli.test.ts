@@ -8,7 +8,7 @@ import { createMachine, defineMachine } from "../../src/machine/index.js";
 import { createEventLog } from "../../src/events/index.js";
 import { MachineDefinitions } from "../../src/server/routes/machines.js";
 import { uniquePrefix } from "../support/stores.js";
-import { holdfast } from "../support/cli.js";
+import { HOLDFAST_FROM_SOURCE, holdfast } from "../support/cli.js";
 
 const port = inject("redisPort");
 
@@ -174,9 +174,9 @@ describe.runIf(port !== null)("holdfast machines and events commands", { timeout
 
     // Follow: prints what exists since --since, then each new event, until SIGINT.
     const child = spawn(
-      "node",
+      process.execPath,
       [
-        "bin/holdfast.js",
+        ...HOLDFAST_FROM_SOURCE,
         "events",
         "tail",
         "--json",

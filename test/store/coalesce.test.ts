@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import type { Redis } from "ioredis";
 import { makeStore } from "../support/stores.js";
+import { IOREDIS_MAJORS, ioredisModule } from "../support/ioredis.js";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type { Store } from "../../src/store/types.js";
 import { bump } from "../fixtures/bump.js";
@@ -42,10 +43,10 @@ function countFlushes(store: Store): { flushes: () => number; largest: () => num
   };
 }
 
-describe.runIf(hasRedis)("write coalescing on the Redis store", () => {
+describe.runIf(hasRedis).each(IOREDIS_MAJORS)("write coalescing on the Redis store, ioredis %i", (major) => {
   const stores: Store[] = [];
   const open = async (coalesceWrites: boolean | number) => {
-    const s = await makeStore("redis", { coalesceWrites });
+    const s = await makeStore("redis", { coalesceWrites, ioredis: ioredisModule(major) });
     stores.push(s);
     await s.run(bump, [s.keys.key("c", "warm")], [1, 60_000]); // connected, scripts loaded
     return s;

@@ -1,18 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { PrivateRedis } from "../support/redis-server.js";
+import { IOREDIS_MAJORS, newRedisClient } from "../support/ioredis.js";
 import { COMMAND_TIMED_OUT, CommandWatchdog } from "../../src/store/redis/command-watchdog.js";
 
 const hasRedis = inject("redisPort") !== null;
 
-describe.runIf(hasRedis)("CommandWatchdog on a real connection", () => {
+describe.runIf(hasRedis).each(IOREDIS_MAJORS)("CommandWatchdog on a real ioredis %i connection", (major) => {
   let redis: PrivateRedis;
   let client: Redis;
   beforeAll(async () => {
     redis = await PrivateRedis.start();
     // No ioredis commandTimeout: the watchdog is the only thing that can fail a command.
-    client = new Redis({ port: redis.port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+    client = newRedisClient({ port: redis.port, host: "127.0.0.1", maxRetriesPerRequest: 0 }, major);
     await client.ping();
   });
   afterAll(async () => {

@@ -36,7 +36,7 @@ describeStores("store", ({ store, target }) => {
   it("reports health", async () => {
     const h = await store().health();
     expect(h.status).toBe("ok");
-    expect(h.mode).toBe(target === "memory" ? "memory" : target === "redis" ? "standalone" : "cluster");
+    expect(h.mode).toBe(target === "memory" ? "memory" : target === "cluster" ? "cluster" : "standalone");
     if (target !== "memory") expect(h.serverVersion).toMatch(/^\d+\.\d+/);
   });
 

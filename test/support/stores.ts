@@ -1,14 +1,25 @@
 /**
  * The conformance harness: `describeStores` runs the same tests against the memory store, a private
- * single Redis and a private 3-master Redis Cluster, each with a fresh unique key prefix.
+ * single Redis (through a client Holdfast creates, and through a client the test creates and passes
+ * in, as a user would) and a private 3-master Redis Cluster, each with a fresh unique key prefix.
+ * Redis clients are built with the ioredis major that `HOLDFAST_IOREDIS` names (see ./ioredis.ts).
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, inject } from "vitest";
 import { createStore, type CreateStoreOptions } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
+import { ioredisModule, newRedisClient } from "./ioredis.js";
 
-export type StoreTarget = "memory" | "redis" | "cluster";
+/**
+ * Where a suite runs: `redis` is a store whose client Holdfast creates from its options;
+ * `redis-client` is a store on the same Redis over an ioredis client the test made and passed in
+ * (`createStore({ client })`), with ioredis' default options, as a user would.
+ */
+export type StoreTarget = "memory" | "redis" | "redis-client" | "cluster";
+/** One target per store kind (what model tests that build their own stores iterate over). */
 export const ALL_TARGETS: StoreTarget[] = ["memory", "redis", "cluster"];
+/** What {@link describeStores} runs on unless told otherwise: also a client passed in by the user. */
+export const CONFORMANCE_TARGETS: StoreTarget[] = ["memory", "redis", "redis-client", "cluster"];
 
 export function uniquePrefix(): string {
   return `t:${randomUUID().slice(0, 8)}:`;
@@ -19,9 +30,15 @@ export function storeOptions(
   target: StoreTarget,
   extra: CreateStoreOptions = {},
 ): CreateStoreOptions | undefined {
-  const base: CreateStoreOptions = { prefix: uniquePrefix(), checkServer: false, env: {}, ...extra };
+  const base: CreateStoreOptions = {
+    prefix: uniquePrefix(),
+    checkServer: false,
+    env: {},
+    ioredis: ioredisModule(), // HOLDFAST_IOREDIS picks the major
+    ...extra,
+  };
   if (target === "memory") return { ...base, type: "memory" };
-  if (target === "redis") {
+  if (target === "redis" || target === "redis-client") {
     const port = inject("redisPort");
     return port === null ? undefined : { ...base, type: "redis", redis: { host: "127.0.0.1", port } };
   }
@@ -33,7 +50,29 @@ export function storeOptions(
 export async function makeStore(target: StoreTarget, extra: CreateStoreOptions = {}): Promise<Store> {
   const opts = storeOptions(target, extra);
   if (!opts) throw new Error(`Redis is unavailable: ${inject("redisSkipReason")}`);
-  return createStore(opts);
+  return target === "redis-client" ? storeOnUserClient(opts) : createStore(opts);
+}
+
+/**
+ * A store over a client made here and passed in, as a user would; closing the store (which never
+ * closes a client it was given) also disconnects the client, so tests leave nothing behind.
+ */
+async function storeOnUserClient(opts: CreateStoreOptions): Promise<Store> {
+  const client = newRedisClient({ host: opts.redis!.host, port: opts.redis!.port });
+  const { redis: _redis, ...rest } = opts;
+  let store: Store;
+  try {
+    store = await createStore({ ...rest, client });
+  } catch (e) {
+    client.disconnect();
+    throw e;
+  }
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    client.disconnect();
+  };
+  return store;
 }
 
 export interface StoreContext {
@@ -53,14 +92,14 @@ export function describeStores(
   fn: (ctx: StoreContext) => void,
   options: { targets?: StoreTarget[]; storeOptions?: CreateStoreOptions } = {},
 ): void {
-  for (const target of options.targets ?? ALL_TARGETS) {
+  for (const target of options.targets ?? CONFORMANCE_TARGETS) {
     const opts = storeOptions(target, options.storeOptions);
     const run = opts ? describe : describe.skip;
     run(`${title} [${target}]`, () => {
       let store: Store | undefined;
       const extra: Store[] = [];
       beforeAll(async () => {
-        store = await createStore(opts!);
+        store = await makeStore(target, opts!);
       });
       afterAll(async () => {
         await Promise.all([store?.close(), ...extra.map((s) => s.close())]);
@@ -73,7 +112,7 @@ export function describeStores(
         },
         another: async () => {
           if (target === "memory") return store!; // one process: the same store is the shared state
-          const s = await createStore({ ...opts!, prefix: store!.keys.prefix });
+          const s = await makeStore(target, { ...opts!, prefix: store!.keys.prefix });
           extra.push(s);
           return s;
         },
@@ -91,6 +130,7 @@ export function faultTestStore(redis: { url: string }, extra: CreateStoreOptions
     type: "redis",
     redis: { url: redis.url },
     env: {},
+    ioredis: ioredisModule(),
     checkServer: false,
     commandTimeoutMs: 300,
     reconnectCapMs: 100,

@@ -1,8 +1,12 @@
-/** What the watchdog needs of an ioredis connection: its queue of commands awaiting a reply. */
+/**
+ * What the watchdog needs of an ioredis connection: its queue of commands awaiting a reply. This is
+ * not ioredis' public API: {@link CommandWatchdog.canWatch} checks it is there before a watchdog is
+ * made, and the store falls back to ioredis' own `commandTimeout` when it is not.
+ */
 interface WatchedConnection {
   commandQueue?: {
     readonly length: number;
-    peekAt(index: number): { command: { reject(e: Error): void } } | undefined;
+    peekAt(index: number): { command?: { reject?(e: Error): void } } | undefined;
   };
 }
 
@@ -38,13 +42,19 @@ export class CommandWatchdog {
     this.timer.unref();
   }
 
+  /** True when `connection` has the reply queue a watchdog reads (ioredis 5 and 6 standalone clients). */
+  static canWatch(connection: object): boolean {
+    const queue = (connection as WatchedConnection).commandQueue;
+    return typeof queue?.length === "number" && typeof queue.peekAt === "function";
+  }
+
   /** Checks the queue once: stamps new commands, fails the overdue ones. */
   check(now: number): void {
     const queue = (this.connection as WatchedConnection).commandQueue;
     if (!queue) return;
     for (let i = 0; i < queue.length; i++) {
       const command = queue.peekAt(i)?.command;
-      if (!command) continue;
+      if (typeof command?.reject !== "function") continue;
       const since = this.seen.get(command);
       if (since === undefined) {
         this.seen.set(command, now);

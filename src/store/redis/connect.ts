@@ -1,6 +1,37 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { fullJitterBackoff } from "../../util/backoff.js";
 import type { RedisConnectionConfig } from "./config.js";
+
+/**
+ * The parts of the `ioredis` module the store creates clients with: its `Redis` and `Cluster`
+ * classes. ioredis 5 and 6 both fit; pass `await import("ioredis")` or an aliased copy.
+ */
+export interface IoredisModule {
+  Redis: new (...args: never[]) => Redis;
+  Cluster: new (...args: never[]) => Cluster;
+}
+
+type RedisCtor = new (options: RedisOptions) => Redis;
+type RedisUrlCtor = new (url: string, options: RedisOptions) => Redis;
+type ClusterCtor = new (nodes: ClusterNode[], options: ClusterOptions) => Cluster;
+
+/**
+ * Loads ioredis, Holdfast's peer dependency, only when a Redis store is made: the memory store and
+ * a plain `import "holdfast"` never pay for it.
+ */
+export async function loadIoredis(): Promise<IoredisModule> {
+  try {
+    const io = (await import("ioredis")) as unknown as IoredisModule & { default?: IoredisModule };
+    return { Redis: io.Redis ?? io.default?.Redis, Cluster: io.Cluster ?? io.default?.Cluster };
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw e;
+    throw new Error(
+      "The Redis store needs ioredis 5 or 6, a peer dependency of holdfast that is not installed: run `npm install ioredis`.",
+      { cause: e },
+    );
+  }
+}
 
 /** Timeouts and reconnect pacing, shared by every topology. */
 export interface ConnectionTuning {
@@ -40,8 +71,14 @@ function baseOptions(t: ConnectionTuning): RedisOptions {
   };
 }
 
-/** Creates (but does not connect) an ioredis client for the configured topology. */
-export function createRedisClient(cfg: RedisConnectionConfig, tuning: ConnectionTuning): Redis | Cluster {
+/** Creates (but does not connect) an ioredis client for the configured topology, from `io`. */
+export function createRedisClient(
+  cfg: RedisConnectionConfig,
+  tuning: ConnectionTuning,
+  io: IoredisModule,
+): Redis | Cluster {
+  const Redis = io.Redis as unknown as RedisCtor & RedisUrlCtor;
+  const Cluster = io.Cluster as unknown as ClusterCtor;
   const base = baseOptions(tuning);
   const auth: RedisOptions = {};
   if (cfg.username !== undefined) auth.username = cfg.username;

@@ -8,7 +8,9 @@ import type { RawReply, Script, ScriptArg } from "../script.js";
 import type { Store, StoreHealth, StoreMode } from "../types.js";
 import { CommandWatchdog } from "./command-watchdog.js";
 import { isNoScript, toStoreError } from "./redis-errors.js";
-import { ScriptCommand } from "./script-command.js";
+import { fatalConnectError } from "./connect-errors.js";
+import { scriptCommandFactory, type ScriptCommandFactory } from "./script-command.js";
+import { WriteCoalescer } from "./write-coalescer.js";
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -34,9 +36,21 @@ export interface RedisStoreOptions {
    * Fail every command on this client that got no reply within `commandTimeoutMs` with one timer
    * for the connection ({@link CommandWatchdog}) rather than ioredis' timer per command, which
    * then should be unset. `createStore` does this for the standalone and Sentinel clients it
-   * creates; a Cluster client keeps ioredis' timeouts. @defaultValue false
+   * creates; a Cluster client keeps ioredis' timeouts. When the client's ioredis has no reply queue
+   * to watch (or {@link useClientInternals} is false), the store sets the client's own
+   * `commandTimeout` instead: the same limit and the same error, one timer per command.
+   * @defaultValue false
    */
   enforceCommandTimeout?: boolean;
+  /**
+   * Use the parts of ioredis that are not its public API where they make operations cheaper: a
+   * self-writing `EVALSHA` command, write coalescing (which reads the socket and the reply queue)
+   * and the command watchdog. Each is checked when the store is made and used only if this
+   * client's ioredis (5 or 6) has it; otherwise the store uses the public API with the same
+   * behaviour: the same bytes on the wire, the same timeouts and errors. `false` uses the public
+   * API only. {@link RedisStore.internals} says what was found. @defaultValue true
+   */
+  useClientInternals?: boolean;
   /**
    * While the client reconnects, at most this many operations wait (up to `commandTimeoutMs`) for it
    * to be ready; more fail at once with {@link StoreUnavailableError}. Bounded, so a long outage
@@ -49,7 +63,18 @@ export interface RedisStoreOptions {
 /** Commands per socket write when coalescing (measured best of 4, 8, 16 and a whole tick). */
 const DEFAULT_COMMANDS_PER_WRITE = 8;
 
-type CorkableStream = { cork(): void; uncork(): void };
+/**
+ * Which of ioredis' private parts a {@link RedisStore} uses (`true`) or replaces with the public API
+ * (`false`, by choice or because this client's ioredis does not have them).
+ */
+export interface ClientInternals {
+  /** Each `EVALSHA` is a subclass of the client's Command that writes itself (else `client.evalsha`). */
+  scriptCommand: boolean;
+  /** Writes are coalesced by corking the socket (else each command is written at once). */
+  coalesceWrites: boolean;
+  /** Command timeouts are one timer per connection (else ioredis' timer per command, if enforced). */
+  commandWatchdog: boolean;
+}
 
 /**
  * The Redis store: each operation is one EVALSHA (one round trip). After a restart or failover the
@@ -68,10 +93,11 @@ export class RedisStore implements Store {
   private readonly maxWaiting: number;
   private readonly logger: Logger;
   private readonly throttled: ThrottledLog;
-  private readonly maxCommandsPerWrite: number;
+  private readonly makeCommand: ScriptCommandFactory | undefined;
+  private readonly coalescer: WriteCoalescer | undefined;
+  /** Which of ioredis' private parts this store found and uses (see {@link ClientInternals}). */
+  readonly internals: ClientInternals;
   private waiting = 0;
-  /** What client.evalsha(...) would give its Command: UTF-8 replies, the client's key prefix. */
-  private readonly commandOptions: { replyEncoding: "utf8"; keyPrefix?: string };
   private readonly ready: ReadyWaiter;
   private closed = false;
   private serverVersion: string | undefined;
@@ -83,10 +109,8 @@ export class RedisStore implements Store {
     this.keys = new Keyspace(options.prefix);
     this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.maxWaiting = options.maxWaitingWhileDisconnected ?? 1000;
-    const keyPrefix = (this.client.options as { keyPrefix?: string }).keyPrefix;
-    this.commandOptions = keyPrefix ? { replyEncoding: "utf8", keyPrefix } : { replyEncoding: "utf8" };
     const coalesce = options.coalesceWrites ?? true;
-    this.maxCommandsPerWrite =
+    const maxCommandsPerWrite =
       coalesce === true
         ? DEFAULT_COMMANDS_PER_WRITE
         : coalesce === false
@@ -94,15 +118,38 @@ export class RedisStore implements Store {
           : Math.max(1, Math.floor(coalesce));
     this.logger = options.logger;
     this.throttled = new ThrottledLog(options.logger);
-    this.mode = isCluster(this.client)
-      ? "cluster"
-      : this.client.options.sentinels
-        ? "sentinel"
-        : "standalone";
-    this.watchdog =
-      options.enforceCommandTimeout && !isCluster(this.client)
-        ? new CommandWatchdog(this.client, this.commandTimeoutMs)
+    const cluster = isCluster(this.client);
+    this.mode = cluster ? "cluster" : this.client.options.sentinels ? "sentinel" : "standalone";
+
+    // ioredis' private parts, each checked here, once, with the public API as the fallback.
+    const internals = options.useClientInternals ?? true;
+    const keyPrefix = (this.client.options as { keyPrefix?: string }).keyPrefix;
+    this.makeCommand = internals
+      ? scriptCommandFactory(
+          this.client as unknown as Parameters<typeof scriptCommandFactory>[0],
+          keyPrefix ? { replyEncoding: "utf8", keyPrefix } : { replyEncoding: "utf8" },
+        )
+      : undefined;
+    this.coalescer =
+      internals && !cluster && maxCommandsPerWrite > 1
+        ? WriteCoalescer.attach(this.client, maxCommandsPerWrite)
         : undefined;
+    if (options.enforceCommandTimeout && !cluster) {
+      if (internals && CommandWatchdog.canWatch(this.client)) {
+        this.watchdog = new CommandWatchdog(this.client, this.commandTimeoutMs);
+      } else {
+        // ioredis reads this option for every command it sends: same limit, same error.
+        this.client.options.commandTimeout = this.commandTimeoutMs;
+      }
+    }
+    this.internals = {
+      scriptCommand: this.makeCommand !== undefined,
+      coalesceWrites: this.coalescer !== undefined,
+      commandWatchdog: this.watchdog !== undefined,
+    };
+    if (internals) {
+      this.logger.debug({ internals: this.internals }, "Redis: ioredis parts found and used");
+    }
     this.client.on("error", (e: Error) =>
       this.throttled.warn("redis-error", { err: e.message }, "Redis: connection error"),
     );
@@ -119,11 +166,13 @@ export class RedisStore implements Store {
     keys: string[],
     args: A,
   ): Promise<RawReply> {
-    if (this.maxCommandsPerWrite > 1) this.coalesce();
-    // The command writes itself (see ScriptCommand): the same bytes as client.evalsha(...), without
-    // ioredis' per-argument conversion, and with frozen argument arrays encoded once.
-    const command = new ScriptCommand(script.sha, keys, args, this.commandOptions);
-    return (this.client.sendCommand(command) as Promise<RawReply>).catch((e: unknown) => {
+    this.coalescer?.beforeWrite();
+    // With a factory the command writes itself (see script-command.ts): the same bytes as
+    // client.evalsha(...), without ioredis' per-argument conversion, frozen arrays encoded once.
+    const sent = this.makeCommand
+      ? this.client.sendCommand(this.makeCommand(script.sha, keys, args))
+      : this.client.evalsha(script.sha, keys.length, ...keys, ...args);
+    return (sent as Promise<RawReply>).catch((e: unknown) => {
       if (isNoScript(e)) {
         return (this.client.eval(script.lua, script.numKeys, ...keys, ...args) as Promise<RawReply>).catch(
           (e2: unknown) => {
@@ -132,42 +181,6 @@ export class RedisStore implements Store {
         );
       }
       throw toStoreError(e, script.name, this.commandTimeoutMs);
-    });
-  }
-
-  /** The socket corked for the current tick, if any, and how many commands it holds. */
-  private corkedStream: CorkableStream | undefined;
-  private corkedCommands = 0;
-
-  /**
-   * Write coalescing, called just before a command is written. When nothing is in flight on the
-   * connection the command is written at once: an idle server should start at once, and a corked
-   * single command only adds work. Otherwise the socket is corked until the end of the tick, so
-   * the commands issued in this tick leave in few `writev` calls instead of one syscall each (the
-   * socket write is the largest client-side cost of an operation), and it is flushed every
-   * `maxCommandsPerWrite` commands, so the server starts on the first ones while the client is
-   * still producing the rest instead of both taking turns. Unlike ioredis' auto-pipelining this
-   * adds no queue and no timer. (Cluster clients have one socket per node and are left as they are.)
-   */
-  private coalesce(): void {
-    const stream = this.corkedStream;
-    if (stream) {
-      if (++this.corkedCommands >= this.maxCommandsPerWrite) {
-        stream.uncork();
-        stream.cork();
-        this.corkedCommands = 0;
-      }
-      return;
-    }
-    const client = this.client as unknown as { stream?: CorkableStream; commandQueue?: { length: number } };
-    if (!client.stream || !client.commandQueue || client.commandQueue.length === 0) return;
-    const corked = client.stream;
-    this.corkedStream = corked;
-    this.corkedCommands = 1;
-    corked.cork();
-    process.nextTick(() => {
-      this.corkedStream = undefined;
-      corked.uncork();
     });
   }
 
@@ -195,20 +208,59 @@ export class RedisStore implements Store {
   }
 
   /** Resolves when the client is ready; rejects with {@link StoreUnavailableError} after `timeoutMs`. */
-  waitReady(timeoutMs: number): Promise<void> {
-    return this.ready.wait(
-      timeoutMs,
-      () =>
-        new StoreUnavailableError(
-          `Redis was not ready within ${timeoutMs} ms (status: ${this.client.status})`,
-        ),
-    );
+  waitReady(timeoutMs: number, lastError?: () => string | undefined): Promise<void> {
+    return this.ready.wait(timeoutMs, () => {
+      const last = lastError?.();
+      return new StoreUnavailableError(
+        `Redis was not ready within ${timeoutMs} ms (status: ${this.client.status}${last ? `; last error: ${last}` : ""})`,
+      );
+    });
   }
 
-  /** Opens the connection (if lazy) and waits until it is ready. */
+  /**
+   * Opens the connection (if lazy) and waits until it is ready. An error that waiting cannot cure
+   * (wrong or missing credentials, a rejected certificate, and on a single server a refused
+   * connection or an unknown host: see {@link fatalConnectError}) fails it at once, with Redis' own
+   * words and what to do; other errors are retried until `timeoutMs`, and the last one is named in
+   * the timeout's message.
+   */
   async connect(timeoutMs: number): Promise<void> {
-    if (this.client.status === "wait") this.client.connect().catch(() => undefined);
-    await this.waitReady(timeoutMs);
+    if (this.client.status === "ready") return;
+    let last: string | undefined;
+    let onError: (e: unknown) => void = () => undefined;
+    const fatal = new Promise<never>((_resolve, reject) => {
+      onError = (e) => {
+        const f = fatalConnectError(e, this.where());
+        // With several nodes (Cluster seeds, Sentinels and the master they name), one refusing
+        // node is no verdict: another may answer, or a failover may be under way.
+        if (f && (this.mode === "standalone" || !(f.kind === "refused" || f.kind === "dns")))
+          reject(new StoreUnavailableError(f.detail, { cause: e, fix: f.fix }));
+        else last = e instanceof Error ? e.message : String(e);
+      };
+    });
+    // Cluster clients report each node's failures as "node error" (error, address).
+    this.client.on("error", onError);
+    this.client.on("node error", onError);
+    try {
+      if (this.client.status === "wait") this.client.connect().catch(() => undefined);
+      await Promise.race([this.waitReady(timeoutMs, () => last), fatal]);
+    } finally {
+      this.client.off("error", onError);
+      this.client.off("node error", onError);
+    }
+  }
+
+  /** The server this store talks to, without credentials, for messages. */
+  private where(): string {
+    if (isCluster(this.client)) {
+      const seeds = (this.client as unknown as { startupNodes?: { host?: string; port?: number }[] })
+        .startupNodes;
+      return `the Redis Cluster ${seeds?.map((n) => `${n.host ?? "127.0.0.1"}:${n.port ?? 6379}`).join(",") ?? ""}`.trim();
+    }
+    const o = this.client.options;
+    if (o.sentinels)
+      return `the master "${o.name ?? "mymaster"}" of Sentinels ${o.sentinels.map((n) => `${n.host}:${n.port}`).join(",")}`;
+    return `${o.tls ? "rediss" : "redis"}://${o.host ?? "127.0.0.1"}:${o.port ?? 6379}/${o.db ?? 0}`;
   }
 
   async *scan(pattern: string, options: { count?: number } = {}): AsyncIterable<string> {

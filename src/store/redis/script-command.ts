@@ -1,4 +1,4 @@
-import { Command } from "ioredis";
+import type { Command } from "ioredis";
 import type { ScriptArg } from "../script.js";
 
 /** What every EVALSHA begins with after the argument count: the command's name. */
@@ -9,54 +9,169 @@ function bulk(value: string): string {
   return "$" + Buffer.byteLength(value) + "\r\n" + value + "\r\n";
 }
 
-/**
- * The RESP encoding of a script's arguments, kept for the arrays a primitive passes again and again
- * (frozen ones, such as a rate limiter's arguments for a cost of 1): an operation then writes only
- * its keys. Weak, so an array that is dropped takes its encoding with it.
- */
-const encoded = new WeakMap<readonly ScriptArg[], string>();
+/** How an ioredis version turns one argument into the string it sends. */
+type ArgFormat = (value: ScriptArg) => string;
 
-function encodeArgs(args: readonly ScriptArg[]): string {
-  let out = encoded.get(args);
-  if (out !== undefined) return out;
-  out = "";
-  for (let i = 0; i < args.length; i++) out += bulk(String(args[i]));
-  if (Object.isFrozen(args)) encoded.set(args, out);
-  return out;
+/**
+ * The argument formats of the ioredis versions Holdfast knows: ioredis 5 sends `String(value)`;
+ * ioredis 6 writes an integer beyond 2^53 in full (`1e21` as `1000000000000000000000`). The probe
+ * picks the one that writes what the client itself writes.
+ */
+const ARG_FORMATS: readonly ArgFormat[] = [
+  (v) => String(v),
+  (v) =>
+    typeof v === "number" && Number.isInteger(v) && !Number.isSafeInteger(v)
+      ? BigInt(v).toString()
+      : String(v),
+];
+
+/**
+ * Encodes a script's arguments as RESP bulk strings in one format, keeping the encoding of the
+ * arrays a primitive passes again and again (frozen ones, such as a rate limiter's arguments for a
+ * cost of 1): an operation then writes only its keys. Weak, so an array that is dropped takes its
+ * encoding with it.
+ */
+function argEncoder(format: ArgFormat): (args: readonly ScriptArg[]) => string {
+  const encoded = new WeakMap<readonly ScriptArg[], string>();
+  return (args) => {
+    let out = encoded.get(args);
+    if (out !== undefined) return out;
+    out = "";
+    for (let i = 0; i < args.length; i++) out += bulk(format(args[i]));
+    if (Object.isFrozen(args)) encoded.set(args, out);
+    return out;
+  };
 }
 
+/** The options ioredis gives the Command of `client.evalsha(…)`: UTF-8 replies, the key prefix. */
+export interface ScriptCommandOptions {
+  replyEncoding: "utf8";
+  keyPrefix?: string;
+}
+
+/** Builds one `EVALSHA` command for a client: `make(sha, keys, args)`. */
+export type ScriptCommandFactory = (
+  sha: string,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+) => Command;
+
+/** The constructor of ioredis' Command, whichever copy (major) of ioredis it comes from. */
+type CommandClass = new (name: string, args: unknown[], options: ScriptCommandOptions) => Command;
+
 /**
- * `EVALSHA sha numKeys ...keys ...args` as one ioredis Command that writes itself.
+ * `EVALSHA sha numKeys ...keys ...args` as a subclass of `Base` (the client's own Command class)
+ * that writes itself.
  *
  * ioredis' own Command copies its arguments, converts each to a string and measures each when it is
  * written: about 0.25 µs per argument, a third of the client's work for a rate-limit check with two
  * limits. This one hands ioredis only `sha, numKeys, ...keys` (so the key prefix, the Cluster slot
  * and the debug log work as for any command), and writes the arguments from a string encoded once
- * per frozen array (see {@link encodeArgs}). What goes on the wire is byte for byte what
- * `client.evalsha(sha, numKeys, ...keys, ...args)` sends.
+ * per frozen array (see {@link argEncoder}). What goes on the wire is byte for byte what
+ * `client.evalsha(sha, numKeys, ...keys, ...args)` sends; {@link scriptCommandFactory} checks that
+ * before it is ever used.
  */
-export class ScriptCommand extends Command {
-  private readonly argsCount: number;
-  private readonly argsResp: string;
+function scriptCommandClass(Base: CommandClass, encodeArgs: (args: readonly ScriptArg[]) => string) {
+  return class ScriptCommand extends Base {
+    private readonly argsCount: number;
+    private readonly argsResp: string;
 
-  constructor(
-    sha: string,
-    keys: readonly string[],
-    args: readonly ScriptArg[],
-    options: { replyEncoding: "utf8"; keyPrefix?: string },
-  ) {
-    const head: string[] = [sha, String(keys.length)];
-    for (let i = 0; i < keys.length; i++) head.push(keys[i]);
-    super("evalsha", head, options);
-    this.argsCount = args.length;
-    this.argsResp = encodeArgs(args);
-  }
+    constructor(
+      sha: string,
+      keys: readonly string[],
+      args: readonly ScriptArg[],
+      options: ScriptCommandOptions,
+    ) {
+      const head: string[] = [sha, String(keys.length)];
+      for (let i = 0; i < keys.length; i++) head.push(keys[i]);
+      super("evalsha", head, options);
+      this.argsCount = args.length;
+      this.argsResp = encodeArgs(args);
+    }
 
-  override toWritable(): string {
-    // this.args holds sha, numKeys and the keys, with the client's key prefix applied.
-    const head = this.args as string[];
-    let out = "*" + (1 + head.length + this.argsCount) + EVALSHA;
-    for (let i = 0; i < head.length; i++) out += bulk(head[i]);
-    return out + this.argsResp;
+    override toWritable(): string {
+      // this.args holds sha, numKeys and the keys, with the client's key prefix applied.
+      const head = this.args as string[];
+      let out = "*" + (1 + head.length + this.argsCount) + EVALSHA;
+      for (let i = 0; i < head.length; i++) out += bulk(head[i]);
+      return out + this.argsResp;
+    }
+  };
+}
+
+/** What the probe needs of a client: its public `evalsha` and the options it builds commands with. */
+interface ProbedClient {
+  options: { keyPrefix?: string; enableAutoPipelining?: boolean };
+  evalsha(...args: unknown[]): unknown;
+}
+
+const PROBE_SHA = "0123456789abcdef0123456789abcdef01234567";
+const PROBE_KEYS = ["k:{ä}", "x:{ä}"];
+const PROBE_ARGS: readonly ScriptArg[] = Object.freeze([
+  1,
+  -0.25,
+  1e21,
+  -(2 ** 60),
+  -1e300,
+  NaN,
+  "",
+  "ünï ✓",
+]);
+
+function written(c: Command): string | undefined {
+  const w = (c as { toWritable(socket?: unknown): string | Buffer }).toWritable(undefined);
+  return typeof w === "string" ? w : undefined;
+}
+
+/**
+ * Returns a factory of self-writing `EVALSHA` commands for `client`, or `undefined` when this
+ * client's ioredis does not allow it, in which case the store sends `client.evalsha(…)` (the
+ * public API: the same bytes, with ioredis' per-argument conversion).
+ *
+ * The command must be an instance of the client's own Command class (ioredis 6 calls methods that
+ * ioredis 5's Command lacks, such as `setReplyContext`), and nothing exports that class for a
+ * Cluster, so the probe asks the client to build a real `evalsha` command with `sendCommand`
+ * replaced (on a throwaway object whose prototype is the client, so nothing is sent and the client
+ * is not touched), subclasses its constructor, and keeps the subclass only if it writes the same
+ * bytes, with the same keys and Cluster slot, as the command the client built, in one of the
+ * argument formats of {@link ARG_FORMATS} (the probe's arguments include the numbers on which the
+ * known versions differ).
+ */
+export function scriptCommandFactory(
+  client: ProbedClient,
+  options: ScriptCommandOptions,
+): ScriptCommandFactory | undefined {
+  try {
+    let built: Command | undefined;
+    const probe = Object.create(client, {
+      options: { value: { ...client.options, enableAutoPipelining: false } },
+      sendCommand: {
+        value: (c: Command) => {
+          built = c;
+          return Promise.resolve(null);
+        },
+      },
+    }) as ProbedClient;
+    void probe.evalsha(PROBE_SHA, PROBE_KEYS.length, ...PROBE_KEYS, ...PROBE_ARGS);
+    const Base = (built as object | undefined)?.constructor as CommandClass | undefined;
+    if (!built || typeof Base !== "function" || typeof Base.prototype.toWritable !== "function") return;
+    const theirs = built as Command & { getKeys(): unknown[]; getSlot(): unknown };
+    const reference = written(theirs);
+    if (reference === undefined) return;
+    for (const format of ARG_FORMATS) {
+      const ScriptCommand = scriptCommandClass(Base, argEncoder(format));
+      const ours = new ScriptCommand(PROBE_SHA, PROBE_KEYS, PROBE_ARGS, options) as Command & {
+        getKeys(): unknown[];
+        getSlot(): unknown;
+      };
+      const same =
+        written(ours) === reference &&
+        JSON.stringify(ours.getKeys()) === JSON.stringify(theirs.getKeys()) &&
+        ours.getSlot() === theirs.getSlot();
+      if (same) return (sha, keys, args) => new ScriptCommand(sha, keys, args, options);
+    }
+    return undefined;
+  } catch {
+    return undefined;
   }
 }
