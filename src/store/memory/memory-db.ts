@@ -94,16 +94,37 @@ export class MemoryDb {
 
   /** Every live key matching a glob with `*` wildcards. */
   *scan(pattern: string): Iterable<string> {
-    const re = new RegExp(
-      "^" +
-        pattern
-          .split("*")
-          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-          .join(".*") +
-        "$",
-      "s",
-    );
+    const re = globRegExp(pattern);
     for (const key of [...this.data.keys()]) if (re.test(key) && this.entry(key)) yield key;
+  }
+
+  /**
+   * The first `count` live keys matching `pattern` that sort after `after` (all when undefined),
+   * in key order, and whether more follow. Resuming after the last key returned visits every key
+   * present for the whole scan exactly once. Costs one pass over the keys (no copy, no sort).
+   */
+  scanPage(pattern: string, after: string | undefined, count: number): { keys: string[]; more: boolean } {
+    const re = globRegExp(pattern);
+    const literal = pattern.slice(0, pattern.indexOf("*") < 0 ? pattern.length : pattern.indexOf("*"));
+    // The count+1 smallest candidates, sorted: one more than asked says whether more follow.
+    const best: string[] = [];
+    for (const key of this.data.keys()) {
+      if (after !== undefined && key <= after) continue;
+      if (best.length > count && key >= best[count]) continue;
+      if (!key.startsWith(literal) || !re.test(key) || !this.entry(key)) continue;
+      let lo = 0;
+      let hi = best.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (best[mid] < key) lo = mid + 1;
+        else hi = mid;
+      }
+      best.splice(lo, 0, key);
+      if (best.length > count + 1) best.pop();
+    }
+    const more = best.length > count;
+    if (more) best.pop();
+    return { keys: best, more };
   }
 
   // ---- strings ---------------------------------------------------------------------------------
@@ -336,4 +357,13 @@ export class MemoryDb {
   private zset(key: string, create = false): SortedSet | undefined {
     return this.getTyped<SortedSet>(key, "zset", create ? () => new SortedSet() : undefined);
   }
+}
+
+/** A glob with `*` wildcards (the only wildcard Holdfast's patterns use) as an anchored RegExp. */
+function globRegExp(pattern: string): RegExp {
+  const body = pattern
+    .split("*")
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
+  return new RegExp(`^${body}$`, "s");
 }

@@ -1,0 +1,107 @@
+import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
+import { assertInt } from "../util/validate.js";
+import { SUFFIX_SEPARATOR } from "./keyspace.js";
+import type { Store } from "./types.js";
+
+/** A key kind to list: its own keys (`"lock"`), or the keys with one suffix (`{ kind: "room", suffix: "q" }`). */
+export type NameSource = string | { kind: string; suffix: string };
+
+/** Options of {@link scanNames}. */
+export interface ScanNamesOptions {
+  /** Only names starting with this. @defaultValue "" (all) */
+  prefix?: string;
+  /** About this many items per page, 1–10,000 (a Redis page may hold a few more). @defaultValue 50 */
+  limit?: number;
+  /** The `nextCursor` of the previous page; omit for the first page. */
+  cursor?: string;
+}
+
+/** One page of {@link scanNames}. */
+export interface NamesPage<T> {
+  items: T[];
+  /** Pass it back as `cursor` for the next page; null when the listing is complete. */
+  nextCursor: string | null;
+}
+
+/** Store keys examined per page at most (Redis), so one page never walks a whole large keyspace. */
+export const SCAN_NAMES_KEY_BUDGET = 10_000;
+/** The longest cursor accepted from outside. */
+export const MAX_CURSOR_LENGTH = 4096;
+
+const GLOB_SPECIAL = /[*?[\]\\]/;
+
+/**
+ * Lists the names of one or more key kinds page by page, resumable with an opaque cursor. Each page
+ * does bounded work: SCAN calls over at most {@link SCAN_NAMES_KEY_BUDGET} keys on Redis (one
+ * pass over the keys in memory), so a page may come back short, even empty, with a cursor to go
+ * on from. Kinds are scanned one after the other; `visit` turns a name into an item, or null to
+ * skip it (e.g. a lock that expired between the scan and the read).
+ */
+export async function scanNames<T>(
+  store: Store,
+  kinds: readonly NameSource[],
+  options: ScanNamesOptions,
+  visit: (kind: string, name: string, index: number) => Promise<T | null>,
+): Promise<NamesPage<T>> {
+  const prefix = options.prefix ?? "";
+  if (typeof prefix !== "string" || prefix.length > 512) {
+    throw new InvalidArgumentError("prefix", "must be a string of at most 512 characters");
+  }
+  const limit = assertInt("limit", options.limit ?? 50, 1, 10_000);
+  let { kind, storeCursor } = decodeCursor(options.cursor, kinds.length);
+  // Redis examines about `count` keys per SCAN; memory returns at most `count` matching keys.
+  const count = Math.max(10, limit);
+  let budget = SCAN_NAMES_KEY_BUDGET;
+  const items: T[] = [];
+  while (kind < kinds.length && items.length < limit && budget > 0) {
+    const source = kinds[kind];
+    const k = typeof source === "string" ? source : source.kind;
+    const tail = typeof source === "string" ? "" : SUFFIX_SEPARATOR + source.suffix;
+    // A plain prefix narrows the scan on the server; glob characters are filtered here instead.
+    const filter = prefix !== "" && !GLOB_SPECIAL.test(prefix) ? `*${prefix}*` : "*";
+    const page = await store.scanPage(`${store.keys.prefix}${k}:${filter}${tail}`, {
+      cursor: storeCursor,
+      count: store.kind === "memory" ? limit - items.length : count,
+    });
+    budget -= count;
+    const names = page.keys.flatMap((key) => {
+      if (tail !== "" && !key.endsWith(tail)) return [];
+      const name = store.keys.nameOf(k, tail === "" ? key : key.slice(0, -tail.length));
+      return name !== undefined && name.startsWith(prefix) ? [name] : [];
+    });
+    const index = kind;
+    const found = await Promise.all(names.map((name) => visit(k, name, index)));
+    for (const item of found) if (item !== null) items.push(item);
+    if (page.cursor === null) {
+      kind++;
+      storeCursor = undefined;
+    } else {
+      storeCursor = page.cursor;
+    }
+  }
+  return {
+    items,
+    nextCursor: kind >= kinds.length ? null : encodeCursor(kind, storeCursor),
+  };
+}
+
+function encodeCursor(kind: number, storeCursor: string | undefined): string {
+  return Buffer.from(`${kind}|${storeCursor ?? ""}`, "utf8").toString("base64url");
+}
+
+function decodeCursor(
+  cursor: string | undefined,
+  kinds: number,
+): { kind: number; storeCursor: string | undefined } {
+  if (cursor === undefined || cursor === "") return { kind: 0, storeCursor: undefined };
+  const bad = () => new InvalidArgumentError("cursor", "must be the nextCursor of a previous page");
+  if (typeof cursor !== "string" || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+    throw bad();
+  }
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  const bar = text.indexOf("|");
+  const kind = Number(text.slice(0, bar));
+  if (bar < 1 || !Number.isInteger(kind) || kind < 0 || kind >= kinds) throw bad();
+  const rest = text.slice(bar + 1);
+  return { kind, storeCursor: rest === "" ? undefined : rest };
+}
