@@ -21,3 +21,10 @@ export const metadata = z
   .refine((m) => JSON.stringify(m).length <= 4096, "must serialise to at most 4096 characters");
 
 export const errorResponse = (description: string) => ({ description });
+
+/** A listing's `cursor`: the `nextCursor` of the previous page, as it was returned. */
+export const cursorParam = z
+  .string()
+  .min(1, "must not be empty")
+  .max(4096, "must be at most 4096 characters")
+  .regex(/^[A-Za-z0-9_-]+$/, "must be the nextCursor of a previous page");

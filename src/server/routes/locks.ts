@@ -4,7 +4,7 @@ import type { Lease } from "../../lock/types.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import { durationMs, errorResponse, metadata, nameParam } from "./common.js";
+import { cursorParam, durationMs, errorResponse, metadata, nameParam } from "./common.js";
 
 const keyParams = z.object({ key: nameParam });
 const leaseBody = z.object({
@@ -127,20 +127,24 @@ export function registerLockRoutes(ctx: ServerContext): void {
     url: "/v1/locks",
     tag: "locks",
     scope: "admin",
-    summary: "List active locks of the tenant (admin), without KEYS",
+    summary: "List active locks of the tenant (admin), a page at a time, without KEYS",
+    description:
+      "Pass `nextCursor` back as `cursor` for the next page (null: done). Each page does bounded work, so a page may be short, even empty, while more follow.",
     query: z.object({
       prefix: z.string().max(512).optional(),
-      limit: z.coerce.number().int().min(1).max(10_000).optional(),
+      limit: z.coerce.number().int().min(1).max(10_000).optional().describe("About this many (default 100)"),
+      cursor: cursorParam.optional(),
       includeTokens: z.enum(["true", "false"]).optional(),
     }),
-    responses: { 200: { description: "Active locks with remaining TTL and metadata" } },
+    responses: { 200: { description: "`{ locks, count, nextCursor }`: remaining TTL and metadata" } },
     handler: async ({ query, principal }) => {
-      const locks = await locksOf(principal.tenant).list({
+      const page = await locksOf(principal.tenant).listPage({
         prefix: query.prefix,
-        limit: query.limit,
+        limit: query.limit ?? 100,
+        cursor: query.cursor,
         includeTokens: query.includeTokens === "true",
       });
-      return { locks, count: locks.length };
+      return { locks: page.items, count: page.items.length, nextCursor: page.nextCursor };
     },
   });
 
