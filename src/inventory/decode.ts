@@ -14,7 +14,7 @@ import {
   ItemNotFoundError,
   StockCapacityError,
 } from "./errors.js";
-import type { Hold, ItemState } from "./types.js";
+import type { Hold, ItemHolds, ItemState } from "./types.js";
 
 export const ITEM_KIND = "inv";
 export const EXPIRY_KIND = "inv-exp";
@@ -120,4 +120,18 @@ export function raise(reply: Reply, ctx: CallContext): never {
     default:
       throw new ScriptError(ctx.script, `unknown status ${reply.status}`);
   }
+}
+
+/** Decodes the holds script's {more, holdId, expiresAt, holder, quantity, …}. */
+export function decodeHoldLines(item: string, p: RawReply[]): ItemHolds {
+  const lines: ItemHolds["lines"] = [];
+  for (let i = 1; i < p.length; i += 4) {
+    lines.push({
+      holdId: p[i] as string,
+      expiresAt: p[i + 1] as number,
+      holder: p[i + 2] as string,
+      quantity: p[i + 3] as number,
+    });
+  }
+  return { item, lines, more: p[0] === 1 };
 }

@@ -10,6 +10,7 @@ export {
   MAX_ITEM_STOCK,
   type InventoryOptions,
   type ItemState,
+  type ItemHolds,
   type Hold,
   type HoldLine,
   type CommitResult,

@@ -8,6 +8,7 @@ import type { Store } from "../store/types.js";
 import { assertDurationMs, assertInt, assertName, describe, MAX_NAME_LENGTH } from "../util/validate.js";
 import {
   decodeHold,
+  decodeHoldLines,
   decodeState,
   EXPIRY_KIND,
   InventoryStatus,
@@ -19,7 +20,8 @@ import {
 } from "./decode.js";
 import { HoldExpiredError, HoldFinishedError } from "./errors.js";
 import { inventoryMetrics } from "./metrics.js";
-import { adjustScript, defineItemScript, finishScript, getScript, holdScript } from "./scripts/scripts.js";
+import { adjustScript, defineItemScript, finishScript, getScript } from "./scripts/scripts.js";
+import { holdScript, holdsScript } from "./scripts/scripts.js";
 import { InventorySweeper, type InventorySweeperOptions } from "./sweeper.js";
 import {
   MAX_HOLD_QUANTITY,
@@ -29,6 +31,7 @@ import {
   type ExpiredHoldEvent,
   type Hold,
   type HoldLine,
+  type ItemHolds,
   type InventoryOptions,
   type ItemState,
   type ReleaseResult,
@@ -153,6 +156,22 @@ export class Inventory {
     );
     if (reply.status < 0) raise(reply, { script: getScript.name, items: [item] });
     return decodeState(item, reply.payload);
+  }
+
+  /**
+   * The item's live hold lines, soonest expiry first (at most `limit`, 1–1000, default 100), after
+   * giving back its expired holds, so the lines add up to `held` when `more` is false. One round
+   * trip, examining at most 2,000 entries of the item's expiry index.
+   * @example const { lines } = await inventory.holds("sku-1", { limit: 20 });
+   */
+  async holds(item: string, options: { limit?: number } = {}): Promise<ItemHolds> {
+    assertName("item", item);
+    const limit = assertInt("limit", options.limit ?? 100, 1, 1000);
+    const reply = await this.call(holdsScript.name, [item], () =>
+      this.store.run(holdsScript, this.keysOf(item), [this.opts.tombstoneTtlMs, limit, 2000]),
+    );
+    if (reply.status < 0) raise(reply, { script: holdsScript.name, items: [item] });
+    return decodeHoldLines(item, reply.payload);
   }
 
   /**

@@ -96,3 +96,12 @@ export function resolveInventoryOptions(options: InventoryOptions): Required<Inv
   assertInt("maxCartItems", o.maxCartItems, 1, 1000);
   return o;
 }
+
+/** An item's live hold lines, as {@link Inventory.holds} lists them. */
+export interface ItemHolds {
+  item: string;
+  /** Soonest expiry first. */
+  lines: { holdId: string; holder: string; quantity: number; expiresAt: number }[];
+  /** True when more lines may follow (the limit, or the examination budget, was reached). */
+  more: boolean;
+}

@@ -5,6 +5,7 @@ import {
   finishTwin,
   getTwin,
   holdTwin,
+  holdsTwin,
   type FinishAction,
   type HoldArgs,
 } from "./twins.js";
@@ -18,6 +19,10 @@ export const getScript = inventoryScript<[tombMs: number]>("get-2.lua", getTwin)
 export const defineItemScript = inventoryScript<[stock: number, max: number, limit: number, tombMs: number]>(
   "define-2.lua",
   defineTwin,
+);
+export const holdsScript = inventoryScript<[tombMs: number, limit: number, budget: number]>(
+  "holds-2.lua",
+  holdsTwin,
 );
 export const adjustScript = inventoryScript<[delta: number, tombMs: number]>("adjust-2.lua", adjustTwin);
 export const finishScript = inventoryScript<

@@ -76,6 +76,37 @@ export function getTwin(db: MemoryDb, keys: string[], [tombMs]: readonly [number
   return s ? [0, s, out] : [-1, [], out];
 }
 
+export function holdsTwin(
+  db: MemoryDb,
+  keys: string[],
+  [tombMs, limit, budget]: readonly [number, number, number],
+  now: number,
+): RawReply {
+  const [b, e] = keys;
+  const out: RawReply[] = [];
+  reclaim(db, b, e, now, tombMs, out, 0);
+  if (!state(db, b)) return [-1, [], out];
+  const lines: RawReply[] = [0];
+  let found = 0;
+  for (let start = 0; found < limit && start < budget; start += 100) {
+    const batch = db.zrange(e, start, Math.min(start + 99, budget - 1));
+    if (batch.length === 0) return [0, lines, out];
+    for (const { member: m, score } of batch) {
+      if (m.startsWith("t:")) continue;
+      const line = db.hget(b, `l:${m}`);
+      if (line === null) continue;
+      const l = line.split(SEP);
+      lines.push(m, score, l[1], Number(l[0]));
+      if (++found >= limit) {
+        lines[0] = 1;
+        return [0, lines, out];
+      }
+    }
+    if (start + 100 >= budget) lines[0] = 1;
+  }
+  return [0, lines, out];
+}
+
 export function defineTwin(
   db: MemoryDb,
   keys: string[],
