@@ -11,6 +11,7 @@ import type { KeyStore } from "./auth/key-store.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerPrimitiveRoutes } from "./routes/index.js";
 import { attachChannelGateway } from "./ws/gateway.js";
+import { registerDashboard } from "./dashboard/index.js";
 import "./auth/principal.js";
 
 /** Options of {@link buildApp}. */
@@ -25,6 +26,11 @@ export interface AppOptions {
   bodyLimit?: number;
   /** How long API key records are cached, in ms (revocation delay). @defaultValue 5000 */
   keyCacheMs?: number;
+  /**
+   * The built dashboard page served at `/dashboard`, or false for none (its API routes stay).
+   * @defaultValue this package's `dist/dashboard`
+   */
+  dashboardDir?: string | false;
 }
 
 const httpDuration = histogram(
@@ -142,5 +148,9 @@ export async function buildApp(
   registerHealthRoutes(context);
   registerPrimitiveRoutes(context);
   attachChannelGateway(context, auth);
+  registerDashboard(context, {
+    keyStore: options.keyStore,
+    ...(options.dashboardDir !== undefined ? { assetsDir: options.dashboardDir } : {}),
+  });
   return { app, context, auth };
 }

@@ -60,6 +60,8 @@ export class ChannelService {
   private readonly gateways = new Map<string, Promise<Gateway>>();
   private readonly identities = new WeakMap<IncomingMessage, SocketIdentity>();
   closing = false;
+  /** Told of each message a tenant publishes or this process receives for a tenant's subscriptions. */
+  observer: ((tenant: string, event: "publish" | "message", channel: string) => void) | undefined;
 
   constructor(
     readonly ctx: ServerContext,
@@ -73,8 +75,17 @@ export class ChannelService {
   /** The channels of `tenant`. */
   tenant(tenant: string): TenantChannels {
     let v = this.views.get(tenant);
-    if (!v) this.views.set(tenant, (v = new TenantChannels(this.channels, tenant)));
+    if (!v) {
+      this.views.set(tenant, (v = new TenantChannels(this.channels, tenant)));
+      v.observer = (event, channel) => this.observer?.(tenant, event, channel);
+    }
     return v;
+  }
+
+  /** Channels of `tenant` with subscribers on this process, and how many sockets subscribe to each. */
+  async subscribers(tenant: string): Promise<Map<string, number>> {
+    const g = this.gateways.get(tenant);
+    return g ? (await g).subscribers() : new Map();
   }
 
   /** Hands an authenticated upgrade to its tenant's gateway. */

@@ -29,6 +29,8 @@ const fannedIn = counter(
  */
 export class TenantChannels extends Channels {
   private readonly prefix: string;
+  /** Told of each message published through this view and each received for its subscriptions. */
+  observer: ((event: "publish" | "message", channel: string) => void) | undefined;
 
   constructor(
     private readonly base: Channels,
@@ -49,7 +51,9 @@ export class TenantChannels extends Channels {
   }
 
   override publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishResult> {
-    return this.base.publish(this.scoped(channel), data, options);
+    const result = this.base.publish(this.scoped(channel), data, options);
+    this.observer?.("publish", channel);
+    return result;
   }
 
   override subscribe(
@@ -63,6 +67,7 @@ export class TenantChannels extends Channels {
       scoped,
       (m) => {
         fannedIn.inc();
+        this.observer?.("message", channel);
         return handler({ channel, id: m.id, data: m.data });
       },
       { ...options, ...(onGap ? { onGap: (g) => onGap({ ...g, channel }) } : {}) },
