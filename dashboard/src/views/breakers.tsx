@@ -145,7 +145,7 @@ export function Breakers() {
               {rows.map((b) => (
                 <tr key={b.name} data-breaker={b.name}>
                   <th scope="row">{b.name}</th>
-                  <td>
+                  <td class="state">
                     <State state={b.state} />
                     {b.state === "open" && (
                       <>

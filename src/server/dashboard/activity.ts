@@ -33,6 +33,7 @@ export class CountRing {
   private head = 0;
   private filled = 0;
   private current = 0;
+  private rolledAt = Date.now();
   total = 0;
 
   constructor(readonly length: number) {
@@ -50,6 +51,7 @@ export class CountRing {
     this.head = (this.head + 1) % this.length;
     this.filled = Math.min(this.filled + 1, this.length);
     this.current = 0;
+    this.rolledAt = Date.now();
   }
 
   /** The closed intervals, oldest first. */
@@ -59,13 +61,13 @@ export class CountRing {
     return out;
   }
 
-  /** Events per second over the last `samples` closed intervals. */
+  /** Events per second over the last `samples` closed intervals and the one under way. */
   ratePerSec(samples = RATE_SAMPLES): number {
     const n = Math.min(samples, this.filled);
-    if (n === 0) return 0;
-    let sum = 0;
+    let sum = this.current;
     for (let i = 1; i <= n; i++) sum += this.values[(this.head - i + this.length) % this.length];
-    return sum / ((n * SAMPLE_MS) / 1000);
+    const ms = n * SAMPLE_MS + Math.max(1, Date.now() - this.rolledAt);
+    return sum / (ms / 1000);
   }
 }
 
