@@ -81,6 +81,11 @@ describeStores("operator reads", ({ store, target }) => {
     } while (cursor && pages < 200);
     expect(new Set(seen)).toEqual(new Set([...names, "page-lock-read"]));
     if (target === "memory") expect(seen.length).toBe(46);
+    // Glob characters in a prefix are literal, on Redis (escaped) as in memory.
+    await locks.acquire("glob*?[x]\\y", { ttlMs: 60_000 });
+    await locks.acquire("globz?[x]\\y", { ttlMs: 60_000 });
+    const glob = await locks.listPage({ prefix: "glob*?[x]\\" });
+    expect(glob.items.map((l) => l.key)).toEqual(["glob*?[x]\\y"]);
     await expect(locks.listPage({ cursor: "not a cursor" })).rejects.toMatchObject({ field: "cursor" });
     await expect(locks.listPage({ cursor: "OXw" })).rejects.toMatchObject({ field: "cursor" });
   });

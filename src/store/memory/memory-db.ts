@@ -105,7 +105,9 @@ export class MemoryDb {
    */
   scanPage(pattern: string, after: string | undefined, count: number): { keys: string[]; more: boolean } {
     const re = globRegExp(pattern);
-    const literal = pattern.slice(0, pattern.indexOf("*") < 0 ? pattern.length : pattern.indexOf("*"));
+    // The part before any wildcard or escape is a plain prefix: a cheap test before the RegExp.
+    const plain = pattern.search(/[*\\]/);
+    const literal = plain < 0 ? pattern : pattern.slice(0, plain);
     // The count+1 smallest candidates, sorted: one more than asked says whether more follow.
     const best: string[] = [];
     for (const key of this.data.keys()) {
@@ -359,11 +361,19 @@ export class MemoryDb {
   }
 }
 
-/** A glob with `*` wildcards (the only wildcard Holdfast's patterns use) as an anchored RegExp. */
+/**
+ * A glob as an anchored RegExp: `*` matches anything and `\x` is a literal `x` (as in Redis'
+ * MATCH); every other character is literal (Holdfast's patterns use no `?` or `[…]`).
+ */
 function globRegExp(pattern: string): RegExp {
-  const body = pattern
-    .split("*")
-    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-    .join(".*");
+  let body = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "*") body += ".*";
+    else {
+      const literal = c === "\\" && i + 1 < pattern.length ? pattern[++i] : c;
+      body += literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }
+  }
   return new RegExp(`^${body}$`, "s");
 }
