@@ -6,12 +6,17 @@ import "uplot/dist/uPlot.min.css";
  * A sparkline of counts per sample interval (uPlot on a canvas). Screen readers get the summary
  * in `label` (the canvas itself is hidden from them).
  */
+const TONES = {
+  neutral: { stroke: "#1f5fbf", fill: "rgba(31, 95, 191, 0.12)" },
+  bad: { stroke: "#b3261e", fill: "rgba(179, 38, 30, 0.10)" },
+};
+
 export function Sparkline(props: {
   values: number[];
   sampleMs: number;
   endAt: number;
   label: string;
-  color?: string;
+  tone?: keyof typeof TONES;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -33,15 +38,7 @@ export function Sparkline(props: {
         legend: { show: false },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [{ show: false }, { show: false }],
-        series: [
-          {},
-          {
-            stroke: props.color ?? "#1f5fbf",
-            width: 1.5,
-            fill: "rgba(31,95,191,0.12)",
-            points: { show: false },
-          },
-        ],
+        series: [{}, { ...TONES[props.tone ?? "neutral"], width: 1.5, points: { show: false } }],
       },
       data(),
       box.current,

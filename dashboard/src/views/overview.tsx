@@ -43,14 +43,14 @@ interface OverviewData {
   };
 }
 
-const CHARTS: { key: string; label: string }[] = [
+const CHARTS: { key: string; label: string; bad?: boolean }[] = [
   { key: "requests", label: "Requests" },
-  { key: "errors", label: "Errors (5xx)" },
+  { key: "errors", label: "Errors (5xx)", bad: true },
   { key: "acquires", label: "Lock acquires" },
-  { key: "conflicts", label: "Conflicts" },
-  { key: "denials", label: "Rate-limit denials" },
+  { key: "conflicts", label: "Conflicts (locks, semaphores)", bad: true },
+  { key: "denials", label: "Rate-limit denials", bad: true },
   { key: "holds", label: "Stock holds" },
-  { key: "deliveries", label: "Channel messages" },
+  { key: "deliveries", label: "Channel messages to sockets" },
 ];
 
 function Findings({ findings }: { findings: Finding[] }) {
@@ -161,11 +161,7 @@ export function Overview({ series }: { series: Series | undefined }) {
                     sampleMs={series.sampleMs}
                     endAt={series.endAt}
                     label={summary}
-                    color={
-                      c.key === "errors" || c.key === "conflicts" || c.key === "denials"
-                        ? "#b3261e"
-                        : undefined
-                    }
+                    tone={c.bad ? "bad" : "neutral"}
                   />
                 ) : (
                   <p class="muted">Waiting for the first samples…</p>
