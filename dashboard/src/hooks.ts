@@ -91,7 +91,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], kinds: Chang
     setState((s) => ({ ...s, loading: true, error: undefined }));
     busy.current = false;
     run();
-    const t = setInterval(run, REVALIDATE_MS);
+    // A hidden tab does not revalidate (pushed changes still reach it, and it catches up when shown).
+    const t = setInterval(() => !document.hidden && run(), REVALIDATE_MS);
     return () => {
       alive.current = false;
       clearInterval(t);
