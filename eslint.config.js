@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "examples/**/public/**"] },
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "examples/**/public/**", ".tmp/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -25,7 +25,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", URL: "readonly", console: "readonly" } },
   },
   {
-    files: ["test/**/*.ts", "bench/**/*.ts", "src/**/*.test.ts", "examples/**/*.test.ts"],
+    files: ["test/**/*.ts", "test/**/*.tsx", "bench/**/*.ts", "src/**/*.test.ts", "examples/**/*.test.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-non-null-assertion": "off" },
   },
 );

@@ -16,6 +16,7 @@ import { buildApp } from "../../src/server/app.js";
 import { keyStoreFor } from "../../src/server/serve.js";
 import { counter } from "../../src/observe/metrics.js";
 import { sdkAsset } from "./sdk-assets.js";
+import { registerReactPage } from "./react-page.js";
 
 export interface AppointmentAppOptions {
   store: Store;
@@ -322,6 +323,7 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
       .type("text/javascript; charset=utf-8")
       .send(await readFile(new URL("./public/app.js", import.meta.url), "utf8")),
   );
+  registerReactPage(app, { refreshIntervalMs });
   app.get("/sdk/:file", publicRoute, async (request, reply) => {
     const js = await sdkAsset((request.params as { file: string }).file);
     if (js === undefined) return reply.code(404).send({ success: false, message: "no such SDK file" });

@@ -30,8 +30,17 @@ export class HttpClient {
     if (options.tenant) this.headers["x-holdfast-tenant"] = options.tenant;
   }
 
-  /** Sends a request; resolves with the parsed JSON body of a 2xx answer. */
-  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  /**
+   * Sends a request; resolves with the parsed JSON body of a 2xx answer. `options.keepalive` lets
+   * the request outlive the page (a release sent from `pagehide`).
+   */
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+    options?: { keepalive?: boolean },
+  ): Promise<T> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const combined = signal ? anySignal([signal, timeout]) : timeout;
     let res: Response;
@@ -41,6 +50,7 @@ export class HttpClient {
         headers: body === undefined ? this.headers : { ...this.headers, "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: combined,
+        ...(options?.keepalive ? { keepalive: true } : {}),
       });
     } catch (e) {
       if (signal?.aborted) throw e;

@@ -9,7 +9,14 @@ import { LockHolder, type LockHolderOptions } from "./lock-holder.js";
 export { HttpClient, type HttpClientOptions } from "./http.js";
 export { HoldfastApiError, HoldfastNetworkError, isHoldfastApiError } from "./errors.js";
 export { LocksApi, type RemoteLease, type RemoteLockInfo } from "./locks.js";
-export { LockHolder, type HoldState, type LockHolderOptions, type LockTransport } from "./lock-holder.js";
+export {
+  LockHolder,
+  formatMs,
+  type HoldState,
+  type LockHolderOptions,
+  type LockTransport,
+  type ReleaseOptions,
+} from "./lock-holder.js";
 export {
   ChannelClient,
   DEFAULT_CHANNEL_CLIENT_OPTIONS,
@@ -43,7 +50,7 @@ export class HoldfastClient {
       {
         acquire: (ttlMs, metadata) => locks.acquire(key, { ttlMs, metadata }),
         refresh: (token, ttlMs) => locks.refresh(key, token, ttlMs),
-        release: (token) => locks.release(key, token),
+        release: (token, releaseOptions) => locks.release(key, token, releaseOptions),
       },
       options,
     );

@@ -43,8 +43,15 @@ export class LocksApi {
     return this.http.request("POST", `/v1/locks/${HttpClient.segment(key)}/refresh`, { token, ttlMs });
   }
 
-  async release(key: string, token: string): Promise<void> {
-    await this.http.request("POST", `/v1/locks/${HttpClient.segment(key)}/release`, { token });
+  /** Releases `key`; `keepalive` lets the request outlive the page (see `HttpClient.request`). */
+  async release(key: string, token: string, options?: { keepalive?: boolean }): Promise<void> {
+    await this.http.request(
+      "POST",
+      `/v1/locks/${HttpClient.segment(key)}/release`,
+      { token },
+      undefined,
+      options,
+    );
   }
 
   /** The lock's state, or `null` when nobody holds it. */

@@ -1,5 +1,6 @@
 export { createRateLimiter, RateLimiter } from "./limiter.js";
 export { rateLimitHeaders, httpStatusOf, retryAfterSeconds } from "./headers.js";
+export { RateLimitedError, isRateLimitedError } from "./errors.js";
 export {
   DEFAULT_RATE_LIMITER_OPTIONS,
   type RateLimitAlgorithm,

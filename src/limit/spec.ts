@@ -42,7 +42,7 @@ function normalize(field: string, spec: Partial<LimitSpec> & { algorithm?: unkno
       `must be one of ${Object.keys(CODES).join(", ")}, got ${describe(spec.algorithm)}`,
     );
   }
-  const name = assertLimitName(`${field}name`, spec.name ?? "default");
+  const name = assertLimitName(`${field}name`, spec.name);
   const base = { name, algorithm, code: CODES[algorithm], field: `${LETTERS[algorithm]}:${name}` };
   if (algorithm === "fixed-window" || algorithm === "sliding-window") {
     const s = spec as Partial<{ limit: number; windowMs: number }>;
@@ -62,21 +62,40 @@ function normalize(field: string, spec: Partial<LimitSpec> & { algorithm?: unkno
   return { ...base, quota, param: rate, windowMs: Math.ceil((quota * 1000) / rate) };
 }
 
-/** Validates a list of limits: 1 to {@link MAX_LIMITS}, unique names. */
+/**
+ * The name a limit without `name` gets: the first one is `default` (as a single inline limit is, so
+ * moving from one inline limit to a list keeps its state), the next ones `default-2`, `default-3`…
+ * in the order they appear. State follows the name, so name your limits when you insert or reorder
+ * them at runtime.
+ */
+export function defaultLimitName(nthUnnamed: number): string {
+  return nthUnnamed === 1 ? "default" : `default-${nthUnnamed}`;
+}
+
+/** Validates a list of limits: 1 to {@link MAX_LIMITS}, unique names (unnamed ones get distinct defaults). */
 export function normalizeLimits(limits: unknown): NormalizedLimit[] {
   if (!Array.isArray(limits) || limits.length === 0 || limits.length > MAX_LIMITS) {
     throw new InvalidArgumentError("limits", `must be an array of 1 to ${MAX_LIMITS} limits`);
   }
+  let unnamed = 0;
   const out = limits.map((l, i) => {
     if (typeof l !== "object" || l === null) {
       throw new InvalidArgumentError(`limits[${i}]`, `must be an object, got ${describe(l)}`);
     }
-    return normalize(`limits[${i}].`, l as Partial<LimitSpec>);
+    const spec = l as Partial<LimitSpec>;
+    const name = spec.name === undefined ? defaultLimitName(++unnamed) : spec.name;
+    return normalize(`limits[${i}].`, { ...spec, name });
   });
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   out.forEach((l, i) => {
-    if (seen.has(l.name)) throw new InvalidArgumentError(`limits[${i}].name`, `duplicates "${l.name}"`);
-    seen.add(l.name);
+    const first = seen.get(l.name);
+    if (first !== undefined) {
+      throw new InvalidArgumentError(
+        `limits[${i}].name`,
+        `duplicates "${l.name}" of limits[${first}]: give each limit its own name`,
+      );
+    }
+    seen.set(l.name, i);
   });
   return out;
 }

@@ -8,7 +8,9 @@ export interface WindowLimit {
   algorithm: "fixed-window" | "sliding-window";
   /**
    * The limit's name, used in headers (`RateLimit-Policy: "<name>";q=…`) and to keep its state.
-   * Letters, digits, `_`, `-`, `.`; at most 64 characters. @defaultValue "default"
+   * Letters, digits, `_`, `-`, `.`; at most 64 characters. State follows the name: name limits you
+   * insert or reorder at runtime.
+   * @defaultValue `"default"` for the first limit without a name, then `"default-2"`, `"default-3"`…
    */
   name?: string;
   /** Units allowed per window, an integer ≥ 1. */
@@ -20,7 +22,7 @@ export interface WindowLimit {
 /** A limit as a rate with a burst: up to `burst` at once, refilled at `ratePerSec`. */
 export interface RateLimitSpec {
   algorithm: "token-bucket" | "gcra";
-  /** See {@link WindowLimit.name}. @defaultValue "default" */
+  /** See {@link WindowLimit.name}. @defaultValue `"default"`, then `"default-2"`… (see {@link WindowLimit.name}) */
   name?: string;
   /** The most units that can pass at once (bucket capacity), an integer ≥ 1. */
   burst: number;

@@ -5,6 +5,7 @@ import type { Store } from "../store/types.js";
 import { histogram } from "../observe/metrics.js";
 import { HttpError, sendError } from "./http-errors.js";
 import { RouteRegistry } from "./route.js";
+import { installReplyCheck } from "./reply-check.js";
 import { ServerContext } from "./context.js";
 import { Authenticator } from "./auth/authenticator.js";
 import type { KeyStore } from "./auth/key-store.js";
@@ -26,6 +27,12 @@ export interface AppOptions {
   bodyLimit?: number;
   /** How long API key records are cached, in ms (revocation delay). @defaultValue 5000 */
   keyCacheMs?: number;
+  /**
+   * Tests: check every reply against the responses its route documents (status, content type,
+   * schema, no undocumented field); a mismatch becomes a 500 `HOLDFAST_REPLY_MISMATCH`.
+   * @defaultValue false
+   */
+  checkReplies?: boolean;
   /**
    * The built dashboard page served at `/dashboard`, or false for none (its API routes stay).
    * @defaultValue this package's `dist/dashboard`
@@ -103,6 +110,7 @@ export async function buildApp(
       );
     }
   });
+  if (options.checkReplies) installReplyCheck(app, registry);
   app.addHook("onResponse", async (request, reply) => {
     httpDuration
       .labels(request.method, request.routeOptions.url ?? "unmatched", String(reply.statusCode))

@@ -2,8 +2,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { HttpError } from "./http-errors.js";
 import type { Principal } from "./auth/principal.js";
+import type { ResponseSpec } from "./responses.js";
+
+export { openApiDocument } from "./openapi.js";
+export type { ResponseSpec } from "./responses.js";
 
 export type Scope = "public" | "client" | "admin";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The route's OpenAPI operationId, to find its declared responses (see reply-check.ts). */
+    operationId?: string;
+  }
+}
 
 /** One HTTP route: its schemas are the single source of request validation and of the OpenAPI doc. */
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
@@ -12,6 +23,11 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   url: string;
   /** OpenAPI tag (one per primitive). */
   tag: string;
+  /**
+   * The OpenAPI operationId: a stable, readable, unique camelCase verb phrase (`acquireLock`).
+   * Generated clients name their methods after it, so never change one that has shipped.
+   */
+  operationId: string;
   summary: string;
   description?: string;
   /** Who may call it: no key, any key (`client`), or an admin key. */
@@ -19,8 +35,11 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   params?: P;
   query?: Q;
   body?: B;
-  /** Documented responses: status → description (and optional schema). */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /**
+   * Every response the handler itself sends, with its body's schema (errors: `errorResponse()`).
+   * 400/401/403/413/415/500/503 that every route of its kind can give are added (responses.ts).
+   */
+  responses: Record<number, ResponseSpec>;
   handler: (ctx: {
     params: z.output<P>;
     query: z.output<Q>;
@@ -33,9 +52,18 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
 
 type AnyRoute = RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
 
-/** The routes registered so far, for the OpenAPI document. */
+/** The routes registered so far, for the OpenAPI document and the reply check. */
 export class RouteRegistry {
   readonly routes: AnyRoute[] = [];
+  readonly byOperationId = new Map<string, AnyRoute>();
+
+  add(route: AnyRoute): void {
+    if (this.byOperationId.has(route.operationId)) {
+      throw new Error(`Two routes have operationId "${route.operationId}": each must be unique.`);
+    }
+    this.routes.push(route);
+    this.byOperationId.set(route.operationId, route);
+  }
 }
 
 function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.output<T> {
@@ -59,11 +87,11 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
   registry: RouteRegistry,
   spec: RouteSpec<P, Q, B>,
 ): void {
-  registry.routes.push(spec as unknown as AnyRoute);
+  registry.add(spec as unknown as AnyRoute);
   app.route({
     method: spec.method,
     url: spec.url,
-    config: { scope: spec.scope },
+    config: { scope: spec.scope, operationId: spec.operationId },
     handler: async (request, reply) => {
       const params = parse(spec.params, request.params, "params");
       const query = parse(spec.query, request.query, "query");
@@ -80,65 +108,4 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
       return result;
     },
   });
-}
-
-const toSchema = (s: z.ZodType) =>
-  z.toJSONSchema(s, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
-
-/** Builds the OpenAPI 3.1 document from the registered routes. */
-export function openApiDocument(
-  registry: RouteRegistry,
-  info: { title: string; version: string },
-): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of registry.routes) {
-    const path = r.url.replace(/:(\w+)/g, "{$1}");
-    const parameters: unknown[] = [];
-    for (const [where, schema] of [
-      ["path", r.params],
-      ["query", r.query],
-    ] as const) {
-      if (!schema) continue;
-      const json = toSchema(schema) as { properties?: Record<string, unknown>; required?: string[] };
-      for (const [name, prop] of Object.entries(json.properties ?? {})) {
-        parameters.push({
-          name,
-          in: where,
-          required: where === "path" || (json.required ?? []).includes(name),
-          schema: prop,
-        });
-      }
-    }
-    const responses: Record<string, unknown> = {};
-    for (const [status, res] of Object.entries(r.responses)) {
-      responses[status] = {
-        description: res.description,
-        ...(res.schema ? { content: { "application/json": { schema: toSchema(res.schema) } } } : {}),
-      };
-    }
-    (paths[path] ??= {})[r.method.toLowerCase()] = {
-      tags: [r.tag],
-      summary: r.summary,
-      ...(r.description ? { description: r.description } : {}),
-      ...(r.scope === "public" ? { security: [] } : {}),
-      ...(r.scope === "admin" ? { "x-holdfast-scope": "admin" } : {}),
-      parameters,
-      ...(r.body
-        ? { requestBody: { required: true, content: { "application/json": { schema: toSchema(r.body) } } } }
-        : {}),
-      responses,
-    };
-  }
-  return {
-    openapi: "3.1.0",
-    info,
-    components: {
-      securitySchemes: {
-        bearer: { type: "http", scheme: "bearer", description: "An API key from `holdfast keys create`" },
-        apiKey: { type: "apiKey", in: "header", name: "x-api-key" },
-      },
-    },
-    security: [{ bearer: [] }, { apiKey: [] }],
-    paths,
-  };
 }

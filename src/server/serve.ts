@@ -30,7 +30,7 @@ export interface RunningServer {
  */
 export async function startServer(
   config: ServeConfig,
-  options: { store?: Store } = {},
+  options: { store?: Store; checkReplies?: boolean } = {},
 ): Promise<RunningServer> {
   const store = options.store ?? (await createStore({ prefix: config.prefix }));
   const keyStore = keyStoreFor(store, config.keysFile);
@@ -41,6 +41,7 @@ export async function startServer(
     logLevel: config.logLevel,
     bodyLimit: config.bodyLimit,
     keyCacheMs: config.keyCacheMs,
+    checkReplies: options.checkReplies,
   });
   setDegradationLogger(app.log);
   if (!(await auth.hasKeys())) {

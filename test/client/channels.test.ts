@@ -76,7 +76,7 @@ describe.runIf(port !== null)("ChannelClient against holdfast serve, on Redis", 
         keyCacheMs: 0,
         shutdownTimeoutMs: 5000,
       },
-      { store },
+      { store, checkReplies: true },
     );
     serverPort = Number(new URL(server.url).port);
     server.app.server.prependListener("upgrade", (_req, socket: Duplex) => sockets.push(socket));

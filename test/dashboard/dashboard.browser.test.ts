@@ -65,7 +65,14 @@ describe.runIf(chromium).each(targets)("dashboard in Chromium [%s]", (target) =>
       await keyStore.put(record);
       keys[role] = key;
     }
-    ({ app } = await buildApp({ store, keyStore, logLevel: "silent", keyCacheMs: 0, dashboardDir: assets }));
+    ({ app } = await buildApp({
+      store,
+      keyStore,
+      logLevel: "silent",
+      keyCacheMs: 0,
+      dashboardDir: assets,
+      checkReplies: true,
+    }));
     url = await app.listen({ port: 0, host: "127.0.0.1" });
     page = await browser!.newPage({ viewport: { width: 1366, height: 860 } });
     page.on("console", (m) => {

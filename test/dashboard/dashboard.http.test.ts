@@ -96,7 +96,14 @@ describe.each(targets)("dashboard routes [%s]", (target) => {
     writeFileSync(join(dir, "index.html"), "<!doctype html><title>t</title>");
     writeFileSync(join(dir, "assets", "main-ABC.js"), "console.log(1)");
     writeFileSync(join(dir, "assets", "main-ABC.css"), "body{}");
-    ({ app } = await buildApp({ store, keyStore, logLevel: "silent", keyCacheMs: 0, dashboardDir: dir }));
+    ({ app } = await buildApp({
+      store,
+      keyStore,
+      logLevel: "silent",
+      keyCacheMs: 0,
+      dashboardDir: dir,
+      checkReplies: true,
+    }));
     url = await app.listen({ port: 0, host: "127.0.0.1" });
   });
   afterAll(async () => {
@@ -126,6 +133,9 @@ describe.each(targets)("dashboard routes [%s]", (target) => {
   };
 
   it("serves the page with a strict CSP and the hashed assets with their types and a year of cache", async () => {
+    expect((await fetch(`${url}/dashboard/`, { redirect: "manual" })).headers.get("location")).toBe(
+      "/dashboard",
+    );
     for (const path of ["/dashboard", "/dashboard/"]) {
       const page = await fetch(url + path);
       expect(page.status).toBe(200);
@@ -149,6 +159,27 @@ describe.each(targets)("dashboard routes [%s]", (target) => {
     );
     expect((await fetch(`${url}/dashboard/assets/..%2Findex.html`)).status).toBe(404);
     expect((await fetch(`${url}/dashboard/assets/nope.js`)).status).toBe(404);
+  });
+
+  it("says how to build the page when it is not built", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "holdfast-dash-empty-"));
+    const { app: bare } = await buildApp({
+      store,
+      keyStore: new StoreKeyStore(store),
+      logLevel: "silent",
+      dashboardDir: empty,
+      checkReplies: true,
+    });
+    try {
+      const page = await bare.inject("/dashboard");
+      expect(page.statusCode).toBe(503);
+      expect(page.headers["content-security-policy"]).toBe(DASHBOARD_CSP);
+      expect(page.json()).toMatchObject({ error: { code: "HOLDFAST_DASHBOARD_NOT_BUILT" } });
+      expect(page.body).toContain("npm run build");
+    } finally {
+      await bare.close();
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it("keeps every data route behind a key, and listings and actions behind the admin role", async () => {

@@ -4,7 +4,7 @@
  */
 import { expect, it } from "vitest";
 import { describeStores } from "../support/stores.js";
-import { createRateLimiter, type RateLimiter } from "../../src/limit/index.js";
+import { createRateLimiter, rateLimitHeaders, type RateLimiter } from "../../src/limit/index.js";
 import type { LimitSpec } from "../../src/limit/types.js";
 import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js";
 import type { Store } from "../../src/store/types.js";
@@ -149,6 +149,46 @@ describeStores("rate limiter", ({ store, target }) => {
     expect((await rev.consume("k3", { cost: 3 })).allowed).toBe(true);
     expect(await rev.consume("k3", { cost: 3 })).toMatchObject({ allowed: false, policy: "long" });
     expect((await rev.peek("k3")).limits.map((s) => s.remaining)).toEqual([5, 2]);
+  });
+
+  it("limits without a name get distinct names: default, default-2… (the README's quick start)", async () => {
+    const l = createRateLimiter(store(), {
+      name: "unnamed",
+      limits: [
+        { algorithm: "gcra", burst: 10, ratePerSec: 10 },
+        { algorithm: "fixed-window", limit: 3, windowMs: 3_600_000 },
+      ],
+    });
+    const r = await l.consume("user-42");
+    expect(r.allowed).toBe(true);
+    expect(r.limits.map((s) => s.name)).toEqual(["default", "default-2"]);
+    expect(rateLimitHeaders(r)["RateLimit-Policy"]).toBe('"default";q=10;w=1, "default-2";q=3;w=3600');
+    // A limiter that starts with one unnamed limit keeps its state when a second one is added.
+    const grow = createRateLimiter(store(), {
+      name: "grow",
+      limits: [{ algorithm: "fixed-window", limit: 5, windowMs: 600_000 }],
+    });
+    expect(await countAllowed(grow, "k", 2)).toBe(2);
+    grow.setLimits([
+      { algorithm: "fixed-window", limit: 5, windowMs: 600_000 },
+      { algorithm: "gcra", burst: 9, ratePerSec: 0.001 },
+    ]);
+    expect((await grow.peek("k")).limits.map((s) => [s.name, s.remaining])).toEqual([
+      ["default", 3],
+      ["default-2", 9],
+    ]);
+    // Names given by hand still must not repeat, also when they collide with a default one.
+    for (const limits of [
+      [LONG.gcra, { ...LONG["fixed-window"], name: "default" }],
+      [
+        { ...LONG.gcra, name: "x" },
+        { ...LONG["fixed-window"], name: "x" },
+      ],
+    ]) {
+      expect(() => createRateLimiter(store(), { name: "dup", limits })).toThrow(
+        /duplicates "(default|x)" of limits\[0\]/,
+      );
+    }
   });
 
   it("the most limits a key may have (16, every algorithm four times) decide together", async () => {

@@ -34,7 +34,7 @@ const serve = (store: Store, extra: Partial<typeof DEFAULT_SERVE_CONFIG> = {}) =
       shutdownTimeoutMs: 5000,
       ...extra,
     },
-    { store },
+    { store, checkReplies: true },
   );
 
 const wsUrl = (server: RunningServer, path = "/v1/ws") => server.url.replace(/^http/, "ws") + path;

@@ -33,7 +33,7 @@ describe.runIf(port !== null)("lock routes over HTTP, on Redis", () => {
     ];
     server = await startServer(
       { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile: tempKeysFile(), logLevel: "silent", keyCacheMs: 0 },
-      { store },
+      { store, checkReplies: true },
     );
     acme = new HoldfastClient({ baseUrl: server.url, apiKey: a });
     globex = new HoldfastClient({ baseUrl: server.url, apiKey: g });

@@ -111,11 +111,27 @@ describe.runIf(port !== null)("rate-limit and breaker routes over HTTP", () => {
     // Two limits with the same name: refused by the library's own validation, still a 400.
     const twice = await s.acme("POST", rl("bad", "check"), {
       key: "user-4",
-      limits: [...perMinute(2), ...perMinute(3)],
+      limits: [
+        { ...perMinute(2)[0], name: "m" },
+        { ...perMinute(3)[0], name: "m" },
+      ],
     });
     expect(twice.status).toBe(400);
-    expect(twice.body.error.code).toBe("HOLDFAST_INVALID_ARGUMENT");
+    expect(twice.body.error).toMatchObject({ code: "HOLDFAST_INVALID_ARGUMENT", field: "limits[1].name" });
     expect((await s.acme("POST", rl("bad", "peek"), good)).body.remaining).toBe(2);
+  });
+
+  it("names limits sent without names default, default-2… (docs/api.md's example)", async () => {
+    const r = await s.acme("POST", rl("unnamed", "check"), {
+      key: "user-42",
+      limits: [
+        { algorithm: "gcra", burst: 10, ratePerSec: 5 },
+        { algorithm: "fixed-window", limit: 1000, windowMs: 3_600_000 },
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.limits.map((l: { name: string }) => l.name)).toEqual(["default", "default-2"]);
+    expect(r.headers.get("ratelimit-policy")).toBe('"default";q=10;w=2, "default-2";q=1000;w=3600');
   });
 
   it("keeps tenants apart", async () => {

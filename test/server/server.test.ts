@@ -105,7 +105,7 @@ describe("holdfast serve startup", () => {
     const store = await createStore({ type: "memory", env: {} });
     const server = await startServer(
       { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile: tempKeysFile(), logLevel: "silent" },
-      { store },
+      { store, checkReplies: true },
     );
     try {
       const r = await fetch(`${server.url}/healthz`);

@@ -21,7 +21,13 @@ export function tempKeysFile(): string {
 /** An in-process app on `store` with its keys in the store; helpers to mint keys. */
 export async function testApp(store: Store) {
   const keyStore = new StoreKeyStore(store);
-  const { app, context } = await buildApp({ store, keyStore, logLevel: "silent", keyCacheMs: 0 });
+  const { app, context } = await buildApp({
+    store,
+    keyStore,
+    logLevel: "silent",
+    keyCacheMs: 0,
+    checkReplies: true,
+  });
   await app.ready();
   return {
     app,
@@ -58,7 +64,7 @@ export async function serveWithKeys(store: Store, keyCacheMs = 0) {
   const globex = await mint("client", "globex");
   const server = await startServer(
     { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile: tempKeysFile(), logLevel: "silent", keyCacheMs },
-    { store },
+    { store, checkReplies: true },
   );
   const call = async (
     key: string,

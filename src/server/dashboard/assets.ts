@@ -2,7 +2,11 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import { z } from "zod";
+import type { ServerContext } from "../context.js";
+import { HttpError, sendError } from "../http-errors.js";
+import { defineRoute } from "../route.js";
+import { errorResponse } from "../routes/common.js";
 
 /**
  * The dashboard page's Content-Security-Policy: its own scripts, styles and API only. No inline
@@ -73,28 +77,50 @@ function loadAssets(dir: string): { index: Buffer; files: Map<string, Asset> } {
   return { index: readFileSync(join(dir, "index.html")), files };
 }
 
-const NOT_BUILT =
-  "<!doctype html><html lang=en><meta charset=utf-8><title>Holdfast dashboard</title>" +
-  "<h1>The dashboard is not built</h1><p>Run <code>npm run build</code>, then restart <code>holdfast serve</code>.</p></html>";
-
 /**
- * Serves the dashboard at `/dashboard` (and `/dashboard/`) and its files at `/dashboard/assets/…`,
- * with no key: the page holds nothing secret, and every call it makes is authenticated. The page
- * is never cached (`no-cache`) and carries a strict CSP; assets are content-hashed, so they are
- * cached for a year (`immutable`). Only files found at start are served: no path reaches the disk.
+ * Serves the dashboard at `/dashboard` (`/dashboard/` redirects there) and its files at
+ * `/dashboard/assets/…`, with no key: the page holds nothing secret, and every call it makes is
+ * authenticated. The page is never cached (`no-cache`) and carries a strict CSP; assets are
+ * content-hashed, so they are cached for a year (`immutable`). Only files found at start are
+ * served: no path reaches the disk.
  */
-export function registerDashboardAssets(app: FastifyInstance, dir: string | undefined): void {
+export function registerDashboardAssets(ctx: ServerContext, dir: string | undefined): void {
+  const { app } = ctx;
   const built = dir !== undefined && existsSync(join(dir, "index.html")) ? loadAssets(dir) : undefined;
-  const page = (reply: FastifyReply) => {
-    void reply
-      .headers({ ...COMMON, "content-security-policy": DASHBOARD_CSP, "cache-control": "no-cache" })
-      .type("text/html; charset=utf-8");
-    if (!built) return reply.code(503).send(NOT_BUILT);
-    return reply.send(built.index);
-  };
-  for (const url of ["/dashboard", "/dashboard/"]) {
-    app.route({ method: "GET", url, config: { scope: "public" }, handler: (_req, reply) => page(reply) });
-  }
+  defineRoute(ctx.app, ctx.registry, {
+    method: "GET",
+    url: "/dashboard",
+    operationId: "getDashboardPage",
+    tag: "dashboard",
+    scope: "public",
+    summary: "The operator dashboard (an HTML page; it signs in with an API key)",
+    responses: {
+      200: { description: "The page", schema: z.string(), contentType: "text/html" },
+      503: errorResponse("The dashboard is not built: run `npm run build` (HOLDFAST_DASHBOARD_NOT_BUILT)"),
+    },
+    handler: async ({ reply }) => {
+      void reply.headers({
+        ...COMMON,
+        "content-security-policy": DASHBOARD_CSP,
+        "cache-control": "no-cache",
+      });
+      if (!built) {
+        throw new HttpError(
+          503,
+          "HOLDFAST_DASHBOARD_NOT_BUILT",
+          "The dashboard is not built: run `npm run build`, then restart `holdfast serve`.",
+        );
+      }
+      void reply.type("text/html; charset=utf-8");
+      return built.index.toString("utf8");
+    },
+  });
+  app.route({
+    method: "GET",
+    url: "/dashboard/",
+    config: { scope: "public" },
+    handler: (_request, reply) => reply.headers(COMMON).redirect("/dashboard"),
+  });
   app.route({
     method: "GET",
     url: "/dashboard/assets/:file",
@@ -102,14 +128,14 @@ export function registerDashboardAssets(app: FastifyInstance, dir: string | unde
     handler: (request, reply) => {
       const name = (request.params as { file: string }).file;
       const asset = built?.files.get(name);
+      void reply.headers(COMMON);
       if (!asset) {
-        return reply.code(404).headers(COMMON).type("text/plain; charset=utf-8").send("Not found\n");
+        return sendError(
+          reply,
+          new HttpError(404, "HOLDFAST_ROUTE_NOT_FOUND", `No dashboard file "${name}".`),
+        );
       }
-      void reply.headers({
-        ...COMMON,
-        etag: asset.etag,
-        "cache-control": "public, max-age=31536000, immutable",
-      });
+      void reply.headers({ etag: asset.etag, "cache-control": "public, max-age=31536000, immutable" });
       if (request.headers["if-none-match"] === asset.etag) return reply.code(304).send();
       return reply.type(asset.type).send(asset.body);
     },

@@ -46,7 +46,7 @@ export function registerDashboard(ctx: ServerContext, options: DashboardOptions)
   };
 
   registerDashboardAssets(
-    ctx.app,
+    ctx,
     options.assetsDir === false ? undefined : (options.assetsDir ?? defaultAssetsDir()),
   );
   registerOverviewRoute(ctx, activity);

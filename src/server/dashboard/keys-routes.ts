@@ -6,6 +6,7 @@ import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
 import { errorResponse } from "../routes/common.js";
+import { keyCreatedReply, keyListReply, keyRevokedReply } from "../replies/dashboard.js";
 
 /** A key as listed: never its hash, never its secret. */
 function keyJson(r: ApiKeyRecord, principal: Principal) {
@@ -49,14 +50,11 @@ export function registerKeyRoutes(ctx: ServerContext, keyStore: KeyStore): void 
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/keys",
+    operationId: "listApiKeys",
     tag: "keys",
     scope: "admin",
     summary: "List the API keys that may act for this tenant (admin; never secrets or hashes)",
-    responses: {
-      200: {
-        description: "`{ tenant, keys: [{ id, name, role, tenants, createdAt, revokedAt?, current }] }`",
-      },
-    },
+    responses: { 200: { description: "The keys that may act for this tenant", schema: keyListReply } },
     handler: async ({ principal }) => {
       const all = await keyStore.list();
       return {
@@ -69,12 +67,13 @@ export function registerKeyRoutes(ctx: ServerContext, keyStore: KeyStore): void 
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/keys",
+    operationId: "createApiKey",
     tag: "keys",
     scope: "admin",
     summary: "Create an API key for this tenant (admin); the answer carries its secret, once",
     body: z.object({ name: keyName, role: z.enum(["client", "admin"]) }),
     responses: {
-      201: { description: "`{ key, id, name, role, tenants, createdAt }`: `key` is shown this once" },
+      201: { description: "Created: `key` is shown this once", schema: keyCreatedReply },
       400: errorResponse("Invalid name or role"),
     },
     handler: async ({ body, principal, reply }) => {
@@ -88,12 +87,13 @@ export function registerKeyRoutes(ctx: ServerContext, keyStore: KeyStore): void 
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/keys/:id/revoke",
+    operationId: "revokeApiKey",
     tag: "keys",
     scope: "admin",
     summary: "Revoke an API key (admin): refused on every server within the key cache time",
     params: z.object({ id: z.string().regex(/^[0-9a-f]{12}$/, "must be a key id (12 hex digits)") }),
     responses: {
-      200: { description: "`{ id, revoked: true, revokedAt }`" },
+      200: { description: "Revoked (or already revoked)", schema: keyRevokedReply },
       403: errorResponse("The key also serves a tenant this admin does not"),
       404: errorResponse("No such key for this tenant"),
     },

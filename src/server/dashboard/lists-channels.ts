@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { channelListReply, channelRecentReply } from "../replies/dashboard.js";
 import { readRange } from "../../events/read.js";
 import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
@@ -52,18 +53,14 @@ export function registerChannelListRoutes(ctx: ServerContext, activity: Activity
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/channels",
+    operationId: "listChannels",
     tag: "channels",
     scope: "admin",
     summary: "List the tenant's channels with subscribers and message rates, a page at a time (admin)",
     description:
       "Durable channels are found in the store (their history); `subscribers` counts the WebSocket connections of this process subscribed to each; `perMinute` counts history entries of the last minute (at most 100 are read: 100 means at least). `live` (first page only): channels subscribed here that keep no history.",
     query: listQuery,
-    responses: {
-      200: {
-        description:
-          "`{ channels: [{ channel, subscribers, perMinute, lastId, lastAt }], live: [{ channel, subscribers, perMinute }], nextCursor }`",
-      },
-    },
+    responses: { 200: { description: "A page of channels", schema: channelListReply } },
     handler: async ({ query, principal }) => {
       const tenant = principal.tenant;
       const head = `t:${tenant}:`;
@@ -118,6 +115,7 @@ export function registerChannelListRoutes(ctx: ServerContext, activity: Activity
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/channels/:channel/recent",
+    operationId: "getRecentChannelMessages",
     tag: "channels",
     scope: "client",
     summary: "The newest messages of a durable channel, newest first",
@@ -126,7 +124,7 @@ export function registerChannelListRoutes(ctx: ServerContext, activity: Activity
     params: z.object({ channel: nameParam }),
     query: z.object({ limit: z.coerce.number().int().min(1).max(200).optional().describe("Default 20") }),
     responses: {
-      200: { description: "`{ channel, messages: [{ id, at, data }] }`" },
+      200: { description: "The newest messages, newest first", schema: channelRecentReply },
       409: errorResponse("The channel is ephemeral: it keeps no history"),
     },
     handler: async ({ params, query, principal }) => {

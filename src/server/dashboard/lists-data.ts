@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { entityListReply, itemHoldsReply, itemListReply, machineListReply } from "../replies/dashboard.js";
 import { isItemNotFoundError } from "../../inventory/errors.js";
 import { createInventory, type Inventory } from "../../inventory/index.js";
 import { ITEM_KIND } from "../../inventory/decode.js";
@@ -36,18 +37,14 @@ export function registerDataListRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/inventory/items",
+    operationId: "listItems",
     tag: "inventory",
     scope: "admin",
     summary: "List the tenant's items with their exact stock, a page at a time (admin)",
     description:
       "Each item is read with the same script as `GET /v1/inventory/items/:item` (expired holds given back first), so `available + held + sold = total` holds for every row; `invariant` says it was checked.",
     query: listQuery,
-    responses: {
-      200: {
-        description:
-          "`{ items: [{ item, total, available, held, sold, maxStock, perHolderLimit, invariant }], nextCursor }`",
-      },
-    },
+    responses: { 200: { description: "A page of items with their stock", schema: itemListReply } },
     handler: async ({ query, principal }) => {
       const inv = inventory(principal.tenant);
       const page = await scanNames(
@@ -71,15 +68,14 @@ export function registerDataListRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/inventory/items/:item/holds",
+    operationId: "listItemHolds",
     tag: "inventory",
     scope: "admin",
     summary: "An item's live holds, soonest expiry first, with its stock (admin)",
     params: z.object({ item: nameParam }),
     query: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional().describe("Default 100") }),
     responses: {
-      200: {
-        description: "`{ item, stock, holds: [{ holdId, holder, quantity, expiresAt, expiresIn }], more }`",
-      },
+      200: { description: "The item's live holds and stock", schema: itemHoldsReply },
       404: errorResponse("Unknown item"),
     },
     handler: async ({ params, query, principal }) => {
@@ -99,13 +95,14 @@ export function registerDataListRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/machines",
+    operationId: "listMachines",
     tag: "machines",
     scope: "admin",
     summary: "List the tenant's stored machine definitions, a page at a time (admin)",
     description:
       "Machines defined only in code (never stored with `PUT /v1/machines/:machine`) are not listed; their entities are, under their machine name.",
     query: listQuery,
-    responses: { 200: { description: "`{ machines: [{ machine, states, initial, events }], nextCursor }`" } },
+    responses: { 200: { description: "A page of stored definitions", schema: machineListReply } },
     handler: async ({ query, principal }) => {
       // The definitions are the entities of the registry machine "definitions" (see routes/machines.ts).
       const defs = namespacedStore(ctx.tenantStore(principal.tenant), "machine-defs:");
@@ -130,6 +127,7 @@ export function registerDataListRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/machines/:machine/entities",
+    operationId: "listMachineEntities",
     tag: "machines",
     scope: "admin",
     summary: "List a machine's entities with counts per state, a page at a time (admin)",
@@ -138,9 +136,7 @@ export function registerDataListRoutes(ctx: ServerContext): void {
     params: z.object({ machine: machineName }),
     query: listQuery,
     responses: {
-      200: {
-        description: "`{ machine, entities: [{ id, state, version, updatedAt }], counts, nextCursor }`",
-      },
+      200: { description: "A page of entities, with this page's counts per state", schema: entityListReply },
     },
     handler: async ({ params, query, principal }) => {
       const store = ctx.tenantStore(principal.tenant);

@@ -1,11 +1,18 @@
 import { z } from "zod";
+import {
+  breakerListReply,
+  limiterListReply,
+  roomListReply,
+  semaphoreListReply,
+} from "../replies/dashboard.js";
+import { roomPositionReply } from "../replies/rooms.js";
 import { peekBreaker } from "../../breaker/peek.js";
 import { createSemaphores, type Semaphores } from "../../semaphore/index.js";
 import { createWaitingRoom, type WaitingRoom } from "../../queue/index.js";
 import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
-import { cursorParam, errorResponse, nameParam } from "../routes/common.js";
+import { cursorParam, nameParam } from "../routes/common.js";
 import type { Activity } from "./activity.js";
 
 /** The query of every listing: a name prefix, a page size and the previous page's cursor. */
@@ -37,15 +44,14 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/semaphores",
+    operationId: "listSemaphores",
     tag: "semaphores",
     scope: "admin",
     summary: "List held semaphores and concurrency limits of the tenant, a page at a time (admin)",
     description:
       "Each with its live holders (soonest expiry first, at most 10 shown) and, when this service saw an acquire, the `limit` last sent. Concurrency limits are the library's `createConcurrencyLimiter` slots (key kind `concurrency`).",
     query: listQuery,
-    responses: {
-      200: { description: "`{ semaphores: [{ name, group, count, limit, holders }], nextCursor }`" },
-    },
+    responses: { 200: { description: "A page of held semaphores", schema: semaphoreListReply } },
     handler: async ({ query, principal }) => {
       const g = groups(principal.tenant);
       const limits = activity.of(principal.tenant).semaphoreLimits;
@@ -78,18 +84,14 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/breakers",
+    operationId: "listBreakers",
     tag: "breakers",
     scope: "admin",
     summary: "List the tenant's shared breakers with their state and the transitions seen here (admin)",
     description:
       "`history`: transitions this service made (admin actions) or noticed on a read, newest last; `missed` counts transitions the store made that no read here saw. Breakers idle past their state TTL have no stored state and read as closed; they are not listed.",
     query: listQuery,
-    responses: {
-      200: {
-        description:
-          "`{ breakers: [{ name, state, remainingOpenMs, attempt, generation, history }], nextCursor }`",
-      },
-    },
+    responses: { 200: { description: "A page of breakers with stored state", schema: breakerListReply } },
     handler: async ({ query, principal }) => {
       const store = ctx.tenantStore(principal.tenant);
       const t = activity.of(principal.tenant);
@@ -106,15 +108,14 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/waiting-rooms",
+    operationId: "listWaitingRooms",
     tag: "waiting-rooms",
     scope: "admin",
     summary: "List the tenant's waiting rooms with their counts and admission rate (admin)",
     description:
       "`admittedPerMin`: admissions through this service's admit route over the last minute (a library process admitting on the same store is not counted). A room is listed once per key kind it has (queued users, live admissions): the dashboard merges by name.",
     query: listQuery,
-    responses: {
-      200: { description: "`{ rooms: [{ room, queued, admitted, admittedPerMin }], nextCursor }`" },
-    },
+    responses: { 200: { description: "A page of rooms", schema: roomListReply } },
     handler: async ({ query, principal }) => {
       const r = rooms(principal.tenant);
       const t = activity.of(principal.tenant);
@@ -147,14 +148,13 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/waiting-rooms/:room/peek",
+    operationId: "peekRoomPosition",
     tag: "waiting-rooms",
     scope: "client",
     summary: "Where a user stands, read-only: unlike /position it never refreshes the user's heartbeat",
     params: z.object({ room: nameParam }),
     query: z.object({ user: nameParam }),
-    responses: {
-      200: { description: "`{ room, user, state, … }`: the same fields as /position" },
-    },
+    responses: { 200: { description: "The user's place, unchanged", schema: roomPositionReply } },
     handler: async ({ params, query, principal }) => ({
       room: params.room,
       user: query.user,
@@ -165,19 +165,14 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/ratelimits",
+    operationId: "listRateLimiters",
     tag: "ratelimits",
     scope: "admin",
     summary:
       "The rate limiters this service has seen for the tenant, with their limits and decision rates (admin)",
     description:
       "Limits travel with each call, so only a service that saw a call knows them: this lists the limiters called through this service (at most 500 per tenant, most recent last), with the limits last sent and allowed/denied per second over the last minute. Look up a key's state with `POST /v1/ratelimits/:name/peek`.",
-    responses: {
-      200: {
-        description:
-          "`{ limiters: [{ name, limits, allowedPerSec, deniedPerSec, allowed, denied, lastSeenAt }] }`",
-      },
-      403: errorResponse("Not an admin key"),
-    },
+    responses: { 200: { description: "The limiters this service has seen", schema: limiterListReply } },
     handler: async ({ principal }) => {
       const t = activity.of(principal.tenant);
       const limiters = [...t.limiters.entries()].map(([name, l]) => ({

@@ -1,4 +1,6 @@
 import type { ServerResponse } from "node:http";
+import { liveStreamReply } from "../replies/dashboard.js";
+import { errorResponse } from "../routes/common.js";
 import type { Disposable } from "../../observe/disposable.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
@@ -42,12 +44,17 @@ export function registerLiveRoute(ctx: ServerContext, activity: Activity): { clo
   defineRoute(ctx.app, ctx.registry, {
     method: "GET",
     url: "/v1/dashboard/live",
+    operationId: "streamDashboardActivity",
     tag: "dashboard",
     scope: "client",
     summary: "Server-sent events of the tenant's activity: samples of its counters and change notices",
     responses: {
-      200: { description: "`text/event-stream`: `hello`, `sample`, `change` events" },
-      429: { description: "Too many live streams for this tenant (16) or in all (256)" },
+      200: {
+        description: "A server-sent-events stream: `hello`, then `sample` and `change` events",
+        schema: liveStreamReply,
+        contentType: "text/event-stream",
+      },
+      429: errorResponse("Too many live streams for this tenant (16) or in all (256)", ["Retry-After"]),
     },
     handler: async ({ principal, request, reply }) => {
       const tenant = principal.tenant;

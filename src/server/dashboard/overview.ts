@@ -1,4 +1,5 @@
 import { checkRedis, type CheckFinding } from "../../store/redis/check.js";
+import { overviewReply } from "../replies/dashboard.js";
 import type { Store } from "../../store/types.js";
 import { HOLDFAST_VERSION } from "../../version.js";
 import type { ServerContext } from "../context.js";
@@ -42,6 +43,7 @@ export function registerOverviewRoute(ctx: ServerContext, activity: Activity): v
   defineRoute(ctx.app, ctx.registry, {
     method: "GET",
     url: "/v1/dashboard/overview",
+    operationId: "getDashboardOverview",
     tag: "dashboard",
     scope: "client",
     summary:
@@ -49,7 +51,8 @@ export function registerOverviewRoute(ctx: ServerContext, activity: Activity): v
     responses: {
       200: {
         description:
-          "`{ tenant, role, version, uptimeMs, store, rates, series, sampleMs, server? }`: `server` (admin) has the findings of `holdfast doctor` and the process' memory",
+          "Store health, uptime, the tenant's rates and series; `server` (admin): the findings of `holdfast doctor` and the process' memory",
+        schema: overviewReply,
       },
     },
     handler: async ({ principal }) => {

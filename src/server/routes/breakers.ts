@@ -3,6 +3,7 @@ import { CircuitBreaker } from "../../breaker/index.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { durationMs, nameParam } from "./common.js";
+import { breakerReply } from "../replies/limits.js";
 
 const nameParams = z.object({ name: nameParam });
 
@@ -19,11 +20,12 @@ export function registerBreakerRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/breakers/:name",
+    operationId: "getBreaker",
     tag: "breakers",
     scope: "client",
     summary: "The breaker's shared state (closed, open, half-open, isolated)",
     params: nameParams,
-    responses: { 200: { description: "State" } },
+    responses: { 200: { description: "State", schema: breakerReply } },
     handler: async ({ params, principal }) => {
       const b = breaker(principal.tenant, params.name);
       await b.sync();
@@ -33,12 +35,13 @@ export function registerBreakerRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/breakers/:name/trip",
+    operationId: "tripBreaker",
     tag: "breakers",
     scope: "admin",
     summary: "Open the breaker for every instance (for `durationMs`, or its current backoff)",
     params: nameParams,
     body: z.object({ durationMs: durationMs.optional() }).default({}),
-    responses: { 200: { description: "Tripped" } },
+    responses: { 200: { description: "Tripped", schema: breakerReply } },
     handler: async ({ params, body, principal }) => {
       const b = breaker(principal.tenant, params.name);
       await b.trip(body.durationMs);
@@ -48,11 +51,12 @@ export function registerBreakerRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/breakers/:name/isolate",
+    operationId: "isolateBreaker",
     tag: "breakers",
     scope: "admin",
     summary: "Hold the breaker open until reset (maintenance)",
     params: nameParams,
-    responses: { 200: { description: "Isolated" } },
+    responses: { 200: { description: "Isolated", schema: breakerReply } },
     handler: async ({ params, principal }) => {
       const b = breaker(principal.tenant, params.name);
       await b.isolate();
@@ -62,11 +66,12 @@ export function registerBreakerRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/breakers/:name/reset",
+    operationId: "resetBreaker",
     tag: "breakers",
     scope: "admin",
     summary: "Close the breaker for every instance",
     params: nameParams,
-    responses: { 200: { description: "Closed" } },
+    responses: { 200: { description: "Closed", schema: breakerReply } },
     handler: async ({ params, principal }) => {
       const b = breaker(principal.tenant, params.name);
       await b.reset();

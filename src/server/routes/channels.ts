@@ -6,6 +6,7 @@ import { counter } from "../../observe/metrics.js";
 import { channelServiceOf } from "../ws/gateway.js";
 import { MAX_WS_TOKEN_TTL_MS } from "../ws/tokens.js";
 import { errorResponse, nameParam } from "./common.js";
+import { channelHistoryReply, publishedReply, wsTokenReply } from "../replies/events.js";
 
 const channelParams = z.object({ channel: nameParam });
 const messageId = z.string().regex(/^\d{1,15}-\d{1,15}$/, 'must be a message id ("<ms>-<seq>")');
@@ -20,6 +21,7 @@ export function registerChannelRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/ws-tokens",
+    operationId: "mintWebSocketToken",
     tag: "channels",
     scope: "client",
     summary: "Mint a short-lived token that opens WebSocket connections for your tenant",
@@ -46,12 +48,7 @@ export function registerChannelRoutes(ctx: ServerContext): void {
     responses: {
       200: {
         description: "The token and its expiry (ms since the epoch, server clock)",
-        schema: z.object({
-          token: z.string(),
-          expiresAt: z.number(),
-          expiresIn: z.number(),
-          tenant: z.string(),
-        }),
+        schema: wsTokenReply,
       },
       400: errorResponse("Invalid body"),
       503: errorResponse("Store unreachable: no token was minted"),
@@ -66,6 +63,7 @@ export function registerChannelRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/channels/:channel/publish",
+    operationId: "publishChannelMessage",
     tag: "channels",
     scope: "client",
     summary: "Publish a JSON message on one of your tenant's channels (one round trip)",
@@ -92,7 +90,7 @@ export function registerChannelRoutes(ctx: ServerContext): void {
     responses: {
       200: {
         description: "Published: the history id and how many gateway processes got it live",
-        schema: z.object({ channel: z.string(), id: z.string().nullable(), receivers: z.number() }),
+        schema: publishedReply,
       },
       400: errorResponse("Invalid channel name or body"),
       413: errorResponse("The message is over maxMessageBytes (64 KiB)"),
@@ -114,6 +112,7 @@ export function registerChannelRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/channels/:channel/history",
+    operationId: "getChannelHistory",
     tag: "channels",
     scope: "client",
     summary: "Read a durable channel's history after `since` (oldest first)",
@@ -125,7 +124,7 @@ export function registerChannelRoutes(ctx: ServerContext): void {
       limit: z.coerce.number().int().min(1).max(1000).optional().describe("At most this many (default 100)"),
     }),
     responses: {
-      200: { description: "A page of the history" },
+      200: { description: "A page of the history", schema: channelHistoryReply },
       400: errorResponse("Invalid channel name, since or limit"),
       409: errorResponse("The channel is ephemeral: it keeps no history"),
     },

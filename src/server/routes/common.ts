@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { errorReply } from "../replies/common.js";
+import type { ResponseHeader, ResponseSpec } from "../responses.js";
 
 /** A primitive's name in a URL path (lock key, item id…): decoded by Fastify, checked here. */
 export const nameParam = z
@@ -20,7 +22,12 @@ export const metadata = z
   .record(z.string(), z.unknown())
   .refine((m) => JSON.stringify(m).length <= 4096, "must serialise to at most 4096 characters");
 
-export const errorResponse = (description: string) => ({ description });
+/** An error response of a route: the shared error body, with what this status means here. */
+export const errorResponse = (description: string, headers?: ResponseHeader[]): ResponseSpec => ({
+  description,
+  schema: errorReply,
+  ...(headers ? { headers } : {}),
+});
 
 /** A listing's `cursor`: the `nextCursor` of the previous page, as it was returned. */
 export const cursorParam = z

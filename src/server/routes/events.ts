@@ -6,6 +6,7 @@ import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
 import { errorResponse } from "./common.js";
+import { eventAppendedReply, eventListReply, eventSourcesReply } from "../replies/events.js";
 
 /** A source name or event type, as the event log accepts them. */
 const eventToken = z
@@ -67,6 +68,7 @@ export function registerEventRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/events",
+    operationId: "appendEvent",
     tag: "events",
     scope: "client",
     summary: "Append one event to the tenant's event log",
@@ -81,7 +83,7 @@ export function registerEventRoutes(ctx: ServerContext): void {
         .describe(`A JSON object of at most ${MAX_JSON_CHARS} characters`),
     }),
     responses: {
-      201: { description: "Appended: `{ id, source, type, at }` (`at`: server clock, ms)" },
+      201: { description: "Appended (`at`: server clock, ms)", schema: eventAppendedReply },
       400: errorResponse("Invalid source, type or context; nothing was appended"),
       503: errorResponse("Store unreachable: nothing was appended"),
     },
@@ -103,6 +105,7 @@ export function registerEventRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/events",
+    operationId: "queryEvents",
     tag: "events",
     scope: "client",
     summary:
@@ -123,7 +126,7 @@ export function registerEventRoutes(ctx: ServerContext): void {
       order: z.enum(["asc", "desc"]).optional(),
     }),
     responses: {
-      200: { description: "`{ events: [{ id, source, type, at, context }], count }`" },
+      200: { description: "The events, oldest first unless `order=desc`", schema: eventListReply },
       400: errorResponse("Invalid query parameter"),
       503: errorResponse("Store unreachable"),
     },
@@ -154,10 +157,14 @@ export function registerEventRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/events/sources",
+    operationId: "listEventSources",
     tag: "events",
     scope: "client",
     summary: "Every source the tenant has written events to (oldest first)",
-    responses: { 200: { description: "`{ sources }`" }, 503: errorResponse("Store unreachable") },
+    responses: {
+      200: { description: "The sources", schema: eventSourcesReply },
+      503: errorResponse("Store unreachable"),
+    },
     handler: async ({ principal }) => ({ sources: await tenantEventLog(ctx, principal.tenant).sources() }),
   });
 }

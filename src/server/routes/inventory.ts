@@ -11,6 +11,7 @@ import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
 import { durationMs, errorResponse, nameParam } from "./common.js";
+import { commitReply, holdReply, itemDefinedReply, itemReply, releaseReply } from "../replies/stock.js";
 
 const itemParams = z.object({ item: nameParam });
 /** `<uuid>:<first item>`, as hold() returns it; anything else is a 400 before the store is asked. */
@@ -84,6 +85,7 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "PUT",
     url: "/v1/inventory/items/:item",
+    operationId: "defineItem",
     tag: "inventory",
     scope: "admin",
     summary: "Define an item with `stock` units, or update its maxStock/perHolderLimit (admin)",
@@ -102,8 +104,8 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
         path: ["stock"],
       }),
     responses: {
-      200: { description: "Existed: its stock, with limits updated" },
-      201: { description: "Created" },
+      200: { description: "Existed: its stock, with limits updated", schema: itemDefinedReply },
+      201: { description: "Created", schema: itemDefinedReply },
       400: errorResponse("Invalid item or body (e.g. stock above maxStock)"),
       409: errorResponse("The existing total already exceeds the new maxStock"),
     },
@@ -121,24 +123,29 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/inventory/items/:item",
+    operationId: "getItem",
     tag: "inventory",
     scope: "client",
     summary: "The item's exact stock: available, held, sold, total (available + held + sold = total)",
     params: itemParams,
-    responses: { 200: { description: "Stock" }, 404: errorResponse("Unknown item") },
+    responses: {
+      200: { description: "Stock", schema: itemReply },
+      404: errorResponse("Unknown item"),
+    },
     handler: async ({ params, principal }) => inventoryOf(principal.tenant).get(params.item),
   });
 
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/inventory/items/:item/restock",
+    operationId: "restockItem",
     tag: "inventory",
     scope: "admin",
     summary: "Add units to the item's total stock (admin)",
     params: itemParams,
     body: z.object({ units: stockFigure(1).describe("Units to add (≥ 1)") }),
     responses: {
-      200: { description: "The new stock" },
+      200: { description: "The new stock", schema: itemReply },
       404: errorResponse("Unknown item"),
       409: errorResponse("Would pass maxStock (`HOLDFAST_STOCK_CAPACITY`); nothing changed"),
     },
@@ -149,6 +156,7 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/inventory/items/:item/adjust",
+    operationId: "adjustItem",
     tag: "inventory",
     scope: "admin",
     summary: "Change the total stock by `delta` units, up or down (admin)",
@@ -164,7 +172,7 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
         .describe("Units to add (positive) or remove (negative)"),
     }),
     responses: {
-      200: { description: "The new stock" },
+      200: { description: "The new stock", schema: itemReply },
       404: errorResponse("Unknown item"),
       409: errorResponse("Decrease above `available` (INSUFFICIENT_STOCK) or increase past maxStock"),
     },
@@ -175,13 +183,14 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/inventory/items/:item/holds",
+    operationId: "holdItem",
     tag: "inventory",
     scope: "client",
     summary: "Reserve `quantity` units for a holder until `ttlMs`, atomically, or refuse with `available`",
     params: itemParams,
     body: z.object({ quantity: quantity.optional().describe("Units (default 1)"), ...holdCommon }),
     responses: {
-      201: { description: "Held: `holdId`, `expiresAt` (an idempotent retry returns the same hold)" },
+      201: { description: "Held (an idempotent retry returns the same hold)", schema: holdReply },
       404: errorResponse("Unknown item"),
       409: errorResponse("Not enough stock (`available`) or the holder's limit (`limit`, `current`)"),
       503: errorResponse("Store unreachable: nothing was held (fail closed)"),
@@ -201,6 +210,7 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/inventory/holds",
+    operationId: "holdCart",
     tag: "inventory",
     scope: "client",
     summary: "Reserve several items at once, all or none (a cart)",
@@ -214,7 +224,7 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
       ...holdCommon,
     }),
     responses: {
-      201: { description: "Held: one `holdId` for every line" },
+      201: { description: "Held: one `holdId` for every line", schema: holdReply },
       400: errorResponse("Invalid body, duplicate items, or items of different hash slots"),
       404: errorResponse("One of the items is unknown"),
       409: errorResponse("One line lacks stock (`item`, `available`); nothing was held"),
@@ -233,12 +243,13 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/inventory/holds/:holdId/commit",
+    operationId: "commitHold",
     tag: "inventory",
     scope: "client",
     summary: "Turn a live hold into a sale; a retry answers `committed: false` and changes nothing",
     params: holdParams,
     responses: {
-      200: { description: "`{ committed, hold }`" },
+      200: { description: "Sold (or sold already: `committed: false`)", schema: commitReply },
       404: errorResponse("Unknown hold (or finished longer than 15 minutes ago)"),
       409: errorResponse(
         "Expired (`HOLDFAST_HOLD_EXPIRED`, `expiredAt`) or released (`HOLDFAST_HOLD_FINISHED`)",
@@ -253,12 +264,13 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/inventory/holds/:holdId/release",
+    operationId: "releaseHold",
     tag: "inventory",
     scope: "client",
     summary: "Give a hold's units back; `outcome` says what happened (only `released` changed anything)",
     params: holdParams,
     responses: {
-      200: { description: '`{ holdId, outcome }`: "released", "already-released", "expired" or "committed"' },
+      200: { description: "What happened: only `released` changed anything", schema: releaseReply },
       404: errorResponse("Unknown hold"),
     },
     handler: async ({ params, principal }) => inventoryOf(principal.tenant).release(params.holdId),
@@ -267,13 +279,14 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/inventory/holds/:holdId/extend",
+    operationId: "extendHold",
     tag: "inventory",
     scope: "client",
     summary: "Give a live hold a new lifetime of `ttlMs` from now",
     params: holdParams,
     body: z.object({ ttlMs: durationMs.describe("New lifetime from now, in ms") }),
     responses: {
-      200: { description: "The hold with its new `expiresAt`" },
+      200: { description: "The hold with its new `expiresAt`", schema: holdReply },
       404: errorResponse("Unknown hold"),
       409: errorResponse("Expired, committed or released: nothing changed"),
     },

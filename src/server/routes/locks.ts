@@ -5,6 +5,14 @@ import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
 import { cursorParam, durationMs, errorResponse, metadata, nameParam } from "./common.js";
+import {
+  lockForceReleasedReply,
+  lockInfoReply,
+  lockLeaseReply,
+  lockListReply,
+  lockReleasedReply,
+  multiLeaseReply,
+} from "../replies/locks.js";
 
 const keyParams = z.object({ key: nameParam });
 const leaseBody = z.object({
@@ -36,6 +44,7 @@ export function registerLockRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/locks/:key/acquire",
+    operationId: "acquireLock",
     tag: "locks",
     scope: "client",
     summary: "Acquire a lock (lease with owner token and fencing token) in one round trip",
@@ -57,7 +66,7 @@ export function registerLockRoutes(ctx: ServerContext): void {
       })
       .default({}),
     responses: {
-      200: { description: "Acquired" },
+      200: { description: "Acquired: the lease, with its fencing token", schema: lockLeaseReply },
       400: errorResponse("Invalid key or body"),
       409: errorResponse("Held by someone else: `remainingTtlMs` says for how long"),
       503: errorResponse("Store unreachable: nothing was acquired (fail closed)"),
@@ -76,13 +85,14 @@ export function registerLockRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/locks/:key/refresh",
+    operationId: "refreshLock",
     tag: "locks",
     scope: "client",
     summary: "Extend a lease you still own (never re-acquires an expired lock)",
     params: keyParams,
     body: leaseBody,
     responses: {
-      200: { description: "Extended" },
+      200: { description: "Extended: the lease with its new expiry (same fence)", schema: lockLeaseReply },
       409: errorResponse("Not the owner any more (expired, released, or someone else's token)"),
     },
     handler: async ({ params, body, principal }) =>
@@ -92,12 +102,16 @@ export function registerLockRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/locks/:key/release",
+    operationId: "releaseLock",
     tag: "locks",
     scope: "client",
     summary: "Release a lease you own",
     params: keyParams,
     body: leaseBody.pick({ token: true }),
-    responses: { 200: { description: "Released" }, 409: errorResponse("Not the owner") },
+    responses: {
+      200: { description: "Released", schema: lockReleasedReply },
+      409: errorResponse("Not the owner"),
+    },
     handler: async ({ params, body, principal }) => {
       await locksOf(principal.tenant).release({ key: params.key, token: body.token });
       return { success: true, released: true, key: params.key };
@@ -107,11 +121,15 @@ export function registerLockRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/locks/:key",
+    operationId: "getLock",
     tag: "locks",
     scope: "client",
     summary: "Whether a key is locked, its fence, metadata and remaining TTL (never the owner token)",
     params: keyParams,
-    responses: { 200: { description: "Locked" }, 404: errorResponse("Not locked") },
+    responses: {
+      200: { description: "Locked: mode, fence, metadata, remaining TTL", schema: lockInfoReply },
+      404: errorResponse("Not locked"),
+    },
     handler: async ({ params, principal }) => {
       const info = await locksOf(principal.tenant).get(params.key);
       if (!info)
@@ -125,6 +143,7 @@ export function registerLockRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/locks",
+    operationId: "listLocks",
     tag: "locks",
     scope: "admin",
     summary: "List active locks of the tenant (admin), a page at a time, without KEYS",
@@ -136,7 +155,9 @@ export function registerLockRoutes(ctx: ServerContext): void {
       cursor: cursorParam.optional(),
       includeTokens: z.enum(["true", "false"]).optional(),
     }),
-    responses: { 200: { description: "`{ locks, count, nextCursor }`: remaining TTL and metadata" } },
+    responses: {
+      200: { description: "A page of active locks with remaining TTL and metadata", schema: lockListReply },
+    },
     handler: async ({ query, principal }) => {
       const page = await locksOf(principal.tenant).listPage({
         prefix: query.prefix,
@@ -151,11 +172,12 @@ export function registerLockRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "DELETE",
     url: "/v1/locks/:key",
+    operationId: "forceReleaseLock",
     tag: "locks",
     scope: "admin",
     summary: "Force-release a lock whoever holds it (admin); its next holder still gets a higher fence",
     params: keyParams,
-    responses: { 200: { description: "Released (or was not held)" } },
+    responses: { 200: { description: "Released (or was not held)", schema: lockForceReleasedReply } },
     handler: async ({ params, principal }) => ({
       key: params.key,
       released: await locksOf(principal.tenant).forceRelease(params.key),
@@ -165,6 +187,7 @@ export function registerLockRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/locks/acquire-many",
+    operationId: "acquireManyLocks",
     tag: "locks",
     scope: "client",
     summary: "Lock several keys of one hash slot, all or nothing",
@@ -175,7 +198,7 @@ export function registerLockRoutes(ctx: ServerContext): void {
       metadata: metadata.optional(),
     }),
     responses: {
-      200: { description: "All acquired" },
+      200: { description: "All acquired: one token, a fence per key", schema: multiLeaseReply },
       400: errorResponse("Keys do not share a hash tag"),
       409: errorResponse("One of them is held"),
     },

@@ -17,6 +17,14 @@ import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
 import { errorResponse, nameParam } from "./common.js";
 import { parseTimeSpec, tenantEventLog } from "./events.js";
+import {
+  definitionPutReply,
+  entityCreatedReply,
+  entityReply,
+  historyReply,
+  storedDefinitionReply,
+  transitionReply,
+} from "../replies/machines.js";
 
 /** A machine definition as it travels over HTTP and is stored: data only, no guards (guards are code). */
 export interface StoredDefinition {
@@ -228,6 +236,7 @@ export function registerMachineRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "PUT",
     url: "/v1/machines/:machine",
+    operationId: "putMachineDefinition",
     tag: "machines",
     scope: "client",
     summary: "Store (or replace) a machine definition for the tenant",
@@ -236,7 +245,7 @@ export function registerMachineRoutes(ctx: ServerContext): void {
     params: machineParams,
     body: definitionBody,
     responses: {
-      200: { description: "`{ machine, definition, version, updatedAt, changed }`" },
+      200: { description: "Stored (or already stored: `changed: false`)", schema: definitionPutReply },
       400: errorResponse("Malformed body, or an inconsistent definition (`problem`, `state`, `event`)"),
       503: errorResponse("Store unreachable: nothing was stored"),
     },
@@ -263,12 +272,13 @@ export function registerMachineRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/machines/:machine",
+    operationId: "getMachineDefinition",
     tag: "machines",
     scope: "client",
     summary: "The stored definition of a machine",
     params: machineParams,
     responses: {
-      200: { description: "`{ machine, definition, version, updatedAt }`" },
+      200: { description: "The definition", schema: storedDefinitionReply },
       404: errorResponse("No such machine for this tenant"),
     },
     handler: async ({ params, principal }) => {
@@ -281,6 +291,7 @@ export function registerMachineRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/machines/:machine/entities/:id",
+    operationId: "createMachineEntity",
     tag: "machines",
     scope: "client",
     summary: "Create an entity in the initial state, at version 1",
@@ -290,7 +301,7 @@ export function registerMachineRoutes(ctx: ServerContext): void {
       .strict()
       .default({}),
     responses: {
-      201: { description: "`{ machine, id, state, version: 1, at, historyId, eventLog }`" },
+      201: { description: "Created, at version 1", schema: entityCreatedReply },
       400: errorResponse("Invalid id or body"),
       404: errorResponse("No such machine"),
       409: errorResponse("The entity exists: `currentState`, `currentVersion`"),
@@ -307,12 +318,13 @@ export function registerMachineRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/machines/:machine/entities/:id",
+    operationId: "getMachineEntity",
     tag: "machines",
     scope: "client",
     summary: "An entity's state, version and data, and the events allowed from its state",
     params: entityParams,
     responses: {
-      200: { description: "`{ machine, id, state, version, data, createdAt, updatedAt, allowedEvents }`" },
+      200: { description: "The entity", schema: entityReply },
       404: errorResponse("No such machine or entity"),
     },
     handler: async ({ params, principal }) => {
@@ -326,6 +338,7 @@ export function registerMachineRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/machines/:machine/entities/:id/events",
+    operationId: "sendMachineEvent",
     tag: "machines",
     scope: "client",
     summary: "Send an event: one atomic, versioned transition (optimistic concurrency, idempotency keys)",
@@ -344,7 +357,8 @@ export function registerMachineRoutes(ctx: ServerContext): void {
       .strict(),
     responses: {
       200: {
-        description: "`{ machine, id, event, from, to, state, version, at, historyId, replayed, eventLog }`",
+        description: "Applied (or the stored answer of a retry: `replayed: true`)",
+        schema: transitionReply,
       },
       400: errorResponse("Invalid body, or an event the machine does not have"),
       404: errorResponse("No such machine or entity"),
@@ -381,6 +395,7 @@ export function registerMachineRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/machines/:machine/entities/:id/history",
+    operationId: "getMachineEntityHistory",
     tag: "machines",
     scope: "client",
     summary: "An entity's transitions (and its creation), with server times, actors and data",
@@ -399,10 +414,7 @@ export function registerMachineRoutes(ctx: ServerContext): void {
       order: z.enum(["asc", "desc"]).optional(),
     }),
     responses: {
-      200: {
-        description:
-          "`{ machine, id, history: [{ historyId, event, from, to, version, at, actor?, context?, data? }], count }`",
-      },
+      200: { description: "The history, oldest first unless `order=desc`", schema: historyReply },
       400: errorResponse("Invalid query (`since` and `after` together, bad limit…)"),
       404: errorResponse("No such machine, or no such entity and no history"),
     },

@@ -8,6 +8,16 @@ import {
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { errorResponse, nameParam } from "./common.js";
+import {
+  roomAdmitReply,
+  roomAdmittedReply,
+  roomCountsReply,
+  roomHeadReply,
+  roomHeartbeatReply,
+  roomJoinReply,
+  roomLeftReply,
+  roomPositionReply,
+} from "../replies/rooms.js";
 
 const roomParams = z.object({ room: nameParam });
 const userBody = z.object({ user: nameParam.describe("The user's id (a session, account or ticket id)") });
@@ -26,15 +36,14 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/waiting-rooms/:room/join",
+    operationId: "joinWaitingRoom",
     tag: "waiting-rooms",
     scope: "client",
     summary: "Join the back of the line; idempotent (a queued user keeps their place)",
     params: roomParams,
     body: userBody,
     responses: {
-      200: {
-        description: "`{ state: queued, position, ahead, length, joined }` or `{ state: admitted, … }`",
-      },
+      200: { description: "In line (or admitted already)", schema: roomJoinReply },
       409: errorResponse("The room is full (`HOLDFAST_WAITING_ROOM_FULL`, `length`, `maxLength`)"),
       503: errorResponse("Store unreachable: nobody joined (fail closed)"),
     },
@@ -48,12 +57,13 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/waiting-rooms/:room/leave",
+    operationId: "leaveWaitingRoom",
     tag: "waiting-rooms",
     scope: "client",
     summary: "Give up a place or an admission; `was` says which (absent: nothing to give up)",
     params: roomParams,
     body: userBody,
-    responses: { 200: { description: '`{ left, was: "queued" | "admitted" | "absent" }`' } },
+    responses: { 200: { description: "What the user gave up (`absent`: nothing)", schema: roomLeftReply } },
     handler: async ({ params, body, principal }) => {
       const was = await roomsOf(principal.tenant).leave(params.room, body.user);
       return { room: params.room, user: body.user, left: was !== "absent", was };
@@ -63,16 +73,14 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/waiting-rooms/:room/position",
+    operationId: "getWaitingRoomPosition",
     tag: "waiting-rooms",
     scope: "client",
     summary: "Where a user stands (1-based `position`); polling it keeps a queued user's place",
     params: roomParams,
     query: userQuery,
     responses: {
-      200: {
-        description:
-          "`{ state: queued, position, ahead, length }`, `{ state: admitted, expiresInMs, length }` or `{ state: absent, length }`",
-      },
+      200: { description: "Queued, admitted or absent", schema: roomPositionReply },
     },
     handler: async ({ params, query, principal }) => ({
       room: params.room,
@@ -84,13 +92,16 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/waiting-rooms/:room/heartbeat",
+    operationId: "heartbeatWaitingRoom",
     tag: "waiting-rooms",
     scope: "client",
     summary: `Keep a queued user's place for another heartbeat TTL (${DEFAULT_WAITING_ROOM_OPTIONS.heartbeatTtlMs} ms)`,
     description: "`queued: false` means the user must join again (at the back) or was admitted: see `state`.",
     params: roomParams,
     body: userBody,
-    responses: { 200: { description: "`{ queued, state, … }` (the same fields as position)" } },
+    responses: {
+      200: { description: "The same fields as position, and `queued`", schema: roomHeartbeatReply },
+    },
     handler: async ({ params, body, principal }) => {
       // position() is the heartbeat, and answers more than heartbeat()'s boolean in the same round trip.
       const p = await roomsOf(principal.tenant).position(params.room, body.user);
@@ -101,12 +112,13 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/waiting-rooms/:room/admitted",
+    operationId: "checkWaitingRoomAdmission",
     tag: "waiting-rooms",
     scope: "client",
     summary: "Whether a user holds a live admission (read-only)",
     params: roomParams,
     query: userQuery,
-    responses: { 200: { description: "`{ admitted }`" } },
+    responses: { 200: { description: "Whether the user holds a live admission", schema: roomAdmittedReply } },
     handler: async ({ params, query, principal }) => ({
       room: params.room,
       user: query.user,
@@ -117,6 +129,7 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/waiting-rooms/:room/admit",
+    operationId: "admitFromWaitingRoom",
     tag: "waiting-rooms",
     scope: "admin",
     summary: "Admit the first `count` live users, in line order (admin)",
@@ -133,7 +146,10 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
         .describe("How many users to admit"),
     }),
     responses: {
-      200: { description: "`{ admitted: [users…], count }`: fewer than asked when the line ran out" },
+      200: {
+        description: "The users admitted, in line order (fewer when the line ran out)",
+        schema: roomAdmitReply,
+      },
     },
     handler: async ({ params, body, principal }) => {
       const admitted = await roomsOf(principal.tenant).admit(params.room, body.count);
@@ -144,11 +160,12 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/waiting-rooms/:room",
+    operationId: "getWaitingRoomCounts",
     tag: "waiting-rooms",
     scope: "client",
     summary: "How many users are queued (`length`) and how many hold a live admission",
     params: roomParams,
-    responses: { 200: { description: "`{ room, length, queued, admitted }`" } },
+    responses: { 200: { description: "The counts", schema: roomCountsReply } },
     handler: async ({ params, principal }) => {
       const c = await roomsOf(principal.tenant).counts(params.room);
       return { room: params.room, length: c.queued, queued: c.queued, admitted: c.admitted };
@@ -158,6 +175,7 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/waiting-rooms/:room/head",
+    operationId: "getWaitingRoomHead",
     tag: "waiting-rooms",
     scope: "admin",
     summary:
@@ -173,7 +191,7 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
         .describe("How many users from the head of the line (default 10)"),
     }),
     responses: {
-      200: { description: "`{ room, queued, admitted, first: [{ position, user, heartbeatInMs }] }`" },
+      200: { description: "The counts and the head of the line", schema: roomHeadReply },
     },
     handler: async ({ params, query, principal }) => ({
       room: params.room,

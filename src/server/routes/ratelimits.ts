@@ -9,6 +9,8 @@ import {
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { durationMs, errorResponse, nameParam } from "./common.js";
+import { errorReply } from "../replies/common.js";
+import { rateLimitReply, rateLimitResetReply } from "../replies/limits.js";
 
 const windowLimit = z.object({
   algorithm: z.enum(["fixed-window", "sliding-window"]),
@@ -33,6 +35,7 @@ const specBody = z.object({
   blockDurationMs: z.number().int().min(0).max(2_147_483_647).optional(),
 });
 const nameParams = z.object({ name: nameParam });
+const LIMIT_HEADERS = ["RateLimit", "RateLimit-Policy", "Retry-After"] as const;
 
 /** At most this many limiter definitions are cached per server (spec changes create new ones). */
 const MAX_CACHED_LIMITERS = 1000;
@@ -89,6 +92,7 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/ratelimits/:name/check",
+    operationId: "checkRateLimit",
     tag: "rate limits",
     scope: "client",
     summary:
@@ -96,10 +100,19 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
     params: nameParams,
     body: specBody.extend({ cost: z.number().int().min(1).max(1e9).optional() }),
     responses: {
-      200: { description: "Allowed; RateLimit headers" },
+      200: { description: "Allowed", schema: rateLimitReply, headers: LIMIT_HEADERS },
       400: errorResponse("Invalid limits or key"),
-      429: errorResponse("Limit reached; Retry-After in seconds"),
-      503: errorResponse("Store unreachable and the policy is fail-closed"),
+      429: {
+        description: "A limit refused: nothing was consumed",
+        schema: rateLimitReply,
+        headers: LIMIT_HEADERS,
+      },
+      503: {
+        description:
+          "Store unreachable and the policy is fail-closed (a decision with `reason: store-unavailable`), or the key could not be checked (an error)",
+        schema: z.union([rateLimitReply, errorReply]),
+        headers: LIMIT_HEADERS,
+      },
     },
     handler: async ({ params, body, principal, reply }) => {
       const limiter = limiterFor(principal.tenant, params.name, body);
@@ -110,12 +123,15 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/ratelimits/:name/peek",
+    operationId: "peekRateLimit",
     tag: "rate limits",
     scope: "client",
     summary: "What a check of `cost` would decide, without consuming",
     params: nameParams,
     body: specBody.extend({ cost: z.number().int().min(1).max(1e9).optional() }),
-    responses: { 200: { description: "The would-be result (never 429)" } },
+    responses: {
+      200: { description: "The would-be result (never 429)", schema: rateLimitReply, headers: LIMIT_HEADERS },
+    },
     handler: async ({ params, body, principal, reply }) => {
       const result = await limiterFor(principal.tenant, params.name, body).peek(body.key, {
         cost: body.cost,
@@ -129,6 +145,7 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
     defineRoute(app, registry, {
       method: "POST",
       url: `/v1/ratelimits/:name/${action}`,
+      operationId: action === "reward" ? "rewardRateLimit" : "penalizeRateLimit",
       tag: "rate limits",
       scope: "client",
       summary:
@@ -137,7 +154,7 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
           : "Take `units` from every limit of `key` (a penalty)",
       params: nameParams,
       body: specBody.extend({ units: z.number().int().min(1).max(1e9) }),
-      responses: { 200: { description: "The state after the change" } },
+      responses: { 200: { description: "The state after the change", schema: rateLimitReply } },
       handler: async ({ params, body, principal }) => {
         const limiter = limiterFor(principal.tenant, params.name, body);
         return action === "reward"
@@ -150,12 +167,13 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/ratelimits/:name/reset",
+    operationId: "resetRateLimit",
     tag: "rate limits",
     scope: "client",
     summary: "Forget the state of `key` (full budget again, block lifted)",
     params: nameParams,
     body: specBody,
-    responses: { 200: { description: "Reset" } },
+    responses: { 200: { description: "Reset", schema: rateLimitResetReply } },
     handler: async ({ params, body, principal }) => {
       await limiterFor(principal.tenant, params.name, body).reset(body.key);
       return { reset: true, key: body.key };

@@ -9,6 +9,13 @@ import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
 import { durationMs, errorResponse, nameParam } from "./common.js";
+import {
+  permitRefreshedReply,
+  permitReleasedReply,
+  permitReply,
+  semaphoreCountReply,
+  semaphoreHoldersReply,
+} from "../replies/stock.js";
 
 const nameParams = z.object({ name: nameParam });
 
@@ -62,6 +69,7 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/semaphores/:name/acquire",
+    operationId: "acquirePermit",
     tag: "semaphores",
     scope: "client",
     summary: "Take one of `limit` permits (owner token + expiry) in one round trip",
@@ -82,9 +90,10 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
       metadata: flatMetadata.optional().describe("Flat facts about the holder, shown by holders"),
     }),
     responses: {
-      200: { description: "Acquired: the permit, with its `token`" },
+      200: { description: "Acquired: the permit, with its `token`", schema: permitReply },
       400: errorResponse("Invalid name or body"),
-      409: errorResponse("Full: `holders`, `limit`, `retryAfterMs` (and Retry-After)"),
+      409: errorResponse("Full: `holders`, `limit`, `retryAfterMs` (and Retry-After)", ["Retry-After"]),
+      499: errorResponse("The client closed the request while waiting (no permit is kept)"),
       503: errorResponse("Store unreachable: nothing was acquired (fail closed)"),
     },
     handler: async ({ params, body, principal, reply }) => {
@@ -118,6 +127,7 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/semaphores/:name/refresh",
+    operationId: "refreshPermit",
     tag: "semaphores",
     scope: "client",
     summary: "Extend a permit you still hold (never re-acquires an expired one)",
@@ -127,7 +137,7 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
       ttlMs: durationMs.optional().describe("New lifetime from now, in ms (default 30000)"),
     }),
     responses: {
-      200: { description: "Extended: new `expiresAt`" },
+      200: { description: "Extended: new `expiresAt`", schema: permitRefreshedReply },
       409: errorResponse("Not held any more (expired or released): `HOLDFAST_SEMAPHORE_PERMIT_NOT_HELD`"),
     },
     handler: async ({ params, body, principal }) => {
@@ -148,13 +158,14 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/semaphores/:name/release",
+    operationId: "releasePermit",
     tag: "semaphores",
     scope: "client",
     summary: "Give a permit back",
     params: nameParams,
     body: z.object({ token: token.describe("The permit's token, from acquire") }),
     responses: {
-      200: { description: "Released: `holders` still held" },
+      200: { description: "Released", schema: permitReleasedReply },
       409: errorResponse("Not held (expired or released already)"),
     },
     handler: async ({ params, body, principal }) => {
@@ -166,11 +177,14 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/semaphores/:name",
+    operationId: "countPermits",
     tag: "semaphores",
     scope: "client",
     summary: "How many permits are held now",
     params: nameParams,
-    responses: { 200: { description: "`{ name, count }` (0 for a semaphore nobody holds)" } },
+    responses: {
+      200: { description: "Permits held now (0 for a semaphore nobody holds)", schema: semaphoreCountReply },
+    },
     handler: async ({ params, principal }) => ({
       name: params.name,
       count: await semaphoresOf(principal.tenant).count(params.name),
@@ -180,6 +194,7 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/semaphores/:name/holders",
+    operationId: "listPermitHolders",
     tag: "semaphores",
     scope: "client",
     summary: "Live holders, soonest expiry first, with remaining TTL and metadata",
@@ -188,7 +203,7 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
     params: nameParams,
     query: z.object({ includeTokens: z.enum(["true", "false"]).optional() }),
     responses: {
-      200: { description: "`{ name, count, holders }`" },
+      200: { description: "The holders", schema: semaphoreHoldersReply },
       403: errorResponse("`includeTokens=true` without an admin key"),
     },
     handler: async ({ params, query, principal }) => {

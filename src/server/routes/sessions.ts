@@ -6,6 +6,12 @@ import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
 import { durationMs, errorResponse, nameParam } from "./common.js";
+import {
+  sessionEnvelopeReply,
+  sessionRevokedReply,
+  userSessionsReply,
+  userSessionsRevokedReply,
+} from "../replies/sessions.js";
 
 /**
  * The header that may carry a session token instead of the body. Tokens never travel in a URL
@@ -87,6 +93,7 @@ export function registerSessionRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "PUT",
     url: "/v1/sessions",
+    operationId: "putSession",
     tag: "sessions",
     scope: "client",
     summary: "Store (or replace) the session of a token; the token is stored only as its SHA-256",
@@ -99,7 +106,7 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       ttlMs: durationMs.optional().describe("Lifetime in ms (default 86 400 000: 24 h)"),
     }),
     responses: {
-      200: { description: "Stored: `{ session: { id, user, data, createdAtMs, ttlMs, expiresInMs } }`" },
+      200: { description: "Stored (never the token: `id` is its SHA-256)", schema: sessionEnvelopeReply },
       400: errorResponse("Invalid token, user, data or ttlMs"),
       503: errorResponse("Store unreachable: nothing was stored"),
     },
@@ -118,13 +125,14 @@ export function registerSessionRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/sessions/get",
+    operationId: "getSession",
     tag: "sessions",
     scope: "client",
     summary: "The live session of a token, without extending it",
     description: `The token travels in the body (\`token\`) or the \`${SESSION_TOKEN_HEADER}\` header. POST so that it never appears in a URL.`,
     body: lookupBody,
     responses: {
-      200: { description: "Live: `{ session }`" },
+      200: { description: "Live", schema: sessionEnvelopeReply },
       404: errorResponse("No live session for this token"),
       503: errorResponse("Store unreachable: never a guessed answer"),
     },
@@ -139,12 +147,13 @@ export function registerSessionRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/sessions/touch",
+    operationId: "touchSession",
     tag: "sessions",
     scope: "client",
     summary: "Restart a live session's TTL (sliding expiry) and return it",
     body: lookupBody,
     responses: {
-      200: { description: "Extended: `{ session }`" },
+      200: { description: "Extended", schema: sessionEnvelopeReply },
       404: errorResponse("No live session for this token"),
       503: errorResponse("Store unreachable"),
     },
@@ -159,13 +168,14 @@ export function registerSessionRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "POST",
     url: "/v1/sessions/revoke",
+    operationId: "revokeSession",
     tag: "sessions",
     scope: "client",
     summary: "End a token's session now (sign out this device)",
     description: "Safe to retry: `revoked` is false when no live session was left to end.",
     body: lookupBody,
     responses: {
-      200: { description: "`{ revoked: true }` if a live session was ended, else `{ revoked: false }`" },
+      200: { description: "Whether a live session was ended", schema: sessionRevokedReply },
       503: errorResponse("Store unreachable: the session may still be live"),
     },
     handler: async ({ body, principal, request }) => {
@@ -177,12 +187,13 @@ export function registerSessionRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "GET",
     url: "/v1/sessions/users/:user",
+    operationId: "listUserSessions",
     tag: "sessions",
     scope: "client",
     summary: "Every live session of a user (ids, data, expiry; never tokens), soonest-expiring first",
     params: userParams,
     responses: {
-      200: { description: "`{ user, sessions, count }` (empty when the user has none)" },
+      200: { description: "The sessions (empty when the user has none)", schema: userSessionsReply },
       503: errorResponse("Store unreachable"),
     },
     handler: async ({ params, principal }) => {
@@ -194,12 +205,13 @@ export function registerSessionRoutes(ctx: ServerContext): void {
   defineRoute(app, registry, {
     method: "DELETE",
     url: "/v1/sessions/users/:user",
+    operationId: "revokeUserSessions",
     tag: "sessions",
     scope: "client",
     summary: "End every session of a user in one atomic step (sign out everywhere)",
     params: userParams,
     responses: {
-      200: { description: "`{ user, revoked: <how many> }`" },
+      200: { description: "How many sessions were ended", schema: userSessionsRevokedReply },
       503: errorResponse("Store unreachable: nothing was revoked"),
     },
     handler: async ({ params, principal }) => ({
