@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../src/server/app.js";
 import { mintApiKey } from "../../src/server/auth/api-keys.js";
-import { StoreKeyStore } from "../../src/server/auth/key-store.js";
+import { FileKeyStore, StoreKeyStore } from "../../src/server/auth/key-store.js";
 import { DASHBOARD_CSP } from "../../src/server/dashboard/assets.js";
 import type { Store } from "../../src/store/types.js";
 import { makeStore, storeOptions, type StoreTarget } from "../support/stores.js";
@@ -180,6 +180,26 @@ describe.each(targets)("dashboard routes [%s]", (target) => {
       await bare.close();
       rmSync(empty, { recursive: true, force: true });
     }
+  });
+
+  it("lets the page in without a key only where the service itself runs open (no key at all)", async () => {
+    const keysDir = mkdtempSync(join(tmpdir(), "holdfast-dash-keys-"));
+    const { app: open } = await buildApp({
+      store,
+      keyStore: new FileKeyStore(join(keysDir, "keys.json")),
+      logLevel: "silent",
+      dashboardDir: false,
+      checkReplies: true,
+    });
+    try {
+      const r = await open.inject("/v1/dashboard/overview");
+      expect(r.json()).toMatchObject({ open: true, role: "admin", tenant: "default" });
+    } finally {
+      await open.close();
+      rmSync(keysDir, { recursive: true, force: true });
+    }
+    const keyed = await fetch(`${url}/v1/dashboard/overview`);
+    expect(keyed.status).toBe(401);
   });
 
   it("keeps every data route behind a key, and listings and actions behind the admin role", async () => {

@@ -105,8 +105,8 @@ export function Keys() {
         {secret && <Secret secret={secret} onDone={() => setSecret(undefined)} />}
         {identity.open && (
           <p class="note">
-            This service runs open (no keys). Once a key exists it requires keys: sign in again with an admin
-            key.
+            This service runs open (no API keys, loopback only). Once keys exist, restart{" "}
+            <code>holdfast serve</code> so that it requires them, then sign in with an admin key.
           </p>
         )}
       </Section>
