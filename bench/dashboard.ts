@@ -16,6 +16,7 @@ import { mintApiKey } from "../src/server/auth/api-keys.js";
 import { StoreKeyStore } from "../src/server/auth/key-store.js";
 import { createStore } from "../src/store/create-store.js";
 import { namespacedStore } from "../src/store/namespaced-store.js";
+import { tenantNamespace } from "../src/server/tenants.js";
 import type { Store } from "../src/store/types.js";
 import { PrivateRedis } from "../test/support/redis-server.js";
 
@@ -24,7 +25,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function seed(store: Store): Promise<void> {
-  const locks = createLocks(namespacedStore(store, "t:acme:"));
+  const locks = createLocks(namespacedStore(store, tenantNamespace("acme")));
   const started = Date.now();
   let next = 0;
   await Promise.all(

@@ -90,7 +90,7 @@ return {consumed, ttl}`,
     setup: [["HSET", "inv:{hot}", "total", QUOTA, "held", 0, "sold", 0, "max", 0, "limit", 0]],
     call: (i) => ({
       keys: ["inv:{hot}", "inv:{hot}:e"],
-      args: [`h${i}`, `u${i}`, 300_000, "", 86_400_000, 1],
+      args: [`h${i}`, `u${i}`, 300_000, "", 86_400_000, 100, 1],
     }),
   },
   ...roomSubjects(),

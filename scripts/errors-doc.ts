@@ -69,9 +69,10 @@ export function renderErrorsDoc(entries: ErrorEntry[]): string {
     "|---|---|---:|---|---|",
     ...rows,
     "",
-    "HTTP-only codes: `HOLDFAST_UNAUTHENTICATED` (401: no, unknown or revoked API key),",
+    "HTTP-only codes: `HOLDFAST_UNAUTHENTICATED` (401: no, unknown, revoked or refused API key),",
     "`HOLDFAST_FORBIDDEN` (403: the key's role or tenant does not allow it), `HOLDFAST_ROUTE_NOT_FOUND`",
-    "(404), `HOLDFAST_INTERNAL` (500: a bug; the request id is in the server log).",
+    "(404), `HOLDFAST_SHUTTING_DOWN` (503: WebSocket upgrade during shutdown), `HOLDFAST_INTERNAL`",
+    "(500: a bug; the request id is in the server log).",
     "",
   ].join("\n");
 }

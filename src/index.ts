@@ -6,6 +6,7 @@ export * from "./errors/index.js";
 export * from "./store/index.js";
 export { HOLDFAST_VERSION } from "./version.js";
 export type { Logger } from "./util/log.js";
+export type { Page, PageOptions } from "./util/cursor.js";
 export * from "./observe/index.js";
 export * from "./limit/index.js";
 export * from "./lock/index.js";

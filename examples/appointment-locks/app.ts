@@ -13,7 +13,7 @@ import { createMachine, defineMachine, isEntityExistsError } from "../../src/mac
 import { isStoreFailure } from "../../src/errors/index.js";
 import type { Store } from "../../src/store/types.js";
 import { buildApp } from "../../src/server/app.js";
-import { keyStoreFor } from "../../src/server/serve.js";
+import { authModeAtStart, keyStoreFor } from "../../src/server/serve.js";
 import { counter } from "../../src/observe/metrics.js";
 import { sdkAsset } from "./sdk-assets.js";
 import { registerReactPage } from "./react-page.js";
@@ -27,6 +27,11 @@ export interface AppointmentAppOptions {
   /** Bearer token of the admin routes; admin routes answer 503 when unset. */
   adminToken?: string;
   keysFile?: string;
+  /**
+   * The address the app will listen on: without API keys it runs open only on loopback, and refuses
+   * to start elsewhere (decided once, as `holdfast serve` does). @defaultValue "127.0.0.1"
+   */
+  host?: string;
   logLevel?: string;
 }
 
@@ -105,9 +110,11 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
   const { store } = options;
   const lockTtlMs = options.lockTtlMs ?? 120_000;
   const refreshIntervalMs = options.refreshIntervalMs ?? 30_000;
+  const keyStore = keyStoreFor(store, options.keysFile ?? ".holdfast/keys.json");
   const { app } = await buildApp({
     store,
-    keyStore: keyStoreFor(store, options.keysFile ?? ".holdfast/keys.json"),
+    keyStore,
+    authMode: await authModeAtStart(keyStore, options.host),
     logLevel: options.logLevel ?? "info",
   });
   const locks: Locks = createLocks(store, { ttlMs: lockTtlMs });

@@ -18,6 +18,7 @@ const intEnv = (name: string, fallback: number): number => {
 
 const store = await createStore();
 const app = await buildAppointmentApp({
+  host: process.env.HOST ?? "127.0.0.1",
   store,
   lockTtlMs: intEnv("LOCK_TTL", 120_000),
   refreshIntervalMs: intEnv("LOCK_REFRESH_INTERVAL", 30_000),

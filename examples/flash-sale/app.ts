@@ -20,7 +20,7 @@ import { createSessions } from "../../src/session/index.js";
 import { isStoreFailure } from "../../src/errors/index.js";
 import type { Store } from "../../src/store/types.js";
 import { buildApp } from "../../src/server/app.js";
-import { keyStoreFor } from "../../src/server/serve.js";
+import { authModeAtStart, keyStoreFor } from "../../src/server/serve.js";
 import { Admitter } from "./admitter.js";
 import { registerDebugRoutes } from "./debug-routes.js";
 import { registerSaleRoutes } from "./sale-routes.js";
@@ -73,6 +73,11 @@ export interface FlashSaleOptions {
   /** Mounts the seed's `/api/v1/debug/*` routes (ENABLE_DEBUG_ROUTES=true). @defaultValue false */
   enableDebugRoutes?: boolean;
   keysFile?: string;
+  /**
+   * The address the app will listen on: without API keys it runs open only on loopback, and refuses
+   * to start elsewhere (decided once, as `holdfast serve` does). @defaultValue "127.0.0.1"
+   */
+  host?: string;
   logLevel?: string;
 }
 
@@ -98,9 +103,11 @@ const idempotencyKey = z
 export async function buildFlashSaleApp(options: FlashSaleOptions): Promise<FlashSaleApp> {
   const { store } = options;
   const holdTtlMs = options.holdTtlMs ?? 300_000;
+  const keyStore = keyStoreFor(store, options.keysFile ?? ".holdfast/keys.json");
   const { app } = await buildApp({
     store,
-    keyStore: keyStoreFor(store, options.keysFile ?? ".holdfast/keys.json"),
+    keyStore,
+    authMode: await authModeAtStart(keyStore, options.host),
     logLevel: options.logLevel ?? "info",
   });
   const inventory = createInventory(store, { defaultHoldTtlMs: holdTtlMs });

@@ -15,6 +15,7 @@ import { intEnv, parseSales } from "./config.js";
 const env = process.env;
 const store = await createStore({ prefix: env.HOLDFAST_PREFIX || undefined });
 const { app } = await buildFlashSaleApp({
+  host: env.HOST ?? "127.0.0.1",
   store,
   sales: parseSales(env.SALES ?? "demo:100"),
   holdTtlMs: intEnv(env, "RESERVATION_TTL_MS", 300_000),

@@ -15,7 +15,7 @@ import { isTaskTimeoutError, TimeoutPolicy } from "../../src/policy/index.js";
 import { createMachine, isEntityNotFoundError, isVersionConflictError } from "../../src/machine/index.js";
 import { counter } from "../../src/observe/metrics.js";
 import { buildApp } from "../../src/server/app.js";
-import { keyStoreFor } from "../../src/server/serve.js";
+import { authModeAtStart, keyStoreFor } from "../../src/server/serve.js";
 import type { Store } from "../../src/store/types.js";
 import { bookingMachine, type BookingState } from "./booking-machine.js";
 import { checkCatalogue, DEMO_RESTAURANTS, startTimeProblem, type Restaurant } from "./catalogue.js";
@@ -44,6 +44,11 @@ export interface RestaurantAppOptions {
   /** TTL of the per-booking lock, in ms (the seed: 30 s). @defaultValue 30000 */
   lockTtlMs?: number;
   keysFile?: string;
+  /**
+   * The address the app will listen on: without API keys it runs open only on loopback, and refuses
+   * to start elsewhere (decided once, as `holdfast serve` does). @defaultValue "127.0.0.1"
+   */
+  host?: string;
   logLevel?: string;
   /** Receives the seed's `[assignment.*]` log lines as well (tests). @defaultValue none */
   onLogLine?: (line: string) => void;
@@ -130,9 +135,11 @@ export async function buildRestaurantApp(
 ): Promise<{ app: FastifyInstance; engine: AssignmentEngine; breaker: CircuitBreaker }> {
   const { store } = options;
   const restaurants = checkCatalogue(options.restaurants ?? DEMO_RESTAURANTS);
+  const keyStore = keyStoreFor(store, options.keysFile ?? ".holdfast/keys.json");
   const { app } = await buildApp({
     store,
-    keyStore: keyStoreFor(store, options.keysFile ?? ".holdfast/keys.json"),
+    keyStore,
+    authMode: await authModeAtStart(keyStore, options.host),
     logLevel: options.logLevel ?? "info",
   });
   const events = createEventLog(store);

@@ -21,6 +21,7 @@ const intEnv = (name: string, fallback: number, min = 1): number => {
 
 const store = await createStore();
 const { app } = await buildRestaurantApp({
+  host: process.env.HOST ?? "127.0.0.1",
   store,
   engine: new AssignmentEngine(createInventory(store), { latencyMs: intEnv("ASSIGNMENT_LATENCY_MS", 0, 0) }),
   maxConcurrentAssignments: intEnv("MAX_CONCURRENT_ASSIGNMENTS", 5),

@@ -17,7 +17,7 @@ import { counter } from "../../src/observe/metrics.js";
 import { reportDegraded } from "../../src/observe/degradation.js";
 import { buildApp } from "../../src/server/app.js";
 import { assertInt } from "../../src/util/validate.js";
-import { keyStoreFor } from "../../src/server/serve.js";
+import { authModeAtStart, keyStoreFor } from "../../src/server/serve.js";
 import type { Store } from "../../src/store/types.js";
 import { complexity, selectAgent, type Agent, type ComplexityScore } from "./scoring.js";
 import { RoutingStats } from "./stats.js";
@@ -58,6 +58,11 @@ export interface TaskRoutingAppOptions {
    */
   authorize?: GatewayOptions["authorize"];
   keysFile?: string;
+  /**
+   * The address the app will listen on: without API keys it runs open only on loopback, and refuses
+   * to start elsewhere (decided once, as `holdfast serve` does). @defaultValue "127.0.0.1"
+   */
+  host?: string;
   logLevel?: string;
 }
 
@@ -155,9 +160,11 @@ export async function buildTaskRoutingApp(options: TaskRoutingAppOptions): Promi
     channels: { [ROUTING_CHANNEL]: history, [STATUS_CHANNEL]: history },
   });
   const stats = new RoutingStats<RoutingDecision>(store, ROUTING_CHANNEL, { window: statsWindow });
+  const keyStore = keyStoreFor(store, options.keysFile ?? ".holdfast/keys.json");
   const { app } = await buildApp({
     store,
-    keyStore: keyStoreFor(store, options.keysFile ?? ".holdfast/keys.json"),
+    keyStore,
+    authMode: await authModeAtStart(keyStore, options.host),
     logLevel: options.logLevel ?? "info",
   });
   const publicRoute = { config: { scope: "public" as const } };

@@ -22,6 +22,7 @@ const intEnv = (name: string, fallback: number): number => {
 const store = await createStore();
 const host = process.env.HOST ?? "127.0.0.1";
 const { app, wsPort } = await buildTaskRoutingApp({
+  host: host,
   store,
   historyMaxLen: intEnv("FEED_HISTORY", 1000),
   wsPort: intEnv("WS_PORT", 3001),

@@ -1,4 +1,4 @@
-import { counter } from "../observe/metrics.js";
+import { cappedLabel, counter } from "../observe/metrics.js";
 import { EventSource, type Disposable } from "../observe/disposable.js";
 import { NEVER_ABORTED, type Policy } from "../policy/types.js";
 import { throwIfAborted } from "../util/abort.js";
@@ -75,12 +75,15 @@ export class CircuitBreaker implements Policy {
   private readonly failures = new EventSource<BreakerFailure>();
   private readonly degradations = new EventSource<BreakerDegradedChange>();
   private readonly rejected;
+  private readonly metricName: string;
 
   /** @throws InvalidArgumentError for bad options, before anything is written. */
   constructor(options: CircuitBreakerOptions) {
     this.cfg = resolveBreakerOptions(options);
     this.name = this.cfg.name;
-    this.rejected = rejections.labels(this.name);
+    // Breaker names may come from callers (the service's /v1/breakers/:name): series are capped.
+    this.metricName = cappedLabel("holdfast_breaker", "breaker", this.name);
+    this.rejected = rejections.labels(this.metricName);
     if (this.cfg.store) {
       this.observed = CLOSED;
       this.shared = new SharedCore(this.cfg, this.observe, (degraded, reason) =>
@@ -227,7 +230,7 @@ export class CircuitBreaker implements Policy {
     if (prev.kind === s.kind && (s.kind !== "open" || (prev.kind === "open" && prev.attempt === s.attempt))) {
       return;
     }
-    transitions.labels(this.name, s.kind).inc();
+    transitions.labels(this.metricName, s.kind).inc();
     this.stateChanges.emit({ previous: prev.kind, state: s });
     if (s.kind === "open") this.breaks.emit(s);
     else if (s.kind === "half-open") this.halfOpens.emit(s);

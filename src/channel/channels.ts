@@ -147,7 +147,13 @@ export class Channels {
    */
   async publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishResult> {
     assertChannelName("channel", channel);
-    const payload = data === undefined ? undefined : JSON.stringify(data);
+    let payload: string | undefined;
+    try {
+      payload = data === undefined ? undefined : JSON.stringify(data);
+    } catch (e) {
+      // A cycle, a BigInt, or nesting deep enough to overflow the stack.
+      throw new InvalidArgumentError("data", `must be serialisable as JSON (${(e as Error).message})`);
+    }
     if (payload === undefined) throw new InvalidArgumentError("data", "must be a JSON value (not undefined)");
     if (payload.length * 3 > this.maxMessageBytes) {
       const bytes = Buffer.byteLength(payload);

@@ -13,16 +13,21 @@ export class MemoryBus {
   private readonly exact = new Map<string, Set<Listener>>();
   private readonly patterns = new Map<string, { re: RegExp; listeners: Set<Listener> }>();
 
-  /** PUBLISH: returns how many subscriptions received the message. */
-  publish(liveName: string, message: string): number {
+  /**
+   * PUBLISH: returns how many subscriptions receive the message. `schedule` runs the delivery (the
+   * publish script's twin passes its store's `afterCommit`, so a refused script delivers nothing).
+   */
+  publish(liveName: string, message: string, schedule: (deliver: () => void) => void = (d) => d()): number {
     const targets: Listener[] = [];
     const exact = this.exact.get(liveName);
     if (exact) targets.push(...exact);
     for (const p of this.patterns.values()) if (p.re.test(liveName)) targets.push(...p.listeners);
     if (targets.length > 0) {
-      queueMicrotask(() => {
-        for (const l of targets) l(liveName, message);
-      });
+      schedule(() =>
+        queueMicrotask(() => {
+          for (const l of targets) l(liveName, message);
+        }),
+      );
     }
     return targets.length;
   }

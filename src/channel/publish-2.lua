@@ -29,8 +29,12 @@ if ARGV[3] == '1' then
   if max_len > 0 then
     local len = redis.call('XLEN', KEYS[1])
     if len > max_len then
-      local cut = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', len - max_len)
-      redis.call('XTRIM', KEYS[1], 'MAXLEN', max_len)
+      -- At most 1000 entries go per publish (one after another publish in the steady state; more
+      -- only after maxLen was lowered), so no publish pays for the whole backlog at once.
+      local n = len - max_len
+      if n > 1000 then n = 1000 end
+      local cut = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', n)
+      redis.call('XTRIM', KEYS[1], 'MAXLEN', len - n)
       redis.call('HSET', KEYS[2], 'floor', cut[#cut][1])
     end
   end

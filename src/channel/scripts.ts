@@ -36,8 +36,9 @@ export const publishScript = defineScript<
       id = s.add(now, ["d", payload]);
       if (fresh) db.hset(metaKey, { floor: id });
       if (maxLen > 0 && s.length > maxLen) {
-        const cut = s.range("-", "+", s.length - maxLen);
-        s.trimMaxLen(maxLen);
+        const n = Math.min(s.length - maxLen, 1000);
+        const cut = s.range("-", "+", n);
+        s.trimMaxLen(s.length - n);
         db.hset(metaKey, { floor: cut[cut.length - 1].id });
       }
       trimAge(db, s, metaKey, maxAgeMs, now);
@@ -46,7 +47,7 @@ export const publishScript = defineScript<
         db.pexpire(metaKey, maxAgeMs);
       }
     }
-    return [id, busOf(db).publish(liveName, `${id} ${payload}`)];
+    return [id, busOf(db).publish(liveName, `${id} ${payload}`, (deliver) => db.afterCommit(deliver))];
   },
 );
 

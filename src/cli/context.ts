@@ -2,6 +2,7 @@ import { createStore } from "../store/create-store.js";
 import { namespacedStore } from "../store/namespaced-store.js";
 import type { Store } from "../store/types.js";
 import { resolveServeConfig } from "../server/config.js";
+import { assertTenantName, tenantNamespace } from "../server/tenants.js";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -21,6 +22,7 @@ export class CliUsageError extends Error {}
  */
 export async function withStore<T>(opts: StoreCommandOptions, fn: (store: Store) => Promise<T>): Promise<T> {
   const config = resolveServeConfig();
+  if (opts.tenant !== undefined) assertTenantName("--tenant", opts.tenant);
   const store = await createStore({ prefix: config.prefix, logger: silent, checkServer: false });
   try {
     if (store.kind === "memory") {
@@ -29,7 +31,7 @@ export async function withStore<T>(opts: StoreCommandOptions, fn: (store: Store)
           "Set REDIS_URL to the Redis that `holdfast serve` uses, or use the HTTP API.",
       );
     }
-    return await fn(opts.tenant ? namespacedStore(store, `t:${opts.tenant}:`) : store);
+    return await fn(opts.tenant ? namespacedStore(store, tenantNamespace(opts.tenant)) : store);
   } finally {
     await store.close();
   }

@@ -3,6 +3,9 @@ import { createStore } from "../store/create-store.js";
 import { checkRedis } from "../store/redis/check.js";
 import { redisConfigFromEnv, describeRedisConfig } from "../store/redis/config.js";
 import { StoreUnavailableError } from "../errors/store-errors.js";
+import { resolveServeConfig } from "../server/config.js";
+import { FileKeyStore, StoreKeyStore } from "../server/auth/key-store.js";
+import { checkKeys } from "../server/auth/check-keys.js";
 import { color, printJson } from "./output.js";
 
 /** Exit codes scripts can trust: 0 all good, 1 warnings, 2 errors (unreachable, too old). */
@@ -13,11 +16,26 @@ export function registerDoctor(program: Command): void {
     .option("--json", "print findings as JSON")
     .action(async (opts: { json?: boolean }) => {
       const cfg = redisConfigFromEnv();
-      let findings;
+      let findings: {
+        check: string;
+        level: "ok" | "warn" | "error";
+        message: string;
+        fix?: string;
+        node?: string;
+      }[];
       try {
-        const store = await createStore({ checkServer: false, logger: silent });
+        const config = resolveServeConfig();
+        const store = await createStore({ checkServer: false, logger: silent, prefix: config.prefix });
         try {
           findings = await checkRedis(store);
+          if (!findings.some((f) => f.level === "error" && f.check === "connection")) {
+            findings.push(
+              ...(await checkKeys(
+                store.kind === "redis" ? new StoreKeyStore(store) : new FileKeyStore(config.keysFile),
+                config.host,
+              )),
+            );
+          }
         } finally {
           await store.close();
         }

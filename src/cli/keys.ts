@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { createStore } from "../store/create-store.js";
 import { resolveServeConfig } from "../server/config.js";
 import { keyStoreFor } from "../server/serve.js";
-import { mintApiKey } from "../server/auth/api-keys.js";
+import { mintApiKey, ROLES, type Role } from "../server/auth/api-keys.js";
+import { assertTenantList } from "../server/tenants.js";
 import { color, printJson, table } from "./output.js";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -26,16 +27,27 @@ export function registerKeys(program: Command): void {
     .command("create")
     .description("Create an API key; the key is printed once and cannot be shown again")
     .option("--name <name>", "a label for the key", "unnamed")
-    .option("--role <role>", "client or admin", "client")
-    .option("--tenant <tenant...>", "tenant(s) the key may act for; * for all", ["default"])
+    .option("--role <role>", "client, admin, or operator (reads /metrics, acts for no tenant)", "client")
+    .option("--tenant <tenant...>", "tenant(s) the key may act for (letters, digits, . _ -); * for all", [
+      "default",
+    ])
     .option("--json", "print JSON")
     .action(async (opts: { name: string; role: string; tenant: string[]; json?: boolean }) => {
-      if (opts.role !== "client" && opts.role !== "admin") {
-        console.error(`--role must be client or admin, got "${opts.role}"`);
+      if (!ROLES.includes(opts.role as Role)) {
+        console.error(`--role must be client, admin or operator, got "${opts.role}"`);
         process.exitCode = 2;
         return;
       }
-      const { key, record } = mintApiKey({ name: opts.name, role: opts.role, tenants: opts.tenant });
+      const role = opts.role as Role;
+      let tenants: string[];
+      try {
+        tenants = role === "operator" ? [] : assertTenantList("--tenant", opts.tenant);
+      } catch (e) {
+        console.error((e as Error).message);
+        process.exitCode = 2;
+        return;
+      }
+      const { key, record } = mintApiKey({ name: opts.name, role, tenants });
       const where = await withKeyStore(async (ks) => {
         await ks.put(record);
         return ks.where;
@@ -63,14 +75,15 @@ export function registerKeys(program: Command): void {
     .description("List API keys (never their secrets)")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
-      const list = await withKeyStore((ks) => ks.list());
-      const rows = list.map((k) => ({
-        id: k.id,
-        name: k.name,
-        role: k.role,
-        tenants: k.tenants,
-        createdAt: new Date(k.createdAt).toISOString(),
-        revoked: k.revokedAt !== undefined,
+      const list = await withKeyStore((ks) => ks.entries());
+      const rows = list.map((e) => ({
+        id: e.id,
+        name: e.record?.name ?? "",
+        role: e.record?.role ?? "?",
+        tenants: e.record?.tenants ?? [],
+        createdAt: e.record ? new Date(e.record.createdAt).toISOString() : "",
+        revoked: e.revoked,
+        ...(e.refused ? { refused: e.refused } : {}),
       }));
       if (opts.json) printJson(rows);
       else if (rows.length === 0) console.log("no API keys (the server runs open, loopback only)");
@@ -84,7 +97,11 @@ export function registerKeys(program: Command): void {
               r.role,
               r.tenants.join(","),
               r.createdAt,
-              r.revoked ? color.red("revoked") : color.green("active"),
+              r.revoked
+                ? color.red("revoked")
+                : r.refused
+                  ? color.red(`REFUSED: ${r.refused}`)
+                  : color.green("active"),
             ]),
           ),
         );
@@ -94,12 +111,7 @@ export function registerKeys(program: Command): void {
     .description("Revoke an API key (servers stop accepting it within HOLDFAST_KEY_CACHE_MS)")
     .option("--json", "print JSON")
     .action(async (id: string, opts: { json?: boolean }) => {
-      const found = await withKeyStore(async (ks) => {
-        const rec = await ks.get(id);
-        if (!rec) return false;
-        if (rec.revokedAt === undefined) await ks.put({ ...rec, revokedAt: Date.now() });
-        return true;
-      });
+      const found = await withKeyStore((ks) => ks.revoke(id));
       if (opts.json) printJson({ id, revoked: found });
       else
         console.log(

@@ -57,6 +57,8 @@ const STATUS: Record<string, [number, string]> = {
   too_large: [413, "HOLDFAST_MESSAGE_TOO_LARGE"],
   too_many_subscriptions: [429, "HOLDFAST_TOO_MANY_SUBSCRIPTIONS"],
   unavailable: [503, "HOLDFAST_STORE_UNAVAILABLE"],
+  store_full: [507, "HOLDFAST_STORE_FULL"],
+  quota_exceeded: [429, "HOLDFAST_QUOTA_EXCEEDED"],
   internal: [500, "HOLDFAST_INTERNAL"],
 };
 

@@ -6,6 +6,8 @@ export {
   ScriptError,
   CrossSlotError,
   StoreClosedError,
+  StoreFullError,
+  isStoreFullError,
   isStoreUnavailableError,
   isStoreTimeoutError,
   isScriptError,
@@ -13,3 +15,4 @@ export {
   isStoreClosedError,
   isStoreFailure,
 } from "./store-errors.js";
+export { QuotaExceededError, isQuotaExceededError } from "./quota-exceeded-error.js";

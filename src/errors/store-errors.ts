@@ -68,6 +68,40 @@ export class StoreClosedError extends HoldfastError {
   }
 }
 
+/**
+ * The store has no room for more data: the memory store is over its `maxMemoryBytes`, or Redis
+ * over its `maxmemory` (with `noeviction`, the only policy under which Redis never drops keys
+ * silently). The operation changed nothing. Operations that read, update in place or remove
+ * (releases, refreshes, confirmations) keep working, so data frees up as it expires or is released.
+ */
+export class StoreFullError extends HoldfastError {
+  readonly code = "HOLDFAST_STORE_FULL";
+  readonly store: "memory" | "redis";
+  /** Bytes of data held when the write was refused (memory store). */
+  readonly usedBytes?: number;
+  /** The budget (memory store's `maxMemoryBytes`). */
+  readonly maxBytes?: number;
+  constructor(
+    detail: { store: "memory"; usedBytes: number; maxBytes: number } | { store: "redis"; message: string },
+    options?: { cause?: unknown },
+  ) {
+    super(
+      detail.store === "memory"
+        ? `The memory store is full (${detail.usedBytes} bytes of data, budget ${detail.maxBytes}): writes that add data are refused until data expires or is released. ` +
+            "Raise `maxMemoryBytes` (HOLDFAST_MAX_MEMORY_BYTES for `holdfast serve`), keep less history, or use Redis."
+        : `Redis is out of memory and refused the write (${detail.message}): nothing was written. ` +
+            "Raise its `maxmemory` or free data; keep `maxmemory-policy noeviction` so Redis never drops Holdfast's keys silently.",
+      options,
+    );
+    this.store = detail.store;
+    if (detail.store === "memory") {
+      this.usedBytes = detail.usedBytes;
+      this.maxBytes = detail.maxBytes;
+    }
+  }
+}
+
+export const isStoreFullError = (e: unknown): e is StoreFullError => e instanceof StoreFullError;
 export const isStoreUnavailableError = (e: unknown): e is StoreUnavailableError =>
   e instanceof StoreUnavailableError;
 export const isStoreTimeoutError = (e: unknown): e is StoreTimeoutError => e instanceof StoreTimeoutError;

@@ -1,9 +1,12 @@
 import type { Counter } from "prom-client";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { counter } from "../observe/metrics.js";
+import { QuotaExceededError } from "../errors/quota-exceeded-error.js";
+import { cappedLabel, counter } from "../observe/metrics.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertInt, describe } from "../util/validate.js";
 import { readRange } from "./read.js";
+import { decodeCursor, encodeCursor, pageLimit, type Page, type PageOptions } from "../util/cursor.js";
+import type { RawReply } from "../store/script.js";
 import { appendScript, compareIds, idParts, nowScript, registerScript, sourcesScript } from "./scripts.js";
 import { tailEvents } from "./tail.js";
 import {
@@ -23,6 +26,8 @@ export const EVENTS_KIND = "events";
 const SOURCES_INDEX = "~sources";
 /** Largest `limit` a query accepts. */
 export const MAX_QUERY_LIMIT = 10_000;
+/** Most sources in one page of {@link EventLog.sourcesPage} (one bounded call). */
+export const MAX_SOURCES_PAGE = 1000;
 const DEFAULT_QUERY_LIMIT = 100;
 /**
  * How often a process re-lists a source it writes to in the index. The index lives in another
@@ -70,6 +75,7 @@ export class EventLog {
   private readonly registering = new Map<string, Promise<unknown>>();
   private readonly counters = new Map<string, ReturnType<Counter<"source">["labels"]>>();
   private readonly indexKey: string;
+  private readonly maxSources: number;
 
   constructor(
     readonly store: Store,
@@ -86,6 +92,12 @@ export class EventLog {
       this.retentionBySource.set(source, resolveRetention(`sources.${source}`, r));
     }
     this.indexKey = store.keys.key(EVENTS_KIND, SOURCES_INDEX);
+    this.maxSources = assertInt(
+      "maxSources",
+      options.maxSources ?? DEFAULT_EVENT_LOG_OPTIONS.maxSources,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
   }
 
   /** The retention applied to `source` (0 = no limit of that kind). */
@@ -100,7 +112,8 @@ export class EventLog {
    * @param source e.g. `"assignment.state_machine"`: 1–128 characters of `[A-Za-z0-9_.:-]`
    * @param type e.g. `"transition"`, same rules
    * @param context a plain JSON object of at most 65 536 characters
-   * @throws InvalidArgumentError before anything is written; the store's typed errors
+   * @throws InvalidArgumentError before anything is written; QuotaExceededError for a new source
+   *   past `maxSources` (nothing written); the store's typed errors
    * @example
    * await events.append("assignment.state_machine", "transition", { from: "created", to: "capacity_verified" });
    */
@@ -117,7 +130,10 @@ export class EventLog {
       [type, json, r.maxLen, r.maxAgeMs],
     )) as string;
     let c = this.counters.get(source);
-    if (!c) this.counters.set(source, (c = appendedTotal.labels(source)));
+    if (!c) {
+      c = appendedTotal.labels(cappedLabel("holdfast_events_appended_total", "source", source));
+      this.counters.set(source, c);
+    }
     c.inc();
     return id;
   }
@@ -125,10 +141,17 @@ export class EventLog {
   private register(source: string): Promise<unknown> {
     let p = this.registering.get(source);
     if (!p) {
-      p = this.store.run(registerScript, [this.indexKey], [source]).then(
-        () => {
-          this.registered.set(source, Date.now());
+      p = this.store.run(registerScript, [this.indexKey], [source, this.maxSources]).then(
+        (r) => {
           this.registering.delete(source);
+          if (r === -1) {
+            throw new QuotaExceededError(
+              "event sources",
+              this.maxSources,
+              "Reuse source names (put ids in the event's context), or raise `maxSources` (HOLDFAST_MAX_EVENT_SOURCES_PER_TENANT for `holdfast serve`).",
+            );
+          }
+          this.registered.set(source, Date.now());
         },
         (e: unknown) => {
           this.registering.delete(source);
@@ -140,9 +163,36 @@ export class EventLog {
     return p;
   }
 
-  /** Every source that has ever been written to (oldest first). One round trip. */
+  /**
+   * Every source that has ever been written to (oldest first): {@link sourcesPage} page after page,
+   * {@link MAX_SOURCES_PAGE} per round trip, so no call's work grows with the number of sources.
+   */
   async sources(): Promise<string[]> {
-    return (await this.store.run(sourcesScript, [this.indexKey], [])) as string[];
+    const all: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.sourcesPage({ cursor, limit: MAX_SOURCES_PAGE });
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return all;
+  }
+
+  /**
+   * One page of the sources written to, oldest first: pass `nextCursor` back as `cursor` for the
+   * next page (null after the last). One bounded round trip.
+   * @param options `limit` 1–{@link MAX_SOURCES_PAGE}, default 100
+   * @throws InvalidArgumentError for a cursor this listing did not return
+   * @example
+   * const { items, nextCursor } = await log.sourcesPage({ limit: 50 });
+   */
+  async sourcesPage(options: PageOptions = {}): Promise<Page<string>> {
+    const limit = pageLimit("limit", options.limit, 100, MAX_SOURCES_PAGE);
+    const [score, name] = decodeCursor("cursor", options.cursor, 2) ?? ["", ""];
+    const r = (await this.store.run(sourcesScript, [this.indexKey], [limit, score, name])) as RawReply[];
+    const rows = r.slice(1) as [string, string][];
+    const last = rows[rows.length - 1];
+    return { items: rows.map((row) => row[1]), nextCursor: r[0] === 1 && last ? encodeCursor(last) : null };
   }
 
   /** The Redis server's clock in ms (the memory store's clock in memory). */

@@ -1,4 +1,4 @@
-export { EventLog, createEventLog, MAX_QUERY_LIMIT } from "./event-log.js";
+export { EventLog, createEventLog, MAX_QUERY_LIMIT, MAX_SOURCES_PAGE } from "./event-log.js";
 export {
   DEFAULT_EVENT_LOG_OPTIONS,
   DEFAULT_TAIL_OPTIONS,

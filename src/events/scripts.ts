@@ -7,20 +7,34 @@ export const appendScript = defineScript<
 >(new URL("./append-1.lua", import.meta.url), (db, keys, [type, contextJson, maxLen, maxAgeMs], nowMs) => {
   const stream = memoryStream(db, keys[0], true)!;
   const id = stream.add(nowMs, ["type", type, "ctx", contextJson]);
-  if (maxLen > 0) stream.trimMaxLen(maxLen);
+  if (maxLen > 0 && stream.length > maxLen) stream.trimMaxLen(Math.max(maxLen, stream.length - 1000));
   if (maxAgeMs > 0) stream.trimMinId(String(nowMs - maxAgeMs));
   return id;
 });
 
-/** ZADD NX into the index of sources; see `register-1.lua`. */
-export const registerScript = defineScript<[source: string]>(
+/** ZADD NX into the index of sources, within its cap; see `register-1.lua`. */
+export const registerScript = defineScript<[source: string, maxSources: number]>(
   new URL("./register-1.lua", import.meta.url),
-  (db, keys, [source], nowMs) => (db.zscore(keys[0], source) === null ? db.zadd(keys[0], nowMs, source) : 0),
+  (db, keys, [source, maxSources], nowMs) => {
+    if (db.zscore(keys[0], source) !== null) return 0;
+    if (maxSources > 0 && db.zcard(keys[0]) >= maxSources) return -1;
+    return db.zadd(keys[0], nowMs, source);
+  },
 );
 
-/** The index of sources; see `sources-1.lua`. */
-export const sourcesScript = defineScript<[]>(new URL("./sources-1.lua", import.meta.url), (db, keys) =>
-  db.zrange(keys[0], 0, -1).map((e) => e.member),
+/** One page of the index of sources; see `sources-1.lua`. */
+export const sourcesScript = defineScript<[pageSize: number, cursorScore: string, cursorName: string]>(
+  new URL("./sources-1.lua", import.meta.url),
+  (db, [index], [n, cs, cn]) => {
+    let start = 0;
+    if (cs !== "") {
+      const rank = db.zrank(index, cn);
+      // Registration times are whole ms, so "below cs" is "at most cs - 1".
+      start = rank !== null ? rank + 1 : db.zcount(index, -Infinity, Number(cs) - 1);
+    }
+    const rows = db.zrange(index, start, start + n - 1);
+    return [rows.length === n ? 1 : 0, ...rows.map((e) => [String(e.score), e.member])];
+  },
 );
 
 /** The server clock; see `now-0.lua`. */

@@ -18,12 +18,19 @@ export interface EventLogOptions {
   retention?: EventRetention;
   /** Per-source retention, replacing {@link retention} for that source. @defaultValue `{}` */
   sources?: Record<string, EventRetention>;
+  /**
+   * Most sources the log may hold (sources are never removed from its index): appending to a new
+   * source past it fails with `QuotaExceededError` and writes nothing. 0 = no cap. `holdfast serve`
+   * sets it per tenant (HOLDFAST_MAX_EVENT_SOURCES_PER_TENANT). @defaultValue 0
+   */
+  maxSources?: number;
 }
 
 /** The defaults of {@link EventLogOptions}. */
 export const DEFAULT_EVENT_LOG_OPTIONS = {
   retention: { maxLen: 100_000 },
   sources: {},
+  maxSources: 0,
 } as const satisfies Required<EventLogOptions>;
 
 /** One event as {@link EventLog.query} and {@link EventLog.tail} return it. */

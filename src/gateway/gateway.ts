@@ -6,7 +6,8 @@ import { Channels } from "../channel/channels.js";
 import { isChannelsClosedError, isMessageTooLargeError } from "../channel/errors.js";
 import { isMessageId } from "../channel/ids.js";
 import { isInvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { isStoreFailure } from "../errors/store-errors.js";
+import { isStoreFailure, isStoreFullError } from "../errors/store-errors.js";
+import { isQuotaExceededError } from "../errors/quota-exceeded-error.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { counter, gauge } from "../observe/metrics.js";
 import { getDefaultLogger, ThrottledLog } from "../util/log.js";
@@ -273,6 +274,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   function failure(conn: Connection, e: unknown, id: RequestId | undefined, channel: string): void {
     if (isInvalidArgumentError(e)) return sendError(conn, "bad_request", e.message, id, channel);
     if (isMessageTooLargeError(e)) return sendError(conn, "too_large", e.message, id, channel);
+    if (isStoreFullError(e)) return sendError(conn, "store_full", e.message, id, channel);
+    if (isQuotaExceededError(e)) return sendError(conn, "quota_exceeded", e.message, id, channel);
     if (isStoreFailure(e) || isChannelsClosedError(e)) {
       return sendError(conn, "unavailable", "the store is unavailable: retry later", id, channel);
     }

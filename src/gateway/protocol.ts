@@ -1,3 +1,5 @@
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../util/json-depth.js";
+
 /**
  * The gateway's JSON wire protocol, one JSON object per WebSocket text frame. Documented in full in
  * docs/channels.md; every frame type, field, error code and close code is listed here.
@@ -48,6 +50,10 @@ export const ERROR_CODES = [
   "too_many_subscriptions",
   /** The store (Redis) could not be reached; retry later. */
   "unavailable",
+  /** The store is full (`StoreFullError`): nothing was published; reads and unsubscribes work. */
+  "store_full",
+  /** A cap was reached (`QuotaExceededError`, e.g. the tenant's channels in `holdfast serve`). */
+  "quota_exceeded",
   /** An unexpected server error (logged on the server). */
   "internal",
 ] as const;
@@ -61,6 +67,11 @@ export const CLOSE_CODES = {
   TOO_MANY_REQUESTS: 1008,
   /** The client did not read fast enough: its send buffer passed `maxBufferedBytes`. */
   SLOW_CONSUMER: 4008,
+  /**
+   * `holdfast serve`: the API key or the tenant already has as many sockets as it may (the reason
+   * names the cap). Close other sockets, or raise the cap; reconnecting at once will not help.
+   */
+  TOO_MANY_CONNECTIONS: 4029,
 } as const;
 
 const MAX_ID_LENGTH = 128;
@@ -85,6 +96,15 @@ export function parseFrame(text: string): ParseResult {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { ok: false, code: "bad_request", message: "the frame must be a JSON object" };
+  }
+  if (exceedsJsonDepth(value)) {
+    const f = value as Record<string, unknown>;
+    return {
+      ok: false,
+      code: "bad_request",
+      message: `the frame nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects (the limit of every frame)`,
+      ...(isRequestId(f.id) ? { id: f.id } : {}),
+    };
   }
   const f = value as Record<string, unknown>;
   let id: RequestId | undefined;

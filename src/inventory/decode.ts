@@ -14,7 +14,7 @@ import {
   ItemNotFoundError,
   StockCapacityError,
 } from "./errors.js";
-import type { Hold, ItemHolds, ItemState } from "./types.js";
+import type { Hold, ItemState } from "./types.js";
 
 export const ITEM_KIND = "inv";
 export const EXPIRY_KIND = "inv-exp";
@@ -24,6 +24,11 @@ export const InventoryStatus = {
   OK: 0,
   /** Created (define), existing live hold (idempotent hold), already done (commit/release retry). */
   AGAIN: 1,
+  /**
+   * Not decided yet: the call spent its reclaim limit giving back expired holds and more may be
+   * due. Nothing else changed; the caller runs the script again (hold, get, adjust).
+   */
+  MORE: 2,
   ITEM_NOT_FOUND: -1,
   INSUFFICIENT: -2,
   HOLDER_LIMIT: -3,
@@ -52,6 +57,8 @@ export interface Reply {
 }
 
 export function splitReply(raw: RawReply, script: string): Reply {
+  // A hold that reclaimed nothing answers with its expiry alone (cheaper for Redis than a table).
+  if (typeof raw === "number") return { status: InventoryStatus.OK, payload: [raw], reclaimed: [] };
   if (!Array.isArray(raw) || raw.length !== 3 || typeof raw[0] !== "number") {
     throw new ScriptError(script, `unexpected reply ${JSON.stringify(raw)}`);
   }
@@ -120,18 +127,4 @@ export function raise(reply: Reply, ctx: CallContext): never {
     default:
       throw new ScriptError(ctx.script, `unknown status ${reply.status}`);
   }
-}
-
-/** Decodes the holds script's {more, holdId, expiresAt, holder, quantity, …}. */
-export function decodeHoldLines(item: string, p: RawReply[]): ItemHolds {
-  const lines: ItemHolds["lines"] = [];
-  for (let i = 1; i < p.length; i += 4) {
-    lines.push({
-      holdId: p[i] as string,
-      expiresAt: p[i + 1] as number,
-      holder: p[i + 2] as string,
-      quantity: p[i + 3] as number,
-    });
-  }
-  return { item, lines, more: p[0] === 1 };
 }

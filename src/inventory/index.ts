@@ -1,4 +1,5 @@
 export { Inventory, createInventory, type ItemOptions, type HoldOptions } from "./inventory.js";
+export { listHolds, HOLDS_SCAN_BUDGET } from "./holds.js";
 export {
   InventorySweeper,
   DEFAULT_INVENTORY_SWEEPER_OPTIONS,

@@ -8,7 +8,6 @@ import type { Store } from "../store/types.js";
 import { assertDurationMs, assertInt, assertName, describe, MAX_NAME_LENGTH } from "../util/validate.js";
 import {
   decodeHold,
-  decodeHoldLines,
   decodeState,
   EXPIRY_KIND,
   InventoryStatus,
@@ -20,8 +19,7 @@ import {
 } from "./decode.js";
 import { HoldExpiredError, HoldFinishedError } from "./errors.js";
 import { inventoryMetrics } from "./metrics.js";
-import { adjustScript, defineItemScript, finishScript, getScript } from "./scripts/scripts.js";
-import { holdScript, holdsScript } from "./scripts/scripts.js";
+import { adjustScript, defineItemScript, finishScript, getScript, holdScript } from "./scripts/scripts.js";
 import { InventorySweeper, type InventorySweeperOptions } from "./sweeper.js";
 import {
   MAX_HOLD_QUANTITY,
@@ -31,7 +29,6 @@ import {
   type ExpiredHoldEvent,
   type Hold,
   type HoldLine,
-  type ItemHolds,
   type InventoryOptions,
   type ItemState,
   type ReleaseResult,
@@ -65,11 +62,12 @@ export interface HoldOptions {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:/;
 
 /**
- * Stock that never oversells. Every operation is one atomic script (one round trip on Redis), and
- * every script first gives back the units of the item's expired holds, so at every instant, on
- * every store, `available + held + sold === total`, and an expired hold returns its stock without
- * any sweeper running. Fails closed: when the store cannot answer, the typed store error is thrown
- * and nothing is assumed.
+ * Stock that never oversells. Every operation is one atomic script (one round trip on Redis), so at
+ * every instant, on every store, `available + held + sold === total`. An expired hold returns its
+ * stock whenever someone needs it, without any sweeper: a hold (or a decrease, or `get`) that
+ * finds too few units available first gives back expired holds, oldest first, as many as it needs,
+ * at most `reclaimLimit` per round trip. No call pays for everyone else's leftovers. Fails closed:
+ * when the store cannot answer, the typed store error is thrown and nothing is assumed.
  *
  * @example
  * const inventory = createInventory(store);
@@ -109,7 +107,13 @@ export class Inventory {
         : assertInt("perHolderLimit", options.perHolderLimit, 1, MAX_HOLD_QUANTITY);
     if (max > 0 && stock > max) throw new InvalidArgumentError("stock", `must not exceed maxStock (${max})`);
     const reply = await this.call(defineItemScript.name, [item], () =>
-      this.store.run(defineItemScript, this.keysOf(item), [stock, max, limit, this.opts.tombstoneTtlMs]),
+      this.store.run(defineItemScript, this.keysOf(item), [
+        stock,
+        max,
+        limit,
+        this.opts.tombstoneTtlMs,
+        this.opts.reclaimLimit,
+      ]),
     );
     if (reply.status < 0) raise(reply, { script: defineItemScript.name, items: [item], requested: [0] });
     return { ...decodeState(item, reply.payload), created: reply.status === InventoryStatus.AGAIN };
@@ -136,8 +140,9 @@ export class Inventory {
     assertName("item", item);
     assertInt("delta", delta, -MAX_ITEM_STOCK, MAX_ITEM_STOCK);
     if (delta === 0) throw new InvalidArgumentError("delta", "must not be 0");
+    const { tombstoneTtlMs, reclaimLimit } = this.opts;
     const reply = await this.call(adjustScript.name, [item], () =>
-      this.store.run(adjustScript, this.keysOf(item), [delta, this.opts.tombstoneTtlMs]),
+      this.store.run(adjustScript, this.keysOf(item), [delta, tombstoneTtlMs, reclaimLimit]),
     );
     if (reply.status < 0)
       raise(reply, { script: adjustScript.name, items: [item], requested: [Math.abs(delta)] });
@@ -145,33 +150,18 @@ export class Inventory {
   }
 
   /**
-   * The item's exact stock now (its expired holds are given back in the same script).
+   * The item's exact stock now: its expired holds are given back first, `reclaimLimit` of them per
+   * round trip (one round trip unless more than that expired since anyone last needed them).
    * @example
    * const { available, held, sold, total } = await inventory.get("sku-1");
    */
   async get(item: string): Promise<ItemState> {
     assertName("item", item);
     const reply = await this.call(getScript.name, [item], () =>
-      this.store.run(getScript, this.keysOf(item), [this.opts.tombstoneTtlMs]),
+      this.store.run(getScript, this.keysOf(item), [this.opts.tombstoneTtlMs, this.opts.reclaimLimit]),
     );
     if (reply.status < 0) raise(reply, { script: getScript.name, items: [item] });
     return decodeState(item, reply.payload);
-  }
-
-  /**
-   * The item's live hold lines, soonest expiry first (at most `limit`, 1–1000, default 100), after
-   * giving back its expired holds, so the lines add up to `held` when `more` is false. One round
-   * trip, examining at most 2,000 entries of the item's expiry index.
-   * @example const { lines } = await inventory.holds("sku-1", { limit: 20 });
-   */
-  async holds(item: string, options: { limit?: number } = {}): Promise<ItemHolds> {
-    assertName("item", item);
-    const limit = assertInt("limit", options.limit ?? 100, 1, 1000);
-    const reply = await this.call(holdsScript.name, [item], () =>
-      this.store.run(holdsScript, this.keysOf(item), [this.opts.tombstoneTtlMs, limit, 2000]),
-    );
-    if (reply.status < 0) raise(reply, { script: holdsScript.name, items: [item] });
-    return decodeHoldLines(item, reply.payload);
   }
 
   /**
@@ -230,9 +220,9 @@ export class Inventory {
     const keys: string[] = [];
     for (const item of items) keys.push(...this.keysOf(item));
     const script = holdScript(items.length);
-    const reply = await this.call(script.name, items, () =>
-      this.store.run(script, keys, [holdId, holder, ttlMs, idem, this.opts.tombstoneTtlMs, ...quantities]),
-    );
+    const { tombstoneTtlMs, reclaimLimit } = this.opts;
+    const args = [holdId, holder, ttlMs, idem, tombstoneTtlMs, reclaimLimit, ...quantities] as const;
+    const reply = await this.call(script.name, items, () => this.store.run(script, keys, args));
     const ctx: CallContext = { script: script.name, items, requested: quantities, holder };
     if (reply.status === InventoryStatus.OK) {
       let units = 0;
@@ -324,8 +314,9 @@ export class Inventory {
 
   /**
    * Starts a background sweeper that visits every item with pending expiries each `intervalMs`,
-   * so expired units come back (and `onExpired` fires) promptly even for items nobody touches.
-   * Correctness never depends on it: every operation reclaims expired holds itself.
+   * so expired units come back (and `onExpired` fires) promptly and finished holds' records are
+   * dropped, in calls of at most `reclaimLimit` entries each. Correctness never depends on it: a
+   * hold that needs expired units reclaims them itself.
    * @example
    * const sweeper = inventory.startSweeper({ intervalMs: 1000 });
    * await sweeper.stop();
@@ -356,9 +347,20 @@ export class Inventory {
     return [this.store.keys.key(ITEM_KIND, item), this.store.keys.key(EXPIRY_KIND, item)];
   }
 
-  /** Runs one script, decodes its envelope and reports the expired holds it gave back. */
+  /**
+   * Runs one script until it decides (a reply other than MORE: a call that spent its reclaim limit
+   * is run again, each time a bounded amount of work), decodes its envelope and reports the
+   * expired holds each run gave back.
+   */
   private async call(script: string, items: readonly string[], run: () => Promise<RawReply>): Promise<Reply> {
-    const reply = splitReply(await run(), script);
+    for (;;) {
+      const reply = this.report(splitReply(await run(), script), items);
+      if (reply.status !== InventoryStatus.MORE) return reply;
+      inventoryMetrics.reclaimRounds.inc();
+    }
+  }
+
+  private report(reply: Reply, items: readonly string[]): Reply {
     const r = reply.reclaimed;
     if (r.length > 0) {
       for (let i = 0; i < r.length; i += 4) {

@@ -16,4 +16,8 @@ export const inventoryMetrics = {
   unitsHeld: counter("holdfast_inventory_units_held_total", "Units put on hold."),
   unitsSold: counter("holdfast_inventory_units_sold_total", "Units sold (committed)."),
   unitsExpired: counter("holdfast_inventory_units_expired_total", "Units returned to stock by expiry."),
+  reclaimRounds: counter(
+    "holdfast_inventory_reclaim_rounds_total",
+    "Extra round trips a call made because more expired holds were due than one call processes (reclaimLimit).",
+  ),
 };

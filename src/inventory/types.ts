@@ -77,12 +77,23 @@ export interface InventoryOptions {
   tombstoneTtlMs?: number;
   /** Most items in one cart hold. @defaultValue 100 */
   maxCartItems?: number;
+  /**
+   * The most due entries (expired hold lines, tombstones past their time) one script call
+   * processes, between 1 and 1000. A hold gives expired stock back only when it lacks units, and
+   * only as much as it needs; when more is due than one call may process, the library calls again
+   * (each call a separate round trip, so Redis serves everyone else in between) until the hold is
+   * decided. `get`, `adjust` and the sweeper work the same way, so no call's cost grows with what
+   * others left behind.
+   * @defaultValue 100
+   */
+  reclaimLimit?: number;
 }
 
 export const DEFAULT_INVENTORY_OPTIONS: Required<InventoryOptions> = {
   defaultHoldTtlMs: 300_000,
   tombstoneTtlMs: 900_000,
   maxCartItems: 100,
+  reclaimLimit: 100,
 };
 
 /** Largest quantity of one hold line and largest stock figure accepted. */
@@ -94,10 +105,11 @@ export function resolveInventoryOptions(options: InventoryOptions): Required<Inv
   assertDurationMs("defaultHoldTtlMs", o.defaultHoldTtlMs);
   assertDurationMs("tombstoneTtlMs", o.tombstoneTtlMs);
   assertInt("maxCartItems", o.maxCartItems, 1, 1000);
+  assertInt("reclaimLimit", o.reclaimLimit, 1, 1000);
   return o;
 }
 
-/** An item's live hold lines, as {@link Inventory.holds} lists them. */
+/** An item's live hold lines, as `listHolds` lists them. */
 export interface ItemHolds {
   item: string;
   /** Soonest expiry first. */

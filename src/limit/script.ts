@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { readFileSync } from "node:fs";
 import { defineScript, loadLua, scriptFromSource, type RawReply, type Script } from "../store/script.js";
 import type { NormalizedLimit } from "./spec.js";
@@ -87,8 +88,12 @@ function buildConsumeScript(codes: readonly number[]): RateLimitScript {
   );
 }
 
-/** The consume scripts built so far, by their list of algorithm codes ("4,1"): a few per app. */
-const consumeScripts = new Map<string, RateLimitScript>();
+/**
+ * The consume scripts built so far, by their list of algorithm codes ("4,1"): a few per app, but the
+ * lists can come from callers (the service's `/v1/ratelimits`), so at most this many are kept.
+ */
+const MAX_CONSUME_SCRIPTS = 256;
+const consumeScripts = new LRUCache<string, RateLimitScript>({ max: MAX_CONSUME_SCRIPTS });
 
 /**
  * The consume script for a key with these limits: one per list of algorithms, built on first use.

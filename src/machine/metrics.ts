@@ -1,4 +1,4 @@
-import { counter } from "../observe/metrics.js";
+import { cappedLabel, counter } from "../observe/metrics.js";
 
 const transitionsTotal = counter(
   "holdfast_machine_transitions_total",
@@ -30,7 +30,9 @@ export interface MachineMetrics {
   logFailed: Inc;
 }
 
-export function machineMetrics(machine: string, events: readonly string[]): MachineMetrics {
+export function machineMetrics(name: string, events: readonly string[]): MachineMetrics {
+  // Machine names may come from callers (machines defined over HTTP): their series are capped.
+  const machine = cappedLabel("holdfast_machine", "machine", name);
   return {
     transitions: new Map(events.map((e) => [e, transitionsTotal.labels(machine, e)])),
     conflict: rejectionsTotal.labels(machine, "version_conflict"),

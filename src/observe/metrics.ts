@@ -88,3 +88,28 @@ export function histogram<L extends string = never>(
     ...(buckets ? { buckets } : {}),
   });
 }
+
+/**
+ * Most distinct values one label of one metric takes when the values come from names callers
+ * choose (event sources, machine and breaker names): past it, new values are counted under
+ * {@link OTHER_LABEL_VALUE}, so a caller who sends 20,000 names makes at most this many series.
+ */
+export const MAX_LABEL_VALUES = 100;
+/** The label value new names share once a metric's label has {@link MAX_LABEL_VALUES} values. */
+export const OTHER_LABEL_VALUE = "_other";
+
+const labelValuesSeen = new Map<string, Set<string>>();
+
+/**
+ * `value` if it is among the first `max` distinct values seen for `metric`'s `label`, else
+ * {@link OTHER_LABEL_VALUE}. Call it where the labelled child is made, not on every increment.
+ */
+export function cappedLabel(metric: string, label: string, value: string, max = MAX_LABEL_VALUES): string {
+  const id = `${metric}\u0000${label}`;
+  let seen = labelValuesSeen.get(id);
+  if (!seen) labelValuesSeen.set(id, (seen = new Set()));
+  if (seen.has(value)) return value;
+  if (seen.size >= max) return OTHER_LABEL_VALUE;
+  seen.add(value);
+  return value;
+}

@@ -1,4 +1,4 @@
-import { counter } from "../observe/metrics.js";
+import { cappedLabel, counter } from "../observe/metrics.js";
 
 const policyEvents = counter(
   "holdfast_policy_events_total",
@@ -8,5 +8,5 @@ const policyEvents = counter(
 
 /** A pre-bound counter child, so the hot path does not look labels up. */
 export function policyCounter(kind: string, name: string, event: string): { inc(): void } {
-  return policyEvents.labels(kind, name, event);
+  return policyEvents.labels(kind, cappedLabel("holdfast_policy_events_total", "policy", name), event);
 }

@@ -63,11 +63,12 @@ export function decodeRelease(reply: RawReply, name: string, token: string): num
   throw statusError(Number(r[0]), "release-2", { name, token, operation: "release" });
 }
 
-export function decodeHolders(reply: RawReply): SemaphoreHolder[] {
+/** One page of holders: the store's now, whether another page may follow, and the holders. */
+export function decodeHolders(reply: RawReply): { now: number; more: boolean; holders: SemaphoreHolder[] } {
   const r = asArray(reply, "holders-2");
   const now = Number(r[0]);
   const out: SemaphoreHolder[] = [];
-  for (let i = 1; i + 2 < r.length; i += 3) {
+  for (let i = 2; i + 2 < r.length; i += 3) {
     const expiresAt = Number(r[i + 1]);
     const data = String(r[i + 2] ?? "");
     const holder: SemaphoreHolder = {
@@ -78,7 +79,7 @@ export function decodeHolders(reply: RawReply): SemaphoreHolder[] {
     };
     out.push(holder);
   }
-  return out;
+  return { now, more: Number(r[1]) === 1, holders: out };
 }
 
 export function decodeCount(reply: RawReply): number {

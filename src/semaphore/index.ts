@@ -1,4 +1,4 @@
-export { Semaphores, createSemaphores } from "./semaphores.js";
+export { Semaphores, createSemaphores, MAX_HOLDERS_PAGE } from "./semaphores.js";
 export {
   DEFAULT_SEMAPHORES_OPTIONS,
   type SemaphoresOptions,

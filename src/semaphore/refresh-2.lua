@@ -3,6 +3,7 @@
 -- KEYS[2]  hash of holders' metadata
 -- ARGV[1]  owner token
 -- ARGV[2]  ttlMs: the new TTL from now, in milliseconds
+-- ARGV[3]  reclaim limit: at most this many expired permits removed by this call
 -- Returns  {1, expiresAt ms}   refreshed
 --          {-2}                NOT_HELD: the permit expired or was released; nothing changed
 -- @include "now.lua"
@@ -10,10 +11,11 @@
 local holders, meta = KEYS[1], KEYS[2]
 local now = now_ms()
 
-reclaim_expired(holders, meta, now)
+reclaim_expired(holders, meta, now, ARGV[3])
 
 local token = ARGV[1]
-if not redis.call('ZSCORE', holders, token) then
+local score = redis.call('ZSCORE', holders, token)
+if not score or tonumber(score) <= now then
   return { -2 }
 end
 local expiresAt = now + tonumber(ARGV[2])

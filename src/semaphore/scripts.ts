@@ -3,57 +3,67 @@
  * its TypeScript twin for the memory store. Both return the same raw reply, decoded in `codec.ts`.
  *
  * Keys: KEYS[1] is a sorted set of owner token → expiry (server ms), KEYS[2] a hash of owner
- * token → metadata JSON. Every script first removes the permits whose expiry is at or before the
- * server's now, so a crashed holder's permit returns by itself and no sweeper is needed.
+ * token → metadata JSON. Only permits expiring after the server's now are counted, so a crashed
+ * holder's permit returns by itself at its expiry and no sweeper is needed; each script removes at
+ * most `reclaimLimit` expired permits, so none does work proportional to how many expired.
  */
 import type { MemoryDb } from "../store/memory/memory-db.js";
 import { defineScript } from "../store/script.js";
 
-/** Removes expired permits and their metadata (the prologue of every script). */
-function prune(db: MemoryDb, holders: string, meta: string, now: number): void {
-  if (db.exists(meta)) {
-    const expired = db.zrangebyscore(holders, -Infinity, now);
-    if (expired.length > 0) db.hdel(meta, ...expired.map((e) => e.member));
+/** Mirror of `reclaim_expired`: removes up to `limit` expired permits and their metadata. */
+function prune(db: MemoryDb, holders: string, meta: string, now: number, limit: number): void {
+  for (const { member } of db.zrangebyscore(holders, -Infinity, now, limit)) {
+    db.zrem(holders, member);
+    db.hdel(meta, member);
   }
-  db.zremrangebyscore(holders, -Infinity, now);
 }
 
-/** Gives both keys the TTL of the longest-lived permit, or deletes them when none is left. */
-function touch(db: MemoryDb, holders: string, meta: string, now: number): void {
+/** Mirror of `live_count`: permits expiring after `now` (scores are whole ms). */
+function liveCount(db: MemoryDb, holders: string, now: number): number {
+  return db.zcount(holders, now + 1, Infinity);
+}
+
+/** Mirror of `expire_with_last_permit`: the longest permit's TTL, or both keys gone. */
+function touch(db: MemoryDb, holders: string, meta: string, now: number): boolean {
   const last = db.zrange(holders, -1, -1);
-  if (last.length === 0) {
+  const keyTtl = last.length === 0 ? 0 : last[0].score - now;
+  if (keyTtl <= 0) {
+    db.del(holders);
     db.del(meta);
-    return;
+    return false;
   }
-  const keyTtl = last[0].score - now;
   db.pexpire(holders, keyTtl);
   db.pexpire(meta, keyTtl);
+  return true;
 }
 
-export const acquireScript = defineScript<[token: string, limit: number, ttlMs: number, metadata: string]>(
-  new URL("./acquire-2.lua", import.meta.url),
-  (db, [holders, meta], [token, limit, ttlMs, data], now) => {
-    prune(db, holders, meta, now);
-    let count = db.zcard(holders);
-    const held = db.zscore(holders, token) !== null;
-    if (!held && count >= limit) {
-      const nth = db.zrange(holders, count - limit, count - limit)[0];
-      return [-1, count, nth.score - now];
-    }
-    const expiresAt = now + ttlMs;
-    db.zadd(holders, expiresAt, token);
-    if (!held) count++;
-    if (data !== "") db.hset(meta, { [token]: data });
-    touch(db, holders, meta, now);
-    return [1, expiresAt, count];
-  },
-);
+export const acquireScript = defineScript<
+  [token: string, limit: number, ttlMs: number, metadata: string, reclaimLimit: number]
+>(new URL("./acquire-2.lua", import.meta.url), (db, [holders, meta], [token, limit, ttlMs, data, r], now) => {
+  prune(db, holders, meta, now, r);
+  let count = liveCount(db, holders, now);
+  const score = db.zscore(holders, token);
+  const held = score !== null && score > now;
+  if (!held && count >= limit) {
+    const total = db.zcard(holders);
+    const nth = db.zrange(holders, total - limit, total - limit)[0];
+    return [-1, count, nth.score - now];
+  }
+  const expiresAt = now + ttlMs;
+  db.zadd(holders, expiresAt, token);
+  if (!held) count++;
+  if (data !== "") db.hset(meta, { [token]: data });
+  else if (score !== null && !held) db.hdel(meta, token);
+  touch(db, holders, meta, now);
+  return [1, expiresAt, count];
+});
 
-export const refreshScript = defineScript<[token: string, ttlMs: number]>(
+export const refreshScript = defineScript<[token: string, ttlMs: number, reclaimLimit: number]>(
   new URL("./refresh-2.lua", import.meta.url),
-  (db, [holders, meta], [token, ttlMs], now) => {
-    prune(db, holders, meta, now);
-    if (db.zscore(holders, token) === null) return [-2];
+  (db, [holders, meta], [token, ttlMs, r], now) => {
+    prune(db, holders, meta, now, r);
+    const score = db.zscore(holders, token);
+    if (score === null || score <= now) return [-2];
     const expiresAt = now + ttlMs;
     db.zadd(holders, expiresAt, token);
     touch(db, holders, meta, now);
@@ -61,34 +71,45 @@ export const refreshScript = defineScript<[token: string, ttlMs: number]>(
   },
 );
 
-export const releaseScript = defineScript<[token: string]>(
+export const releaseScript = defineScript<[token: string, reclaimLimit: number]>(
   new URL("./release-2.lua", import.meta.url),
-  (db, [holders, meta], [token], now) => {
-    prune(db, holders, meta, now);
-    if (db.zrem(holders, token) === 0) return [-2];
+  (db, [holders, meta], [token, r], now) => {
+    prune(db, holders, meta, now, r);
+    const score = db.zscore(holders, token);
+    if (score === null) return [-2];
+    db.zrem(holders, token);
     db.hdel(meta, token);
-    touch(db, holders, meta, now);
-    return [1, db.zcard(holders)];
+    if (score <= now) return [-2];
+    if (!touch(db, holders, meta, now)) return [1, 0];
+    return [1, liveCount(db, holders, now)];
   },
 );
 
-export const holdersScript = defineScript<[]>(
-  new URL("./holders-2.lua", import.meta.url),
-  (db, [holders, meta], _args, now) => {
-    const hasMeta = db.exists(meta);
-    prune(db, holders, meta, now);
-    const out: (string | number)[] = [now];
-    for (const e of db.zrange(holders, 0, -1)) {
-      out.push(e.member, e.score, (hasMeta ? db.hget(meta, e.member) : null) ?? "");
-    }
-    return out;
-  },
-);
+export const holdersScript = defineScript<
+  [reclaimLimit: number, pageSize: number, cursorExpiresAt: string, cursorToken: string]
+>(new URL("./holders-2.lua", import.meta.url), (db, [holders, meta], [r, n, cs, ct], now) => {
+  prune(db, holders, meta, now, r);
+  const liveFrom = db.zcount(holders, -Infinity, now);
+  let start = liveFrom;
+  if (cs !== "") {
+    const rank = db.zrank(holders, ct);
+    // Expiries are whole ms, so "below cs" is "at most cs - 1".
+    start =
+      rank !== null && db.zscore(holders, ct) === Number(cs)
+        ? rank + 1
+        : db.zcount(holders, -Infinity, Number(cs) - 1);
+    if (start < liveFrom) start = liveFrom;
+  }
+  const entries = db.zrange(holders, start, start + n - 1);
+  const out: (string | number)[] = [now, entries.length === n ? 1 : 0];
+  for (const e of entries) out.push(e.member, e.score, db.hget(meta, e.member) ?? "");
+  return out;
+});
 
-export const countScript = defineScript<[]>(
+export const countScript = defineScript<[reclaimLimit: number]>(
   new URL("./count-2.lua", import.meta.url),
-  (db, [holders, meta], _args, now) => {
-    prune(db, holders, meta, now);
-    return [db.zcard(holders)];
+  (db, [holders, meta], [r], now) => {
+    prune(db, holders, meta, now, r);
+    return [liveCount(db, holders, now)];
   },
 );

@@ -5,6 +5,7 @@ import type { Store } from "../store/types.js";
 import { abortReason, throwIfAborted } from "../util/abort.js";
 import { fullJitterBackoff } from "../util/backoff.js";
 import { assertDurationMs, assertName, describe } from "../util/validate.js";
+import { decodeCursor, encodeCursor, pageLimit, type Page, type PageOptions } from "../util/cursor.js";
 import { decodeAcquire, decodeCount, decodeHolders, decodeRefresh, decodeRelease } from "./codec.js";
 import { isPermitNotHeldError, SemaphoreFullError } from "./errors.js";
 import { localWakeOf, type LocalWake } from "./local-wake.js";
@@ -36,6 +37,9 @@ import {
  */
 const localDeadlines = new WeakMap<PermitRef, number>();
 const CLOCK_GRANULARITY_MS = 1;
+
+/** Most holders in one page of {@link Semaphores.holdersPage} (one bounded call). */
+export const MAX_HOLDERS_PAGE = 1000;
 
 /** The local (performance.now()) moment until which this process is sure to hold `permit`. */
 export function localDeadlineOf(permit: PermitRef): number | undefined {
@@ -164,7 +168,9 @@ export class Semaphores {
     const { name, token } = this.resolveRef(permit);
     const ttl = assertDurationMs("ttlMs", ttlMs ?? (permit as Partial<Permit>).ttlMs ?? this.options.ttlMs);
     const sentAt = performance.now();
-    const reply = await this.run(() => this.store.run(refreshScript, this.keysOf(name), [token, ttl]));
+    const reply = await this.run(() =>
+      this.store.run(refreshScript, this.keysOf(name), [token, ttl, this.options.reclaimLimit]),
+    );
     let expiresAt: number;
     try {
       expiresAt = decodeRefresh(reply, name, token);
@@ -189,7 +195,9 @@ export class Semaphores {
   async release(permit: PermitRef): Promise<number> {
     const { name, token } = this.resolveRef(permit);
     const keys = this.keysOf(name);
-    const reply = await this.run(() => this.store.run(releaseScript, keys, [token]));
+    const reply = await this.run(() =>
+      this.store.run(releaseScript, keys, [token, this.options.reclaimLimit]),
+    );
     let left: number;
     try {
       left = decodeRelease(reply, name, token);
@@ -203,13 +211,41 @@ export class Semaphores {
   }
 
   /**
-   * The live holders of `name`, soonest expiry first, with their remaining TTL and metadata.
+   * Every live holder of `name`, soonest expiry first, with their remaining TTL and metadata:
+   * {@link holdersPage} page after page ({@link MAX_HOLDERS_PAGE} per round trip, each call
+   * bounded), so a semaphore of many permits never blocks the store.
    * @example
    * for (const h of await semaphores.holders("exports")) console.log(h.token, h.remainingTtlMs);
    */
   async holders(name: string): Promise<SemaphoreHolder[]> {
+    const all: SemaphoreHolder[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.holdersPage(name, { cursor, limit: MAX_HOLDERS_PAGE });
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return all;
+  }
+
+  /**
+   * One page of the live holders of `name`, soonest expiry first: pass `nextCursor` back as
+   * `cursor` for the next page (null after the last). A holder present throughout the listing is
+   * listed at least once; one whose permit was refreshed meanwhile may appear twice.
+   * @param options `limit` 1–{@link MAX_HOLDERS_PAGE}, default 100
+   * @throws InvalidArgumentError for a cursor this listing did not return
+   * @example
+   * const { items, nextCursor } = await semaphores.holdersPage("exports", { limit: 50 });
+   */
+  async holdersPage(name: string, options: PageOptions = {}): Promise<Page<SemaphoreHolder>> {
     assertName("name", name);
-    return decodeHolders(await this.run(() => this.store.run(holdersScript, this.keysOf(name), [])));
+    const limit = pageLimit("limit", options.limit, 100, MAX_HOLDERS_PAGE);
+    const [expiresAt, token] = decodeCursor("cursor", options.cursor, 2) ?? ["", ""];
+    const args: [number, number, string, string] = [this.options.reclaimLimit, limit, expiresAt, token];
+    const page = decodeHolders(await this.run(() => this.store.run(holdersScript, this.keysOf(name), args)));
+    const last = page.holders[page.holders.length - 1];
+    const nextCursor = page.more && last ? encodeCursor([String(last.expiresAt), last.token]) : null;
+    return { items: page.holders, nextCursor };
   }
 
   /**
@@ -219,7 +255,8 @@ export class Semaphores {
    */
   async count(name: string): Promise<number> {
     assertName("name", name);
-    return decodeCount(await this.run(() => this.store.run(countScript, this.keysOf(name), [])));
+    const r = this.options.reclaimLimit;
+    return decodeCount(await this.run(() => this.store.run(countScript, this.keysOf(name), [r])));
   }
 
   // ---- internals -------------------------------------------------------------------------------
@@ -233,13 +270,19 @@ export class Semaphores {
     const sentAt = performance.now();
     let reply;
     try {
-      reply = await this.store.run(acquireScript, a.keys, [a.token, a.limit, a.ttlMs, a.data]);
+      reply = await this.store.run(acquireScript, a.keys, [
+        a.token,
+        a.limit,
+        a.ttlMs,
+        a.data,
+        this.options.reclaimLimit,
+      ]);
     } catch (e) {
       if (isStoreFailure(e)) metrics.storeErrors.inc();
       if (e instanceof StoreTimeoutError && !a.ownToken) {
         // The script may have run: give the permit back now rather than leaving it to its TTL.
         // Only for generated tokens, so a caller's idempotent retry never loses its own permit.
-        this.store.run(releaseScript, a.keys, [a.token]).then(
+        this.store.run(releaseScript, a.keys, [a.token, this.options.reclaimLimit]).then(
           () => this.wake.released(a.keys[0]),
           () => undefined,
         );

@@ -16,6 +16,12 @@ export interface SemaphoresOptions {
    * with different kinds never share permits even for equal names. @defaultValue "sem"
    */
   keyKind?: string;
+  /**
+   * The most expired permits one call removes, between 1 and 1000. Expired permits never count
+   * (only permits expiring after the store's now do), so this bounds cleanup work per call; the
+   * keys themselves expire with their last permit. @defaultValue 100
+   */
+  reclaimLimit?: number;
 }
 
 /** The defaults of {@link SemaphoresOptions}. */
@@ -25,6 +31,7 @@ export const DEFAULT_SEMAPHORES_OPTIONS: Readonly<Required<SemaphoresOptions>> =
   retryBaseMs: 10,
   retryCapMs: 500,
   keyKind: "sem",
+  reclaimLimit: 100,
 });
 
 /** Options of one `acquire()` or `tryAcquire()`. */

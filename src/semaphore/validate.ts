@@ -57,6 +57,7 @@ export function resolveSemaphoresOptions(options: SemaphoresOptions = {}): Requi
   if (o.retryCapMs < o.retryBaseMs) {
     throw new InvalidArgumentError("retryCapMs", `must be at least retryBaseMs (${o.retryBaseMs})`);
   }
+  assertInt("reclaimLimit", o.reclaimLimit, 1, 1000);
   assertName("keyKind", o.keyKind, 64);
   if (!/^[A-Za-z0-9_]+$/.test(o.keyKind)) {
     // No "-": the metadata keys use the kind `<keyKind>-meta`, which must not be another group's kind.

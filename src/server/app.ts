@@ -7,8 +7,12 @@ import { HttpError, sendError } from "./http-errors.js";
 import { RouteRegistry } from "./route.js";
 import { installReplyCheck } from "./reply-check.js";
 import { ServerContext } from "./context.js";
-import { Authenticator } from "./auth/authenticator.js";
+import { Authenticator, type AuthMode } from "./auth/authenticator.js";
 import type { KeyStore } from "./auth/key-store.js";
+import type { ServiceLimits } from "./limits.js";
+import { enableProcessMetrics, instrumentStore } from "./metrics.js";
+import { Readiness } from "./readiness.js";
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../util/json-depth.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerPrimitiveRoutes } from "./routes/index.js";
 import { attachChannelGateway } from "./ws/gateway.js";
@@ -34,6 +38,14 @@ export interface AppOptions {
    */
   checkReplies?: boolean;
   /**
+   * `open` (every caller acts as an admin of any tenant: only for a service bound to loopback with
+   * no key) or `keys`. Decided once; `holdfast serve` decides it at start and logs it. A `keys`
+   * service never opens, even when every key is gone. @defaultValue "keys"
+   */
+  authMode?: AuthMode;
+  /** Per-tenant and per-key bounds (channels, event sources, WebSocket connections). */
+  limits?: Partial<ServiceLimits>;
+  /**
    * The built dashboard page served at `/dashboard`, or false for none (its API routes stay).
    * @defaultValue this package's `dist/dashboard`
    */
@@ -54,14 +66,15 @@ const httpDuration = histogram(
  */
 export async function buildApp(
   options: AppOptions,
-): Promise<{ app: FastifyInstance; context: ServerContext; auth: Authenticator }> {
+): Promise<{ app: FastifyInstance; context: ServerContext; auth: Authenticator; readiness: Readiness }> {
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
     logger: { level: options.logLevel ?? "info", name: "holdfast" },
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    bodyLimit,
     return503OnClosing: true,
     // Names may be 512 characters, which percent-encode to three times that.
     routerOptions: { maxParamLength: 2048 },
@@ -78,8 +91,15 @@ export async function buildApp(
     },
   });
   const registry = new RouteRegistry();
-  const auth = new Authenticator(options.keyStore, options.keyCacheMs);
-  const context = new ServerContext(app, registry, options.store, app.log);
+  const auth = new Authenticator(options.keyStore, {
+    mode: options.authMode ?? "keys",
+    ...(options.keyCacheMs !== undefined ? { cacheMs: options.keyCacheMs } : {}),
+    logger: app.log,
+  });
+  enableProcessMetrics();
+  const store = instrumentStore(options.store);
+  const context = new ServerContext(app, registry, store, app.log, options.limits);
+  const readiness = new Readiness(store, auth);
 
   if (options.corsOrigins === true || (options.corsOrigins && options.corsOrigins.length > 0)) {
     await app.register(cors, {
@@ -101,12 +121,16 @@ export async function buildApp(
     void reply.header("x-request-id", request.id);
     const scope = request.routeOptions.config?.scope ?? "client";
     if (scope === "public") return;
-    request.principal = await auth.authenticate(request);
-    if (scope === "admin" && request.principal.role !== "admin") {
+    request.principal = await auth.authenticate(request.headers, scope);
+  });
+  // JSON.parse takes any depth; JSON.stringify and recursive code do not: refuse deep bodies here.
+  app.addHook("preValidation", async (request) => {
+    if (exceedsJsonDepth(request.body)) {
       throw new HttpError(
-        403,
-        "HOLDFAST_FORBIDDEN",
-        "This route needs an admin key (`holdfast keys create --role admin`).",
+        400,
+        "HOLDFAST_INVALID_ARGUMENT",
+        `Invalid body: nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects (the limit of every body).`,
+        { field: "body", reason: `must nest at most ${MAX_JSON_DEPTH} levels deep` },
       );
     }
   });
@@ -130,11 +154,17 @@ export async function buildApp(
           : fastifyCode === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
             ? 415
             : 400;
+      const reason =
+        status === 413
+          ? `larger than the limit of ${bodyLimit} bytes (HOLDFAST_BODY_LIMIT)`
+          : status === 415
+            ? `${error.message}; send JSON with \`content-type: application/json\``
+            : error.message;
       return sendError(
         reply,
-        new HttpError(status, "HOLDFAST_INVALID_ARGUMENT", `Invalid body: ${error.message}`, {
+        new HttpError(status, "HOLDFAST_INVALID_ARGUMENT", `Invalid body: ${reason}`, {
           field: "body",
-          reason: error.message,
+          reason,
         }),
       );
     }
@@ -153,12 +183,12 @@ export async function buildApp(
     ),
   );
 
-  registerHealthRoutes(context);
+  registerHealthRoutes(context, readiness);
   registerPrimitiveRoutes(context);
   attachChannelGateway(context, auth);
   registerDashboard(context, {
     keyStore: options.keyStore,
     ...(options.dashboardDir !== undefined ? { assetsDir: options.dashboardDir } : {}),
   });
-  return { app, context, auth };
+  return { app, context, auth, readiness };
 }

@@ -12,6 +12,12 @@ export interface ServeConfig {
   shutdownTimeoutMs: number;
   keyCacheMs: number;
   bodyLimit: number;
+  maxMemoryBytes: number;
+  shutdownDrainMs: number;
+  maxChannelsPerTenant: number;
+  maxEventSourcesPerTenant: number;
+  maxWsConnectionsPerKey: number;
+  maxWsConnectionsPerTenant: number;
 }
 
 /** One configuration variable: its environment name, config-file field, default and meaning. */
@@ -81,11 +87,50 @@ export const CONFIG_VARIABLES: ConfigVariable[] = [
     description: "Largest request body in bytes",
   },
   {
+    env: "HOLDFAST_MAX_MEMORY_BYTES",
+    field: "maxMemoryBytes",
+    defaultValue: "268435456",
+    description:
+      "Memory store only: budget of the data it holds (256 MiB); past it, writes that add data get 507 HOLDFAST_STORE_FULL, reads and releases still work",
+  },
+  {
+    env: "HOLDFAST_SHUTDOWN_DRAIN_MS",
+    field: "shutdownDrainMs",
+    defaultValue: "0",
+    description:
+      "On shutdown, how long /readyz answers 503 while requests are still served, before the listener closes (set it to your load balancer's probe interval × failures)",
+  },
+  {
+    env: "HOLDFAST_MAX_CHANNELS_PER_TENANT",
+    field: "maxChannelsPerTenant",
+    defaultValue: "1000",
+    description:
+      "Channels one tenant may use (within the channel history age, 24 h); past it, 429 HOLDFAST_QUOTA_EXCEEDED",
+  },
+  {
+    env: "HOLDFAST_MAX_EVENT_SOURCES_PER_TENANT",
+    field: "maxEventSourcesPerTenant",
+    defaultValue: "1000",
+    description: "Event sources one tenant may write to; past it, 429 HOLDFAST_QUOTA_EXCEEDED",
+  },
+  {
+    env: "HOLDFAST_WS_MAX_CONNECTIONS_PER_KEY",
+    field: "maxWsConnectionsPerKey",
+    defaultValue: "1000",
+    description: "Open WebSocket connections per API key (its tokens' sockets included); past it, close 4029",
+  },
+  {
+    env: "HOLDFAST_WS_MAX_CONNECTIONS_PER_TENANT",
+    field: "maxWsConnectionsPerTenant",
+    defaultValue: "5000",
+    description: "Open WebSocket connections per tenant; past it, close 4029",
+  },
+  {
     env: "HOLDFAST_CONFIG",
     field: "redis",
     defaultValue: "(unset)",
     description:
-      "Path of a JSON config file with any of the fields above (port, host, prefix, logLevel, corsOrigins, keysFile, shutdownTimeoutMs, keyCacheMs, bodyLimit); environment wins over the file, flags over both",
+      "Path of a JSON config file with any of the fields above (port, host, prefix, logLevel, corsOrigins, keysFile, shutdownTimeoutMs, keyCacheMs, bodyLimit, maxMemoryBytes, shutdownDrainMs, maxChannelsPerTenant, maxEventSourcesPerTenant, maxWsConnectionsPerKey, maxWsConnectionsPerTenant); environment wins over the file, flags over both",
   },
 ];
 
@@ -99,6 +144,12 @@ export const DEFAULT_SERVE_CONFIG: ServeConfig = {
   shutdownTimeoutMs: 10_000,
   keyCacheMs: 5000,
   bodyLimit: 1024 * 1024,
+  maxMemoryBytes: 256 * 1024 * 1024,
+  shutdownDrainMs: 0,
+  maxChannelsPerTenant: 1000,
+  maxEventSourcesPerTenant: 1000,
+  maxWsConnectionsPerKey: 1000,
+  maxWsConnectionsPerTenant: 5000,
 };
 
 function int(field: string, v: unknown, min: number, max: number): number {
@@ -180,6 +231,18 @@ function apply(cfg: ServeConfig, values: Record<string, unknown>, name: (k: stri
         break;
       case "bodyLimit":
         cfg.bodyLimit = int(name(k), v, 1024, 64 * 1024 * 1024);
+        break;
+      case "maxMemoryBytes":
+        cfg.maxMemoryBytes = int(name(k), v, 1024 * 1024, Number.MAX_SAFE_INTEGER);
+        break;
+      case "shutdownDrainMs":
+        cfg.shutdownDrainMs = int(name(k), v, 0, 600_000);
+        break;
+      case "maxChannelsPerTenant":
+      case "maxEventSourcesPerTenant":
+      case "maxWsConnectionsPerKey":
+      case "maxWsConnectionsPerTenant":
+        cfg[k] = int(name(k), v, 1, 10_000_000);
         break;
       default:
         throw new InvalidArgumentError(name(k), "is not a known setting");

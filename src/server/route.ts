@@ -7,7 +7,7 @@ import type { ResponseSpec } from "./responses.js";
 export { openApiDocument } from "./openapi.js";
 export type { ResponseSpec } from "./responses.js";
 
-export type Scope = "public" | "client" | "admin";
+export type Scope = "public" | "client" | "admin" | "operator";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -30,7 +30,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   operationId: string;
   summary: string;
   description?: string;
-  /** Who may call it: no key, any key (`client`), or an admin key. */
+  /** Who may call it: no key, any key of the tenant (`client`), an admin key, or an operator key. */
   scope: Scope;
   params?: P;
   query?: Q;

@@ -7,6 +7,7 @@ import { setDegradationLogger } from "../observe/degradation.js";
 import { buildApp } from "./app.js";
 import { isLoopback, type ServeConfig } from "./config.js";
 import { FileKeyStore, StoreKeyStore, type KeyStore } from "./auth/key-store.js";
+import { decideAuthMode, type AuthMode } from "./auth/authenticator.js";
 
 /** Where API keys live for this store: in Redis when the store is Redis, else in the keys file. */
 export function keyStoreFor(store: Store, keysFile: string): KeyStore {
@@ -15,46 +16,96 @@ export function keyStoreFor(store: Store, keysFile: string): KeyStore {
   return new FileKeyStore(keysFile);
 }
 
+/**
+ * The auth mode for a service about to listen on `host` with these keys, decided as `holdfast
+ * serve` decides it: `keys` when an active key exists, `open` on a loopback address without one;
+ * off loopback without a key it throws (refusing to start). For apps that embed `buildApp`.
+ */
+export async function authModeAtStart(keyStore: KeyStore, host = "127.0.0.1"): Promise<AuthMode> {
+  const entries = await keyStore.entries();
+  const mode = decideAuthMode(entries.filter((k) => k.record && !k.revoked).length, isLoopback(host));
+  if (mode === "refuse") throw new Error(refusal(host, keyStore));
+  return mode;
+}
+
+function refusal(host: string, keyStore: KeyStore): string {
+  return (
+    `Refusing to listen on ${host} without API keys: anyone who can reach it could take and release every lock. ` +
+    `Create one with \`holdfast keys create --role admin\` (keys: ${keyStore.where}), or bind to 127.0.0.1.`
+  );
+}
+
 /** A running server: its address and a graceful stop. */
 export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   url: string;
-  /** Stops accepting, drains in-flight requests (up to shutdownTimeoutMs), closes the store. */
+  /** How the service authenticates, decided at start (`open` only on loopback without keys). */
+  authMode: AuthMode;
+  /**
+   * Answers `/readyz` with 503 at once, keeps serving for `shutdownDrainMs`, then stops accepting,
+   * drains in-flight requests (up to shutdownTimeoutMs) and closes the store.
+   */
   stop(): Promise<void>;
 }
 
 /**
- * Starts `holdfast serve`. Without API keys it runs open only on a loopback address and says so
- * loudly; on any other address it refuses to start until a key exists.
+ * Starts `holdfast serve`. Whether it is open is decided here, once: without API keys it runs open
+ * only on a loopback address and says so loudly; on any other address it refuses to start until a
+ * key exists. A service that starts with keys never opens: when its keys are all revoked or lost it
+ * answers 401 to everything, says so in the log and on `/readyz`.
  */
 export async function startServer(
   config: ServeConfig,
   options: { store?: Store; checkReplies?: boolean } = {},
 ): Promise<RunningServer> {
-  const store = options.store ?? (await createStore({ prefix: config.prefix }));
+  const store =
+    options.store ?? (await createStore({ prefix: config.prefix, maxMemoryBytes: config.maxMemoryBytes }));
   const keyStore = keyStoreFor(store, config.keysFile);
-  const { app, auth } = await buildApp({
+  let entries;
+  try {
+    entries = await keyStore.entries();
+  } catch (e) {
+    if (!options.store) await store.close();
+    throw e;
+  }
+  const mode = decideAuthMode(entries.filter((k) => k.record && !k.revoked).length, isLoopback(config.host));
+  if (mode === "refuse") {
+    if (!options.store) await store.close();
+    throw new Error(refusal(config.host, keyStore));
+  }
+  const { app, readiness } = await buildApp({
     store,
     keyStore,
+    authMode: mode,
     corsOrigins: config.corsOrigins,
     logLevel: config.logLevel,
     bodyLimit: config.bodyLimit,
     keyCacheMs: config.keyCacheMs,
     checkReplies: options.checkReplies,
+    limits: {
+      maxChannelsPerTenant: config.maxChannelsPerTenant,
+      maxEventSourcesPerTenant: config.maxEventSourcesPerTenant,
+      maxWsConnectionsPerKey: config.maxWsConnectionsPerKey,
+      maxWsConnectionsPerTenant: config.maxWsConnectionsPerTenant,
+    },
   });
   setDegradationLogger(app.log);
-  if (!(await auth.hasKeys())) {
-    if (!isLoopback(config.host)) {
-      if (!options.store) await store.close();
-      throw new Error(
-        `Refusing to listen on ${config.host} without API keys: anyone who can reach it could take and release every lock. ` +
-          `Create one with \`holdfast keys create --role admin\` (keys: ${keyStore.where}), or bind to 127.0.0.1.`,
-      );
-    }
+  for (const k of entries.filter((e) => e.refused && !e.revoked)) {
+    app.log.error(
+      { keyId: k.id, reason: k.refused, keys: keyStore.where },
+      `API key ${k.id} is refused: ${k.refused}. Create a new key and revoke this one (\`holdfast keys revoke ${k.id}\`).`,
+    );
+  }
+  if (mode === "open") {
     app.log.warn(
-      { keys: keyStore.where },
-      "NO API KEYS CONFIGURED: the API is OPEN to every local process (loopback only). Create one with `holdfast keys create` to require keys.",
+      { auth: "open", keys: keyStore.where },
+      "NO API KEYS CONFIGURED: the API is OPEN to every local process (loopback only) until a key is created. Create one with `holdfast keys create` to require keys.",
+    );
+  } else {
+    app.log.info(
+      { auth: "keys", keys: keyStore.where },
+      "API keys required (the service never opens while it runs).",
     );
   }
   const url = await app.listen({ port: config.port, host: config.host });
@@ -66,6 +117,8 @@ export async function startServer(
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      readiness.startDraining();
+      if (config.shutdownDrainMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
       const timer = setTimeout(() => app.server.closeAllConnections(), config.shutdownTimeoutMs);
       timer.unref();
       try {
@@ -75,5 +128,5 @@ export async function startServer(
         if (!options.store) await store.close();
       }
     })());
-  return { app, store, url, stop };
+  return { app, store, url, authMode: mode, stop };
 }

@@ -39,6 +39,13 @@ export interface CreateStoreOptions extends Partial<ConnectionTuning> {
   coalesceWrites?: boolean | number;
   /** Memory store only: the clock in ms (tests move time with it). @defaultValue Date.now */
   clock?: () => number;
+  /**
+   * Memory store only: the budget of the data it holds, in bytes; past it, writes that add data
+   * fail with `StoreFullError` (see `MemoryStoreOptions.maxMemoryBytes`). On Redis, set the
+   * server's `maxmemory` (with `noeviction`): the same error is raised when Redis is full.
+   * @defaultValue 268_435_456 (256 MiB)
+   */
+  maxMemoryBytes?: number;
 }
 
 /**
@@ -65,7 +72,11 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
       { store: "memory" },
       "Holdfast: no Redis configured (set REDIS_URL to use one); using the embedded memory store: single-process and not durable",
     );
-    return new MemoryStore({ prefix: options.prefix, clock: options.clock });
+    return new MemoryStore({
+      prefix: options.prefix,
+      clock: options.clock,
+      ...(options.maxMemoryBytes !== undefined ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
+    });
   }
 
   const tuning: ConnectionTuning = {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
+import { decodeCursor, encodeCursor, type Page } from "../util/cursor.js";
 import { assertInt } from "../util/validate.js";
 import { SUFFIX_SEPARATOR } from "./keyspace.js";
 import type { Store } from "./types.js";
@@ -16,20 +17,14 @@ export interface ScanNamesOptions {
   cursor?: string;
 }
 
-/** One page of {@link scanNames}. */
-export interface NamesPage<T> {
-  items: T[];
-  /** Pass it back as `cursor` for the next page; null when the listing is complete. */
-  nextCursor: string | null;
-}
+/** One page of {@link scanNames}: pass `nextCursor` back as `cursor`; null when complete. */
+export type NamesPage<T> = Page<T>;
 
 /**
  * Store keys examined per page at most (Redis), so one page never walks a whole large keyspace:
  * about 50 SCAN calls of 1,000 keys for a filtered page (tens of ms), far fewer unfiltered.
  */
 export const SCAN_NAMES_KEY_BUDGET = 50_000;
-/** The longest cursor accepted from outside. */
-export const MAX_CURSOR_LENGTH = 4096;
 
 /** `text` as a literal inside a SCAN MATCH pattern (Redis' glob; the memory store reads it alike). */
 export function globEscape(text: string): string {
@@ -54,7 +49,7 @@ export async function scanNames<T>(
     throw new InvalidArgumentError("prefix", "must be a string of at most 512 characters");
   }
   const limit = assertInt("limit", options.limit ?? 50, 1, 10_000);
-  let { kind, storeCursor } = decodeCursor(options.cursor, kinds.length);
+  let { kind, storeCursor } = readCursor(options.cursor, kinds.length);
   // Redis examines about `count` keys per SCAN: about the page size unfiltered (each key is a hit),
   // more when a prefix filters (few keys are). Memory returns at most `count` matching keys.
   const count = prefix === "" ? Math.max(10, limit) : Math.max(1000, limit);
@@ -89,27 +84,24 @@ export async function scanNames<T>(
   }
   return {
     items,
-    nextCursor: kind >= kinds.length ? null : encodeCursor(kind, storeCursor),
+    nextCursor: kind >= kinds.length ? null : pageCursor(kind, storeCursor),
   };
 }
 
-function encodeCursor(kind: number, storeCursor: string | undefined): string {
-  return Buffer.from(`${kind}|${storeCursor ?? ""}`, "utf8").toString("base64url");
+/** `[kind index, store cursor]` as an opaque cursor (util/cursor.ts). */
+function pageCursor(kind: number, storeCursor: string | undefined): string {
+  return encodeCursor([String(kind), storeCursor ?? ""]);
 }
 
-function decodeCursor(
+function readCursor(
   cursor: string | undefined,
   kinds: number,
 ): { kind: number; storeCursor: string | undefined } {
-  if (cursor === undefined || cursor === "") return { kind: 0, storeCursor: undefined };
-  const bad = () => new InvalidArgumentError("cursor", "must be the nextCursor of a previous page");
-  if (typeof cursor !== "string" || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
-    throw bad();
+  const parts = decodeCursor("cursor", cursor === "" ? undefined : cursor, 2);
+  if (!parts) return { kind: 0, storeCursor: undefined };
+  const kind = Number(parts[0]);
+  if (!/^\d{1,3}$/.test(parts[0]) || kind >= kinds) {
+    throw new InvalidArgumentError("cursor", "must be a nextCursor returned by the previous page");
   }
-  const text = Buffer.from(cursor, "base64url").toString("utf8");
-  const bar = text.indexOf("|");
-  const kind = Number(text.slice(0, bar));
-  if (bar < 1 || !Number.isInteger(kind) || kind < 0 || kind >= kinds) throw bad();
-  const rest = text.slice(bar + 1);
-  return { kind, storeCursor: rest === "" ? undefined : rest };
+  return { kind, storeCursor: parts[1] === "" ? undefined : parts[1] };
 }

@@ -18,6 +18,8 @@ export interface StoreHealth {
   serverVersion: string;
   /** Why it is down. */
   error?: string;
+  /** Memory store: the bytes of data it holds and its budget (`maxMemoryBytes`). */
+  memory?: { usedBytes: number; maxBytes: number };
 }
 
 /** One page of {@link Store.scanPage}. */

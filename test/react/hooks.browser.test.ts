@@ -32,7 +32,12 @@ describe.runIf(hasChromium)("holdfast/react in Chromium", { timeout: 60_000 }, (
   beforeAll(async () => {
     const js = await bundlePage(new URL("./hooks-page.tsx", import.meta.url));
     store = await createStore({ type: "memory", env: {} });
-    ({ app } = await buildApp({ store, keyStore: new StoreKeyStore(store), logLevel: "silent" }));
+    ({ app } = await buildApp({
+      store,
+      keyStore: new StoreKeyStore(store),
+      logLevel: "silent",
+      authMode: "open",
+    }));
     const pub = { config: { scope: "public" as const } };
     app.get("/hooks", pub, async (_req, reply) =>
       reply

@@ -78,6 +78,7 @@ describe.runIf(port !== null)("channels over HTTP and WebSocket, with API keys, 
       ["acme", "client", ["acme"]],
       ["globex", "client", ["globex"]],
       ["admin", "admin", ["acme"]],
+      ["operator", "operator", []],
     ] as const) {
       const { key, record } = mintApiKey({ name, role, tenants: [...tenants] });
       await keyStore.put(record);
@@ -102,7 +103,10 @@ describe.runIf(port !== null)("channels over HTTP and WebSocket, with API keys, 
     expect(ack).toMatchObject({ type: "ack", action: "subscribe", recovered: true });
     expect(ack.cursor).toMatch(/^\d+-\d+$/);
 
-    const viaProtocol = await rawSocket(wsUrl(server), ["holdfast.v1", `holdfast.token.${minted.token}`]);
+    // A token opens one socket: a second one needs a new token.
+    await expect(rawSocket(`${wsUrl(server)}?token=${minted.token}`)).rejects.toMatchObject({ status: 401 });
+    const second = await api("acme").mintToken();
+    const viaProtocol = await rawSocket(wsUrl(server), ["holdfast.v1", `holdfast.token.${second.token}`]);
     expect(viaProtocol.protocol).toBe("holdfast.v1"); // the token is never echoed back
     viaProtocol.close();
 
@@ -139,12 +143,13 @@ describe.runIf(port !== null)("channels over HTTP and WebSocket, with API keys, 
     const err = await rawSocket(wsUrl(server)).catch((e: { body: string }) => JSON.parse(e.body));
     expect(err.error.code).toBe("HOLDFAST_UNAUTHENTICATED");
 
+    // Expired before use: refused (a used one is refused too, see above).
     const short = await api("acme").mintToken({ ttlMs: 1000 });
-    (await rawSocket(`${wsUrl(server)}?token=${short.token}`)).close();
+    const shortToo = await api("acme").mintToken({ ttlMs: 1000 });
     await sleep(1600);
     await expect(rawSocket(`${wsUrl(server)}?token=${short.token}`)).rejects.toMatchObject({ status: 401 });
     await expect(
-      rawSocket(wsUrl(server), ["holdfast.v1", `holdfast.token.${short.token}`]),
+      rawSocket(wsUrl(server), ["holdfast.v1", `holdfast.token.${shortToo.token}`]),
     ).rejects.toMatchObject({ status: 401 });
 
     // API keys in headers work (Node clients); a revoked or unknown one does not.
@@ -238,7 +243,9 @@ describe.runIf(port !== null)("channels over HTTP and WebSocket, with API keys, 
     await c.request({ type: "subscribe", channel: "metrics:test", id: 1 });
     await api("acme").publish("metrics:test", 1);
     await c.waitFor(() => c.of("message").length === 1);
-    const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${keys.admin}` } });
+    const res = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: `Bearer ${keys.operator}` },
+    });
     const text = await res.text();
     const value = (name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? NaN);
     expect(value("holdfast_gateway_connections")).toBeGreaterThanOrEqual(1);

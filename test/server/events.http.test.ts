@@ -83,7 +83,14 @@ describe.runIf(port !== null)("event routes over HTTP, on Redis", () => {
     expect((await t.call(t.acme, "GET", `/v1/events?since=${first.body.at + 3_600_000}`)).body.count).toBe(0);
     expect((await t.call(t.acme, "GET", "/v1/events?until=1h")).body.count).toBe(0);
     const sources = await t.call(t.acme, "GET", "/v1/events/sources");
-    expect(sources.body).toEqual({ sources: ["assignment.state_machine", "checkout"] });
+    expect(sources.body).toEqual({ sources: ["assignment.state_machine", "checkout"], nextCursor: null });
+    const page1 = await t.call(t.acme, "GET", "/v1/events/sources?limit=1");
+    expect(page1.body).toEqual({ sources: ["assignment.state_machine"], nextCursor: expect.any(String) });
+    const next = await t.call(t.acme, "GET", `/v1/events/sources?limit=1&cursor=${page1.body.nextCursor}`);
+    expect(next.body.sources).toEqual(["checkout"]);
+    const bad = await t.call(t.acme, "GET", "/v1/events/sources?cursor=nope");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ field: "query.cursor" });
   });
 
   it("rejects bad input with 400 naming the field, and appends nothing", async () => {

@@ -39,9 +39,21 @@ describe("API fuzzing", () => {
     );
   };
 
+  // Deep nesting (issue 13): JSON.parse takes any depth, JSON.stringify overflows past a few thousand.
+  const deeplyNested = fc
+    .tuple(
+      fc.integer({ min: 60, max: 12_000 }),
+      fc.constantFrom("[", '{"a":'),
+      fc.constantFrom("data", "metadata", "context"),
+    )
+    .map(([n, open, field]) => {
+      const close = open === "[" ? "]" : "}";
+      return `{"${field}":${open.repeat(n)}1${close.repeat(n)}}`;
+    });
   const jsonish = fc.oneof(
     fc.constant(undefined),
     fc.jsonValue({ maxDepth: 3 }),
+    deeplyNested,
     fc.record(
       {
         ttlMs: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null)),
@@ -59,6 +71,36 @@ describe("API fuzzing", () => {
     fc.string({ minLength: 500, maxLength: 700 }),
     fc.constantFrom("%00", "..", "{a}", "%ZZ", "a/b"),
   );
+
+  it("never answers 500 to a body nested thousands deep, on any route and in any JSON field", async () => {
+    const errors: string[] = [];
+    const accepted: string[] = [];
+    for (const route of routes.filter((r) => r.method !== "GET")) {
+      for (const field of ["data", "metadata", "context", "definition", "limits"]) {
+        for (const [open, close] of [
+          ["[", "]"],
+          ['{"a":', "}"],
+        ]) {
+          const url = route.url.replace(/:\w+/g, "n");
+          const before = snapshot();
+          const res = await t.app.inject({
+            method: route.method as "POST",
+            url,
+            headers: { "content-type": "application/json" },
+            payload: `{"${field}":${open.repeat(10_000)}1${close.repeat(10_000)}}`,
+          });
+          const what = `${route.method} ${url} ${field} -> ${res.statusCode} ${res.body.slice(0, 120)}`;
+          if (res.statusCode >= 500) errors.push(what);
+          else if (res.statusCode !== 400 || res.json().error.code !== "HOLDFAST_INVALID_ARGUMENT")
+            accepted.push(what);
+          if (res.statusCode >= 400) expect(snapshot(), what).toBe(before);
+        }
+      }
+    }
+    expect(errors).toEqual([]);
+    // Refused before any route looks at it, whether or not the route reads a body.
+    expect(accepted).toEqual([]);
+  });
 
   it("never answers 500, and a rejected request changes nothing", async () => {
     await fc.assert(

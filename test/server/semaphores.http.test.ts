@@ -89,6 +89,21 @@ describe.runIf(port !== null)("semaphore routes over HTTP, on Redis", () => {
     expect((await s.acme("GET", sem(name))).body.count).toBe(0);
   });
 
+  it("pages holders with limit and cursor, and refuses a cursor it did not issue", async () => {
+    const name = "paged:{acme}";
+    for (let i = 0; i < 5; i++) await s.acme("POST", sem(name, "/acquire"), { limit: 10, ttlMs: 60_000 });
+    const first = await s.acme("GET", sem(name, "/holders?limit=3"));
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ count: 3, nextCursor: expect.any(String) });
+    const rest = await s.acme("GET", sem(name, `/holders?limit=3&cursor=${first.body.nextCursor}`));
+    expect(rest.body).toMatchObject({ count: 2, nextCursor: null });
+    const bad = await s.acme("GET", sem(name, "/holders?cursor=abc"));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: "HOLDFAST_INVALID_ARGUMENT", field: "query.cursor" });
+    const tooMany = await s.acme("GET", sem(name, "/holders?limit=100000"));
+    expect(tooMany.status).toBe(400);
+  });
+
   it("returns the same permit to a retry with the caller's owner token", async () => {
     const first = await s.acme("POST", sem("owned", "/acquire"), { limit: 1, owner: "job-17" });
     const retry = await s.acme("POST", sem("owned", "/acquire"), { limit: 1, owner: "job-17" });

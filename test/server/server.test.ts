@@ -45,10 +45,11 @@ describe("HTTP service basics", () => {
     expect(r.json().requestId).toBeTruthy();
   });
 
-  it("is open (as admin) while no key exists, then requires keys", async () => {
+  it("is open (as admin) while no key exists, then requires keys for good", async () => {
     expect((await t.app.inject("/metrics")).statusCode).toBe(200);
     const client = await t.key("client");
     const admin = await t.key("admin");
+    const operator = await t.key("operator", []);
     expect((await t.app.inject("/metrics")).statusCode).toBe(401);
     expect(
       (
@@ -64,24 +65,30 @@ describe("HTTP service basics", () => {
     });
     expect(asClient.statusCode).toBe(403);
     expect(asClient.json().error.code).toBe("HOLDFAST_FORBIDDEN");
+    // Metrics span every tenant: a tenant's admin may not read them, an operator may.
     const asAdmin = await t.app.inject({ url: "/metrics", headers: { "x-api-key": admin.key } });
-    expect(asAdmin.statusCode).toBe(200);
-    expect(asAdmin.body).toContain("holdfast_http_request_duration_seconds");
+    expect(asAdmin.statusCode).toBe(403);
+    const asOperator = await t.app.inject({ url: "/metrics", headers: { "x-api-key": operator.key } });
+    expect(asOperator.statusCode).toBe(200);
+    expect(asOperator.body).toContain("holdfast_http_request_duration_seconds");
+    const locks = "/v1/locks/x";
     // another tenant than the key's
     const wrongTenant = await t.app.inject({
-      url: "/metrics",
+      url: locks,
       headers: { "x-api-key": admin.key, "x-holdfast-tenant": "other" },
     });
     expect(wrongTenant.statusCode).toBe(403);
     const badTenant = await t.app.inject({
-      url: "/metrics",
+      url: locks,
       headers: { "x-api-key": admin.key, "x-holdfast-tenant": "../x" },
     });
     expect(badTenant.statusCode).toBe(400);
     expect(badTenant.json().error.field).toBe("headers.x-holdfast-tenant");
+    // an operator key acts for no tenant
+    expect((await t.app.inject({ url: locks, headers: { "x-api-key": operator.key } })).statusCode).toBe(403);
     // revoked
-    await t.keyStore.put({ ...admin.record, revokedAt: Date.now() });
-    expect((await t.app.inject({ url: "/metrics", headers: { "x-api-key": admin.key } })).statusCode).toBe(
+    await t.keyStore.put({ ...operator.record, revokedAt: Date.now() });
+    expect((await t.app.inject({ url: "/metrics", headers: { "x-api-key": operator.key } })).statusCode).toBe(
       401,
     );
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect } from "vitest";
 import { PrivateRedis } from "../support/redis-server.js";
@@ -8,32 +8,42 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../src/server/app.js";
 import { StoreKeyStore } from "../../src/server/auth/key-store.js";
-import { mintApiKey } from "../../src/server/auth/api-keys.js";
+import { mintApiKey, type Role } from "../../src/server/auth/api-keys.js";
 import type { Store } from "../../src/store/types.js";
 import type { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { startServer } from "../../src/server/serve.js";
 import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
 
+const keysDirs: string[] = [];
+// Every test file that makes keys files removes their folders when it ends.
+afterAll(() => {
+  for (const dir of keysDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempKeysFile(): string {
-  return join(mkdtempSync(join(tmpdir(), "holdfast-keys-")), "keys.json");
+  const dir = mkdtempSync(join(tmpdir(), "holdfast-keys-"));
+  keysDirs.push(dir);
+  return join(dir, "keys.json");
 }
 
 /** An in-process app on `store` with its keys in the store; helpers to mint keys. */
 export async function testApp(store: Store) {
   const keyStore = new StoreKeyStore(store);
+  // Open, as `holdfast serve` on loopback without keys; the first key created ends it for good.
   const { app, context } = await buildApp({
     store,
     keyStore,
     logLevel: "silent",
     keyCacheMs: 0,
     checkReplies: true,
+    authMode: "open",
   });
   await app.ready();
   return {
     app,
     context,
     keyStore,
-    async key(role: "client" | "admin", tenants: string[] = ["acme"]) {
+    async key(role: Role, tenants: string[] = ["acme"]) {
       const { key, record } = mintApiKey({ name: "test", role, tenants });
       await keyStore.put(record);
       return { key, id: record.id, record };

@@ -105,8 +105,8 @@ export function Keys() {
         {secret && <Secret secret={secret} onDone={() => setSecret(undefined)} />}
         {identity.open && (
           <p class="note">
-            This service runs open (no API keys, loopback only). Once keys exist, restart{" "}
-            <code>holdfast serve</code> so that it requires them, then sign in with an admin key.
+            This service runs open (no API keys, loopback only). Once a key exists it requires keys (within
+            the key cache time): copy an admin key before you leave this page, then sign in with it.
           </p>
         )}
       </Section>

@@ -83,7 +83,7 @@ function Findings({ findings }: { findings: Finding[] }) {
 }
 
 export function Overview({ series }: { series: Series | undefined }) {
-  const { client } = useDashboard();
+  const { client, identity } = useDashboard();
   const o = useLoad(() => client.request<OverviewData>("GET", "/v1/dashboard/overview"), [], []);
   const now = useNow(1000);
   const d = o.data;
@@ -126,6 +126,13 @@ export function Overview({ series }: { series: Series | undefined }) {
           )}
         </Section>
       </div>
+      {d && !d.server && identity.role === "admin" && (
+        <p class="note">
+          The server check (memory, eviction policy, persistence) spans every tenant, as <code>/metrics</code>{" "}
+          does: sign in with an admin key of every tenant (
+          <code>holdfast keys create --role admin --tenant '*'</code>) to see it here.
+        </p>
+      )}
       {d?.server && (
         <Section title="Server check">
           <p class="muted">

@@ -5,20 +5,25 @@
 -- ARGV[2]  maximum total stock (units, 0 = none)
 -- ARGV[3]  per-holder limit (units, 0 = none)
 -- ARGV[4]  tombstone ttl in ms
+-- ARGV[5]  reclaim limit: at most this many due entries (expired lines, old tombstones) processed
 -- Returns {1, state, reclaimed} when created, {0, state, reclaimed} when it existed
---   (state = {total, held, sold, max, limit}).
+--   (state = {total, held, sold, max, limit}, exact: expired holds are given back first);
+--   {2, state, reclaimed} when that spent the reclaim limit and more may be due: nothing was
+--   written, call again.
 -- Status codes: -8 the existing total already exceeds the new maximum: {-8, {max, total}}.
 -- @include "now.lua"
 -- @include "common.lua"
 local B, E = KEYS[1], KEYS[2]
 local stock, max, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local out = {}
-reclaim(B, E, now_ms(), tonumber(ARGV[4]), out, 0)
+budget = ARGV[5] + 0
+reclaim(B, E, now_ms(), ARGV[4] + 0, out, 0, math.huge, '', 0)
 local s = state(B)
 if not s then
   redis.call('HSET', B, 'total', stock, 'held', 0, 'sold', 0, 'max', max, 'limit', limit)
   return { 1, { stock, 0, 0, max, limit }, out }
 end
+if budget <= 0 then return { 2, s, out } end
 if max > 0 and s[1] > max then return { -8, { max, s[1] }, out } end
 redis.call('HSET', B, 'max', max, 'limit', limit)
 return { 0, { s[1], s[2], s[3], max, limit }, out }

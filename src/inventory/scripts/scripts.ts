@@ -15,16 +15,15 @@ function inventoryScript<A extends readonly ScriptArg[]>(file: string, memory: M
   return defineScript(new URL(`./${file}`, import.meta.url), memory);
 }
 
-export const getScript = inventoryScript<[tombMs: number]>("get-2.lua", getTwin);
-export const defineItemScript = inventoryScript<[stock: number, max: number, limit: number, tombMs: number]>(
-  "define-2.lua",
-  defineTwin,
+export const getScript = inventoryScript<[tombMs: number, reclaimLimit: number]>("get-2.lua", getTwin);
+export const defineItemScript = inventoryScript<
+  [stock: number, max: number, limit: number, tombMs: number, reclaimLimit: number]
+>("define-2.lua", defineTwin);
+export const adjustScript = inventoryScript<[delta: number, tombMs: number, reclaimLimit: number]>(
+  "adjust-2.lua",
+  adjustTwin,
 );
-export const holdsScript = inventoryScript<[tombMs: number, limit: number, budget: number]>(
-  "holds-2.lua",
-  holdsTwin,
-);
-export const adjustScript = inventoryScript<[delta: number, tombMs: number]>("adjust-2.lua", adjustTwin);
+export const holdsScript = inventoryScript<[limit: number, scan: number]>("holds-2.lua", holdsTwin);
 export const finishScript = inventoryScript<
   [holdId: string, action: FinishAction, tombMs: number, ttlMs: number]
 >("finish-2.lua", finishTwin);

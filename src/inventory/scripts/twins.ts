@@ -7,10 +7,18 @@ import type { RawReply } from "../../store/script.js";
 
 const SEP = "\u001f";
 
+/** Due entries one finish processes (see finish-2.lua). */
+export const FINISH_CLEANUP = 2;
+
+/** What `budget` is in common.lua: the due entries this call may still process. */
+interface Call {
+  budget: number;
+  out: RawReply[];
+}
+
 function recordInfo(r: string[], id: string, a: string): RawReply[] {
-  const info: RawReply[] = [id, Number(r[1]), r[2]];
-  const n = Number(r[4]);
-  for (let i = 0; i < n; i++) info.push(r[5 + 3 * i] === "" ? a : r[5 + 3 * i], Number(r[7 + 3 * i]));
+  const info: RawReply[] = [id, Number(r[1]), r[2], a, Number(r[5])];
+  for (let i = 6; i < r.length; i += 3) info.push(r[i], Number(r[i + 2]));
   return info;
 }
 
@@ -18,42 +26,80 @@ function uncountHolder(db: MemoryDb, b: string, holder: string, q: number): void
   if (db.hincrby(b, `p:${holder}`, -q) <= 0) db.hdel(b, `p:${holder}`);
 }
 
+/** Mirror of `reclaim_entry`: [units given back, their holder]. */
+function reclaimEntry(
+  db: MemoryDb,
+  b: string,
+  e: string,
+  m: string,
+  now: number,
+  tombMs: number,
+  c: Call,
+  index: number,
+): [number, string] {
+  db.zrem(e, m);
+  if (m.startsWith("t:")) {
+    const id = m.slice(2);
+    const rec = db.hget(b, `r:${id}`);
+    if (rec !== null && rec[0] !== "H") {
+      const r = rec.split(SEP);
+      if (r[3] !== "") db.hdel(b, `i:${r[3]}`);
+      db.hdel(b, `r:${id}`);
+    }
+    return [0, ""];
+  }
+  const line = db.hget(b, `l:${m}`);
+  const rec = line === null ? db.hget(b, `r:${m}`) : null;
+  let q: number;
+  let holder: string;
+  let counted: string;
+  if (line !== null) {
+    const l = line.split(SEP);
+    [q, holder, counted] = [Number(l[0]), l[1], l[2]];
+    db.hdel(b, `l:${m}`);
+  } else if (rec !== null && rec[0] === "H") {
+    const r = rec.split(SEP);
+    [q, holder, counted] = [Number(r[5]), r[2], r[4]];
+    db.hset(b, { [`r:${m}`]: "X" + rec.slice(1) });
+    db.zadd(e, now + tombMs, `t:${m}`);
+  } else {
+    return [0, ""];
+  }
+  db.hincrby(b, "held", -q);
+  if (counted === "1") uncountHolder(db, b, holder, q);
+  c.out.push(index, m, holder, q);
+  return [q, holder];
+}
+
+/** Mirror of `reclaim`: [units given back, those of `holder`]. */
 function reclaim(
   db: MemoryDb,
   b: string,
   e: string,
   now: number,
   tombMs: number,
-  out: RawReply[],
+  c: Call,
   index: number,
-): void {
-  for (const { member: m } of db.zrangebyscore(e, -Infinity, now)) {
-    db.zrem(e, m);
-    if (m.startsWith("t:")) {
-      const id = m.slice(2);
-      const rec = db.hget(b, `r:${id}`);
-      if (rec !== null && rec[0] !== "H") {
-        const r = rec.split(SEP);
-        if (r[3] !== "") db.hdel(b, `i:${r[3]}`);
-        db.hdel(b, `r:${id}`);
-      }
-    } else {
-      const line = db.hget(b, `l:${m}`);
-      if (line !== null) {
-        const l = line.split(SEP);
-        const q = Number(l[0]);
-        db.hincrby(b, "held", -q);
-        if (l[2] === "1") uncountHolder(db, b, l[1], q);
-        db.hdel(b, `l:${m}`);
-        out.push(index, m, l[1], q);
-      }
-      const rec = db.hget(b, `r:${m}`);
-      if (rec !== null && rec[0] === "H") {
-        db.hset(b, { [`r:${m}`]: "X" + rec.slice(1) });
-        db.zadd(e, now + tombMs, `t:${m}`);
-      }
+  want: number,
+  holder: string,
+  wantMine: number,
+): [number, number] {
+  let [freed, mine, size] = [0, 0, 4];
+  while (c.budget > 0 && (freed < want || mine < wantMine)) {
+    if (want !== Infinity && want - freed > size) size = want - freed;
+    if (want === Infinity || size > c.budget) size = c.budget;
+    const due = db.zrangebyscore(e, -Infinity, now, size);
+    for (const { member } of due) {
+      c.budget--;
+      const [q, who] = reclaimEntry(db, b, e, member, now, tombMs, c, index);
+      freed += q;
+      if (who === holder) mine += q;
+      if (freed >= want && mine >= wantMine) return [freed, mine];
     }
+    if (due.length < size) return [freed, mine];
+    size *= 2;
   }
+  return [freed, mine];
 }
 
 /** {total, held, sold, max, limit} or null when the item does not exist. */
@@ -69,80 +115,96 @@ function state(db: MemoryDb, b: string): number[] | null {
   ];
 }
 
-export function getTwin(db: MemoryDb, keys: string[], [tombMs]: readonly [number], now: number): RawReply {
-  const out: RawReply[] = [];
-  reclaim(db, keys[0], keys[1], now, tombMs, out, 0);
+export function getTwin(
+  db: MemoryDb,
+  keys: string[],
+  [tombMs, limit]: readonly [number, number],
+  now: number,
+): RawReply {
+  const c: Call = { budget: limit, out: [] };
+  reclaim(db, keys[0], keys[1], now, tombMs, c, 0, Infinity, "", 0);
   const s = state(db, keys[0]);
-  return s ? [0, s, out] : [-1, [], out];
+  if (!s) return [-1, [], c.out];
+  return [c.budget <= 0 ? 2 : 0, s, c.out];
 }
 
 export function holdsTwin(
   db: MemoryDb,
   keys: string[],
-  [tombMs, limit, budget]: readonly [number, number, number],
+  [limit, scan]: readonly [number, number],
   now: number,
 ): RawReply {
   const [b, e] = keys;
-  const out: RawReply[] = [];
-  reclaim(db, b, e, now, tombMs, out, 0);
-  if (!state(db, b)) return [-1, [], out];
+  if (db.hget(b, "total") === null) return [-1, []];
   const lines: RawReply[] = [0];
   let found = 0;
-  for (let start = 0; found < limit && start < budget; start += 100) {
-    const batch = db.zrange(e, start, Math.min(start + 99, budget - 1));
-    if (batch.length === 0) return [0, lines, out];
+  let start = db.zcount(e, -Infinity, now);
+  const end = start + scan;
+  for (; found < limit && start < end; start += 100) {
+    const batch = db.zrange(e, start, Math.min(start + 99, end - 1));
+    if (batch.length === 0) return [0, lines];
     for (const { member: m, score } of batch) {
       if (m.startsWith("t:")) continue;
-      const line = db.hget(b, `l:${m}`);
-      if (line === null) continue;
-      const l = line.split(SEP);
-      lines.push(m, score, l[1], Number(l[0]));
+      const rec = db.hget(b, `r:${m}`);
+      const line = rec !== null && rec[0] === "H" ? null : db.hget(b, `l:${m}`);
+      let who: [string, number] | undefined;
+      if (rec !== null && rec[0] === "H") {
+        const r = rec.split(SEP);
+        who = [r[2], Number(r[5])];
+      } else if (line !== null) {
+        const l = line.split(SEP);
+        who = [l[1], Number(l[0])];
+      }
+      if (!who) continue;
+      lines.push(m, score, who[0], who[1]);
       if (++found >= limit) {
         lines[0] = 1;
-        return [0, lines, out];
+        return [0, lines];
       }
     }
-    if (start + 100 >= budget) lines[0] = 1;
+    if (start + 100 >= end) lines[0] = 1;
   }
-  return [0, lines, out];
+  return [0, lines];
 }
 
 export function defineTwin(
   db: MemoryDb,
   keys: string[],
-  [stock, max, limit, tombMs]: readonly [number, number, number, number],
+  [stock, max, limit, tombMs, reclaimLimit]: readonly [number, number, number, number, number],
   now: number,
 ): RawReply {
   const [b, e] = keys;
-  const out: RawReply[] = [];
-  reclaim(db, b, e, now, tombMs, out, 0);
+  const c: Call = { budget: reclaimLimit, out: [] };
+  reclaim(db, b, e, now, tombMs, c, 0, Infinity, "", 0);
   const s = state(db, b);
   if (!s) {
     db.hset(b, { total: stock, held: 0, sold: 0, max, limit });
-    return [1, [stock, 0, 0, max, limit], out];
+    return [1, [stock, 0, 0, max, limit], c.out];
   }
-  if (max > 0 && s[0] > max) return [-8, [max, s[0]], out];
+  if (c.budget <= 0) return [2, s, c.out];
+  if (max > 0 && s[0] > max) return [-8, [max, s[0]], c.out];
   db.hset(b, { max, limit });
-  return [0, [s[0], s[1], s[2], max, limit], out];
+  return [0, [s[0], s[1], s[2], max, limit], c.out];
 }
 
 export function adjustTwin(
   db: MemoryDb,
   keys: string[],
-  [delta, tombMs]: readonly [number, number],
+  [delta, tombMs, limit]: readonly [number, number, number],
   now: number,
 ): RawReply {
   const [b, e] = keys;
-  const out: RawReply[] = [];
-  reclaim(db, b, e, now, tombMs, out, 0);
+  const c: Call = { budget: limit, out: [] };
+  reclaim(db, b, e, now, tombMs, c, 0, Infinity, "", 0);
   const s = state(db, b);
-  if (!s) return [-1, [], out];
+  if (!s) return [-1, [], c.out];
+  if (c.budget <= 0) return [2, s, c.out];
   const total = s[0] + delta;
-  if (delta > 0 && s[3] > 0 && total > s[3]) return [-8, [s[3], s[0]], out];
-  if (delta < 0 && total < s[1] + s[2]) return [-2, [0, s[0] - s[1] - s[2]], out];
+  if (delta > 0 && s[3] > 0 && total > s[3]) return [-8, [s[3], s[0]], c.out];
+  if (delta < 0 && total < s[1] + s[2]) return [-2, [0, s[0] - s[1] - s[2]], c.out];
   db.hset(b, { total });
   s[0] = total;
-  return [0, s, out];
+  return [0, s, c.out];
 }
 
 export type HoldArgs = readonly [
@@ -151,67 +213,64 @@ export type HoldArgs = readonly [
   ttlMs: number,
   idem: string,
   tombMs: number,
+  reclaimLimit: number,
   ...quantities: number[],
 ];
 
 export function holdTwin(db: MemoryDb, keys: string[], args: HoldArgs, now: number): RawReply {
-  const [id, holder, ttl, idem, tomb] = args;
+  const [id, holder, ttl, idem, tomb, limit] = args;
   const n = keys.length / 2;
-  const out: RawReply[] = [];
-  for (let i = 0; i < n; i++) reclaim(db, keys[2 * i], keys[2 * i + 1], now, tomb, out, i);
   const a = keys[0];
+  const c: Call = { budget: 0, out: [] };
   if (idem !== "") {
     const prev = db.hget(a, `i:${idem}`);
     if (prev !== null) {
       const rec = db.hget(a, `r:${prev}`);
       if (rec !== null) {
         const r = rec.split(SEP);
-        const code = r[0] === "X" ? -5 : r[0] === "C" ? -6 : r[0] === "R" ? -7 : 1;
-        return [code, recordInfo(r, prev, a), out];
+        const st = r[0];
+        const code =
+          st === "X" || (st === "H" && Number(r[1]) <= now) ? -5 : st === "C" ? -6 : st === "R" ? -7 : 1;
+        return [code, recordInfo(r, prev, a), c.out];
       }
     }
   }
-  const limits: number[] = [];
+  c.budget = limit;
+  const counted: string[] = [];
   for (let i = 0; i < n; i++) {
     const b = keys[2 * i];
-    const s = state(db, b);
-    if (!s) return [-1, [i], out];
-    const q = args[5 + i] as number;
-    const avail = s[0] - s[1] - s[2];
-    if (q > avail) return [-2, [i, avail], out];
-    limits[i] = s[4];
-    if (s[4] > 0) {
-      const cur = Number(db.hget(b, `p:${holder}`) ?? "0");
-      if (cur + q > s[4]) return [-3, [i, s[4], cur], out];
+    const total = db.hget(b, "total");
+    if (total === null) return [-1, [i], c.out];
+    const q = args[6 + i] as number;
+    let avail = Number(total) - Number(db.hget(b, "held")) - Number(db.hget(b, "sold"));
+    const max = Number(db.hget(b, "limit"));
+    let cur = max > 0 ? Number(db.hget(b, `p:${holder}`) ?? "0") : 0;
+    if (q > avail || (max > 0 && cur + q > max)) {
+      const over = max > 0 ? cur + q - max : 0;
+      const [freed, mine] = reclaim(db, b, keys[2 * i + 1], now, tomb, c, i, q - avail, holder, over);
+      avail += freed;
+      cur -= mine;
+      if (q > avail) return [c.budget <= 0 ? 2 : -2, [i, avail], c.out];
+      if (max > 0 && cur + q > max)
+        return c.budget <= 0 ? [2, [i, avail], c.out] : [-3, [i, max, cur], c.out];
     }
+    counted.push(max > 0 ? "1" : "0");
   }
   const exp = now + ttl;
-  const parts: (string | number)[] = ["H", exp, holder, idem, n];
-  let firstLine = "";
+  let rec = ["H", exp, holder, idem, counted[0], args[6]].join(SEP);
   for (let i = 0; i < n; i++) {
-    let b = keys[2 * i];
-    let e = keys[2 * i + 1];
-    const q = args[5 + i] as number;
-    let counted = "0";
-    if (limits[i] > 0) {
-      counted = "1";
-      db.hincrby(b, `p:${holder}`, q);
-    }
+    const [b, e, q] = [keys[2 * i], keys[2 * i + 1], args[6 + i] as number];
+    if (counted[i] === "1") db.hincrby(b, `p:${holder}`, q);
     db.hincrby(b, "held", q);
-    const line = `${q}${SEP}${holder}${SEP}${counted}`;
     db.zadd(e, exp, id);
-    if (i === 0) {
-      firstLine = line;
-      b = "";
-      e = "";
-    } else {
-      db.hset(b, { [`l:${id}`]: line });
+    if (i > 0) {
+      db.hset(b, { [`l:${id}`]: `${q}${SEP}${holder}${SEP}${counted[i]}` });
+      rec += `${SEP}${b}${SEP}${e}${SEP}${q}`;
     }
-    parts.push(b, e, q);
   }
-  if (idem !== "") db.hset(a, { [`l:${id}`]: firstLine, [`r:${id}`]: parts.join(SEP), [`i:${idem}`]: id });
-  else db.hset(a, { [`l:${id}`]: firstLine, [`r:${id}`]: parts.join(SEP) });
-  return [0, [exp], out];
+  if (idem !== "") db.hset(a, { [`r:${id}`]: rec, [`i:${idem}`]: id });
+  else db.hset(a, { [`r:${id}`]: rec });
+  return c.out.length === 0 ? exp : [0, [exp], c.out];
 }
 
 export type FinishAction = "commit" | "release" | "extend";
@@ -223,31 +282,34 @@ export function finishTwin(
   now: number,
 ): RawReply {
   const [b, e] = keys;
-  const out: RawReply[] = [];
-  reclaim(db, b, e, now, tomb, out, 0);
+  const c: Call = { budget: FINISH_CLEANUP, out: [] };
+  reclaim(db, b, e, now, tomb, c, 0, Infinity, "", 0);
   const rec = db.hget(b, `r:${id}`);
-  if (rec === null) return [-4, [], out];
+  if (rec === null) return [-4, [], c.out];
   const r = rec.split(SEP);
-  const st = r[0];
-  if (st === "X") return [-5, recordInfo(r, id, b), out];
-  if (st === "C") return [action === "commit" ? 1 : -6, recordInfo(r, id, b), out];
-  if (st === "R") return [action === "release" ? 1 : -7, recordInfo(r, id, b), out];
-  const n = Number(r[4]);
+  let st = r[0];
+  if (st === "H" && Number(r[1]) <= now) {
+    reclaimEntry(db, b, e, id, now, tomb, c, 0);
+    st = "X";
+  }
+  if (st === "X") return [-5, recordInfo(r, id, b), c.out];
+  if (st === "C") return [action === "commit" ? 1 : -6, recordInfo(r, id, b), c.out];
+  if (st === "R") return [action === "release" ? 1 : -7, recordInfo(r, id, b), c.out];
   if (action === "extend") {
     const exp = now + ttl;
-    for (let i = 0; i < n; i++) db.zadd(r[6 + 3 * i] === "" ? e : r[6 + 3 * i], exp, id);
+    db.zadd(e, exp, id);
+    for (let i = 6; i < r.length; i += 3) db.zadd(r[i + 1], exp, id);
     r[1] = String(exp);
     db.hset(b, { [`r:${id}`]: r.join(SEP) });
-    return [0, recordInfo(r, id, b), out];
+    return [0, recordInfo(r, id, b), c.out];
   }
-  for (let i = 0; i < n; i++) {
-    let bi = r[5 + 3 * i];
-    let ei = r[6 + 3 * i];
-    if (bi === "") [bi, ei] = [b, e];
-    const q = Number(r[7 + 3 * i]);
+  for (let i = 3; i < r.length; i += 3) {
+    const [bi, ei, q] = i === 3 ? [b, e, Number(r[5])] : [r[i], r[i + 1], Number(r[i + 2])];
     db.hincrby(bi, "held", -q);
     if (action === "commit") {
       db.hincrby(bi, "sold", q);
+    } else if (i === 3) {
+      if (r[4] === "1") uncountHolder(db, bi, r[2], q);
     } else {
       const line = db.hget(bi, `l:${id}`);
       if (line !== null) {
@@ -255,11 +317,11 @@ export function finishTwin(
         if (l[2] === "1") uncountHolder(db, bi, l[1], q);
       }
     }
-    db.hdel(bi, `l:${id}`);
+    if (i > 3) db.hdel(bi, `l:${id}`);
     db.zrem(ei, id);
   }
   r[0] = action === "commit" ? "C" : "R";
   db.hset(b, { [`r:${id}`]: r.join(SEP) });
   db.zadd(e, now + tomb, `t:${id}`);
-  return [0, recordInfo(r, id, b), out];
+  return [0, recordInfo(r, id, b), c.out];
 }

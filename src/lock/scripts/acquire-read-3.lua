@@ -10,6 +10,7 @@
 --          {-5, remaining ttl ms of that read lease, 0, ""}       this token already holds a read lock
 -- @include "lock-value.lua"
 -- @include "now.lua"
+-- @include "fence.lua"
 local v = redis.call('GET', KEYS[1])
 if v then
   local _, fence, meta = lock_fields(v)
@@ -17,9 +18,9 @@ if v then
 end
 local now = now_ms()
 local ttl = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+reclaim_readers(KEYS[3], now)
 local mine = redis.call('ZSCORE', KEYS[3], ARGV[1])
-if mine then
+if mine and tonumber(mine) > now then
   return { -5, tonumber(mine) - now, 0, '' }
 end
 redis.call('ZADD', KEYS[3], now + ttl, ARGV[1])

@@ -7,9 +7,10 @@ import type { MemoryDb } from "../../store/memory/memory-db.js";
 
 const url = (file: string) => new URL(`./${file}`, import.meta.url);
 
-/** Live read-lock holders; expired ones are removed (as ZREMRANGEBYSCORE -inf now). */
+/** Mirror of `reclaim_readers`: removes at most 100 expired readers, oldest first. */
 function reclaimReaders(db: MemoryDb, readersKey: string, now: number): void {
-  if (db.exists(readersKey)) db.zremrangebyscore(readersKey, -Infinity, now);
+  const expired = Math.min(db.zcount(readersKey, -Infinity, now), 100);
+  for (const e of expired > 0 ? db.zrange(readersKey, 0, expired - 1) : []) db.zrem(readersKey, e.member);
 }
 
 /** An exclusive lock is one string: `<token>\n<fence>\n<metadata>` (see includes/lock-value.lua). */
@@ -37,7 +38,8 @@ function readersConflict(db: MemoryDb, readersKey: string, now: number): RawRepl
   if (!db.exists(readersKey)) return undefined;
   reclaimReaders(db, readersKey, now);
   const top = db.zrange(readersKey, -1, -1);
-  return top.length ? [-4, top[0].score - now, db.zcard(readersKey), ""] : undefined;
+  if (top.length === 0 || top[0].score <= now) return undefined;
+  return [-4, top[0].score - now, db.zcount(readersKey, now + 1, Infinity), ""];
 }
 
 /** max(counter + 1, server time in µs), stored back with the retention TTL. */
@@ -73,7 +75,7 @@ export const acquireReadScript = defineScript<[token: string, ttlMs: number]>(
     }
     reclaimReaders(db, rk, now);
     const mine = db.zscore(rk, token);
-    if (mine !== null) return [-5, mine - now, 0, ""];
+    if (mine !== null && mine > now) return [-5, mine - now, 0, ""];
     db.zadd(rk, now + ttlMs, token);
     extendReaders(db, rk, ttlMs);
     return [Number(db.get(fk) ?? 0), now];

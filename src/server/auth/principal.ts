@@ -1,11 +1,14 @@
+import type { Role } from "./api-keys.js";
+import type { AuthScope } from "./authenticator.js";
+
 /** Who is calling: resolved from the API key on every request. */
 export interface Principal {
   /** The key's id, or `open` when the server runs without keys (loopback only). */
   keyId: string;
-  role: "client" | "admin";
-  /** Tenants the key may act for; `["*"]` means any. */
+  role: Role;
+  /** Tenants the key may act for; `["*"]` means any; `[]` for an operator key. */
   tenants: string[];
-  /** The tenant this request acts for (validated against `tenants`). */
+  /** The tenant this request acts for (validated against `tenants`); `""` on an operator route. */
   tenant: string;
 }
 
@@ -14,6 +17,6 @@ declare module "fastify" {
     principal: Principal;
   }
   interface FastifyContextConfig {
-    scope?: "public" | "client" | "admin";
+    scope?: AuthScope;
   }
 }

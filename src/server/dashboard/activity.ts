@@ -1,4 +1,4 @@
-import { BoundedMap } from "../../util/bounded-map.js";
+import { LRUCache } from "lru-cache";
 import { EventSource, type Disposable } from "../../observe/disposable.js";
 
 /** The counters the Overview charts, per tenant. */
@@ -26,6 +26,13 @@ export const MAX_TENANTS = 1000;
 export const MAX_NAMES = 500;
 /** Transitions kept per breaker. */
 export const BREAKER_HISTORY = 20;
+
+/** The value of `key` in `cache`, made (and the least recently used one dropped) when missing. */
+function getOrCreate<V extends object>(cache: LRUCache<string, V>, key: string, make: () => V): V {
+  let v = cache.get(key);
+  if (v === undefined) cache.set(key, (v = make()));
+  return v;
+}
 
 /** Counts per sample interval over the last `length` intervals (plus the interval under way). */
 export class CountRing {
@@ -120,11 +127,11 @@ export class TenantActivity {
     SeriesName,
     CountRing
   >;
-  readonly limiters = new BoundedMap<string, LimiterSeen>(MAX_NAMES);
-  readonly semaphoreLimits = new BoundedMap<string, number>(MAX_NAMES);
-  readonly admissions = new BoundedMap<string, CountRing>(MAX_NAMES);
-  readonly channelMessages = new BoundedMap<string, CountRing>(MAX_NAMES);
-  private readonly breakers = new BoundedMap<string, BreakerHistory>(MAX_NAMES);
+  readonly limiters = new LRUCache<string, LimiterSeen>({ max: MAX_NAMES });
+  readonly semaphoreLimits = new LRUCache<string, number>({ max: MAX_NAMES });
+  readonly admissions = new LRUCache<string, CountRing>({ max: MAX_NAMES });
+  readonly channelMessages = new LRUCache<string, CountRing>({ max: MAX_NAMES });
+  private readonly breakers = new LRUCache<string, BreakerHistory>({ max: MAX_NAMES });
   private readonly changes = new EventSource<Change>();
 
   /** Closes the interval under way of every counter. */
@@ -143,7 +150,7 @@ export class TenantActivity {
   }
 
   limiter(name: string, limits: unknown[] | undefined, outcome: "allowed" | "denied" | undefined): void {
-    const seen = this.limiters.getOrCreate(name, () => ({
+    const seen = getOrCreate(this.limiters, name, () => ({
       limits: limits ?? [],
       allowed: new CountRing(RATE_SAMPLES),
       denied: new CountRing(RATE_SAMPLES),
@@ -155,16 +162,16 @@ export class TenantActivity {
   }
 
   admitted(room: string, n: number): void {
-    this.admissions.getOrCreate(room, () => new CountRing(RATE_SAMPLES)).add(n);
+    getOrCreate(this.admissions, room, () => new CountRing(RATE_SAMPLES)).add(n);
   }
 
   channelMessage(channel: string): void {
-    this.channelMessages.getOrCreate(channel, () => new CountRing(RATE_SAMPLES)).add();
+    getOrCreate(this.channelMessages, channel, () => new CountRing(RATE_SAMPLES)).add();
   }
 
   /** Records a breaker state: an admin action, or a read that may reveal a change made elsewhere. */
   breakerState(name: string, state: string, via: BreakerEvent["via"], gen?: number): void {
-    const h = this.breakers.getOrCreate(name, () => ({ events: [] }));
+    const h = getOrCreate(this.breakers, name, () => ({ events: [] }));
     const missed = gen !== undefined && h.gen !== undefined ? gen - h.gen - 1 : 0;
     const changed = h.state === undefined ? via === "admin" : h.state !== state || missed > 0;
     if (changed) {
@@ -196,7 +203,7 @@ export class TenantActivity {
  */
 export class Activity {
   readonly startedAt = Date.now();
-  private readonly tenants = new BoundedMap<string, TenantActivity>(MAX_TENANTS);
+  private readonly tenants = new LRUCache<string, TenantActivity>({ max: MAX_TENANTS });
   private timer: NodeJS.Timeout | undefined;
   private readonly ticks = new EventSource<number>();
 
@@ -218,7 +225,7 @@ export class Activity {
   }
 
   of(tenant: string): TenantActivity {
-    return this.tenants.getOrCreate(tenant, () => new TenantActivity());
+    return getOrCreate(this.tenants, tenant, () => new TenantActivity());
   }
 
   /** Called after each sample. */

@@ -5,7 +5,8 @@ import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
-import { errorResponse, nameParam } from "../routes/common.js";
+import { errorResponse, nameParam, pageOrBadRequest } from "../routes/common.js";
+import { tenantNamespace } from "../tenants.js";
 import { channelServiceOf } from "../ws/gateway.js";
 import type { Activity } from "./activity.js";
 import { listQuery } from "./lists.js";
@@ -63,34 +64,36 @@ export function registerChannelListRoutes(ctx: ServerContext, activity: Activity
     responses: { 200: { description: "A page of channels", schema: channelListReply } },
     handler: async ({ query, principal }) => {
       const tenant = principal.tenant;
-      const head = `t:${tenant}:`;
+      const head = tenantNamespace(tenant);
       const subs = await service().subscribers(tenant);
       const t = activity.of(tenant);
       const now = Date.now();
-      const page = await scanNames(
-        ctx.store,
-        [{ kind: "channel", suffix: "log" }],
-        { ...query, prefix: head + (query.prefix ?? "") },
-        async (_k, scoped) => {
-          const channel = scoped.slice(head.length);
-          const last = await readRange(
-            ctx.store,
-            ctx.store.keys.key("channel", scoped, "log"),
-            "desc",
-            "-",
-            "+",
-            RATE_WINDOW_ENTRIES,
-          );
-          if (last.rows.length === 0) return null;
-          const lastId = last.rows[0].id;
-          return {
-            channel,
-            subscribers: subs.get(channel) ?? 0,
-            perMinute: last.rows.filter((r) => msOf(r.id) > now - MINUTE_MS).length,
-            lastId,
-            lastAt: msOf(lastId),
-          };
-        },
+      const page = await pageOrBadRequest(() =>
+        scanNames(
+          ctx.store,
+          [{ kind: "channel", suffix: "log" }],
+          { ...query, prefix: head + (query.prefix ?? "") },
+          async (_k, scoped) => {
+            const channel = scoped.slice(head.length);
+            const last = await readRange(
+              ctx.store,
+              ctx.store.keys.key("channel", scoped, "log"),
+              "desc",
+              "-",
+              "+",
+              RATE_WINDOW_ENTRIES,
+            );
+            if (last.rows.length === 0) return null;
+            const lastId = last.rows[0].id;
+            return {
+              channel,
+              subscribers: subs.get(channel) ?? 0,
+              perMinute: last.rows.filter((r) => msOf(r.id) > now - MINUTE_MS).length,
+              lastId,
+              lastAt: msOf(lastId),
+            };
+          },
+        ),
       );
       const listed = new Set(page.items.map((c) => c.channel));
       const live =

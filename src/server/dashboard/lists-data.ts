@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { entityListReply, itemHoldsReply, itemListReply, machineListReply } from "../replies/dashboard.js";
 import { isItemNotFoundError } from "../../inventory/errors.js";
-import { createInventory, type Inventory } from "../../inventory/index.js";
+import { createInventory, listHolds, type Inventory } from "../../inventory/index.js";
 import { ITEM_KIND } from "../../inventory/decode.js";
 import { asArray, decodeSnapshot } from "../../machine/codec.js";
 import { getScript } from "../../machine/scripts.js";
@@ -10,7 +10,7 @@ import type { Store } from "../../store/types.js";
 import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
-import { errorResponse, nameParam } from "../routes/common.js";
+import { errorResponse, nameParam, pageOrBadRequest } from "../routes/common.js";
 import { machineName } from "../routes/machines.js";
 import { listQuery } from "./lists.js";
 
@@ -47,11 +47,8 @@ export function registerDataListRoutes(ctx: ServerContext): void {
     responses: { 200: { description: "A page of items with their stock", schema: itemListReply } },
     handler: async ({ query, principal }) => {
       const inv = inventory(principal.tenant);
-      const page = await scanNames(
-        ctx.tenantStore(principal.tenant),
-        [ITEM_KIND],
-        query,
-        async (_k, item) => {
+      const page = await pageOrBadRequest(() =>
+        scanNames(ctx.tenantStore(principal.tenant), [ITEM_KIND], query, async (_k, item) => {
           try {
             const s = await inv.get(item);
             return { ...s, invariant: s.available + s.held + s.sold === s.total && s.available >= 0 };
@@ -59,7 +56,7 @@ export function registerDataListRoutes(ctx: ServerContext): void {
             if (isItemNotFoundError(e)) return null;
             throw e;
           }
-        },
+        }),
       );
       return { items: page.items, nextCursor: page.nextCursor };
     },
@@ -79,9 +76,11 @@ export function registerDataListRoutes(ctx: ServerContext): void {
       404: errorResponse("Unknown item"),
     },
     handler: async ({ params, query, principal }) => {
-      const inv = inventory(principal.tenant);
-      const h = await inv.holds(params.item, { limit: query.limit ?? 100 });
-      const stock = await inv.get(params.item);
+      // get first: it gives expired units back, so the live lines listed next add up to `held`.
+      const stock = await inventory(principal.tenant).get(params.item);
+      const h = await listHolds(ctx.tenantStore(principal.tenant), params.item, {
+        limit: query.limit ?? 100,
+      });
       const now = Date.now();
       return {
         item: params.item,
@@ -107,19 +106,21 @@ export function registerDataListRoutes(ctx: ServerContext): void {
       // The definitions are the entities of the registry machine "definitions" (see routes/machines.ts).
       const defs = namespacedStore(ctx.tenantStore(principal.tenant), "machine-defs:");
       const prefix = `definitions:${query.prefix ?? ""}`;
-      const page = await scanNames(defs, ["machine"], { ...query, prefix }, async (_k, key) => {
-        const name = key.slice("definitions:".length);
-        const snap = await readEntity(defs, "definitions", name);
-        if (!snap) return null;
-        const d = snap.data as { states?: string[]; initial?: string; events?: string[] };
-        return {
-          machine: name,
-          states: d.states ?? [],
-          initial: d.initial ?? "",
-          events: d.events ?? [],
-          version: snap.version,
-        };
-      });
+      const page = await pageOrBadRequest(() =>
+        scanNames(defs, ["machine"], { ...query, prefix }, async (_k, key) => {
+          const name = key.slice("definitions:".length);
+          const snap = await readEntity(defs, "definitions", name);
+          if (!snap) return null;
+          const d = snap.data as { states?: string[]; initial?: string; events?: string[] };
+          return {
+            machine: name,
+            states: d.states ?? [],
+            initial: d.initial ?? "",
+            events: d.events ?? [],
+            version: snap.version,
+          };
+        }),
+      );
       return { machines: page.items, nextCursor: page.nextCursor };
     },
   });
@@ -141,15 +142,12 @@ export function registerDataListRoutes(ctx: ServerContext): void {
     handler: async ({ params, query, principal }) => {
       const store = ctx.tenantStore(principal.tenant);
       const head = `${params.machine}:`;
-      const page = await scanNames(
-        store,
-        ["machine"],
-        { ...query, prefix: head + (query.prefix ?? "") },
-        async (_k, key) => {
+      const page = await pageOrBadRequest(() =>
+        scanNames(store, ["machine"], { ...query, prefix: head + (query.prefix ?? "") }, async (_k, key) => {
           const id = key.slice(head.length);
           const snap = await readEntity(store, params.machine, id);
           return snap ? { id, state: snap.state, version: snap.version, updatedAt: snap.updatedAt } : null;
-        },
+        }),
       );
       const counts: Record<string, number> = {};
       for (const e of page.items) counts[e.state] = (counts[e.state] ?? 0) + 1;

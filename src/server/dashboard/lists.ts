@@ -12,14 +12,17 @@ import { createWaitingRoom, type WaitingRoom } from "../../queue/index.js";
 import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
-import { cursorParam, nameParam } from "../routes/common.js";
+import { nameParam, pageOrBadRequest, pageQuery } from "../routes/common.js";
 import type { Activity } from "./activity.js";
 
 /** The query of every listing: a name prefix, a page size and the previous page's cursor. */
 export const listQuery = z.object({
-  prefix: z.string().max(512, "must be at most 512 characters").optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional().describe("About this many (default 50)"),
-  cursor: cursorParam.optional(),
+  prefix: z
+    .string()
+    .max(512, "must be at most 512 characters")
+    .optional()
+    .describe("Only names starting with this"),
+  ...pageQuery(200),
 });
 
 /** Holders shown per semaphore in a listing. */
@@ -55,11 +58,8 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
     handler: async ({ query, principal }) => {
       const g = groups(principal.tenant);
       const limits = activity.of(principal.tenant).semaphoreLimits;
-      const page = await scanNames(
-        ctx.tenantStore(principal.tenant),
-        ["sem", "concurrency"],
-        query,
-        async (kind, name) => {
+      const page = await pageOrBadRequest(() =>
+        scanNames(ctx.tenantStore(principal.tenant), ["sem", "concurrency"], query, async (kind, name) => {
           const group = kind === "sem" ? "semaphore" : "concurrency";
           const sems: Semaphores = g[group];
           const holders = await sems.holders(name);
@@ -75,7 +75,7 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
               ...(h.metadata ? { metadata: h.metadata } : {}),
             })),
           };
-        },
+        }),
       );
       return { semaphores: page.items, nextCursor: page.nextCursor };
     },
@@ -95,12 +95,14 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
     handler: async ({ query, principal }) => {
       const store = ctx.tenantStore(principal.tenant);
       const t = activity.of(principal.tenant);
-      const page = await scanNames(store, ["breaker"], query, async (_kind, name) => {
-        const b = await peekBreaker(store, name);
-        if (!b.stored) return null;
-        t.breakerState(name, b.state, "observed", b.generation);
-        return { ...b, history: t.breakerHistory(name) };
-      });
+      const page = await pageOrBadRequest(() =>
+        scanNames(store, ["breaker"], query, async (_kind, name) => {
+          const b = await peekBreaker(store, name);
+          if (!b.stored) return null;
+          t.breakerState(name, b.state, "observed", b.generation);
+          return { ...b, history: t.breakerHistory(name) };
+        }),
+      );
       return { breakers: page.items, nextCursor: page.nextCursor };
     },
   });
@@ -123,11 +125,8 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
         { kind: "room", suffix: "q" },
         { kind: "room", suffix: "adm" },
       ];
-      const page = await scanNames(
-        ctx.tenantStore(principal.tenant),
-        sources,
-        query,
-        async (_k, room, index) => {
+      const page = await pageOrBadRequest(() =>
+        scanNames(ctx.tenantStore(principal.tenant), sources, query, async (_k, room, index) => {
           const c = await r.counts(room);
           // A room with users in line was listed from its queue: its admissions key would list it twice.
           if (index === 1 && c.queued > 0) return null;
@@ -139,7 +138,7 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
             admitted: c.admitted,
             admittedPerMin: Math.round(rate * 600) / 10,
           };
-        },
+        }),
       );
       return { rooms: page.items, nextCursor: page.nextCursor };
     },

@@ -3,7 +3,9 @@ import { overviewReply } from "../replies/dashboard.js";
 import type { Store } from "../../store/types.js";
 import { HOLDFAST_VERSION } from "../../version.js";
 import type { ServerContext } from "../context.js";
+import type { Principal } from "../auth/principal.js";
 import { defineRoute } from "../route.js";
+import { ALL_TENANTS } from "../tenants.js";
 import { SAMPLE_MS, SERIES, type Activity } from "./activity.js";
 import { seriesOf } from "./live.js";
 
@@ -33,10 +35,19 @@ export class ServerCheck {
 }
 
 /**
+ * Whether `principal` may see what spans every tenant (the server check reads the whole store's
+ * memory and settings), by the rule of `/metrics`: an admin key of every tenant (or the open
+ * principal of a loopback service without keys).
+ */
+function spansTenants(principal: Principal): boolean {
+  return principal.role === "admin" && principal.tenants.includes(ALL_TENANTS);
+}
+
+/**
  * `GET /v1/dashboard/overview`: the store's health (what `/readyz` says), this process' uptime and
- * the tenant's request and error rates with the last minutes of its counters. Admin keys also get
- * the server check (memory used and its budget, eviction policy, persistence) and this process'
- * memory: they describe the store every tenant shares.
+ * the tenant's request and error rates with the last minutes of its counters. Admin keys of every
+ * tenant also get the server check (memory used and its budget, eviction policy, persistence) and
+ * this process' memory: they describe the store every tenant shares, as /metrics does.
  */
 export function registerOverviewRoute(ctx: ServerContext, activity: Activity): void {
   const check = new ServerCheck(ctx.store);
@@ -51,7 +62,7 @@ export function registerOverviewRoute(ctx: ServerContext, activity: Activity): v
     responses: {
       200: {
         description:
-          "Store health, uptime, the tenant's rates and series; `server` (admin): the findings of `holdfast doctor` and the process' memory",
+          "Store health, uptime, the tenant's rates and series; `server` (admin key of every tenant): the findings of `holdfast doctor` and the process' memory",
         schema: overviewReply,
       },
     },
@@ -59,7 +70,7 @@ export function registerOverviewRoute(ctx: ServerContext, activity: Activity): v
       const t = activity.of(principal.tenant);
       const [store, server] = await Promise.all([
         ctx.store.health(),
-        principal.role === "admin" ? check.get() : Promise.resolve(undefined),
+        spansTenants(principal) ? check.get() : Promise.resolve(undefined),
       ]);
       const rates = Object.fromEntries(SERIES.map((s) => [s, t.series[s].ratePerSec()]));
       const mem = process.memoryUsage();

@@ -40,7 +40,9 @@ export const overviewReply = z.object({
       }),
     })
     .optional()
-    .describe("Admin keys only: the findings of `holdfast doctor` and this process' memory"),
+    .describe(
+      "Admin keys of every tenant only (it spans the store, as /metrics does): the findings of `holdfast doctor` and this process' memory",
+    ),
 });
 
 export const liveStreamReply = z

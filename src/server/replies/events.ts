@@ -19,7 +19,10 @@ export const eventAppendedReply = z.object({
   at: int(),
 });
 export const eventListReply = z.object({ events: z.array(eventRecordReply), count: int() });
-export const eventSourcesReply = z.object({ sources: z.array(z.string()) });
+export const eventSourcesReply = z.object({
+  sources: z.array(z.string()),
+  nextCursor: z.string().nullable().describe("Pass back as `cursor` for the next page; null after the last"),
+});
 
 export const wsTokenReply = z.object({
   token: z.string(),

@@ -85,4 +85,5 @@ export const semaphoreHoldersReply = z.object({
       metadata: flatMetadata.optional(),
     }),
   ),
+  nextCursor: z.string().nullable().describe("Pass back as `cursor` for the next page; null after the last"),
 });

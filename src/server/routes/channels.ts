@@ -26,7 +26,7 @@ export function registerChannelRoutes(ctx: ServerContext): void {
     scope: "client",
     summary: "Mint a short-lived token that opens WebSocket connections for your tenant",
     description:
-      "Browsers cannot send Authorization headers on a WebSocket: your backend mints a token with its key and hands it to the page, which connects to `/v1/ws?token=…` or offers `holdfast.token.<token>` in Sec-WebSocket-Protocol. The token may open sockets until `expiresAt`; open sockets stay open after it.",
+      "Browsers cannot send Authorization headers on a WebSocket: your backend mints a token with its key and hands it to the page, which connects to `/v1/ws?token=…` or offers `holdfast.token.<token>` in Sec-WebSocket-Protocol. A token opens ONE socket (it is taken at the upgrade), before `expiresAt`; a reconnecting client mints a new one. Open sockets stay open after it expires.",
     body: z
       .object({
         ttlMs: z

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { errorReply } from "../replies/common.js";
 import type { ResponseHeader, ResponseSpec } from "../responses.js";
+import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
+import { MAX_CURSOR_LENGTH } from "../../util/cursor.js";
+import { HttpError } from "../http-errors.js";
 
 /** A primitive's name in a URL path (lock key, item id…): decoded by Fastify, checked here. */
 export const nameParam = z
@@ -29,9 +32,33 @@ export const errorResponse = (description: string, headers?: ResponseHeader[]): 
   ...(headers ? { headers } : {}),
 });
 
-/** A listing's `cursor`: the `nextCursor` of the previous page, as it was returned. */
-export const cursorParam = z
-  .string()
-  .min(1, "must not be empty")
-  .max(4096, "must be at most 4096 characters")
-  .regex(/^[A-Za-z0-9_-]+$/, "must be the nextCursor of a previous page");
+/** The `limit` and `cursor` query parameters of a listing that pages (see util/cursor.ts). */
+export function pageQuery(max: number) {
+  return {
+    limit: z.coerce
+      .number()
+      .int("must be an integer")
+      .min(1, "must be at least 1")
+      .max(max, `must be at most ${max}`)
+      .optional()
+      .describe(`Most entries in this page (1–${max})`),
+    cursor: z
+      .string()
+      .min(1, "must not be empty")
+      .max(MAX_CURSOR_LENGTH, `must be at most ${MAX_CURSOR_LENGTH} characters`)
+      .optional()
+      .describe("The `nextCursor` of the previous page; omit for the first page"),
+  };
+}
+
+/** Reads one page, answering a cursor the listing did not issue with a 400 on `query.cursor`. */
+export async function pageOrBadRequest<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (e instanceof InvalidArgumentError && e.field === "cursor") {
+      throw new HttpError(400, e.code, e.message, { field: "query.cursor", reason: e.reason });
+    }
+    throw e;
+  }
+}

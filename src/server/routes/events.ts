@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
-import { createEventLog, MAX_QUERY_LIMIT, type EventLog } from "../../events/index.js";
+import { createEventLog, MAX_QUERY_LIMIT, MAX_SOURCES_PAGE, type EventLog } from "../../events/index.js";
 import { MAX_JSON_CHARS, MAX_TOKEN_LENGTH } from "../../events/validate.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
-import { errorResponse } from "./common.js";
+import { errorResponse, pageOrBadRequest, pageQuery } from "./common.js";
 import { eventAppendedReply, eventListReply, eventSourcesReply } from "../replies/events.js";
 
 /** A source name or event type, as the event log accepts them. */
@@ -58,7 +58,9 @@ async function resolveTime(
 
 /** The per-tenant event log the service uses (the machines' routes append their transitions to it too). */
 export function tenantEventLog(ctx: ServerContext, tenant: string): EventLog {
-  return ctx.perTenant("events", tenant, (store) => createEventLog(store));
+  return ctx.perTenant("events", tenant, (store) =>
+    createEventLog(store, { maxSources: ctx.limits.maxEventSourcesPerTenant }),
+  );
 }
 
 /** `/v1/events`: append one event, query by source, type and time window, list sources. */
@@ -160,11 +162,23 @@ export function registerEventRoutes(ctx: ServerContext): void {
     operationId: "listEventSources",
     tag: "events",
     scope: "client",
-    summary: "Every source the tenant has written events to (oldest first)",
+    summary: "The sources the tenant has written events to (oldest first), one page",
+    description:
+      "Pages of `limit` sources (default 1000): pass `nextCursor` back as `cursor` for the next page; it is null after the last.",
+    query: z.object(pageQuery(MAX_SOURCES_PAGE)),
     responses: {
-      200: { description: "The sources", schema: eventSourcesReply },
+      200: { description: "One page of sources", schema: eventSourcesReply },
+      400: errorResponse("Invalid `limit` or `cursor`"),
       503: errorResponse("Store unreachable"),
     },
-    handler: async ({ principal }) => ({ sources: await tenantEventLog(ctx, principal.tenant).sources() }),
+    handler: async ({ query, principal }) => {
+      const page = await pageOrBadRequest(() =>
+        tenantEventLog(ctx, principal.tenant).sourcesPage({
+          limit: query.limit ?? MAX_SOURCES_PAGE,
+          cursor: query.cursor,
+        }),
+      );
+      return { sources: page.items, nextCursor: page.nextCursor };
+    },
   });
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { holdfastRegistry } from "../../observe/metrics.js";
+import { metricsText } from "../metrics.js";
+import type { Readiness } from "../readiness.js";
 import { HOLDFAST_VERSION } from "../../version.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute, openApiDocument } from "../route.js";
@@ -7,8 +8,8 @@ import { docsPage, DOCS_PAGE_CSP } from "../docs-page.js";
 import { livenessReply, openApiReply, readinessReply } from "../replies/operations.js";
 
 /** Liveness, readiness, metrics and the API description. */
-export function registerHealthRoutes(ctx: ServerContext): void {
-  const { app, registry, store } = ctx;
+export function registerHealthRoutes(ctx: ServerContext, readiness: Readiness): void {
+  const { app, registry } = ctx;
   defineRoute(app, registry, {
     method: "GET",
     url: "/healthz",
@@ -25,15 +26,21 @@ export function registerHealthRoutes(ctx: ServerContext): void {
     operationId: "getReadiness",
     tag: "operations",
     scope: "public",
-    summary: "Readiness: the store answers, with its round-trip latency",
+    summary: "Readiness: the store answers (last probe, at most 1 s old), keys exist, not shutting down",
+    description:
+      "Answers within 250 ms whether the store is up or down: the last probe is reused for 1 s and a request waits at most 200 ms for a fresh one. 503 `draining` from the moment shutdown begins, so a load balancer stops sending traffic before the listener closes; 503 `unavailable` when the store is unreachable or a service that requires keys has none left (`problems` says which).",
     responses: {
       200: { description: "Ready", schema: readinessReply },
-      503: { description: "The store is unreachable", schema: readinessReply, headers: ["Retry-After"] },
+      503: {
+        description: "Unavailable or draining (`problems` says why)",
+        schema: readinessReply,
+        headers: ["Retry-After"],
+      },
     },
     handler: async ({ reply }) => {
-      const health = await store.health();
-      if (health.status !== "ok") void reply.code(503).header("retry-after", "1");
-      return { status: health.status === "ok" ? "ready" : "unavailable", store: health };
+      const report = await readiness.report();
+      if (report.status !== "ready") void reply.code(503).header("retry-after", "1");
+      return report;
     },
   });
   defineRoute(app, registry, {
@@ -41,14 +48,16 @@ export function registerHealthRoutes(ctx: ServerContext): void {
     url: "/metrics",
     operationId: "getMetrics",
     tag: "operations",
-    scope: "admin",
-    summary: "Prometheus metrics (admin key, or open on loopback)",
+    scope: "operator",
+    summary:
+      "Prometheus metrics of every tenant (operator key, admin key of every tenant, or open on loopback)",
     responses: {
       200: { description: "Prometheus text format", schema: z.string(), contentType: "text/plain" },
     },
     handler: async ({ reply }) => {
-      void reply.type(holdfastRegistry.contentType);
-      return holdfastRegistry.metrics();
+      const { contentType, text } = await metricsText();
+      void reply.type(contentType);
+      return text;
     },
   });
   defineRoute(app, registry, {

@@ -4,7 +4,7 @@ import type { Lease } from "../../lock/types.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import { cursorParam, durationMs, errorResponse, metadata, nameParam } from "./common.js";
+import { durationMs, errorResponse, metadata, nameParam, pageOrBadRequest, pageQuery } from "./common.js";
 import {
   lockForceReleasedReply,
   lockInfoReply,
@@ -151,20 +151,21 @@ export function registerLockRoutes(ctx: ServerContext): void {
       "Pass `nextCursor` back as `cursor` for the next page (null: done). Each page does bounded work, so a page may be short, even empty, while more follow.",
     query: z.object({
       prefix: z.string().max(512).optional(),
-      limit: z.coerce.number().int().min(1).max(10_000).optional().describe("About this many (default 100)"),
-      cursor: cursorParam.optional(),
+      ...pageQuery(10_000),
       includeTokens: z.enum(["true", "false"]).optional(),
     }),
     responses: {
       200: { description: "A page of active locks with remaining TTL and metadata", schema: lockListReply },
     },
     handler: async ({ query, principal }) => {
-      const page = await locksOf(principal.tenant).listPage({
-        prefix: query.prefix,
-        limit: query.limit ?? 100,
-        cursor: query.cursor,
-        includeTokens: query.includeTokens === "true",
-      });
+      const page = await pageOrBadRequest(() =>
+        locksOf(principal.tenant).listPage({
+          prefix: query.prefix,
+          limit: query.limit ?? 100,
+          cursor: query.cursor,
+          includeTokens: query.includeTokens === "true",
+        }),
+      );
       return { locks: page.items, count: page.items.length, nextCursor: page.nextCursor };
     },
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LRUCache } from "lru-cache";
 import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
 import type { EventLog } from "../../events/event-log.js";
 import { MAX_JSON_CHARS } from "../../events/validate.js";
@@ -66,13 +67,19 @@ function readOnlyDefinition(name: string) {
   });
 }
 
+/** Compiled machines kept per tenant (least recently used first out). */
+const MAX_CACHED_MACHINES = 256;
+
 /**
  * The machine definitions of one tenant, stored in the tenant's store so that every server
  * instance sees them, and the compiled machines built from them (cached {@link DEFINITION_CACHE_MS}).
  */
 export class MachineDefinitions {
   private readonly registry: Machine<"defined", "redefine", Record<string, unknown>>;
-  private readonly cache = new Map<string, { machine: AnyMachine; version: number; checkedAt: number }>();
+  // Only stored definitions are cached, but names come from callers: the cache is bounded.
+  private readonly cache = new LRUCache<string, { machine: AnyMachine; version: number; checkedAt: number }>({
+    max: MAX_CACHED_MACHINES,
+  });
 
   constructor(
     private readonly store: Store,

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import {
   createRateLimiter,
@@ -50,7 +51,11 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
   // Each cached limiter remembers the limits it was last given (as JSON), so a request with the
   // same limits as the previous one (the usual case) does not re-validate and re-install them.
-  const cache = new Map<string, { limiter: RateLimiter; limits: string }>();
+  // Bounded (LRU): a limiter dropped from it is closed (its outage timer, if any, stops).
+  const cache = new LRUCache<string, { limiter: RateLimiter; limits: string }>({
+    max: MAX_CACHED_LIMITERS,
+    dispose: (v) => v.limiter.close(),
+  });
   const limiterFor = (tenant: string, name: string, body: z.output<typeof specBody>): RateLimiter => {
     const id = JSON.stringify([
       tenant,
@@ -66,10 +71,6 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
         cached.limits = limits;
       }
       return cached.limiter;
-    }
-    if (cache.size >= MAX_CACHED_LIMITERS) {
-      for (const c of cache.values()) c.limiter.close();
-      cache.clear();
     }
     const limiter = createRateLimiter(ctx.tenantStore(tenant), {
       name,

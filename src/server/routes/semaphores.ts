@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createSemaphores, type Permit, type Semaphores } from "../../semaphore/index.js";
 import {
+  MAX_HOLDERS_PAGE,
   MAX_PERMIT_METADATA_LENGTH,
   MAX_PERMIT_TOKEN_LENGTH,
   MAX_SEMAPHORE_LIMIT,
@@ -8,7 +9,7 @@ import {
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import { durationMs, errorResponse, nameParam } from "./common.js";
+import { durationMs, errorResponse, nameParam, pageOrBadRequest, pageQuery } from "./common.js";
 import {
   permitRefreshedReply,
   permitReleasedReply,
@@ -197,13 +198,21 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
     operationId: "listPermitHolders",
     tag: "semaphores",
     scope: "client",
-    summary: "Live holders, soonest expiry first, with remaining TTL and metadata",
+    summary: "Live holders, soonest expiry first, with remaining TTL and metadata (one page)",
     description:
-      "Tokens are omitted (a token lets its bearer release the permit) unless an admin passes `includeTokens=true`.",
+      "Tokens are omitted (a token lets its bearer release the permit) unless an admin passes `includeTokens=true`. " +
+      "Pages of `limit` holders (default 1000): pass `nextCursor` back as `cursor` for the next page; it is null after the last.",
     params: nameParams,
-    query: z.object({ includeTokens: z.enum(["true", "false"]).optional() }),
+    query: z.object({
+      includeTokens: z.enum(["true", "false"]).optional(),
+      ...pageQuery(MAX_HOLDERS_PAGE),
+    }),
     responses: {
-      200: { description: "The holders", schema: semaphoreHoldersReply },
+      200: {
+        description: "One page of holders (`count`: holders in this page)",
+        schema: semaphoreHoldersReply,
+      },
+      400: errorResponse("Invalid `limit` or `cursor`"),
       403: errorResponse("`includeTokens=true` without an admin key"),
     },
     handler: async ({ params, query, principal }) => {
@@ -211,10 +220,17 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
       if (withTokens && principal.role !== "admin") {
         throw new HttpError(403, "HOLDFAST_FORBIDDEN", "`includeTokens=true` needs an admin key.");
       }
-      const holders = await semaphoresOf(principal.tenant).holders(params.name);
+      const page = await pageOrBadRequest(() =>
+        semaphoresOf(principal.tenant).holdersPage(params.name, {
+          limit: query.limit ?? MAX_HOLDERS_PAGE,
+          cursor: query.cursor,
+        }),
+      );
+      const holders = page.items;
       return {
         name: params.name,
         count: holders.length,
+        nextCursor: page.nextCursor,
         holders: holders.map((h) => ({
           ...(withTokens ? { token: h.token } : {}),
           expiresAt: h.expiresAt,

@@ -1,14 +1,16 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server } from "node:http";
 import type { Duplex } from "node:stream";
-import type { FastifyRequest } from "fastify";
+import { LRUCache } from "lru-cache";
+import { WebSocketServer } from "ws";
 import { Channels } from "../../channel/channels.js";
 import { DEFAULT_CHANNEL_CONFIG, type ChannelConfig } from "../../channel/options.js";
 import { globToRegExp } from "../../channel/transport.js";
 import { isStoreFailure } from "../../errors/store-errors.js";
 import { createGateway, type Gateway } from "../../gateway/gateway.js";
+import { CLOSE_CODES } from "../../gateway/protocol.js";
 import { counter } from "../../observe/metrics.js";
 import type { Authenticator } from "../auth/authenticator.js";
-import type { ServerContext } from "../context.js";
+import { MAX_CACHED_TENANT_OBJECTS, type ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { TenantChannels } from "./tenant-channels.js";
 import { WsTokens, type WsTokenRecord } from "./tokens.js";
@@ -38,6 +40,10 @@ export const DEFAULT_CHANNEL_SERVICE_OPTIONS = {
 /** The prefix of a token carried in `Sec-WebSocket-Protocol` (`holdfast.token.hft_…`). */
 export const TOKEN_PROTOCOL_PREFIX = "holdfast.token.";
 
+const refusedConnections = counter(
+  "holdfast_server_ws_connections_refused_total",
+  "WebSocket connections closed with 4029 because their API key or tenant was at its connection cap.",
+);
 const upgrades = counter("holdfast_server_ws_upgrades_total", "WebSocket upgrade requests, by outcome.", [
   "result",
 ] as const);
@@ -56,9 +62,15 @@ export class ChannelService {
   readonly channels: Channels;
   readonly tokens: WsTokens;
   readonly options: typeof DEFAULT_CHANNEL_SERVICE_OPTIONS;
-  private readonly views = new Map<string, TenantChannels>();
+  private readonly views = new LRUCache<string, TenantChannels>({ max: MAX_CACHED_TENANT_OBJECTS });
+  /** One gateway per tenant with open sockets; closed and dropped when its last socket closes. */
   private readonly gateways = new Map<string, Promise<Gateway>>();
   private readonly identities = new WeakMap<IncomingMessage, SocketIdentity>();
+  /** Open sockets (and upgrades under way) per API key and per tenant, for the caps. */
+  private readonly perKey = new Map<string, number>();
+  private readonly perTenant = new Map<string, number>();
+  /** Completes the handshake of a refused socket, only to close it with 4029 and a reason. */
+  private readonly refuser = new WebSocketServer({ noServer: true, clientTracking: false });
   closing = false;
   /** Told of each message a tenant publishes or this process receives for a tenant's subscriptions. */
   observer: ((tenant: string, event: "publish" | "message", channel: string) => void) | undefined;
@@ -76,8 +88,12 @@ export class ChannelService {
   tenant(tenant: string): TenantChannels {
     let v = this.views.get(tenant);
     if (!v) {
-      this.views.set(tenant, (v = new TenantChannels(this.channels, tenant)));
+      v = new TenantChannels(this.channels, tenant, this.ctx.tenantStore(tenant), {
+        maxChannels: this.ctx.limits.maxChannelsPerTenant,
+        maxAgeMs: this.options.channelDefaults.maxAgeMs ?? 0,
+      });
       v.observer = (event, channel) => this.observer?.(tenant, event, channel);
+      this.views.set(tenant, v);
     }
     return v;
   }
@@ -88,14 +104,58 @@ export class ChannelService {
     return g ? (await g).subscribers() : new Map();
   }
 
-  /** Hands an authenticated upgrade to its tenant's gateway. */
+  /** Open sockets of an API key and of a tenant. */
+  connections(of: { keyId?: string; tenant?: string }): number {
+    return of.keyId !== undefined
+      ? (this.perKey.get(of.keyId) ?? 0)
+      : (this.perTenant.get(of.tenant ?? "") ?? 0);
+  }
+
+  /**
+   * Hands an authenticated upgrade to its tenant's gateway, or, past the caps of its key or its
+   * tenant, completes the handshake and closes the socket with 4029 and a reason naming the cap
+   * (a browser sees the close code; it cannot see an HTTP status).
+   */
   async accept(req: IncomingMessage, socket: Duplex, head: Buffer, identity: SocketIdentity): Promise<void> {
     if (this.closing) throw new HttpError(503, "HOLDFAST_SHUTTING_DOWN", "The server is shutting down.");
+    const { maxWsConnectionsPerKey: perKey, maxWsConnectionsPerTenant: perTenant } = this.ctx.limits;
+    const refusal =
+      this.connections({ keyId: identity.keyId }) >= perKey
+        ? `too many connections for this API key (at most ${perKey}; HOLDFAST_WS_MAX_CONNECTIONS_PER_KEY)`
+        : this.connections({ tenant: identity.tenant }) >= perTenant
+          ? `too many connections for this tenant (at most ${perTenant}; HOLDFAST_WS_MAX_CONNECTIONS_PER_TENANT)`
+          : undefined;
+    if (refusal) {
+      refusedConnections.inc();
+      this.refuser.handleUpgrade(req, socket, head, (ws) =>
+        ws.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, refusal),
+      );
+      return;
+    }
+    // Counted before the first await, so a tenant's gateway is never dropped under an upgrade.
+    this.count(identity, 1);
+    socket.once("close", () => this.count(identity, -1));
     const gateway = await this.gatewayOf(identity.tenant);
     this.identities.set(req, identity);
     const url = new URL(req.url ?? "/", "http://holdfast");
     req.url = `/v1/ws${url.search}`;
     gateway.server.emit("upgrade", req, socket, head);
+  }
+
+  private count(identity: SocketIdentity, by: 1 | -1): void {
+    const add = (map: Map<string, number>, k: string) => {
+      const n = (map.get(k) ?? 0) + by;
+      if (n > 0) map.set(k, n);
+      else map.delete(k);
+      return n;
+    };
+    add(this.perKey, identity.keyId);
+    if (add(this.perTenant, identity.tenant) === 0 && !this.closing) {
+      // The tenant's last socket closed: its gateway (and its heartbeat timer) goes too.
+      const g = this.gateways.get(identity.tenant);
+      this.gateways.delete(identity.tenant);
+      void g?.then((gateway) => gateway.close()).catch(() => undefined);
+    }
   }
 
   /** Closes every socket with 1012 (up to `shutdownTimeoutMs`), then the shared Channels. */
@@ -104,6 +164,7 @@ export class ChannelService {
     const all = await Promise.allSettled(this.gateways.values());
     await Promise.all(all.map((g) => (g.status === "fulfilled" ? g.value.close() : Promise.resolve())));
     this.gateways.clear();
+    this.refuser.close();
     await this.channels.close();
   }
 
@@ -188,18 +249,17 @@ async function identify(
   }
   const token = tokenOf(req, url);
   if (token !== undefined) {
-    const record = await service.tokens.verify(token);
+    const record = await service.tokens.take(token);
     if (!record) {
       throw new HttpError(
         401,
         "HOLDFAST_UNAUTHENTICATED",
-        "This WebSocket token is unknown or expired: mint a new one with POST /v1/ws-tokens.",
+        "This WebSocket token is unknown, expired or already used (a token opens one socket): mint a new one with POST /v1/ws-tokens.",
       );
     }
     return record;
   }
-  // Only headers are read, so the upgrade request stands in for a Fastify request.
-  const principal = await auth.authenticate({ headers: req.headers } as FastifyRequest);
+  const principal = await auth.authenticate(req.headers, "client");
   return { tenant: principal.tenant, role: principal.role, keyId: principal.keyId, publish: true };
 }
 

@@ -7,10 +7,38 @@ import {
 } from "../../channel/channels.js";
 import { assertChannelName } from "../../channel/options.js";
 import type { ChannelMessage, ChannelSubscription } from "../../channel/subscription.js";
+import { LRUCache } from "lru-cache";
 import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
+import { QuotaExceededError } from "../../errors/quota-exceeded-error.js";
 import { counter } from "../../observe/metrics.js";
+import { defineScript } from "../../store/script.js";
+import type { Store } from "../../store/types.js";
+import { tenantNamespace } from "../tenants.js";
 
 const MAX_NAME = 512;
+/** A channel counted by this process is counted again (its last use refreshed) after this long. */
+const RECOUNT_MS = 60_000;
+/** Channels this process remembers having counted, per tenant. */
+const MAX_REMEMBERED = 1024;
+
+const countChannel = defineScript<[channel: string, max: number, maxAgeMs: number]>(
+  new URL("./channel-count-1.lua", import.meta.url),
+  (db, [k], [channel, max, maxAgeMs], now) => {
+    if (maxAgeMs > 0) {
+      for (const { member } of db.zrangebyscore(k, -Infinity, now - maxAgeMs, 100)) db.zrem(k, member);
+    }
+    if (db.zscore(k, channel) === null && db.zcard(k) >= max) return -1;
+    db.zadd(k, now, channel);
+    return 1;
+  },
+);
+
+/** The cap on a tenant's channels: at most `maxChannels` used within the last `maxAgeMs`. */
+export interface ChannelQuota {
+  maxChannels: number;
+  /** 0: a channel counts forever. */
+  maxAgeMs: number;
+}
 
 const fannedIn = counter(
   "holdfast_server_channel_messages_total",
@@ -19,25 +47,53 @@ const fannedIn = counter(
 
 /**
  * One tenant's view of the service's shared {@link Channels}: every channel name is prefixed with
- * `t:<tenant>:` before it reaches the store, so tenant A's `task:routing` and tenant B's are two
- * different channels (different history keys, different pub/sub names), while all tenants share
- * ONE subscriber connection to Redis. Tenant names cannot contain `:`, so no tenant's channel can
- * spell another tenant's prefix.
+ * `t:<encoded tenant>:` ({@link tenantNamespace}) before it reaches the store, so tenant A's
+ * `task:routing` and tenant B's are two different channels (different history keys, different
+ * pub/sub names), while all tenants share ONE subscriber connection to Redis. An encoded tenant
+ * never contains `:`, so no tenant's channel can spell another tenant's prefix.
+ *
+ * Each channel a tenant publishes to, subscribes to or reads is counted in the tenant's index of
+ * channels (one round trip the first time per process and minute); past `maxChannels` a new one is
+ * refused with {@link QuotaExceededError}.
  *
  * It extends Channels only because `createGateway` takes a `Channels` instance; the inherited
  * transport is never initialised (no connection is opened), and every public method is delegated.
  */
 export class TenantChannels extends Channels {
   private readonly prefix: string;
+  private readonly indexKey: string;
+  private readonly counted = new LRUCache<string, number>({ max: MAX_REMEMBERED });
   /** Told of each message published through this view and each received for its subscriptions. */
   observer: ((event: "publish" | "message", channel: string) => void) | undefined;
 
   constructor(
     private readonly base: Channels,
     readonly tenant: string,
+    private readonly tenantStore: Store,
+    private readonly quota: ChannelQuota,
   ) {
     super(base.store, {});
-    this.prefix = `t:${tenant}:`;
+    this.prefix = tenantNamespace(tenant);
+    this.indexKey = tenantStore.keys.key("channels", "all");
+  }
+
+  /** Counts `channel` against the tenant's cap (a round trip only when this process has not lately). */
+  private async count(channel: string): Promise<void> {
+    const at = this.counted.get(channel);
+    if (at !== undefined && Date.now() - at < RECOUNT_MS) return;
+    const r = await this.tenantStore.run(
+      countChannel,
+      [this.indexKey],
+      [channel, this.quota.maxChannels, this.quota.maxAgeMs],
+    );
+    if (r === -1) {
+      throw new QuotaExceededError(
+        `channels for tenant "${this.tenant}"`,
+        this.quota.maxChannels,
+        "Reuse channel names (put ids in the messages), let unused channels age out, or raise HOLDFAST_MAX_CHANNELS_PER_TENANT.",
+      );
+    }
+    this.counted.set(channel, Date.now());
   }
 
   /** The name the shared Channels uses for this tenant's `channel`, validated. */
@@ -50,18 +106,21 @@ export class TenantChannels extends Channels {
     return this.prefix + channel;
   }
 
-  override publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishResult> {
-    const result = this.base.publish(this.scoped(channel), data, options);
+  override async publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishResult> {
+    const scoped = this.scoped(channel);
+    await this.count(channel);
+    const result = await this.base.publish(scoped, data, options);
     this.observer?.("publish", channel);
     return result;
   }
 
-  override subscribe(
+  override async subscribe(
     channel: string,
     handler: (message: ChannelMessage) => void | Promise<void>,
     options: SubscribeOptions = {},
   ): Promise<ChannelSubscription> {
     const scoped = this.scoped(channel);
+    await this.count(channel);
     const onGap = options.onGap;
     return this.base.subscribe(
       scoped,
@@ -74,8 +133,13 @@ export class TenantChannels extends Channels {
     );
   }
 
-  override history(channel: string, options?: { since?: string; limit?: number }): Promise<HistoryPage> {
-    return this.base.history(this.scoped(channel), options);
+  override async history(
+    channel: string,
+    options?: { since?: string; limit?: number },
+  ): Promise<HistoryPage> {
+    const scoped = this.scoped(channel);
+    await this.count(channel);
+    return this.base.history(scoped, options);
   }
 
   override modeOf(channel: string): "durable" | "ephemeral" {

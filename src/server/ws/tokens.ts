@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { defineScript } from "../../store/script.js";
 import type { Store } from "../../store/types.js";
 import type { Principal } from "../auth/principal.js";
+import { isTenantName } from "../tenants.js";
 
 /** What a WebSocket token stands for: who minted it, for which tenant, and what it may do. */
 export interface WsTokenRecord {
@@ -35,16 +36,22 @@ const putToken = defineScript<[json: string, ttlMs: number]>(
     return nowMs + ttlMs;
   },
 );
-const getToken = defineScript<[]>(new URL("./token-get-1.lua", import.meta.url), (db, [k]) => db.get(k));
+const takeToken = defineScript<[]>(new URL("./token-take-1.lua", import.meta.url), (db, [k]) => {
+  const record = db.get(k);
+  if (record !== null) db.del(k);
+  return record;
+});
 
 const TOKEN = /^hft_[0-9a-f]{32}$/;
 
 /**
  * Short-lived WebSocket tokens, kept in the store with a TTL (not signed): every server on the same
  * Redis accepts a token any of them minted, with no shared secret to distribute, and the store only
- * holds the token's SHA-256, so a copy of Redis does not yield usable tokens. A token may open any
- * number of sockets until it expires (a client reconnecting within its lifetime needs no new one);
- * a socket, once open, is not closed when its token expires.
+ * holds the token's SHA-256, so a copy of Redis does not yield usable tokens. A token opens ONE
+ * socket: it is taken (read and deleted in one script) at the upgrade, so a token copied from a page
+ * or a log cannot open more, and one page cannot use up its backend key's connection cap. A client
+ * that reconnects asks for a new one (`ChannelClient`'s `token` function does). A socket, once open,
+ * is not closed when its token expires.
  */
 export class WsTokens {
   constructor(private readonly store: Store) {}
@@ -69,11 +76,31 @@ export class WsTokens {
     return { token, expiresAt };
   }
 
-  /** The record of a live token, or undefined when it is malformed, unknown or expired. */
-  async verify(token: string): Promise<WsTokenRecord | undefined> {
+  /**
+   * Takes a token: its record, deleted in the same step so it opens nothing else, or undefined when
+   * it is malformed, unknown, expired, already used, or its record breaks the rules (a tenant name
+   * outside the tenant rule, a role that is not client or admin).
+   */
+  async take(token: string): Promise<WsTokenRecord | undefined> {
     if (!TOKEN.test(token)) return undefined;
-    const raw = await this.store.run(getToken, [this.keyOf(token)], []);
-    return typeof raw === "string" ? (JSON.parse(raw) as WsTokenRecord) : undefined;
+    const raw = await this.store.run(takeToken, [this.keyOf(token)], []);
+    if (typeof raw !== "string") return undefined;
+    let record: WsTokenRecord;
+    try {
+      record = JSON.parse(raw) as WsTokenRecord;
+    } catch {
+      return undefined;
+    }
+    const valid =
+      typeof record === "object" &&
+      record !== null &&
+      isTenantName(record.tenant) &&
+      (record.role === "client" || record.role === "admin") &&
+      typeof record.keyId === "string" &&
+      typeof record.publish === "boolean" &&
+      (record.channels === undefined ||
+        (Array.isArray(record.channels) && record.channels.every((c) => typeof c === "string")));
+    return valid ? record : undefined;
   }
 
   private keyOf(token: string): string {

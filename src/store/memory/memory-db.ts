@@ -1,14 +1,8 @@
 import { SortedSet, type ZEntry } from "./sorted-set.js";
+import { ELEMENT_COST, FIELD_COST, KEY_COST, MEMBER_COST, STRING_COST, strBytes } from "./budget.js";
+import { MemoryKeys, type Entry } from "./memory-keys.js";
 
-interface Entry {
-  type: string;
-  value: unknown;
-  /** Absolute expiry in ms on the store's clock; undefined = no TTL. */
-  expiresAt?: number;
-}
-
-/** Thrown by a twin for a programming error, mirroring a Lua runtime error (e.g. WRONGTYPE). */
-export class MemoryDbError extends Error {}
+export { MemoryDbError } from "./memory-keys.js";
 
 /**
  * The memory store's data: a tiny, synchronous subset of Redis (strings, hashes, sorted sets, sets,
@@ -17,118 +11,12 @@ export class MemoryDbError extends Error {}
  * Method names follow the Redis commands they stand for, so a twin reads like its Lua script.
  * `now` is set by the store before each twin runs; expired keys vanish on access, and a sampler
  * removes expired keys nobody reads again.
+ *
+ * It counts the bytes of the data it holds as it changes ({@link usedBytes}), and can record the
+ * state of every key a script touches ({@link startJournal}) so that the store can undo a script
+ * that would grow the data past its budget.
  */
-export class MemoryDb {
-  private readonly data = new Map<string, Entry>();
-  private readonly volatile = new Set<string>();
-  /** The store's clock at the start of the current twin, in ms. */
-  now = 0;
-  private microsBase = -1;
-  private microsSeq = 0;
-
-  /**
-   * The clock in microseconds, as Redis' TIME gives it. The memory clock has only milliseconds, so
-   * calls within one millisecond get increasing sub-millisecond values (up to 999), which keeps
-   * time-floored counters (fencing tokens) strictly increasing within a millisecond too.
-   */
-  nowMicros(): number {
-    if (this.now !== this.microsBase) {
-      this.microsBase = this.now;
-      this.microsSeq = 0;
-    } else if (this.microsSeq < 999) {
-      this.microsSeq++;
-    }
-    return this.now * 1000 + this.microsSeq;
-  }
-
-  // ---- keys ------------------------------------------------------------------------------------
-
-  exists(key: string): boolean {
-    return this.entry(key) !== undefined;
-  }
-
-  /** Deletes a key; an already expired key counts as missing (returns 0), as in Redis. */
-  del(key: string): number {
-    const live = this.entry(key) !== undefined;
-    this.volatile.delete(key);
-    this.data.delete(key);
-    return live ? 1 : 0;
-  }
-
-  /** Remaining TTL in ms; -1 without TTL; -2 if missing (as PTTL). */
-  pttl(key: string): number {
-    const e = this.entry(key);
-    if (!e) return -2;
-    return e.expiresAt === undefined ? -1 : e.expiresAt - this.now;
-  }
-
-  /** Sets the TTL; ms <= 0 deletes the key (as PEXPIRE). Returns 1 if the key exists. */
-  pexpire(key: string, ms: number): number {
-    const e = this.entry(key);
-    if (!e) return 0;
-    if (ms <= 0) {
-      this.del(key);
-      return 1;
-    }
-    e.expiresAt = this.now + ms;
-    this.volatile.add(key);
-    return 1;
-  }
-
-  /** Sets an absolute expiry in ms (as PEXPIREAT). */
-  pexpireat(key: string, atMs: number): number {
-    return this.pexpire(key, atMs - this.now);
-  }
-
-  persist(key: string): number {
-    const e = this.entry(key);
-    if (!e || e.expiresAt === undefined) return 0;
-    e.expiresAt = undefined;
-    this.volatile.delete(key);
-    return 1;
-  }
-
-  type(key: string): string {
-    return this.entry(key)?.type ?? "none";
-  }
-
-  /** Every live key matching a glob with `*` wildcards. */
-  *scan(pattern: string): Iterable<string> {
-    const re = globRegExp(pattern);
-    for (const key of [...this.data.keys()]) if (re.test(key) && this.entry(key)) yield key;
-  }
-
-  /**
-   * The first `count` live keys matching `pattern` that sort after `after` (all when undefined),
-   * in key order, and whether more follow. Resuming after the last key returned visits every key
-   * present for the whole scan exactly once. Costs one pass over the keys (no copy, no sort).
-   */
-  scanPage(pattern: string, after: string | undefined, count: number): { keys: string[]; more: boolean } {
-    const re = globRegExp(pattern);
-    // The part before any wildcard or escape is a plain prefix: a cheap test before the RegExp.
-    const plain = pattern.search(/[*\\]/);
-    const literal = plain < 0 ? pattern : pattern.slice(0, plain);
-    // The count+1 smallest candidates, sorted: one more than asked says whether more follow.
-    const best: string[] = [];
-    for (const key of this.data.keys()) {
-      if (after !== undefined && key <= after) continue;
-      if (best.length > count && key >= best[count]) continue;
-      if (!key.startsWith(literal) || !re.test(key) || !this.entry(key)) continue;
-      let lo = 0;
-      let hi = best.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (best[mid] < key) lo = mid + 1;
-        else hi = mid;
-      }
-      best.splice(lo, 0, key);
-      if (best.length > count + 1) best.pop();
-    }
-    const more = best.length > count;
-    if (more) best.pop();
-    return { keys: best, more };
-  }
-
+export class MemoryDb extends MemoryKeys {
   // ---- strings ---------------------------------------------------------------------------------
 
   get(key: string): string | null {
@@ -139,9 +27,15 @@ export class MemoryDb {
   /** SET with optional PX; `keepTtl` keeps the existing TTL (as KEEPTTL). */
   set(key: string, value: string | number, options: { px?: number; keepTtl?: boolean } = {}): void {
     const old = this.entry(key);
-    const e: Entry = { type: "string", value: String(value) };
+    const v = String(value);
+    const e: Entry = {
+      type: "string",
+      value: v,
+      bytes: KEY_COST + strBytes(key) + STRING_COST + strBytes(v),
+    };
     if (options.px !== undefined) e.expiresAt = this.now + options.px;
     else if (options.keepTtl && old) e.expiresAt = old.expiresAt;
+    if (old) this.used -= old.bytes;
     this.put(key, e);
   }
 
@@ -149,8 +43,11 @@ export class MemoryDb {
     const cur = this.get(key);
     const n = (cur === null ? 0 : Number(cur)) + by;
     const e = this.entry(key, "string");
-    if (e) e.value = String(n);
-    else this.put(key, { type: "string", value: String(n) });
+    if (e) {
+      const v = String(n);
+      this.resize(e, strBytes(v) - strBytes(e.value as string));
+      e.value = v;
+    } else this.set(key, n);
     return n;
   }
 
@@ -167,19 +64,24 @@ export class MemoryDb {
   /** Sets fields from an object; returns how many were new. */
   hset(key: string, fields: Record<string, string | number>): number {
     const h = this.hash(key, true)!;
+    const e = this.data.get(key)!;
     let added = 0;
-    for (const [f, v] of Object.entries(fields)) {
-      if (!h.has(f)) added++;
-      h.set(f, String(v));
-    }
+    for (const [f, v] of Object.entries(fields)) added += this.setField(e, h, f, String(v));
     return added;
   }
 
   hdel(key: string, ...fields: string[]): number {
     const h = this.hash(key);
     if (!h) return 0;
+    const e = this.data.get(key)!;
     let n = 0;
-    for (const f of fields) if (h.delete(f)) n++;
+    for (const f of fields) {
+      const old = h.get(f);
+      if (old !== undefined && h.delete(f)) {
+        this.resize(e, -(FIELD_COST + strBytes(f) + strBytes(old)));
+        n++;
+      }
+    }
     if (h.size === 0) this.del(key);
     return n;
   }
@@ -187,7 +89,7 @@ export class MemoryDb {
   hincrby(key: string, field: string, by: number): number {
     const h = this.hash(key, true)!;
     const n = Number(h.get(field) ?? 0) + by;
-    h.set(field, String(n));
+    this.setField(this.data.get(key)!, h, field, String(n));
     return n;
   }
 
@@ -198,15 +100,18 @@ export class MemoryDb {
   // ---- sorted sets -----------------------------------------------------------------------------
 
   zadd(key: string, score: number, member: string): number {
-    return this.zset(key, true)!.add(member, score) ? 1 : 0;
+    if (!this.zset(key, true)!.add(member, score)) return 0;
+    this.resize(this.data.get(key)!, MEMBER_COST + strBytes(member));
+    return 1;
   }
 
   zrem(key: string, member: string): number {
     const z = this.zset(key);
     if (!z) return 0;
-    const n = z.remove(member) ? 1 : 0;
+    if (!z.remove(member)) return 0;
+    this.resize(this.data.get(key)!, -(MEMBER_COST + strBytes(member)));
     if (z.size === 0) this.del(key);
-    return n;
+    return 1;
   }
 
   zscore(key: string, member: string): number | null {
@@ -233,6 +138,9 @@ export class MemoryDb {
     const z = this.zset(key);
     if (!z) return [];
     const removed = z.removeByScore(min, max);
+    let bytes = 0;
+    for (const r of removed) bytes += MEMBER_COST + strBytes(r.member);
+    this.resize(this.data.get(key)!, -bytes);
     if (z.size === 0) this.del(key);
     return removed;
   }
@@ -247,12 +155,14 @@ export class MemoryDb {
     const s = this.getTyped<Set<string>>(key, "set", () => new Set())!;
     if (s.has(member)) return 0;
     s.add(member);
+    this.resize(this.data.get(key)!, ELEMENT_COST + strBytes(member));
     return 1;
   }
 
   srem(key: string, member: string): number {
     const s = this.getTyped<Set<string>>(key, "set");
     if (!s?.delete(member)) return 0;
+    this.resize(this.data.get(key)!, -(ELEMENT_COST + strBytes(member)));
     if (s.size === 0) this.del(key);
     return 1;
   }
@@ -274,6 +184,7 @@ export class MemoryDb {
   rpush(key: string, value: string): number {
     const l = this.getTyped<string[]>(key, "list", () => [])!;
     l.push(value);
+    this.resize(this.data.get(key)!, ELEMENT_COST + strBytes(value));
     return l.length;
   }
 
@@ -289,67 +200,16 @@ export class MemoryDb {
     return this.getTyped<string[]>(key, "list")?.length ?? 0;
   }
 
-  // ---- extension point -------------------------------------------------------------------------
-
-  /**
-   * The value of `key` if it holds `type`; with `create`, makes it when missing. Lets a primitive
-   * keep a structure of its own (e.g. a stream) with the same expiry and type rules.
-   * @throws MemoryDbError when the key holds another type (Redis' WRONGTYPE)
-   */
-  getTyped<T>(key: string, type: string, create?: () => T): T | undefined {
-    const e = this.entry(key, type);
-    if (e) return e.value as T;
-    if (!create) return undefined;
-    const value = create();
-    this.put(key, { type, value });
-    return value;
-  }
-
-  /** Removes up to `budget` expired keys; the store calls this from a timer. */
-  sweepExpired(now: number, budget = 200): number {
-    let removed = 0;
-    let seen = 0;
-    for (const key of this.volatile) {
-      if (seen++ >= budget) break;
-      const e = this.data.get(key);
-      if (!e || (e.expiresAt !== undefined && e.expiresAt <= now)) {
-        this.data.delete(key);
-        this.volatile.delete(key);
-        removed++;
-      } else {
-        // Rotate so the next sweep looks at other keys first.
-        this.volatile.delete(key);
-        this.volatile.add(key);
-      }
+  /** Sets one hash field, counting its bytes; returns 1 if it is new. */
+  private setField(e: Entry, h: Map<string, string>, f: string, v: string): number {
+    const old = h.get(f);
+    h.set(f, v);
+    if (old === undefined) {
+      this.resize(e, FIELD_COST + strBytes(f) + strBytes(v));
+      return 1;
     }
-    return removed;
-  }
-
-  /** Number of live and not-yet-swept keys (for tests and health). */
-  get size(): number {
-    return this.data.size;
-  }
-
-  // ---- internals -------------------------------------------------------------------------------
-
-  private entry(key: string, type?: string): Entry | undefined {
-    const e = this.data.get(key);
-    if (!e) return undefined;
-    if (e.expiresAt !== undefined && e.expiresAt <= this.now) {
-      this.data.delete(key);
-      this.volatile.delete(key);
-      return undefined;
-    }
-    if (type !== undefined && e.type !== type) {
-      throw new MemoryDbError(`WRONGTYPE key ${key} holds ${e.type}, not ${type}`);
-    }
-    return e;
-  }
-
-  private put(key: string, e: Entry): void {
-    this.data.set(key, e);
-    if (e.expiresAt !== undefined) this.volatile.add(key);
-    else this.volatile.delete(key);
+    this.resize(e, strBytes(v) - strBytes(old));
+    return 0;
   }
 
   private hash(key: string, create = false): Map<string, string> | undefined {
@@ -359,21 +219,4 @@ export class MemoryDb {
   private zset(key: string, create = false): SortedSet | undefined {
     return this.getTyped<SortedSet>(key, "zset", create ? () => new SortedSet() : undefined);
   }
-}
-
-/**
- * A glob as an anchored RegExp: `*` matches anything and `\x` is a literal `x` (as in Redis'
- * MATCH); every other character is literal (Holdfast's patterns use no `?` or `[…]`).
- */
-function globRegExp(pattern: string): RegExp {
-  let body = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "*") body += ".*";
-    else {
-      const literal = c === "\\" && i + 1 < pattern.length ? pattern[++i] : c;
-      body += literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    }
-  }
-  return new RegExp(`^${body}$`, "s");
 }

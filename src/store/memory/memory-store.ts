@@ -1,4 +1,6 @@
-import { StoreClosedError, ScriptError } from "../../errors/store-errors.js";
+import { StoreClosedError, ScriptError, StoreFullError } from "../../errors/store-errors.js";
+import { assertInt } from "../../util/validate.js";
+import { DEFAULT_MAX_MEMORY_BYTES } from "./budget.js";
 import { Keyspace } from "../keyspace.js";
 import type { RawReply, Script, ScriptArg } from "../script.js";
 import type { ScanPage, Store, StoreHealth } from "../types.js";
@@ -17,6 +19,14 @@ export interface MemoryStoreOptions {
   clock?: () => number;
   /** How often expired keys that nobody reads are swept, in ms. @defaultValue 1000 */
   sweepIntervalMs?: number;
+  /**
+   * Budget of the data held, in bytes (as counted in `budget.ts`: 2 bytes per character plus a
+   * fixed overhead per key, field, member and entry). While the data is over it, an operation that
+   * would add data fails with {@link StoreFullError} and changes nothing; reads, in-place updates
+   * and removals (releases, refreshes) keep working. Nothing is ever evicted.
+   * @defaultValue 268_435_456 (256 MiB)
+   */
+  maxMemoryBytes?: number;
 }
 
 /** A memory cursor is the last key returned, after this mark. */
@@ -39,9 +49,17 @@ export class MemoryStore implements Store {
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
   private calls = 0;
+  /** The budget of the data held, in bytes (see {@link MemoryStoreOptions.maxMemoryBytes}). */
+  readonly maxMemoryBytes: number;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.keys = new Keyspace(options.prefix);
+    this.maxMemoryBytes = assertInt(
+      "maxMemoryBytes",
+      options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES,
+      1024,
+      Number.MAX_SAFE_INTEGER,
+    );
     this.clock = options.clock ?? Date.now;
     this.sweeper = setInterval(() => this.db.sweepExpired(this.clock()), options.sweepIntervalMs ?? 1000);
     this.sweeper.unref();
@@ -51,13 +69,32 @@ export class MemoryStore implements Store {
     if (this.closed) return Promise.reject(new StoreClosedError());
     const now = Math.floor(this.clock());
     this.db.now = now;
+    // Over budget, a script runs with a journal of what it touches: if it grew the data, it is
+    // undone and refused; one that reads, updates in place or removes goes through. Under budget,
+    // nothing is recorded (a script may then overshoot the budget by what it adds itself).
+    const guarded = this.db.usedBytes >= this.maxMemoryBytes;
+    if (guarded) this.db.startJournal();
     try {
       const reply = script.memory(this.db, keys, args, now);
+      if (guarded) {
+        if (this.db.journalGrowth() > 0) {
+          this.db.rollbackJournal();
+          return Promise.reject(
+            new StoreFullError({
+              store: "memory",
+              usedBytes: this.db.usedBytes,
+              maxBytes: this.maxMemoryBytes,
+            }),
+          );
+        }
+        this.db.commitJournal();
+      }
       // Every 64th answer waits for a macrotask, as a network round trip would: a loop that only
       // awaits the memory store must not starve timers (leases, refreshes, timeouts) forever.
       if ((++this.calls & 63) === 0) return new Promise((resolve) => setImmediate(resolve, reply));
       return Promise.resolve(reply);
     } catch (e) {
+      if (guarded) this.db.commitJournal();
       const detail = e instanceof MemoryDbError ? e.message : String((e as Error)?.message ?? e);
       return Promise.reject(new ScriptError(script.name, detail, { cause: e }));
     }
@@ -88,6 +125,7 @@ export class MemoryStore implements Store {
       mode: "memory",
       latencyMs: 0,
       serverVersion: `holdfast-memory ${HOLDFAST_VERSION}`,
+      memory: { usedBytes: this.db.usedBytes, maxBytes: this.maxMemoryBytes },
       ...(this.closed ? { error: "closed" } : {}),
     });
   }

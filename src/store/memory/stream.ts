@@ -1,4 +1,5 @@
 import type { MemoryDb } from "./memory-db.js";
+import { STREAM_ENTRY_COST, strBytes } from "./budget.js";
 
 /** One stream entry: id `ms-seq` and flat field/value pairs, as XRANGE returns them. */
 export interface StreamEntry {
@@ -33,6 +34,31 @@ export class MemoryStream {
   /** Entries ever added (XINFO STREAM's entries-added). */
   entriesAdded = 0;
 
+  /** @param onResize told the bytes each change adds (or frees, negative), for the store's budget */
+  constructor(private readonly onResize: (delta: number) => void = () => undefined) {}
+
+  /** An independent copy (the store undoes a script refused for its budget with it). */
+  clone(): MemoryStream {
+    const copy = new MemoryStream(this.onResize);
+    copy.entries = this.entries.slice(this.head);
+    copy.lastMs = this.lastMs;
+    copy.lastSeq = this.lastSeq;
+    copy.entriesAdded = this.entriesAdded;
+    return copy;
+  }
+
+  private static bytesOf(e: StreamEntry): number {
+    let n = STREAM_ENTRY_COST + strBytes(e.id);
+    for (const f of e.fields) n += strBytes(f);
+    return n;
+  }
+
+  private freed(from: number, to: number): void {
+    let n = 0;
+    for (let i = from; i < to; i++) n += MemoryStream.bytesOf(this.entries[i]);
+    if (n > 0) this.onResize(-n);
+  }
+
   get length(): number {
     return this.entries.length - this.head;
   }
@@ -53,7 +79,9 @@ export class MemoryStream {
     this.lastSeq = seq;
     this.entriesAdded++;
     const id = `${ms}-${seq}`;
-    this.entries.push({ id, ms, seq, fields });
+    const entry = { id, ms, seq, fields };
+    this.entries.push(entry);
+    this.onResize(MemoryStream.bytesOf(entry));
     return id;
   }
 
@@ -61,6 +89,7 @@ export class MemoryStream {
   trimMaxLen(n: number): number {
     const excess = this.length - n;
     if (excess <= 0) return 0;
+    this.freed(this.head, this.head + excess);
     this.head += excess;
     this.compact();
     return excess;
@@ -70,6 +99,7 @@ export class MemoryStream {
   trimMinId(id: string): number {
     const [ms, seq] = parseStreamId(id);
     let removed = 0;
+    const from = this.head;
     while (
       this.head < this.entries.length &&
       cmp(this.entries[this.head].ms, this.entries[this.head].seq, ms, seq) < 0
@@ -77,6 +107,7 @@ export class MemoryStream {
       this.head++;
       removed++;
     }
+    this.freed(from, this.head);
     this.compact();
     return removed;
   }
@@ -135,5 +166,9 @@ export class MemoryStream {
 
 /** The stream stored at `key` in `db` (type `stream`), created when `create` is set. */
 export function memoryStream(db: MemoryDb, key: string, create: boolean): MemoryStream | undefined {
-  return db.getTyped<MemoryStream>(key, "stream", create ? () => new MemoryStream() : undefined);
+  return db.getTyped<MemoryStream>(
+    key,
+    "stream",
+    create ? () => new MemoryStream((delta) => db.resizeKey(key, delta)) : undefined,
+  );
 }

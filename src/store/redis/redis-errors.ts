@@ -1,4 +1,9 @@
-import { ScriptError, StoreTimeoutError, StoreUnavailableError } from "../../errors/store-errors.js";
+import {
+  ScriptError,
+  StoreFullError,
+  StoreTimeoutError,
+  StoreUnavailableError,
+} from "../../errors/store-errors.js";
 import type { HoldfastError } from "../../errors/holdfast-error.js";
 
 const UNAVAILABLE = [
@@ -21,14 +26,18 @@ export function isNoScript(e: unknown): boolean {
 
 /**
  * Maps an ioredis error to Holdfast's typed store errors: unreachable (or refusing service) →
- * {@link StoreUnavailableError}; no reply in time → {@link StoreTimeoutError}; anything else the
- * server said → {@link ScriptError}.
+ * {@link StoreUnavailableError}; no reply in time → {@link StoreTimeoutError}; over `maxmemory`
+ * → {@link StoreFullError} (Redis refuses a script at its first write, so nothing was written);
+ * anything else the server said → {@link ScriptError}.
  */
 export function toStoreError(e: unknown, script: string, commandTimeoutMs: number): HoldfastError {
   const message = e instanceof Error ? e.message : String(e);
   if (message === "Command timed out" || message.startsWith("Socket timeout")) {
     return new StoreTimeoutError(commandTimeoutMs, { cause: e });
   }
+  // "OOM command not allowed when used memory > 'maxmemory'", also inside a script's error text.
+  if (/\bOOM command not allowed\b/.test(message))
+    return new StoreFullError({ store: "redis", message }, { cause: e });
   const code = (e as { code?: string } | undefined)?.code;
   if ((code && /^E[A-Z]+$/.test(code)) || UNAVAILABLE.some((re) => re.test(message))) {
     return new StoreUnavailableError(message, { cause: e });
