@@ -15,7 +15,13 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** Written after every successful build; dist/ is stale when a source is newer than it. */
 const STAMP = "dist/.build-stamp";
 /** What the build reads besides src/. */
-const INPUTS = ["tsconfig.json", "tsconfig.build.json", "package.json", "scripts/build.mjs"];
+const INPUTS = [
+  "tsconfig.json",
+  "tsconfig.build.json",
+  "package.json",
+  "scripts/build.mjs",
+  "scripts/build-dashboard.mjs",
+];
 
 function newestIn(dir, best) {
   for (const name of readdirSync(dir)) {
@@ -36,6 +42,8 @@ export function staleReason(root = ROOT) {
   if (!existsSync(stamp) || !existsSync(join(root, "dist/cli/main.js")))
     return "dist/ has not been built yet";
   let newest = newestIn(join(root, "src"), { path: "", mtimeMs: 0 });
+  // The operator dashboard's page is built into dist/dashboard from dashboard/.
+  if (existsSync(join(root, "dashboard"))) newest = newestIn(join(root, "dashboard"), newest);
   for (const f of INPUTS) {
     const path = join(root, f);
     if (existsSync(path) && statSync(path).mtimeMs > newest.mtimeMs)
@@ -72,6 +80,12 @@ export function build({
   if (r.status !== 0)
     throw new Error(`tsc failed (exit code ${r.status ?? r.signal}); dist/ was not updated`);
   copyLua(root);
+  const page = spawnSync(process.execPath, [join(root, "scripts/build-dashboard.mjs"), "--quiet"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  if (page.status !== 0)
+    throw new Error(`the dashboard build failed (exit code ${page.status ?? page.signal})`);
   mkdirSync(join(root, "dist"), { recursive: true });
   writeFileSync(join(root, STAMP), new Date().toISOString() + "\n");
   log(`holdfast: built in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -10,7 +10,7 @@
 import { StoreUnavailableError } from "../../src/errors/store-errors.js";
 import { Keyspace } from "../../src/store/keyspace.js";
 import type { RawReply, Script, ScriptArg } from "../../src/store/script.js";
-import type { Store, StoreHealth, StoreKind, StoreMode } from "../../src/store/types.js";
+import type { ScanPage, Store, StoreHealth, StoreKind, StoreMode } from "../../src/store/types.js";
 import { HOLDFAST_VERSION } from "../../src/version.js";
 
 export class DeferredStore implements Store {
@@ -57,6 +57,11 @@ export class DeferredStore implements Store {
         next: () => Promise.reject(new StoreUnavailableError(reason)),
       }),
     };
+  }
+
+  scanPage(pattern: string, options?: { cursor?: string; count?: number }): Promise<ScanPage> {
+    if (this.inner) return this.inner.scanPage(pattern, options);
+    return Promise.reject(new StoreUnavailableError(this.pendingReason));
   }
 
   health(): Promise<StoreHealth> {

@@ -20,3 +20,4 @@ export {
   isIsolatedCircuitError,
   isAbortLike,
 } from "./errors.js";
+export { peekBreaker, type SharedBreakerSnapshot } from "./peek.js";

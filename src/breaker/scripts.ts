@@ -195,3 +195,12 @@ export const forceScript = defineScript<ForceArgs>(
     return [target, until, att, gen, now, 1];
   },
 );
+
+/** Reads the shared state, changing nothing (listings and the dashboard). */
+export const peekScript = defineScript<[]>(
+  new URL("./peek-1.lua", import.meta.url),
+  (db, [stateKey], _a, now) => {
+    const h = head(db, stateKey);
+    return [h.st, h.until, h.att, h.gen, now, db.exists(stateKey) ? 1 : 0];
+  },
+);

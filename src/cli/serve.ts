@@ -70,7 +70,7 @@ export function registerServe(program: Command, context: { envFile?: DotEnvResul
               },
               auth: server.authMode,
               keysWhere: server.store.kind === "redis" ? "in Redis" : config.keysFile,
-              // dashboardUrl: set here once the operators' dashboard is served.
+              dashboardUrl: `${server.url}/dashboard`,
               ...(env?.found ? { envFile: env } : {}),
             },
             color.bold,

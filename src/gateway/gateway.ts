@@ -34,6 +34,8 @@ export interface Gateway {
   readonly channels: Channels;
   /** Connected clients. */
   readonly clients: number;
+  /** Channels with subscribers on this gateway, and how many connections subscribe to each. */
+  subscribers(): Map<string, number>;
   /** Closes every client with 1012 (service restart), then stops. Leaves the store open. */
   close(): Promise<void>;
 }
@@ -440,6 +442,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     channels,
     get clients() {
       return conns.size;
+    },
+    subscribers() {
+      return new Map([...hubs.values()].map((h) => [h.channel, h.members.size]));
     },
     async close() {
       if (closing) return;

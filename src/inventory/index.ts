@@ -1,4 +1,5 @@
 export { Inventory, createInventory, type ItemOptions, type HoldOptions } from "./inventory.js";
+export { listHolds, HOLDS_SCAN_BUDGET } from "./holds.js";
 export {
   InventorySweeper,
   DEFAULT_INVENTORY_SWEEPER_OPTIONS,
@@ -10,6 +11,7 @@ export {
   MAX_ITEM_STOCK,
   type InventoryOptions,
   type ItemState,
+  type ItemHolds,
   type Hold,
   type HoldLine,
   type CommitResult,

@@ -108,3 +108,12 @@ export function resolveInventoryOptions(options: InventoryOptions): Required<Inv
   assertInt("reclaimLimit", o.reclaimLimit, 1, 1000);
   return o;
 }
+
+/** An item's live hold lines, as `listHolds` lists them. */
+export interface ItemHolds {
+  item: string;
+  /** Soonest expiry first. */
+  lines: { holdId: string; holder: string; quantity: number; expiresAt: number }[];
+  /** True when more lines may follow (the limit, or the examination budget, was reached). */
+  more: boolean;
+}

@@ -18,6 +18,6 @@ export {
   type AcquireOptions,
   type WithLockOptions,
 } from "./options.js";
-export type { ListOptions } from "./inspect.js";
+export type { ListOptions, ListPageOptions } from "./inspect.js";
 export { MAX_MULTI_KEYS } from "./scripts/scripts.js";
 export type { Lease, LeaseRef, LeaseMode, MultiLease, MultiLeaseRef, LockInfo } from "./types.js";

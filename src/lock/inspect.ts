@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import type { Store } from "../store/types.js";
+import { scanNames, type NamesPage } from "../store/scan-names.js";
 import { assertInt } from "../util/validate.js";
 import { lockMetrics } from "./metrics.js";
 import { decodeMetadata } from "./options.js";
@@ -65,6 +66,30 @@ export async function listLocks(
     }
   }
   return out;
+}
+
+/** Options of `listPage()`. */
+export interface ListPageOptions extends Omit<ListOptions, "limit"> {
+  /** About this many locks per page, 1–10,000. @defaultValue 50 */
+  limit?: number;
+  /** The `nextCursor` of the previous page; omit for the first. */
+  cursor?: string;
+}
+
+/**
+ * One page of active locks, resumable with `nextCursor`, with bounded work per page (see
+ * `scanNames`). Exclusive locks are listed from the exclusive keys and read locks from the readers'
+ * keys, so a name is listed once even when both kinds of key exist.
+ */
+export function listLocksPage(
+  store: Store,
+  options: ListPageOptions,
+  get: (name: string) => Promise<LockInfo | null>,
+): Promise<NamesPage<LockInfo>> {
+  return scanNames(store, ["lock", "lockread"], options, async (kind, name) => {
+    const info = await get(name);
+    return info && (info.mode === "exclusive") === (kind === "lock") ? info : null;
+  });
 }
 
 export async function forceRelease(store: Store, keys: string[]): Promise<boolean> {

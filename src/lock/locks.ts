@@ -6,7 +6,15 @@ import type { Store } from "../store/types.js";
 import { assertDurationMs, assertName, assertNames } from "../util/validate.js";
 import { conflictError, decodeConflict, notOwnedError } from "./decode.js";
 import { acquireWithRetry } from "./wait.js";
-import { forceRelease, getLock, listLocks, type ListOptions } from "./inspect.js";
+import {
+  forceRelease,
+  getLock,
+  listLocks,
+  listLocksPage,
+  type ListOptions,
+  type ListPageOptions,
+} from "./inspect.js";
+import type { NamesPage } from "../store/scan-names.js";
 import { lockMetrics } from "./metrics.js";
 import {
   assertWaitMs,
@@ -434,6 +442,28 @@ export class Locks {
 
   #list(options: ListOptions = {}): Promise<LockInfo[]> {
     return listLocks(this.store, options, (name) => this.get(name, { includeToken: options.includeTokens }));
+  }
+
+  /**
+   * One page of active locks, resumable: pass each page's `nextCursor` back as `cursor` until it is
+   * null. Each page does bounded work (SCAN over at most 10,000 keys on Redis), so it stays fast on
+   * a store with any number of locks; a page may come back short while more follow.
+   * @example
+   * let cursor: string | undefined;
+   * do {
+   *   const page = await locks.listPage({ prefix: "slot-", limit: 100, cursor });
+   *   for (const l of page.items) console.log(l.key, l.fence, l.remainingTtlMs);
+   *   cursor = page.nextCursor ?? undefined;
+   * } while (cursor);
+   */
+  listPage(options: ListPageOptions = {}): Promise<NamesPage<LockInfo>> {
+    try {
+      return listLocksPage(this.store, options, (name) =>
+        this.get(name, { includeToken: options.includeTokens }),
+      );
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**

@@ -181,6 +181,25 @@ export class WaitingRoom {
   }
 
   /**
+   * Where `user` stands in `room`, like {@link position} but without refreshing their heartbeat:
+   * for operators and dashboards, whose looking must not keep a silent user in line.
+   * @example
+   * const p = await room.peekPosition("sale-42", "user-7");
+   */
+  async peekPosition(room: string, user: string): Promise<RoomPosition> {
+    const keys = this.keys(room);
+    assertName("user", user);
+    const raw = await this.store.run(positionScript, keys, [
+      user,
+      this.o.heartbeatTtlMs,
+      this.o.reclaimLimit,
+      0,
+    ]);
+    const { joined: _joined, ...p } = decodePosition(raw, room, this.o.maxLength);
+    return p as RoomPosition;
+  }
+
+  /**
    * Keeps a queued user's place for another `heartbeatTtlMs`. Returns false if the user is not
    * queued (never joined, left, was admitted, or already dropped for missing heartbeats: they must
    * `join` again, at the back).

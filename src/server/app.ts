@@ -17,6 +17,7 @@ import { registerHealthRoutes } from "./routes/health.js";
 import { registerPrimitiveRoutes } from "./routes/index.js";
 import { attachChannelGateway } from "./ws/gateway.js";
 import { isProbeRequest } from "./probes.js";
+import { registerDashboard } from "./dashboard/index.js";
 import "./auth/principal.js";
 
 /** Options of {@link buildApp}. */
@@ -47,6 +48,11 @@ export interface AppOptions {
   limits?: Partial<ServiceLimits>;
   /** Where log lines go, one JSON line per `write`. @defaultValue stdout */
   logStream?: { write(line: string): void };
+  /**
+   * The built dashboard page served at `/dashboard`, or false for none (its API routes stay).
+   * @defaultValue this package's `dist/dashboard`
+   */
+  dashboardDir?: string | false;
 }
 
 const httpDuration = histogram(
@@ -189,5 +195,9 @@ export async function buildApp(
   registerHealthRoutes(context, readiness);
   registerPrimitiveRoutes(context);
   attachChannelGateway(context, auth);
+  registerDashboard(context, {
+    keyStore: options.keyStore,
+    ...(options.dashboardDir !== undefined ? { assetsDir: options.dashboardDir } : {}),
+  });
   return { app, context, auth, readiness };
 }

@@ -16,7 +16,7 @@ export interface ResponseSpec {
   /** The body's schema: the OpenAPI document shows it, the HTTP tests check every reply against it. */
   schema: z.ZodType;
   /** @defaultValue "application/json" */
-  contentType?: "application/json" | "text/plain" | "text/html";
+  contentType?: "application/json" | "text/plain" | "text/html" | "text/event-stream";
   /** Headers this response may carry besides x-request-id (429 and 503 always document Retry-After). */
   headers?: readonly ResponseHeader[];
 }

@@ -1,5 +1,5 @@
 export { createStore, type CreateStoreOptions } from "./create-store.js";
-export type { Store, StoreHealth, StoreKind, StoreMode } from "./types.js";
+export type { ScanPage, Store, StoreHealth, StoreKind, StoreMode } from "./types.js";
 export { Keyspace, DEFAULT_PREFIX, SUFFIX_SEPARATOR } from "./keyspace.js";
 export { namespacedStore } from "./namespaced-store.js";
 export {
@@ -21,3 +21,4 @@ export {
 } from "./redis/config.js";
 export { DEFAULT_CONNECTION_TUNING, type ConnectionTuning } from "./redis/connect.js";
 export { checkRedis, type CheckFinding, MIN_REDIS_VERSION } from "./redis/check.js";
+export { scanNames, type ScanNamesOptions, type NamesPage } from "./scan-names.js";

@@ -1,6 +1,6 @@
 import { Keyspace } from "./keyspace.js";
 import type { RawReply, Script, ScriptArg } from "./script.js";
-import type { Store, StoreHealth } from "./types.js";
+import type { ScanPage, Store, StoreHealth } from "./types.js";
 
 /**
  * A view of `base` whose keys live under `base.keys.prefix + namespace`. It shares the base's
@@ -21,6 +21,9 @@ export function namespacedStore(base: Store, namespace: string): Store {
     },
     scan(pattern: string, options?: { count?: number }): AsyncIterable<string> {
       return base.scan(pattern, options);
+    },
+    scanPage(pattern: string, options?: { cursor?: string; count?: number }): Promise<ScanPage> {
+      return base.scanPage(pattern, options);
     },
     health(): Promise<StoreHealth> {
       return base.health();

@@ -22,6 +22,14 @@ export interface StoreHealth {
   memory?: { usedBytes: number; maxBytes: number };
 }
 
+/** One page of {@link Store.scanPage}. */
+export interface ScanPage {
+  /** Keys of this page (possibly none, even when more follow). */
+  keys: string[];
+  /** Where the next page starts, or null when the scan is complete. */
+  cursor: string | null;
+}
+
 /**
  * The one seam every primitive talks to. A store runs atomic scripts: on Redis a Lua script in one
  * round trip (EVALSHA, reloaded on NOSCRIPT), in memory its TypeScript twin.
@@ -41,6 +49,14 @@ export interface Store {
    * master of a cluster, never KEYS. Order is unspecified; a key may appear at most once per master.
    */
   scan(pattern: string, options?: { count?: number }): AsyncIterable<string>;
+  /**
+   * One page of a resumable scan of `pattern`: start with no cursor, pass back each page's
+   * `cursor` until it is null. Each call does bounded work: on Redis one SCAN of about `count`
+   * keys (so a page may be empty while more follow); in memory at most `count` keys, in key order.
+   * A key present for the whole scan is returned at least once (exactly once in memory). Cursors
+   * are the store's own strings: an unknown one is refused with InvalidArgumentError.
+   */
+  scanPage(pattern: string, options?: { cursor?: string; count?: number }): Promise<ScanPage>;
   /** Round trip, latency, version and topology. Never throws. */
   health(): Promise<StoreHealth>;
   /** Closes connections the store opened (a client passed in by the caller is left open). */

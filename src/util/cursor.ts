@@ -15,8 +15,12 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Longest cursor accepted, in characters: a cursor comes from outside (HTTP, CLI). */
-export const MAX_CURSOR_LENGTH = 2048;
+/**
+ * Longest cursor accepted, in characters: a cursor comes from outside (HTTP, CLI). A memory-store
+ * scan resumes after a key (prefix, kind and a name of up to 512 characters, 3 bytes each in
+ * UTF-8), which base64url makes up to about 2,400 characters.
+ */
+export const MAX_CURSOR_LENGTH = 4096;
 
 /**
  * An opaque cursor: base64url of a JSON array of strings (a position inside a listing). Opaque so

@@ -17,7 +17,10 @@ describe("API fuzzing", () => {
   beforeAll(async () => {
     store = await createStore({ type: "memory", env: {}, prefix: "fuzz:" });
     t = await testApp(store);
-    routes = t.context.registry.routes.map((r) => ({ method: r.method, url: r.url }));
+    // The dashboard's event stream never ends by design: an injected request to it would never return.
+    routes = t.context.registry.routes
+      .filter((r) => r.url !== "/v1/dashboard/live")
+      .map((r) => ({ method: r.method, url: r.url }));
   });
   afterAll(async () => {
     await t.app.close();

@@ -33,6 +33,27 @@ describeStores("store", ({ store, target }) => {
     expect(new Set(found.map((k) => store().keys.nameOf("scan", k))).size).toBe(40);
   });
 
+  it("pages through a scan with cursors, every key at least once, bounded per call", async () => {
+    const names = Array.from({ length: 60 }, (_, i) => `page-${i}`);
+    await Promise.all(names.map((n) => store().run(bump, [store().keys.key("pagescan", n)], [1, 60_000])));
+    const found = new Set<string>();
+    let cursor: string | undefined;
+    let calls = 0;
+    do {
+      const page = await store().scanPage(store().keys.pattern("pagescan"), { cursor, count: 7 });
+      expect(page.keys.length).toBeLessThanOrEqual(target === "memory" ? 7 : 60);
+      for (const k of page.keys) found.add(store().keys.nameOf("pagescan", k)!);
+      cursor = page.cursor ?? undefined;
+      calls++;
+    } while (cursor !== undefined && calls < 1000);
+    expect([...found].sort()).toEqual([...names].sort());
+    if (target === "memory") expect(calls).toBe(9);
+    await expect(store().scanPage("*", { cursor: "nonsense" })).rejects.toMatchObject({
+      code: "HOLDFAST_INVALID_ARGUMENT",
+      field: "cursor",
+    });
+  });
+
   it("reports health", async () => {
     const h = await store().health();
     expect(h.status).toBe("ok");

@@ -91,7 +91,9 @@ describe.runIf(hasRedis)("store against a Redis that goes away", () => {
 
 describe.runIf(hasRedis)("server check (doctor)", () => {
   it("warns about an evicting maxmemory-policy and disabled persistence", async () => {
-    const redis = await PrivateRedis.start({ args: ["--maxmemory-policy", "allkeys-lru"] });
+    const redis = await PrivateRedis.start({
+      args: ["--maxmemory-policy", "allkeys-lru", "--maxmemory", "900000"],
+    });
     const store = await createStore({
       type: "redis",
       redis: { url: redis.url },
@@ -106,6 +108,10 @@ describe.runIf(hasRedis)("server check (doctor)", () => {
       expect(eviction.fix).toMatch(/noeviction/);
       expect(findings.find((f) => f.check === "persistence")!.level).toBe("warn");
       expect(findings.find((f) => f.check === "version")!.level).not.toBe("error");
+      // An empty Redis uses about 0.9 MB: at least 80% of a 900 kB maxmemory.
+      const memory = findings.find((f) => f.check === "memory")!;
+      expect(memory).toMatchObject({ level: "warn", maxBytes: 900_000, usedBytes: expect.any(Number) });
+      expect(memory.message).toMatch(/used of maxmemory/);
     } finally {
       await store.close();
       await redis.stop();

@@ -5,6 +5,7 @@ import {
   finishTwin,
   getTwin,
   holdTwin,
+  holdsTwin,
   type FinishAction,
   type HoldArgs,
 } from "./twins.js";
@@ -22,6 +23,7 @@ export const adjustScript = inventoryScript<[delta: number, tombMs: number, recl
   "adjust-2.lua",
   adjustTwin,
 );
+export const holdsScript = inventoryScript<[limit: number, scan: number]>("holds-2.lua", holdsTwin);
 export const finishScript = inventoryScript<
   [holdId: string, action: FinishAction, tombMs: number, ttlMs: number]
 >("finish-2.lua", finishTwin);

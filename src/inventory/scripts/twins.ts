@@ -128,6 +128,45 @@ export function getTwin(
   return [c.budget <= 0 ? 2 : 0, s, c.out];
 }
 
+export function holdsTwin(
+  db: MemoryDb,
+  keys: string[],
+  [limit, scan]: readonly [number, number],
+  now: number,
+): RawReply {
+  const [b, e] = keys;
+  if (db.hget(b, "total") === null) return [-1, []];
+  const lines: RawReply[] = [0];
+  let found = 0;
+  let start = db.zcount(e, -Infinity, now);
+  const end = start + scan;
+  for (; found < limit && start < end; start += 100) {
+    const batch = db.zrange(e, start, Math.min(start + 99, end - 1));
+    if (batch.length === 0) return [0, lines];
+    for (const { member: m, score } of batch) {
+      if (m.startsWith("t:")) continue;
+      const rec = db.hget(b, `r:${m}`);
+      const line = rec !== null && rec[0] === "H" ? null : db.hget(b, `l:${m}`);
+      let who: [string, number] | undefined;
+      if (rec !== null && rec[0] === "H") {
+        const r = rec.split(SEP);
+        who = [r[2], Number(r[5])];
+      } else if (line !== null) {
+        const l = line.split(SEP);
+        who = [l[1], Number(l[0])];
+      }
+      if (!who) continue;
+      lines.push(m, score, who[0], who[1]);
+      if (++found >= limit) {
+        lines[0] = 1;
+        return [0, lines];
+      }
+    }
+    if (start + 100 >= end) lines[0] = 1;
+  }
+  return [0, lines];
+}
+
 export function defineTwin(
   db: MemoryDb,
   keys: string[],

@@ -39,7 +39,11 @@ export const lockInfoReply = z
   })
   .meta({ id: "LockInfo" });
 
-export const lockListReply = z.object({ locks: z.array(lockInfoReply), count: int() });
+export const lockListReply = z.object({
+  locks: z.array(lockInfoReply),
+  count: int(),
+  nextCursor: z.string().nullable().describe("Pass it as `cursor` for the next page; null when done"),
+});
 
 export const lockForceReleasedReply = z.object({
   key: z.string(),

@@ -4,7 +4,7 @@ import type { Lease } from "../../lock/types.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import { durationMs, errorResponse, metadata, nameParam } from "./common.js";
+import { durationMs, errorResponse, metadata, nameParam, pageOrBadRequest, pageQuery } from "./common.js";
 import {
   lockForceReleasedReply,
   lockInfoReply,
@@ -146,22 +146,27 @@ export function registerLockRoutes(ctx: ServerContext): void {
     operationId: "listLocks",
     tag: "locks",
     scope: "admin",
-    summary: "List active locks of the tenant (admin), without KEYS",
+    summary: "List active locks of the tenant (admin), a page at a time, without KEYS",
+    description:
+      "Pass `nextCursor` back as `cursor` for the next page (null: done). Each page does bounded work, so a page may be short, even empty, while more follow.",
     query: z.object({
       prefix: z.string().max(512).optional(),
-      limit: z.coerce.number().int().min(1).max(10_000).optional(),
+      ...pageQuery(10_000),
       includeTokens: z.enum(["true", "false"]).optional(),
     }),
     responses: {
-      200: { description: "Active locks with remaining TTL and metadata", schema: lockListReply },
+      200: { description: "A page of active locks with remaining TTL and metadata", schema: lockListReply },
     },
     handler: async ({ query, principal }) => {
-      const locks = await locksOf(principal.tenant).list({
-        prefix: query.prefix,
-        limit: query.limit,
-        includeTokens: query.includeTokens === "true",
-      });
-      return { locks, count: locks.length };
+      const page = await pageOrBadRequest(() =>
+        locksOf(principal.tenant).listPage({
+          prefix: query.prefix,
+          limit: query.limit ?? 100,
+          cursor: query.cursor,
+          includeTokens: query.includeTokens === "true",
+        }),
+      );
+      return { locks: page.items, count: page.items.length, nextCursor: page.nextCursor };
     },
   });
 

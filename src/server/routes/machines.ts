@@ -169,7 +169,7 @@ export class MachineDefinitions {
   }
 }
 
-const machineName = z
+export const machineName = z
   .string()
   .min(1, "must not be empty")
   .max(128, "must be at most 128 characters")

@@ -72,6 +72,8 @@ export class ChannelService {
   /** Completes the handshake of a refused socket, only to close it with 4029 and a reason. */
   private readonly refuser = new WebSocketServer({ noServer: true, clientTracking: false });
   closing = false;
+  /** Told of each message a tenant publishes or this process receives for a tenant's subscriptions. */
+  observer: ((tenant: string, event: "publish" | "message", channel: string) => void) | undefined;
 
   constructor(
     readonly ctx: ServerContext,
@@ -90,9 +92,16 @@ export class ChannelService {
         maxChannels: this.ctx.limits.maxChannelsPerTenant,
         maxAgeMs: this.options.channelDefaults.maxAgeMs ?? 0,
       });
+      v.observer = (event, channel) => this.observer?.(tenant, event, channel);
       this.views.set(tenant, v);
     }
     return v;
+  }
+
+  /** Channels of `tenant` with subscribers on this process, and how many sockets subscribe to each. */
+  async subscribers(tenant: string): Promise<Map<string, number>> {
+    const g = this.gateways.get(tenant);
+    return g ? (await g).subscribers() : new Map();
   }
 
   /** Open sockets of an API key and of a tenant. */

@@ -63,6 +63,8 @@ export class TenantChannels extends Channels {
   private readonly prefix: string;
   private readonly indexKey: string;
   private readonly counted = new LRUCache<string, number>({ max: MAX_REMEMBERED });
+  /** Told of each message published through this view and each received for its subscriptions. */
+  observer: ((event: "publish" | "message", channel: string) => void) | undefined;
 
   constructor(
     private readonly base: Channels,
@@ -107,7 +109,9 @@ export class TenantChannels extends Channels {
   override async publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishResult> {
     const scoped = this.scoped(channel);
     await this.count(channel);
-    return this.base.publish(scoped, data, options);
+    const result = await this.base.publish(scoped, data, options);
+    this.observer?.("publish", channel);
+    return result;
   }
 
   override async subscribe(
@@ -122,6 +126,7 @@ export class TenantChannels extends Channels {
       scoped,
       (m) => {
         fannedIn.inc();
+        this.observer?.("message", channel);
         return handler({ channel, id: m.id, data: m.data });
       },
       { ...options, ...(onGap ? { onGap: (g) => onGap({ ...g, channel }) } : {}) },

@@ -1,5 +1,6 @@
 import { COLLECTION_COST, KEY_COST, strBytes } from "./budget.js";
 import { Journal } from "./journal.js";
+import { globRegExp, scanPage } from "./scan-page.js";
 
 export interface Entry {
   type: string;
@@ -93,18 +94,15 @@ export abstract class MemoryKeys {
     return this.entry(key)?.type ?? "none";
   }
 
-  /** Every live key matching a glob with `*` wildcards. */
+  /** Every live key matching a glob with `*` wildcards (and `\x` for a literal x). */
   *scan(pattern: string): Iterable<string> {
-    const re = new RegExp(
-      "^" +
-        pattern
-          .split("*")
-          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-          .join(".*") +
-        "$",
-      "s",
-    );
+    const re = globRegExp(pattern);
     for (const key of [...this.data.keys()]) if (re.test(key) && this.entry(key)) yield key;
+  }
+
+  /** One page of a resumable scan: see {@link scanPage} (scan-page.ts). */
+  scanPage(pattern: string, after: string | undefined, count: number): { keys: string[]; more: boolean } {
+    return scanPage(this.data.keys(), pattern, after, count, (key) => this.entry(key) !== undefined);
   }
 
   // ---- extension point -------------------------------------------------------------------------

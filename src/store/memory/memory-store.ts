@@ -3,7 +3,8 @@ import { assertInt } from "../../util/validate.js";
 import { DEFAULT_MAX_MEMORY_BYTES } from "./budget.js";
 import { Keyspace } from "../keyspace.js";
 import type { RawReply, Script, ScriptArg } from "../script.js";
-import type { Store, StoreHealth } from "../types.js";
+import type { ScanPage, Store, StoreHealth } from "../types.js";
+import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
 import { MemoryDb, MemoryDbError } from "./memory-db.js";
 import { HOLDFAST_VERSION } from "../../version.js";
 
@@ -27,6 +28,9 @@ export interface MemoryStoreOptions {
    */
   maxMemoryBytes?: number;
 }
+
+/** A memory cursor is the last key returned, after this mark. */
+const MEMORY_CURSOR = "m:";
 
 /**
  * The embedded store: every script's TypeScript twin runs synchronously on an in-process
@@ -100,6 +104,18 @@ export class MemoryStore implements Store {
     if (this.closed) throw new StoreClosedError();
     this.db.now = this.clock();
     yield* this.db.scan(pattern);
+  }
+
+  scanPage(pattern: string, options: { cursor?: string; count?: number } = {}): Promise<ScanPage> {
+    if (this.closed) return Promise.reject(new StoreClosedError());
+    const { cursor, count = 500 } = options;
+    if (cursor !== undefined && !cursor.startsWith(MEMORY_CURSOR)) {
+      return Promise.reject(new InvalidArgumentError("cursor", "is not a cursor of this store"));
+    }
+    this.db.now = this.clock();
+    const page = this.db.scanPage(pattern, cursor?.slice(MEMORY_CURSOR.length), Math.max(1, count));
+    const last = page.keys[page.keys.length - 1];
+    return Promise.resolve({ keys: page.keys, cursor: page.more ? MEMORY_CURSOR + last : null });
   }
 
   health(): Promise<StoreHealth> {

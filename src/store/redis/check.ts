@@ -4,7 +4,7 @@ import { isCluster, RedisStore } from "./redis-store.js";
 
 /** One result of {@link checkRedis}. */
 export interface CheckFinding {
-  check: "connection" | "version" | "eviction" | "persistence" | "latency";
+  check: "connection" | "version" | "eviction" | "persistence" | "latency" | "memory";
   level: "ok" | "warn" | "error";
   /** What was found, e.g. `maxmemory-policy is allkeys-lru on 127.0.0.1:6379`. */
   message: string;
@@ -12,7 +12,14 @@ export interface CheckFinding {
   fix?: string;
   /** The node it concerns (`host:port`), for clusters. */
   node?: string;
+  /** `memory`: bytes the node uses (`used_memory`). */
+  usedBytes?: number;
+  /** `memory`: the node's `maxmemory` (0 = no limit). */
+  maxBytes?: number;
 }
+
+/** Share of `maxmemory` in use past which the memory check warns. */
+export const MEMORY_WARN_RATIO = 0.8;
 
 /** Oldest server Holdfast runs on (scripts use ZADD GT/LT, GETDEL, XAUTOCLAIM: 6.2). */
 export const MIN_REDIS_VERSION = "6.2.0";
@@ -90,6 +97,8 @@ async function checkNode(node: Redis): Promise<CheckFinding[]> {
     });
   }
 
+  out.push(memoryFinding(info, where));
+
   const aof = field(info, "aof_enabled") === "1";
   const save = await configGet(node, "save");
   if (!aof && (save === "" || save === undefined)) {
@@ -109,6 +118,37 @@ async function checkNode(node: Redis): Promise<CheckFinding[]> {
     });
   }
   return out;
+}
+
+function memoryFinding(info: string, where: string): CheckFinding {
+  const usedBytes = Number(field(info, "used_memory") ?? NaN);
+  const maxBytes = Number(field(info, "maxmemory") ?? NaN);
+  const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+  if (!Number.isFinite(usedBytes)) {
+    return { check: "memory", level: "ok", node: where, message: "memory use not reported" };
+  }
+  const sizes = { usedBytes, ...(Number.isFinite(maxBytes) ? { maxBytes } : {}) };
+  if (!(maxBytes > 0)) {
+    return {
+      check: "memory",
+      level: "ok",
+      node: where,
+      message: `${mib(usedBytes)} used, no maxmemory`,
+      ...sizes,
+    };
+  }
+  const share = usedBytes / maxBytes;
+  const message = `${mib(usedBytes)} used of maxmemory ${mib(maxBytes)} (${Math.round(share * 100)}%)`;
+  return share >= MEMORY_WARN_RATIO
+    ? {
+        check: "memory",
+        level: "warn",
+        node: where,
+        message,
+        fix: "Raise maxmemory or shorten TTLs and history lengths: at maxmemory with noeviction, writes fail.",
+        ...sizes,
+      }
+    : { check: "memory", level: "ok", node: where, message, ...sizes };
 }
 
 /**

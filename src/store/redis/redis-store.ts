@@ -5,7 +5,8 @@ import { ReadyWaiter } from "../../util/ready-waiter.js";
 import { ThrottledLog } from "../../util/log.js";
 import { Keyspace } from "../keyspace.js";
 import type { RawReply, Script, ScriptArg } from "../script.js";
-import type { Store, StoreHealth, StoreMode } from "../types.js";
+import type { ScanPage, Store, StoreHealth, StoreMode } from "../types.js";
+import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
 import { CommandWatchdog } from "./command-watchdog.js";
 import { isNoScript, toStoreError } from "./redis-errors.js";
 import { fatalConnectError } from "./connect-errors.js";
@@ -279,6 +280,31 @@ export class RedisStore implements Store {
         yield* reply[1];
       } while (cursor !== "0");
     }
+  }
+
+  async scanPage(pattern: string, options: { cursor?: string; count?: number } = {}): Promise<ScanPage> {
+    if (this.closed) throw new StoreClosedError();
+    const nodes = isCluster(this.client) ? this.client.nodes("master") : [this.client];
+    // `r:<master index>:<SCAN cursor>`: a cluster is scanned one master after the other.
+    let node = 0;
+    let cursor = "0";
+    if (options.cursor !== undefined) {
+      const m = /^r:(\d{1,4}):(\d{1,20})$/.exec(options.cursor);
+      if (!m || Number(m[1]) >= nodes.length) {
+        throw new InvalidArgumentError("cursor", "is not a cursor of this store");
+      }
+      node = Number(m[1]);
+      cursor = m[2];
+    }
+    let reply: [string, string[]];
+    try {
+      reply = await nodes[node].scan(cursor, "MATCH", pattern, "COUNT", options.count ?? 500);
+    } catch (e) {
+      throw toStoreError(e, "SCAN", this.commandTimeoutMs);
+    }
+    const next =
+      reply[0] !== "0" ? `r:${node}:${reply[0]}` : node + 1 < nodes.length ? `r:${node + 1}:0` : null;
+    return { keys: reply[1], cursor: next };
   }
 
   async health(): Promise<StoreHealth> {

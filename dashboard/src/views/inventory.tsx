@@ -1,0 +1,277 @@
+import { useState } from "preact/hooks";
+import {
+  AdminOnly,
+  Confirm,
+  Countdown,
+  Empty,
+  ErrorNote,
+  Filter,
+  Lookup,
+  Pager,
+  Section,
+} from "../components";
+import { seg, useDashboard } from "../context";
+import { useAction, useLoad, usePages } from "../hooks";
+import { announce } from "../live";
+
+interface Stock {
+  item: string;
+  total: number;
+  available: number;
+  held: number;
+  sold: number;
+  maxStock: number | null;
+  perHolderLimit: number | null;
+  invariant?: boolean;
+}
+interface HoldLine {
+  holdId: string;
+  holder: string;
+  quantity: number;
+  expiresIn: number;
+}
+
+/** available | held | sold as one bar against the total, each part labelled in text too. */
+export function StockBar({ s }: { s: Stock }) {
+  const pct = (n: number) => `${s.total > 0 ? (n / s.total) * 100 : 0}%`;
+  return (
+    <div class="stock" data-item={s.item}>
+      <div
+        class="bar"
+        role="img"
+        aria-label={`${s.item}: ${s.available} available, ${s.held} held, ${s.sold} sold of ${s.total}`}
+      >
+        <span class="seg available" style={{ width: pct(s.available) }} />
+        <span class="seg held" style={{ width: pct(s.held) }} />
+        <span class="seg sold" style={{ width: pct(s.sold) }} />
+      </div>
+      <div class="legend">
+        <span class="key available">available {s.available}</span> <span class="key held">held {s.held}</span>{" "}
+        <span class="key sold">sold {s.sold}</span> <span>of {s.total}</span>
+      </div>
+    </div>
+  );
+}
+
+function Invariant({ s }: { s: Stock }) {
+  const ok = s.available + s.held + s.sold === s.total && s.available >= 0;
+  return (
+    <span class={ok ? "badge ok" : "badge bad"}>
+      {ok ? "✓" : "✗"} {s.available} + {s.held} + {s.sold} {ok ? "=" : "≠"} {s.total}
+    </span>
+  );
+}
+
+function Holds({ item }: { item: string }) {
+  const { client } = useDashboard();
+  const h = useLoad(
+    () =>
+      client.request<{ holds: HoldLine[]; more: boolean }>(
+        "GET",
+        `/v1/inventory/items/${seg(item)}/holds?limit=50`,
+      ),
+    [item],
+    ["inventory"],
+  );
+  const holds = h.data?.holds ?? [];
+  return (
+    <Section title={`Active holds of ${item}`}>
+      <ErrorNote error={h.error} />
+      {holds.length === 0 ? (
+        <Empty>No live hold.</Empty>
+      ) : (
+        <table class="data" aria-label={`Holds of ${item}`}>
+          <thead>
+            <tr>
+              <th scope="col">Holder</th>
+              <th scope="col">Units</th>
+              <th scope="col">Expires in</th>
+              <th scope="col">Hold id</th>
+            </tr>
+          </thead>
+          <tbody>
+            {holds.map((l) => (
+              <tr key={l.holdId}>
+                <th scope="row">{l.holder}</th>
+                <td class="num">{l.quantity}</td>
+                <td>
+                  <Countdown remainingMs={l.expiresIn} at={h.at} label="hold expires in" />
+                </td>
+                <td>
+                  <code>{l.holdId}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {h.data?.more && <p class="muted">More holds follow (soonest expiry shown first).</p>}
+    </Section>
+  );
+}
+
+function Adjust({ item, onDone }: { item: Stock; onDone(): void }) {
+  const { client } = useDashboard();
+  const [delta, setDelta] = useState("");
+  const [confirm, setConfirm] = useState(false);
+  const action = useAction();
+  const n = Number(delta);
+  return (
+    <form
+      class="row"
+      onSubmit={(e) => (e.preventDefault(), Number.isInteger(n) && n !== 0 && setConfirm(true))}
+    >
+      <div class="field">
+        <label for={`adjust-${item.item}`}>Adjust total of {item.item} by</label>
+        <input
+          id={`adjust-${item.item}`}
+          type="number"
+          step={1}
+          required
+          value={delta}
+          onInput={(e) => setDelta(e.currentTarget.value)}
+        />
+      </div>
+      <button type="submit">Adjust stock</button>
+      <ErrorNote error={action.error} />
+      {confirm && (
+        <Confirm
+          title={`Change the total of “${item.item}” by ${n > 0 ? `+${n}` : n}?`}
+          confirmLabel="Adjust"
+          onCancel={() => setConfirm(false)}
+          onConfirm={() => {
+            setConfirm(false);
+            void action.run(async () => {
+              await client.request("POST", `/v1/inventory/items/${seg(item.item)}/adjust`, { delta: n });
+              setDelta("");
+              announce(["inventory"], [item.item]);
+              onDone();
+            });
+          }}
+        >
+          <p>
+            Total {item.total} becomes {item.total + n}. A decrease never takes back held or sold units: more
+            than the {item.available} available is refused whole.
+          </p>
+        </Confirm>
+      )}
+    </form>
+  );
+}
+
+export function Inventory() {
+  const { client, identity } = useDashboard();
+  const admin = identity.role === "admin";
+  const [prefix, setPrefix] = useState("");
+  const [selected, setSelected] = useState<string>();
+  const [looked, setLooked] = useState<Stock>();
+  const pages = usePages();
+  const action = useAction();
+  const list = useLoad(
+    () =>
+      admin
+        ? client.request<{ items: Stock[]; nextCursor: string | null }>(
+            "GET",
+            `/v1/inventory/items?limit=50&prefix=${encodeURIComponent(prefix)}${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
+          )
+        : Promise.resolve({ items: [], nextCursor: null }),
+    [prefix, pages.cursor, admin],
+    ["inventory"],
+  );
+  const lookup = (
+    <Section title="Look up an item">
+      <Lookup
+        fields={[{ id: "item-name", label: "Item" }]}
+        button="Look up"
+        onSubmit={(v) =>
+          void action.run(async () =>
+            setLooked(await client.request<Stock>("GET", `/v1/inventory/items/${seg(v["item-name"])}`)),
+          )
+        }
+      />
+      <ErrorNote error={action.error} />
+      {looked && (
+        <div>
+          <StockBar s={looked} /> <Invariant s={looked} />
+        </div>
+      )}
+    </Section>
+  );
+  if (!admin) {
+    return (
+      <>
+        <AdminOnly what="Listing items, their holds and adjusting stock" />
+        {lookup}
+      </>
+    );
+  }
+  const items = list.data?.items ?? [];
+  return (
+    <>
+      <Section
+        title="Items"
+        actions={
+          <Filter
+            id="item-prefix"
+            label="Item starts with"
+            value={prefix}
+            onChange={(v) => (setPrefix(v), pages.first())}
+          />
+        }
+      >
+        <ErrorNote error={list.error} />
+        {items.length === 0 && !list.loading ? (
+          <Empty>No item on this page.</Empty>
+        ) : (
+          <table class="data" aria-label="Items">
+            <thead>
+              <tr>
+                <th scope="col">Item</th>
+                <th scope="col">Stock</th>
+                <th scope="col">Invariant (available + held + sold = total)</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((s) => (
+                <tr key={s.item}>
+                  <th scope="row">{s.item}</th>
+                  <td class="wide">
+                    <StockBar s={s} />
+                  </td>
+                  <td>
+                    <Invariant s={s} />
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      aria-pressed={selected === s.item}
+                      onClick={() => setSelected(selected === s.item ? undefined : s.item)}
+                    >
+                      {selected === s.item ? "Hide holds" : "Holds and stock"}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <Pager
+          page={pages.page}
+          nextCursor={list.data?.nextCursor}
+          onNext={pages.next}
+          onFirst={pages.first}
+        />
+      </Section>
+      {selected && items.find((i) => i.item === selected) && (
+        <>
+          <Holds item={selected} />
+          <Section title={`Adjust stock of ${selected}`}>
+            <Adjust item={items.find((i) => i.item === selected)!} onDone={list.reload} />
+          </Section>
+        </>
+      )}
+      {lookup}
+    </>
+  );
+}

@@ -1,0 +1,196 @@
+import { useState } from "preact/hooks";
+import {
+  AdminOnly,
+  Confirm,
+  Countdown,
+  Empty,
+  ErrorNote,
+  Filter,
+  Json,
+  Lookup,
+  Pager,
+  Section,
+} from "../components";
+import { seg, useDashboard } from "../context";
+import { useAction, useLoad, usePages } from "../hooks";
+import { announce } from "../live";
+
+interface LockInfo {
+  key: string;
+  mode: "exclusive" | "read";
+  fence: number;
+  remainingTtlMs: number;
+  readers: number;
+  metadata?: Record<string, unknown>;
+}
+
+function LockLookup() {
+  const { client } = useDashboard();
+  const [found, setFound] = useState<{ name: string; info: LockInfo | null; at: number }>();
+  const action = useAction();
+  return (
+    <Section title="Look up a lock">
+      <Lookup
+        fields={[{ id: "lock-name", label: "Lock name" }]}
+        button="Look up"
+        onSubmit={(v) =>
+          void action.run(async () => {
+            try {
+              const info = await client.request<LockInfo>("GET", `/v1/locks/${seg(v["lock-name"])}`);
+              setFound({ name: v["lock-name"], info, at: Date.now() });
+            } catch (e) {
+              if ((e as { status?: number }).status === 404)
+                setFound({ name: v["lock-name"], info: null, at: Date.now() });
+              else throw e;
+            }
+          })
+        }
+      />
+      <ErrorNote error={action.error} />
+      {found &&
+        (found.info ? (
+          <p>
+            <strong>{found.name}</strong> is held ({found.info.mode}), fence {found.info.fence},{" "}
+            <Countdown remainingMs={found.info.remainingTtlMs} at={found.at} label="time left" /> left.
+          </p>
+        ) : (
+          <p>
+            <strong>{found.name}</strong> is not locked.
+          </p>
+        ))}
+    </Section>
+  );
+}
+
+export function Locks() {
+  const { client, identity } = useDashboard();
+  const admin = identity.role === "admin";
+  const [prefix, setPrefix] = useState("");
+  const pages = usePages();
+  const [confirm, setConfirm] = useState<LockInfo>();
+  const [released, setReleased] = useState<Record<string, number>>({});
+  const action = useAction();
+  const list = useLoad(
+    () =>
+      admin
+        ? client.request<{ locks: LockInfo[]; nextCursor: string | null }>(
+            "GET",
+            `/v1/locks?limit=50&prefix=${encodeURIComponent(prefix)}${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
+          )
+        : Promise.resolve({ locks: [], nextCursor: null }),
+    [prefix, pages.cursor, admin],
+    ["locks"],
+  );
+  if (!admin) {
+    return (
+      <>
+        <AdminOnly what="Listing locks" />
+        <LockLookup />
+      </>
+    );
+  }
+  const locks = list.data?.locks ?? [];
+  return (
+    <>
+      <Section
+        title="Held locks"
+        actions={
+          <Filter
+            id="lock-prefix"
+            label="Name starts with"
+            value={prefix}
+            onChange={(v) => (setPrefix(v), pages.first())}
+          />
+        }
+      >
+        <ErrorNote error={list.error ?? action.error} />
+        {locks.length === 0 && !list.loading ? (
+          <Empty>No lock is held{prefix ? ` with a name starting with “${prefix}”` : ""} on this page.</Empty>
+        ) : (
+          <table class="data" aria-label="Held locks">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Mode</th>
+                <th scope="col">Fence</th>
+                <th scope="col">Owner metadata</th>
+                <th scope="col">Time left</th>
+                <th scope="col">Action</th>
+              </tr>
+            </thead>
+            <tbody>
+              {locks.map((l) => (
+                <tr key={l.key} data-lock={l.key}>
+                  <th scope="row">{l.key}</th>
+                  <td>{l.mode === "read" ? `read (${l.readers} readers)` : "write"}</td>
+                  <td class="num">
+                    <span class="fence">{l.fence}</span>
+                    {released[l.key] !== undefined && l.fence > released[l.key] && (
+                      <span class="badge ok" title={`force-released at fence ${released[l.key]}`}>
+                        higher than {released[l.key]} ✓
+                      </span>
+                    )}
+                  </td>
+                  <td>
+                    <Json value={l.metadata} />
+                  </td>
+                  <td>
+                    <Countdown remainingMs={l.remainingTtlMs} at={list.at} label={`${l.key} time left`} />
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      class="danger"
+                      onClick={() => setConfirm(l)}
+                      aria-label={`Force-release ${l.key}`}
+                    >
+                      Force release
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <Pager
+          page={pages.page}
+          nextCursor={list.data?.nextCursor}
+          onNext={pages.next}
+          onFirst={pages.first}
+        />
+      </Section>
+      {Object.keys(released).length > 0 && (
+        <p class="note" role="status">
+          Force-released:{" "}
+          {Object.entries(released)
+            .map(([k, f]) => `${k} (fence ${f})`)
+            .join(", ")}
+          . The next holder of each gets a higher fence, so a write fenced by the old holder is refused.
+        </p>
+      )}
+      {confirm && (
+        <Confirm
+          title={`Force-release “${confirm.key}”?`}
+          confirmLabel="Force release"
+          danger
+          onCancel={() => setConfirm(undefined)}
+          onConfirm={() => {
+            const l = confirm;
+            setConfirm(undefined);
+            void action.run(async () => {
+              await client.request("DELETE", `/v1/locks/${seg(l.key)}`);
+              setReleased((r) => ({ ...r, [l.key]: l.fence }));
+              announce(["locks"], [l.key]);
+            });
+          }}
+        >
+          <p>
+            Its holder (fence {confirm.fence}) loses the lock at once and is not told: its next refresh fails.
+            The next holder gets a fence higher than {confirm.fence}.
+          </p>
+        </Confirm>
+      )}
+      <LockLookup />
+    </>
+  );
+}

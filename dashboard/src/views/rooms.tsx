@@ -1,0 +1,140 @@
+import { useState } from "preact/hooks";
+import { AdminOnly, Empty, ErrorNote, Filter, formatDuration, Pager, Section } from "../components";
+import { seg, useDashboard } from "../context";
+import { useAction, useLoad, usePages } from "../hooks";
+
+interface Room {
+  room: string;
+  queued: number;
+  admitted: number;
+  admittedPerMin: number;
+}
+type Position =
+  | { state: "queued"; position: number; ahead: number; length: number }
+  | { state: "admitted"; expiresInMs: number; length: number }
+  | { state: "absent"; length: number };
+
+function PositionLookup() {
+  const { client } = useDashboard();
+  const [room, setRoom] = useState("");
+  const [user, setUser] = useState("");
+  const [found, setFound] = useState<{ room: string; user: string; p: Position }>();
+  const action = useAction();
+  return (
+    <Section title="A user's position">
+      <form
+        class="row lookup"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void action.run(async () => {
+            const p = await client.request<Position>(
+              "GET",
+              `/v1/waiting-rooms/${seg(room)}/peek?user=${encodeURIComponent(user)}`,
+            );
+            setFound({ room, user, p });
+          });
+        }}
+      >
+        <div class="field">
+          <label for="room-name">Room</label>
+          <input id="room-name" required value={room} onInput={(e) => setRoom(e.currentTarget.value)} />
+        </div>
+        <div class="field">
+          <label for="room-user">User</label>
+          <input id="room-user" required value={user} onInput={(e) => setUser(e.currentTarget.value)} />
+        </div>
+        <button type="submit">Look up</button>
+      </form>
+      <ErrorNote error={action.error} />
+      {found && (
+        <p>
+          <strong>{found.user}</strong> in <strong>{found.room}</strong>:{" "}
+          {found.p.state === "queued"
+            ? `position ${found.p.position} of ${found.p.length} (${found.p.ahead} ahead)`
+            : found.p.state === "admitted"
+              ? `admitted, for ${formatDuration(found.p.expiresInMs)} more`
+              : "not in line (never joined, left, or dropped for missing heartbeats)"}
+        </p>
+      )}
+    </Section>
+  );
+}
+
+export function Rooms() {
+  const { client, identity } = useDashboard();
+  const admin = identity.role === "admin";
+  const [prefix, setPrefix] = useState("");
+  const pages = usePages();
+  const list = useLoad(
+    () =>
+      admin
+        ? client.request<{ rooms: Room[]; nextCursor: string | null }>(
+            "GET",
+            `/v1/waiting-rooms?limit=50&prefix=${encodeURIComponent(prefix)}${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
+          )
+        : Promise.resolve({ rooms: [], nextCursor: null }),
+    [prefix, pages.cursor, admin],
+    ["rooms"],
+  );
+  if (!admin) {
+    return (
+      <>
+        <AdminOnly what="Listing waiting rooms" />
+        <PositionLookup />
+      </>
+    );
+  }
+  // A room can come once from its line and once from its admissions: keep one row per room.
+  const rooms = [...new Map((list.data?.rooms ?? []).map((r) => [r.room, r])).values()];
+  return (
+    <>
+      <Section
+        title="Waiting rooms"
+        actions={
+          <Filter
+            id="room-prefix"
+            label="Room starts with"
+            value={prefix}
+            onChange={(v) => (setPrefix(v), pages.first())}
+          />
+        }
+      >
+        <ErrorNote error={list.error} />
+        {rooms.length === 0 && !list.loading ? (
+          <Empty>No room with users in line or admitted on this page.</Empty>
+        ) : (
+          <table class="data" aria-label="Waiting rooms">
+            <thead>
+              <tr>
+                <th scope="col">Room</th>
+                <th scope="col">In line</th>
+                <th scope="col">Admitted (live)</th>
+                <th scope="col">Admissions per minute</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rooms.map((r) => (
+                <tr key={r.room}>
+                  <th scope="row">{r.room}</th>
+                  <td class="num">{r.queued}</td>
+                  <td class="num">{r.admitted}</td>
+                  <td class="num">{r.admittedPerMin}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p class="muted">
+          Admissions per minute: those made through this service's admit route over the last minute.
+        </p>
+        <Pager
+          page={pages.page}
+          nextCursor={list.data?.nextCursor}
+          onNext={pages.next}
+          onFirst={pages.first}
+        />
+      </Section>
+      <PositionLookup />
+    </>
+  );
+}

@@ -1,0 +1,150 @@
+import { useState } from "preact/hooks";
+import { AdminOnly, Countdown, Empty, ErrorNote, Filter, Json, Lookup, Pager, Section } from "../components";
+import { seg, useDashboard } from "../context";
+import { useAction, useLoad, usePages } from "../hooks";
+
+interface Holder {
+  expiresAt: number;
+  remainingTtlMs: number;
+  metadata?: Record<string, unknown>;
+}
+interface SemaphoreRow {
+  name: string;
+  group: "semaphore" | "concurrency";
+  count: number;
+  limit: number | null;
+  holders: Holder[];
+}
+
+function Holders({ holders, at }: { holders: Holder[]; at: number }) {
+  return (
+    <ul class="holders">
+      {holders.map((h, i) => (
+        <li key={i}>
+          <Countdown remainingMs={h.remainingTtlMs} at={at} label="permit expires in" />{" "}
+          <Json value={h.metadata} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function SemaphoreLookup() {
+  const { client } = useDashboard();
+  const [found, setFound] = useState<{ name: string; count: number; holders: Holder[]; at: number }>();
+  const action = useAction();
+  return (
+    <Section title="Look up a semaphore">
+      <Lookup
+        fields={[{ id: "sem-name", label: "Semaphore name" }]}
+        button="Look up"
+        onSubmit={(v) =>
+          void action.run(async () => {
+            const r = await client.request<{ count: number; holders: Holder[] }>(
+              "GET",
+              `/v1/semaphores/${seg(v["sem-name"])}/holders`,
+            );
+            setFound({ name: v["sem-name"], ...r, at: Date.now() });
+          })
+        }
+      />
+      <ErrorNote error={action.error} />
+      {found && (
+        <div>
+          <p>
+            <strong>{found.name}</strong>: {found.count} permit{found.count === 1 ? "" : "s"} held.
+          </p>
+          <Holders holders={found.holders} at={found.at} />
+        </div>
+      )}
+    </Section>
+  );
+}
+
+export function Semaphores() {
+  const { client, identity } = useDashboard();
+  const admin = identity.role === "admin";
+  const [prefix, setPrefix] = useState("");
+  const pages = usePages();
+  const list = useLoad(
+    () =>
+      admin
+        ? client.request<{ semaphores: SemaphoreRow[]; nextCursor: string | null }>(
+            "GET",
+            `/v1/semaphores?limit=50&prefix=${encodeURIComponent(prefix)}${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
+          )
+        : Promise.resolve({ semaphores: [], nextCursor: null }),
+    [prefix, pages.cursor, admin],
+    ["semaphores"],
+  );
+  if (!admin) {
+    return (
+      <>
+        <AdminOnly what="Listing semaphores" />
+        <SemaphoreLookup />
+      </>
+    );
+  }
+  const rows = list.data?.semaphores ?? [];
+  return (
+    <>
+      <Section
+        title="Semaphores and concurrency limits"
+        actions={
+          <Filter
+            id="sem-prefix"
+            label="Name starts with"
+            value={prefix}
+            onChange={(v) => (setPrefix(v), pages.first())}
+          />
+        }
+      >
+        <ErrorNote error={list.error} />
+        {rows.length === 0 && !list.loading ? (
+          <Empty>No permit is held on this page.</Empty>
+        ) : (
+          <table class="data" aria-label="Semaphores">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Permits used</th>
+                <th scope="col">Holders (soonest expiry first)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((s) => (
+                <tr key={`${s.group}:${s.name}`}>
+                  <th scope="row">{s.name}</th>
+                  <td>{s.group === "semaphore" ? "semaphore" : "concurrency limit"}</td>
+                  <td class="num">
+                    {s.count} / {s.limit ?? "?"}
+                    {s.limit !== null && (
+                      <meter min={0} max={s.limit} value={s.count} aria-label={`${s.name} permits used`} />
+                    )}
+                  </td>
+                  <td>
+                    <Holders holders={s.holders} at={list.at} />
+                    {s.count > s.holders.length && (
+                      <span class="muted">and {s.count - s.holders.length} more</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p class="muted">
+          “?”: the limit travels with each acquire; it is shown once this service has seen one.
+        </p>
+        <Pager
+          page={pages.page}
+          nextCursor={list.data?.nextCursor}
+          onNext={pages.next}
+          onFirst={pages.first}
+        />
+      </Section>
+      <SemaphoreLookup />
+    </>
+  );
+}

@@ -1,0 +1,189 @@
+import { z } from "zod";
+import {
+  breakerListReply,
+  limiterListReply,
+  roomListReply,
+  semaphoreListReply,
+} from "../replies/dashboard.js";
+import { roomPositionReply } from "../replies/rooms.js";
+import { peekBreaker } from "../../breaker/peek.js";
+import { createSemaphores, type Semaphores } from "../../semaphore/index.js";
+import { createWaitingRoom, type WaitingRoom } from "../../queue/index.js";
+import { scanNames } from "../../store/scan-names.js";
+import type { ServerContext } from "../context.js";
+import { defineRoute } from "../route.js";
+import { nameParam, pageOrBadRequest, pageQuery } from "../routes/common.js";
+import type { Activity } from "./activity.js";
+
+/** The query of every listing: a name prefix, a page size and the previous page's cursor. */
+export const listQuery = z.object({
+  prefix: z
+    .string()
+    .max(512, "must be at most 512 characters")
+    .optional()
+    .describe("Only names starting with this"),
+  ...pageQuery(200),
+});
+
+/** Holders shown per semaphore in a listing. */
+const HOLDERS_SHOWN = 10;
+
+/**
+ * Listings of the primitives that had none (admin, like `GET /v1/locks`): semaphores and
+ * concurrency limits, breakers, waiting rooms, and the rate limiters this service has seen. Each
+ * is a page of a SCAN-style walk of the tenant's keys (`cursor` in, `nextCursor` out), with bounded
+ * work per page, so they stay fast however many names the store holds.
+ */
+export function registerListRoutes(ctx: ServerContext, activity: Activity): void {
+  const { app, registry } = ctx;
+  const groups = (tenant: string) =>
+    ctx.perTenant("dashboard:semaphores", tenant, (store) => ({
+      semaphore: createSemaphores(store),
+      concurrency: createSemaphores(store, { keyKind: "concurrency" }),
+    }));
+  const rooms = (tenant: string): WaitingRoom =>
+    ctx.perTenant("dashboard:rooms", tenant, (store) => createWaitingRoom(store));
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/semaphores",
+    operationId: "listSemaphores",
+    tag: "semaphores",
+    scope: "admin",
+    summary: "List held semaphores and concurrency limits of the tenant, a page at a time (admin)",
+    description:
+      "Each with its live holders (soonest expiry first, at most 10 shown) and, when this service saw an acquire, the `limit` last sent. Concurrency limits are the library's `createConcurrencyLimiter` slots (key kind `concurrency`).",
+    query: listQuery,
+    responses: { 200: { description: "A page of held semaphores", schema: semaphoreListReply } },
+    handler: async ({ query, principal }) => {
+      const g = groups(principal.tenant);
+      const limits = activity.of(principal.tenant).semaphoreLimits;
+      const page = await pageOrBadRequest(() =>
+        scanNames(ctx.tenantStore(principal.tenant), ["sem", "concurrency"], query, async (kind, name) => {
+          const group = kind === "sem" ? "semaphore" : "concurrency";
+          const sems: Semaphores = g[group];
+          const holders = await sems.holders(name);
+          if (holders.length === 0) return null;
+          return {
+            name,
+            group,
+            count: holders.length,
+            limit: group === "semaphore" ? (limits.get(name) ?? null) : null,
+            holders: holders.slice(0, HOLDERS_SHOWN).map((h) => ({
+              expiresAt: h.expiresAt,
+              remainingTtlMs: h.remainingTtlMs,
+              ...(h.metadata ? { metadata: h.metadata } : {}),
+            })),
+          };
+        }),
+      );
+      return { semaphores: page.items, nextCursor: page.nextCursor };
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/breakers",
+    operationId: "listBreakers",
+    tag: "breakers",
+    scope: "admin",
+    summary: "List the tenant's shared breakers with their state and the transitions seen here (admin)",
+    description:
+      "`history`: transitions this service made (admin actions) or noticed on a read, newest last; `missed` counts transitions the store made that no read here saw. Breakers idle past their state TTL have no stored state and read as closed; they are not listed.",
+    query: listQuery,
+    responses: { 200: { description: "A page of breakers with stored state", schema: breakerListReply } },
+    handler: async ({ query, principal }) => {
+      const store = ctx.tenantStore(principal.tenant);
+      const t = activity.of(principal.tenant);
+      const page = await pageOrBadRequest(() =>
+        scanNames(store, ["breaker"], query, async (_kind, name) => {
+          const b = await peekBreaker(store, name);
+          if (!b.stored) return null;
+          t.breakerState(name, b.state, "observed", b.generation);
+          return { ...b, history: t.breakerHistory(name) };
+        }),
+      );
+      return { breakers: page.items, nextCursor: page.nextCursor };
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/waiting-rooms",
+    operationId: "listWaitingRooms",
+    tag: "waiting-rooms",
+    scope: "admin",
+    summary: "List the tenant's waiting rooms with their counts and admission rate (admin)",
+    description:
+      "`admittedPerMin`: admissions through this service's admit route over the last minute (a library process admitting on the same store is not counted). A room is listed once per key kind it has (queued users, live admissions): the dashboard merges by name.",
+    query: listQuery,
+    responses: { 200: { description: "A page of rooms", schema: roomListReply } },
+    handler: async ({ query, principal }) => {
+      const r = rooms(principal.tenant);
+      const t = activity.of(principal.tenant);
+      const sources = [
+        { kind: "room", suffix: "q" },
+        { kind: "room", suffix: "adm" },
+      ];
+      const page = await pageOrBadRequest(() =>
+        scanNames(ctx.tenantStore(principal.tenant), sources, query, async (_k, room, index) => {
+          const c = await r.counts(room);
+          // A room with users in line was listed from its queue: its admissions key would list it twice.
+          if (index === 1 && c.queued > 0) return null;
+          if (c.queued === 0 && c.admitted === 0) return null;
+          const rate = t.admissions.get(room)?.ratePerSec() ?? 0;
+          return {
+            room,
+            queued: c.queued,
+            admitted: c.admitted,
+            admittedPerMin: Math.round(rate * 600) / 10,
+          };
+        }),
+      );
+      return { rooms: page.items, nextCursor: page.nextCursor };
+    },
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/waiting-rooms/:room/peek",
+    operationId: "peekRoomPosition",
+    tag: "waiting-rooms",
+    scope: "client",
+    summary: "Where a user stands, read-only: unlike /position it never refreshes the user's heartbeat",
+    params: z.object({ room: nameParam }),
+    query: z.object({ user: nameParam }),
+    responses: { 200: { description: "The user's place, unchanged", schema: roomPositionReply } },
+    handler: async ({ params, query, principal }) => ({
+      room: params.room,
+      user: query.user,
+      ...(await rooms(principal.tenant).peekPosition(params.room, query.user)),
+    }),
+  });
+
+  defineRoute(app, registry, {
+    method: "GET",
+    url: "/v1/ratelimits",
+    operationId: "listRateLimiters",
+    tag: "ratelimits",
+    scope: "admin",
+    summary:
+      "The rate limiters this service has seen for the tenant, with their limits and decision rates (admin)",
+    description:
+      "Limits travel with each call, so only a service that saw a call knows them: this lists the limiters called through this service (at most 500 per tenant, most recent last), with the limits last sent and allowed/denied per second over the last minute. Look up a key's state with `POST /v1/ratelimits/:name/peek`.",
+    responses: { 200: { description: "The limiters this service has seen", schema: limiterListReply } },
+    handler: async ({ principal }) => {
+      const t = activity.of(principal.tenant);
+      const limiters = [...t.limiters.entries()].map(([name, l]) => ({
+        name,
+        limits: l.limits,
+        allowedPerSec: l.allowed.ratePerSec(),
+        deniedPerSec: l.denied.ratePerSec(),
+        allowed: l.allowed.total,
+        denied: l.denied.total,
+        lastSeenAt: l.lastSeenAt,
+      }));
+      return { limiters };
+    },
+  });
+}
