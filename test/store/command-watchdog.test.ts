@@ -57,7 +57,7 @@ describe.runIf(hasRedis).each(IOREDIS_MAJORS)("CommandWatchdog on a real ioredis
   });
 
   it("leaves commands that get their reply in time alone", async () => {
-    const watchdog = new CommandWatchdog(client, 100, 5);
+    const watchdog = new CommandWatchdog(client, 1_000, 5);
     try {
       const deadline = Date.now() + 600;
       let done = 0;
