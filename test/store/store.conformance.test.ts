@@ -36,7 +36,9 @@ describeStores("store", ({ store, target }) => {
   it("reports health", async () => {
     const h = await store().health();
     expect(h.status).toBe("ok");
-    expect(h.mode).toBe(target === "memory" ? "memory" : target === "redis" ? "standalone" : "cluster");
+    expect(h.mode).toBe(
+      { memory: "memory", redis: "standalone", sentinel: "sentinel", cluster: "cluster" }[target],
+    );
     if (target !== "memory") expect(h.serverVersion).toMatch(/^\d+\.\d+/);
   });
 

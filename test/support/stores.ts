@@ -1,14 +1,20 @@
 /**
  * The conformance harness: `describeStores` runs the same tests against the memory store, a private
- * single Redis and a private 3-master Redis Cluster, each with a fresh unique key prefix.
+ * single Redis, a private Sentinel set (reached through `REDIS_SENTINELS`/`REDIS_SENTINEL_NAME`,
+ * as users configure it) and a private 3-master Redis Cluster, each with a fresh unique key prefix.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, inject } from "vitest";
 import { createStore, type CreateStoreOptions } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
 
-export type StoreTarget = "memory" | "redis" | "cluster";
-export const ALL_TARGETS: StoreTarget[] = ["memory", "redis", "cluster"];
+export type StoreTarget = "memory" | "redis" | "sentinel" | "cluster";
+export const ALL_TARGETS: StoreTarget[] = ["memory", "redis", "sentinel", "cluster"];
+/**
+ * For suites whose time goes into waiting for TTLs and timers rather than behaviour: Sentinel adds
+ * nothing there that the single Redis behind it does not already show, only run time.
+ */
+export const TIMING_TARGETS: StoreTarget[] = ["memory", "redis", "cluster"];
 
 export function uniquePrefix(): string {
   return `t:${randomUUID().slice(0, 8)}:`;
@@ -24,6 +30,11 @@ export function storeOptions(
   if (target === "redis") {
     const port = inject("redisPort");
     return port === null ? undefined : { ...base, type: "redis", redis: { host: "127.0.0.1", port } };
+  }
+  if (target === "sentinel") {
+    // Through the environment, exactly as a user's REDIS_SENTINELS / REDIS_SENTINEL_NAME.
+    const env = inject("sentinelEnv");
+    return env === null ? undefined : { ...base, type: "redis", env };
   }
   const seeds = inject("clusterSeeds");
   return seeds === null ? undefined : { ...base, type: "redis", redis: { clusterNodes: seeds } };
@@ -96,4 +107,9 @@ export function faultTestStore(redis: { url: string }, extra: CreateStoreOptions
     reconnectCapMs: 100,
     ...extra,
   });
+}
+
+/** {@link describeStores} on {@link TIMING_TARGETS}: for suites that mostly wait for TTLs and timers. */
+export function describeTimingStores(title: string, fn: (ctx: StoreContext) => void): void {
+  describeStores(title, fn, { targets: TIMING_TARGETS });
 }
