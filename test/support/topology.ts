@@ -9,6 +9,7 @@ export {
   SentinelSet,
   freePort,
   parseClusterNodes,
+  parseInfo,
   redisCli,
   waitFor,
   type ClusterNodeView,

@@ -58,6 +58,12 @@ export function createRedisClient(cfg: RedisConnectionConfig, tuning: Connection
       lazyConnect: true,
       scaleReads: "master",
       slotsRefreshTimeout: tuning.connectTimeoutMs,
+      // ioredis resends, after this delay, every command of a node connection that closed, those
+      // already sent included: a script that ran and whose reply was lost would run twice
+      // (test/store/no-resend.faults.test.ts). 0 turns that off; the caller gets
+      // StoreUnavailableError instead. MOVED, ASK, TRYAGAIN and CLUSTERDOWN are still followed:
+      // the server did not run the command.
+      retryDelayOnFailover: 0,
     };
     return new Cluster(cfg.clusterNodes, options);
   }
