@@ -41,7 +41,7 @@ export class NodeSubscriber {
       connectionName: "holdfast-subscriber",
     });
     this.ready = new ReadyWaiter(this.conn);
-    this.conn.on("error", () => undefined); // reported through the store; reconnects on its own
+    this.conn.on("error", (e: Error) => this.onError(e)); // reported through the store; reconnects on its own
     this.conn.on("message", (ch: string, msg: string) => this.events.message(ch, msg));
     this.conn.on("smessage", (ch: string, msg: string) => this.events.message(ch, msg));
     this.conn.on("pmessage", (p: string, ch: string, msg: string) => this.events.pmessage(p, ch, msg));
@@ -99,6 +99,18 @@ export class NodeSubscriber {
         if (command === "ssubscribe" && message.startsWith("MOVED")) this.events.moved?.(name);
         throw new StoreUnavailableError(`${command.toUpperCase()} ${name} failed: ${message}`, { cause: e });
       });
+  }
+
+  /**
+   * Redis 7 unsubscribes a sharded subscriber by itself when the channel's slot leaves the node (a
+   * failover demoted it, or the slot migrated). ioredis does not expect that reply and reports it
+   * as a "Command queue state error" naming it: that is the fastest sign the channel moved. (The
+   * transport also re-reads the slot map periodically, in case this message ever changes.)
+   */
+  private onError(e: Error): void {
+    if (!this.sharded || this.closed) return;
+    const m = /Last reply: sunsubscribe,(.*),\d+$/s.exec(e.message);
+    if (m && this.names.has(m[1])) this.events.moved?.(m[1]);
   }
 
   private whenReady(): Promise<void> {
