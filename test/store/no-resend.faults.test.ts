@@ -8,7 +8,7 @@
 import { expect, it } from "vitest";
 import type { Cluster, Redis } from "ioredis";
 import calculateSlot from "cluster-key-slot";
-import { describeStores } from "../support/stores.js";
+import { describeStores, makeStore } from "../support/stores.js";
 import { redisCli, waitFor } from "../support/topology.js";
 import type { RedisStore } from "../../src/store/redis/redis-store.js";
 import { isStoreFailure } from "../../src/errors/store-errors.js";
@@ -61,4 +61,25 @@ describeStores(
     });
   },
   { targets: ["redis", "sentinel", "cluster"] },
+);
+
+describeStores(
+  "a script refused before it was written",
+  ({ target }) => {
+    it("is sent again: a fresh store's first concurrent calls to a node all succeed", async () => {
+      // A new Cluster client connects to each node on first use; ioredis refuses the calls that
+      // arrive while that connection is still opening ("Connection is closed.", never written).
+      const s = (await makeStore(target)) as RedisStore;
+      try {
+        const keys = ["a", "b", "c"].map((tag) => s.keys.key("fresh", `{${tag}}:n`));
+        const calls = keys.flatMap((key) =>
+          Array.from({ length: 10 }, (_, i) => s.run(countBig, [key], [`call-${i}`, 1])),
+        );
+        expect((await Promise.allSettled(calls)).filter((r) => r.status === "rejected")).toEqual([]);
+      } finally {
+        await s.close();
+      }
+    });
+  },
+  { targets: ["cluster"] },
 );

@@ -46,6 +46,11 @@ export interface RedisStoreOptions {
   logger: Logger;
 }
 
+/** How often a command refused before it was written is sent again (10, 20, 40 ms apart). */
+const MAX_UNSENT_RETRIES = 3;
+
+const isConnectionClosed = (e: unknown) => e instanceof Error && e.message === "Connection is closed.";
+
 /** Commands per socket write when coalescing (measured best of 4, 8, 16 and a whole tick). */
 const DEFAULT_COMMANDS_PER_WRITE = 8;
 
@@ -118,12 +123,22 @@ export class RedisStore implements Store {
     script: Script<A>,
     keys: string[],
     args: A,
+    attempt = 0,
   ): Promise<RawReply> {
     if (this.maxCommandsPerWrite > 1) this.coalesce();
     // The command writes itself (see ScriptCommand): the same bytes as client.evalsha(...), without
     // ioredis' per-argument conversion, and with frozen argument arrays encoded once.
     const command = new ScriptCommand(script.sha, keys, args, this.commandOptions);
     return (this.client.sendCommand(command) as Promise<RawReply>).catch((e: unknown) => {
+      if (!command.written && attempt < MAX_UNSENT_RETRIES && isConnectionClosed(e)) {
+        // ioredis Cluster refuses a command for a node whose connection is not ready yet with
+        // "Connection is closed." before writing it (its own resend of such commands is off, see
+        // createRedisClient, because it resends written ones too). Never sent, so never run: send
+        // it again shortly.
+        return new Promise<void>((r) => setTimeout(r, 10 * 2 ** attempt)).then(() =>
+          this.exec(script, keys, args, attempt + 1),
+        );
+      }
       if (isNoScript(e)) {
         return (this.client.eval(script.lua, script.numKeys, ...keys, ...args) as Promise<RawReply>).catch(
           (e2: unknown) => {

@@ -38,6 +38,8 @@ function encodeArgs(args: readonly ScriptArg[]): string {
 export class ScriptCommand extends Command {
   private readonly argsCount: number;
   private readonly argsResp: string;
+  /** Set once ioredis asked for the bytes to write: from then on the script may have run. */
+  written = false;
 
   constructor(
     sha: string,
@@ -53,6 +55,7 @@ export class ScriptCommand extends Command {
   }
 
   override toWritable(): string {
+    this.written = true;
     // this.args holds sha, numKeys and the keys, with the client's key prefix applied.
     const head = this.args as string[];
     let out = "*" + (1 + head.length + this.argsCount) + EVALSHA;
