@@ -2,7 +2,7 @@ import calculateSlot from "cluster-key-slot";
 import type { Cluster, Redis, RedisOptions } from "ioredis";
 import type { RedisStore } from "../store/redis/redis-store.js";
 import { escapeGlob, type Transport, type TransportEvents } from "./transport.js";
-import { NodeSubscriber } from "./node-subscriber.js";
+import { NodeSubscriber, promoted } from "./node-subscriber.js";
 
 function isCluster(client: Redis | Cluster): client is Cluster {
   return (client as Cluster).isCluster === true;
@@ -133,7 +133,7 @@ export class RedisTransport implements Transport {
       message: (ch: string, msg: string) => this.events.message(ch, msg),
       pmessage: (p: string, ch: string, msg: string) =>
         this.events.pmessage(this.escaped.get(p) ?? p, ch, msg),
-      restored: (names: string[]) => this.events.restored(names),
+      restored: (names: string[], failover: boolean) => this.events.restored(names, failover),
       lost: (names: string[]) => {
         this.events.lost(names);
         // A node subscriber lost its connection: if its master died, the slot map says who took
@@ -202,6 +202,7 @@ export class RedisTransport implements Transport {
     const next = this.nodeFor(liveName);
     if (next.key === old) return;
     const previous = old === undefined ? undefined : this.nodes.get(old);
+    const before = previous?.lastIds;
     this.owner.set(liveName, next.key);
     if (previous) {
       void previous.unsubscribe(liveName).catch(() => undefined);
@@ -212,7 +213,7 @@ export class RedisTransport implements Transport {
     }
     this.events.lost([liveName]);
     next.sub.subscribe(liveName).then(
-      () => this.events.restored([liveName]),
+      async () => this.events.restored([liveName], promoted(before, await next.sub.currentIds())),
       () => undefined,
     );
   }
