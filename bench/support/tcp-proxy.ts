@@ -10,6 +10,8 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private accepting = true;
+  /** The port the last connection was forwarded to. */
+  lastTarget: number | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -74,6 +76,7 @@ export class TcpProxy {
       upstream.once("error", refused);
       upstream.once("connect", () => {
         upstream.off("error", refused);
+        this.lastTarget = this.targets[i];
         this.sockets.add(upstream);
         const drop = () => {
           client.destroy();
