@@ -10,7 +10,6 @@ import { sleep } from "./workloads/tally.js";
 import type { ServeInstance } from "./serve-fleet.js";
 import type { TcpProxy } from "./tcp-proxy.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies, read field by field
 type Json = Record<string, any>;
 
 /** One JSON request; never throws for an HTTP status (network errors are status 0). */
