@@ -137,8 +137,8 @@ export interface FlashSaleResult {
 /**
  * `buyers` buyers (at most `concurrency` at once) each try to hold one unit through one instance
  * (buyer i → instance i mod n), then commit through the next one (most), release, or walk away;
- * a buyer refused for lack of stock tries again twice, half a hold TTL apart, so that units of
- * expired holds find buyers. Ends with the item's state once every hold has ended.
+ * a buyer refused for lack of stock tries again twice, half a hold TTL apart, while the sale is
+ * not over, so that units of expired holds find buyers. Ends with the item's state once every hold has ended.
  */
 export async function flashSale(
   instances: readonly ServeInstance[],
@@ -166,7 +166,8 @@ export async function flashSale(
   const started = performance.now();
   const buyer = async (b: number) => {
     const via = instances[b % instances.length];
-    for (let attempt = 0; attempt < 3 && r.committed < o.stock; attempt++) {
+    // Every buyer tries once; a refused one tries again only while units may still come back.
+    for (let attempt = 0; attempt < 3 && (attempt === 0 || r.committed < o.stock); attempt++) {
       const t0 = performance.now();
       const h = await call(`${via.url}/v1/inventory/items/${o.item}/holds`, "POST", {
         holder: `buyer-${b}`,
