@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { toStoreError } from "../../src/store/redis/redis-errors.js";
 import { ScriptError, StoreTimeoutError, StoreUnavailableError } from "../../src/errors/store-errors.js";
 
-describe("toStoreError: ioredis Cluster giving up after too many redirections", () => {
+describe("toStoreError: answers that mean the store cannot serve now", () => {
   // The exact texts ioredis 5 produced in test/topology/cluster.failover.test.ts during a failover.
   it("is StoreUnavailableError when the last answer was a redirection: the command did not run", () => {
     for (const last of [
@@ -22,6 +22,11 @@ describe("toStoreError: ioredis Cluster giving up after too many redirections", 
       1000,
     );
     expect(e).toBeInstanceOf(StoreTimeoutError);
+  });
+
+  it("is StoreUnavailableError when the master refuses writes for lack of replicas (min-replicas-to-write)", () => {
+    const e = toStoreError(new Error("NOREPLICAS Not enough good replicas to write."), "hold-2", 1000);
+    expect(e).toBeInstanceOf(StoreUnavailableError);
   });
 
   it("still reports an error of the script itself as ScriptError", () => {

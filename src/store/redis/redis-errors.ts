@@ -9,7 +9,7 @@ const UNAVAILABLE = [
   /None of startup nodes is available/,
   /Failed to refresh slots cache/,
   /Cluster isn't ready/,
-  /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY)\b/,
+  /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY|NOREPLICAS)\b/,
   /All sentinels are unreachable|Failed to connect to sentinel/,
   /NOAUTH|WRONGPASS|NOPERM/,
 ];
