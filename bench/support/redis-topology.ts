@@ -294,6 +294,8 @@ export interface SentinelSetOptions {
   failoverTimeoutMs?: number;
   /** Persistence of the data nodes. @defaultValue "none" */
   persistence?: Persistence;
+  /** Extra `redis-server` arguments of the data nodes (e.g. `--min-replicas-to-write 1`). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -313,9 +315,9 @@ export class SentinelSet {
     const persistence = options.persistence ?? "none";
     const started: RedisNode[] = [];
     try {
-      const master = await RedisNode.start({ persistence });
+      const master = await RedisNode.start({ persistence, args: options.nodeArgs });
       started.push(master);
-      const replica = await RedisNode.start({ persistence, replicaOf: master.port });
+      const replica = await RedisNode.start({ persistence, replicaOf: master.port, args: options.nodeArgs });
       started.push(replica);
       await waitFor(
         async () => (await replica.info("replication")).get("master_link_status") === "up",
@@ -395,6 +397,11 @@ export class SentinelSet {
         }
         if (ports.size !== 1) return false;
         const [port] = ports;
+        for (const s of this.sentinelNodes) {
+          const replicas = (await s.cli("SENTINEL", "REPLICAS", this.name)).split(/\r?\n/);
+          const flags = replicas[replicas.indexOf("flags") + 1] ?? "";
+          if (flags !== "slave") return false; // s_down, disconnected or not known yet
+        }
         const master = this.nodes.find((n) => n.port === port);
         const other = this.nodes.find((n) => n.port !== port);
         if (!master?.running || !other?.running) return false;
@@ -440,6 +447,17 @@ export class SentinelSet {
       200,
     );
     return this.waitForNewMaster(old, timeoutMs);
+  }
+
+  /**
+   * Starts a killed data node again as a replica of the current master (as an operator would, and
+   * as the sentinels would do themselves within seconds), and waits until the set is settled.
+   */
+  async restartAsReplica(node: RedisNode, timeoutMs = 60_000): Promise<void> {
+    const master = await this.master();
+    await node.start();
+    await node.cli("REPLICAOF", master.host, String(master.port));
+    await this.waitSettled(timeoutMs);
   }
 
   async stop(): Promise<void> {

@@ -26,6 +26,7 @@ export interface InventoryWorkloadOptions {
 
 const DOCUMENTED = new Set([
   "HOLDFAST_INSUFFICIENT_STOCK",
+  "HOLDFAST_ITEM_NOT_FOUND", // after a restart without persistence, until the item is defined again
   "HOLDFAST_HOLD_EXPIRED",
   "HOLDFAST_HOLD_NOT_FOUND",
   "HOLDFAST_HOLD_FINISHED",
@@ -36,6 +37,9 @@ type HoldState = "held" | "committed" | "commit-unknown" | "released" | "release
 interface HoldRecord {
   hold: Hold;
   state: HoldState;
+  /** `performance.now()` when the hold, and its commit, were acknowledged. */
+  heldAt: number;
+  committedAt?: number;
   /** Set once the store said it does not know the hold, or lost its commit. */
   lost?: "hold" | "commit";
 }
@@ -56,6 +60,10 @@ export interface InventoryVerdict {
 export class InventoryWorkload {
   readonly tally = new Tally(DOCUMENTED);
   readonly holds = new Map<string, HoldRecord>();
+  /** `performance.now()` when the last acknowledged hold was sent. */
+  lastHoldSentAt = 0;
+  /** `performance.now()` of every acknowledged hold, in order (outages are the gaps). */
+  readonly heldTimes: number[] = [];
   invariantChecks = 0;
   invariantViolations = 0;
   oversold = 0;
@@ -106,6 +114,19 @@ export class InventoryWorkload {
     if (s.sold > s.total) this.oversold++;
   }
 
+  /**
+   * When each lost acknowledged write had been acknowledged (`performance.now()`): the hold for
+   * a lost hold, the commit for a lost commit. Complete after {@link verify}.
+   */
+  lostWrites(): { kind: "hold" | "commit"; at: number }[] {
+    const out: { kind: "hold" | "commit"; at: number }[] = [];
+    for (const r of this.holds.values()) {
+      if (r.lost === "hold") out.push({ kind: "hold", at: r.heldAt });
+      else if (r.lost === "commit") out.push({ kind: "commit", at: r.committedAt ?? r.heldAt });
+    }
+    return out;
+  }
+
   /** Holds acknowledged and later found lost, so far (verify adds what only it can see). */
   get lost(): number {
     let n = 0;
@@ -128,6 +149,7 @@ export class InventoryWorkload {
     let n = 0;
     while (this.running) {
       let hold: Hold;
+      const sentAt = performance.now();
       try {
         hold = await inv.hold(this.o.item, { holder: `c${client}-${n++}`, ttlMs: this.o.holdTtlMs });
       } catch (e) {
@@ -136,7 +158,10 @@ export class InventoryWorkload {
         continue;
       }
       this.tally.ok();
-      const record: HoldRecord = { hold, state: "held" };
+      this.lastHoldSentAt = Math.max(this.lastHoldSentAt, sentAt);
+      const heldAt = performance.now();
+      this.heldTimes.push(heldAt);
+      const record: HoldRecord = { hold, state: "held", heldAt };
       this.holds.set(hold.holdId, record);
       await sleep(this.o.thinkMs);
       const dice = Math.random();
@@ -152,6 +177,7 @@ export class InventoryWorkload {
       else await inv.release(record.hold.holdId);
       this.tally.ok();
       record.state = action === "commit" ? "committed" : "released";
+      if (action === "commit") record.committedAt = performance.now();
     } catch (e) {
       const code = this.tally.error(e);
       record.state = action === "commit" ? "commit-unknown" : "release-unknown";
@@ -161,7 +187,7 @@ export class InventoryWorkload {
 
   /** A hold the store does not know, or that expired before its time: lost with the data. */
   private noteLoss(record: HoldRecord, code: string | undefined): void {
-    if (code === "HOLDFAST_HOLD_NOT_FOUND") record.lost = "hold";
+    if (code === "HOLDFAST_HOLD_NOT_FOUND" || code === "HOLDFAST_ITEM_NOT_FOUND") record.lost = "hold";
     // Same machine, same clock: expired well before expiresAt means the data went back in time.
     if (code === "HOLDFAST_HOLD_EXPIRED" && Date.now() < record.hold.expiresAt - 100) record.lost = "hold";
   }
@@ -182,7 +208,10 @@ export class InventoryWorkload {
           const r = await retrying(() => inv.commit(id));
           confirmedSold++;
           // The acknowledged commit was gone (the hold came back live): this call sold it again.
-          if (r.committed && record.state === "committed") lostCommits++;
+          if (r.committed && record.state === "committed") {
+            lostCommits++;
+            record.lost = "commit";
+          }
         } else {
           const r = await retrying(() => inv.release(id));
           if (r.outcome === "committed") confirmedSold++;
@@ -192,7 +221,7 @@ export class InventoryWorkload {
         if (record.state === "committed") {
           lostCommits++;
           record.lost = "commit";
-        } else if (code === "HOLDFAST_HOLD_NOT_FOUND") {
+        } else if (code === "HOLDFAST_HOLD_NOT_FOUND" || code === "HOLDFAST_ITEM_NOT_FOUND") {
           record.lost = "hold";
         }
       }

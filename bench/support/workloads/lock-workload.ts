@@ -26,7 +26,15 @@ export class LockWorkload {
   readonly fences = new FenceWatch();
   readonly tally = new Tally(DOCUMENTED);
   acquired = 0;
+  /** Writes of a paused holder after it resumed ({@link pauseNextHolder}), and how many were refused. */
+  lateWrites = 0;
+  lateRefused = 0;
+  /** `performance.now()` when the last successful acquire was sent. */
+  lastAcquireSentAt = 0;
+  /** `performance.now()` of every lease granted, in order (outages are the gaps). */
+  readonly acquiredTimes: number[] = [];
   private running = false;
+  private pause: { ms: number; done: () => void } | undefined;
   private loops: Promise<void>[] = [];
   private readonly o: Required<LockWorkloadOptions>;
 
@@ -48,9 +56,19 @@ export class LockWorkload {
     await Promise.all(this.loops);
   }
 
+  /**
+   * The next client to get a lease stops for `ms` before its writes, as a process paused by GC or
+   * a stalled event loop (the memory store lives in one process, so it cannot be SIGSTOPped
+   * alone). Resolves once that client resumed.
+   */
+  pauseNextHolder(ms: number): Promise<void> {
+    return new Promise((done) => (this.pause = { ms, done }));
+  }
+
   private async loop(locks: Locks, client: number): Promise<void> {
     while (this.running) {
       const floor = this.fences.sent();
+      const sentAt = performance.now();
       let lease;
       try {
         lease = await locks.acquire(this.o.key, { ttlMs: this.o.ttlMs, waitMs: this.o.waitMs });
@@ -60,9 +78,21 @@ export class LockWorkload {
       }
       this.tally.ok();
       this.acquired++;
+      this.lastAcquireSentAt = Math.max(this.lastAcquireSentAt, sentAt);
+      this.acquiredTimes.push(performance.now());
       this.fences.answered(floor, lease.fence);
+      const pause = this.pause;
+      if (pause) {
+        this.pause = undefined;
+        await sleep(pause.ms);
+        pause.done();
+      }
       for (let w = 0; w < this.o.writesPerLease && this.running; w++) {
-        this.register.write(lease.fence, lease.token, { client, w });
+        const accepted = this.register.write(lease.fence, lease.token, { client, w });
+        if (pause) {
+          this.lateWrites++;
+          if (!accepted) this.lateRefused++;
+        }
         await sleep(this.o.writeGapMs);
       }
       try {
