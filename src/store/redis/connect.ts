@@ -36,6 +36,11 @@ function baseOptions(t: ConnectionTuning): RedisOptions {
     enableAutoPipelining: false,
     lazyConnect: true,
     connectionName: "holdfast",
+    // A master demoted to a replica (by Sentinel, or behind a managed endpoint that moved to the
+    // new master) answers every write with READONLY and keeps the connection open: without this
+    // the client stays there until something else breaks the connection. Reconnecting finds the
+    // current master (through the sentinels, or the endpoint). The refused command is not resent.
+    reconnectOnError: (err) => err.message.startsWith("READONLY"),
     retryStrategy: (times) => Math.max(1, fullJitterBackoff(times, t.reconnectBaseMs, t.reconnectCapMs)),
   };
 }
@@ -50,7 +55,8 @@ export function createRedisClient(cfg: RedisConnectionConfig, tuning: Connection
   if (tls) auth.tls = tls;
 
   if (cfg.clusterNodes) {
-    const { retryStrategy, enableOfflineQueue, ...redisOptions } = base;
+    // A cluster replica answers MOVED, not READONLY; its node connections do not reconnect.
+    const { retryStrategy, enableOfflineQueue, reconnectOnError: _readonly, ...redisOptions } = base;
     const options: ClusterOptions = {
       redisOptions: { ...redisOptions, ...auth },
       enableOfflineQueue,
