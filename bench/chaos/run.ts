@@ -31,6 +31,7 @@ export interface FaultRecord {
    * acknowledged): how long clients could not work. NaN if they did not recover within the bound.
    */
   recoveryMs: number;
+  losesHistory: boolean;
   start: number;
   recoveredAt: number;
   /** Acknowledged holds and commits lost, acknowledged from 1 s before the fault to the next one. */
@@ -115,19 +116,34 @@ export async function runTarget(
               longestGap(lock.acquiredTimes, start, recoveredAt),
               longestGap(inventory.heldTimes, start, recoveredAt),
             );
-        records.push({ target: target.name, fault: fault.name, recoveryMs, start, recoveredAt, lost: 0 });
+        records.push({
+          target: target.name,
+          fault: fault.name,
+          losesHistory: fault.losesHistory ?? false,
+          recoveryMs,
+          start,
+          recoveredAt,
+          lost: 0,
+        });
         log(`  ${target.name} · round ${round} · ${fault.name}: recovered in ${fmt(recoveryMs)}`);
+        if (Number.isNaN(recoveryMs)) {
+          for (const t of [lock.tally, inventory.tally]) {
+            for (const [code, m] of t.lastMessage) log(`    last ${code}: ${m.slice(0, 300)}`);
+          }
+        }
         await fault.settle?.();
         await sleep(o.steadyMs);
       }
     }
     await Promise.all([lock.stop(), inventory.stop(), once?.stop()]);
     const verdict = await inventory.verify(createInventory(stores[stores.length - 1]));
-    // A lost write belongs to the last fault that began before it (or within the second after it:
-    // acknowledged just before, lost with it). A planned failover can keep losing writes long after
-    // clients "recovered": they go on writing to the demoted master until it is reconfigured.
+    // A lost write belongs to the first fault after it that loses everything before it (a restart
+    // without persistence), else to the last fault that began before it (or within the second
+    // after it: acknowledged just before, lost with it). A planned Sentinel failover keeps losing
+    // writes after clients "recovered": they write to the demoted master until it is reconfigured.
     for (const w of inventory.lostWrites()) {
-      const r = [...records].reverse().find((x) => w.at >= x.start - 1000);
+      const wiped = records.find((x) => x.losesHistory && x.start >= w.at - 1000);
+      const r = wiped ?? [...records].reverse().find((x) => w.at >= x.start - 1000);
       if (r) r.lost++;
     }
     // The counters are read with the store's own ioredis client (RedisStore.client is public).

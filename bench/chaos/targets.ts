@@ -26,6 +26,8 @@ export interface FaultContext {
 
 export interface Fault {
   name: string;
+  /** Loses every write made before it (a restart without persistence). */
+  losesHistory?: boolean;
   inject(ctx: FaultContext): Promise<number>;
   settle?(): Promise<void>;
 }
@@ -96,6 +98,7 @@ export async function standaloneTarget(persistence: Persistence): Promise<Target
       clientPauseCommand(async () => node, 1000),
       {
         name: `kill -9 and restart (${label})`,
+        losesHistory: persistence === "none",
         async inject(ctx) {
           const t = now();
           await node.kill();

@@ -15,6 +15,8 @@ export const STORE_FAILURE_CODES = new Set([
 export class Tally {
   /** Typed errors by code, expected outcomes (conflicts) included. */
   readonly typed = new Map<string, number>();
+  /** The last message seen per typed code (what a stuck run was told). */
+  readonly lastMessage = new Map<string, string>();
   /** Untyped or undocumented errors, with their messages (at most 20 kept). */
   readonly untyped: string[] = [];
   untypedCount = 0;
@@ -43,6 +45,7 @@ export class Tally {
         : this.documented.has(e.code) || STORE_FAILURE_CODES.has(e.code));
     if (known) {
       this.typed.set(e.code, (this.typed.get(e.code) ?? 0) + 1);
+      this.lastMessage.set(e.code, e.message);
       return e.code;
     }
     this.untypedCount++;
