@@ -176,6 +176,7 @@ export async function flashSale(
       latencies.push(performance.now() - t0);
       count(r.holdStatuses, h.status);
       if (h.status === 409) {
+        if (r.committed >= o.stock) return; // sold out: nothing will come back
         await sleep(o.holdTtlMs / 2);
         continue;
       }
