@@ -46,8 +46,8 @@ export interface RedisStoreOptions {
   logger: Logger;
 }
 
-/** How often a command refused before it was written is sent again (10, 20, 40 ms apart). */
-const MAX_UNSENT_RETRIES = 3;
+/** First delay before a command refused unwritten is sent again (doubling, up to 200 ms). */
+const UNSENT_RETRY_BASE_MS = 10;
 
 const isConnectionClosed = (e: unknown) => e instanceof Error && e.message === "Connection is closed.";
 
@@ -124,20 +124,25 @@ export class RedisStore implements Store {
     keys: string[],
     args: A,
     attempt = 0,
+    deadline = 0,
   ): Promise<RawReply> {
     if (this.maxCommandsPerWrite > 1) this.coalesce();
     // The command writes itself (see ScriptCommand): the same bytes as client.evalsha(...), without
     // ioredis' per-argument conversion, and with frozen argument arrays encoded once.
     const command = new ScriptCommand(script.sha, keys, args, this.commandOptions);
     return (this.client.sendCommand(command) as Promise<RawReply>).catch((e: unknown) => {
-      if (!command.written && attempt < MAX_UNSENT_RETRIES && isConnectionClosed(e)) {
+      if (!command.written && isConnectionClosed(e) && !this.closed) {
         // ioredis Cluster refuses a command for a node whose connection is not ready yet with
         // "Connection is closed." before writing it (its own resend of such commands is off, see
         // createRedisClient, because it resends written ones too). Never sent, so never run: send
-        // it again shortly.
-        return new Promise<void>((r) => setTimeout(r, 10 * 2 ** attempt)).then(() =>
-          this.exec(script, keys, args, attempt + 1),
-        );
+        // it again shortly, for up to commandTimeoutMs, as a command waits for a reconnect.
+        const until = deadline || performance.now() + this.commandTimeoutMs;
+        const delay = Math.min(200, UNSENT_RETRY_BASE_MS * 2 ** attempt);
+        if (performance.now() + delay < until) {
+          return new Promise<void>((r) => setTimeout(r, delay)).then(() =>
+            this.exec(script, keys, args, attempt + 1, until),
+          );
+        }
       }
       if (isNoScript(e)) {
         return (this.client.eval(script.lua, script.numKeys, ...keys, ...args) as Promise<RawReply>).catch(
