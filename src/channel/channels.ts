@@ -125,7 +125,7 @@ export class Channels {
     const events: TransportEvents = {
       message: (liveName, message) => this.onMessage(liveName, message),
       pmessage: (pattern, liveName, message) => this.onPMessage(pattern, liveName, message),
-      restored: (liveNames) => this.onRestored(liveNames),
+      restored: (liveNames, failover) => this.onRestored(liveNames, failover ?? false),
       lost: (liveNames) => {
         for (const name of liveNames) for (const sub of this.exact.get(name) ?? []) sub.lost();
       },
@@ -341,8 +341,8 @@ export class Channels {
     for (const sub of set) sub.onLive(id, payload, channel);
   }
 
-  private onRestored(liveNames: string[]): void {
-    for (const name of liveNames) for (const sub of this.exact.get(name) ?? []) sub.restored();
+  private onRestored(liveNames: string[], failover: boolean): void {
+    for (const name of liveNames) for (const sub of this.exact.get(name) ?? []) sub.restored(failover);
     for (const set of this.patterns.values()) for (const sub of set) sub.restored();
   }
 

@@ -6,7 +6,8 @@ import { StoreUnavailableError } from "../errors/store-errors.js";
 export interface NodeSubscriberEvents {
   message(liveName: string, message: string): void;
   pmessage(pattern: string, liveName: string, message: string): void;
-  restored(liveNames: string[]): void;
+  /** Subscribed again after a reconnect; `failover`: to a replica promoted since (see {@link promoted}). */
+  restored(liveNames: string[], failover: boolean): void;
   lost(liveNames: string[]): void;
   /** SSUBSCRIBE answered MOVED: the slot lives on another node now. */
   moved?(liveName: string): void;
@@ -25,6 +26,10 @@ export class NodeSubscriber {
   private readonly patterns = new Set<string>();
   private everReady = false;
   private closed = false;
+  /** The replication ids of the server of the current connection, read as soon as it is ready. */
+  private ids: Promise<ReplicationIds | undefined> = Promise.resolve(undefined);
+  /** The replication ids of the server this connection was last ready on. */
+  lastIds: ReplicationIds | undefined;
 
   /**
    * @param connect makes the connection from these options, with the store client's ioredis (see
@@ -46,11 +51,15 @@ export class NodeSubscriber {
       connectionName: "holdfast-subscriber",
     });
     this.ready = new ReadyWaiter(this.conn);
-    this.conn.on("error", () => undefined); // reported through the store; reconnects on its own
+    this.conn.on("error", (e: Error) => this.onError(e)); // reported through the store; reconnects on its own
     this.conn.on("message", (ch: string, msg: string) => this.events.message(ch, msg));
     this.conn.on("smessage", (ch: string, msg: string) => this.events.message(ch, msg));
     this.conn.on("pmessage", (p: string, ch: string, msg: string) => this.events.pmessage(p, ch, msg));
-    this.conn.on("ready", () => void this.onReady());
+    this.conn.on("ready", () => {
+      // Written before any (re)subscribe, while the connection can still run INFO.
+      this.ids = this.conn.info("replication").then(parseReplicationIds, () => undefined);
+      void this.onReady();
+    });
     this.conn.on("close", () => {
       if (this.everReady && !this.closed && this.names.size > 0) this.events.lost([...this.names]);
     });
@@ -106,6 +115,18 @@ export class NodeSubscriber {
       });
   }
 
+  /**
+   * Redis 7 unsubscribes a sharded subscriber by itself when the channel's slot leaves the node (a
+   * failover demoted it, or the slot migrated). ioredis does not expect that reply and reports it
+   * as a "Command queue state error" naming it: that is the fastest sign the channel moved. (The
+   * transport also re-reads the slot map periodically, in case this message ever changes.)
+   */
+  private onError(e: Error): void {
+    if (!this.sharded || this.closed) return;
+    const m = /Last reply: sunsubscribe,(.*),\d+$/s.exec(e.message);
+    if (m && this.names.has(m[1])) this.events.moved?.(m[1]);
+  }
+
   private whenReady(): Promise<void> {
     return this.ready.wait(
       this.timeoutMs,
@@ -113,11 +134,19 @@ export class NodeSubscriber {
     );
   }
 
+  /** The replication ids of the server this connection is on now (undefined if INFO is refused). */
+  currentIds(): Promise<ReplicationIds | undefined> {
+    return this.ids;
+  }
+
   private async onReady(): Promise<void> {
     if (this.closed) return;
     const first = !this.everReady;
     this.everReady = true;
-    if (first) return; // subscribe() calls waiting for this first "ready" send their own commands
+    const before = this.lastIds;
+    const now = await this.ids;
+    if (now) this.lastIds = now;
+    if (first || this.closed) return; // subscribe() calls waiting for this first "ready" send their own commands
     const names = [...this.names];
     try {
       for (const p of this.patterns) await this.send("psubscribe", p);
@@ -126,6 +155,32 @@ export class NodeSubscriber {
       // Disconnected again: the next "ready" repeats this.
       return;
     }
-    this.events.restored(names);
+    this.events.restored(names, promoted(before, now));
   }
+}
+
+/** `master_replid` and `master_replid2` of INFO replication. */
+export interface ReplicationIds {
+  replid: string;
+  replid2: string;
+}
+
+function parseReplicationIds(info: string): ReplicationIds | undefined {
+  const replid = /^master_replid:(\w+)/m.exec(info)?.[1];
+  const replid2 = /^master_replid2:(\w+)/m.exec(info)?.[1];
+  return replid && replid2 ? { replid, replid2 } : undefined;
+}
+
+/**
+ * True when the server now is a replica promoted after `before` was read: a promoted replica keeps
+ * its former master's replication id as `master_replid2`. Replication is asynchronous, so
+ * messages the old master acknowledged may be missing from the history it took over, even after
+ * the last one a subscriber saw (which the history check cannot notice). A restart keeps no
+ * `replid2` (the history check covers what a restart loses); a slot migration lands on an
+ * unrelated master.
+ */
+export function promoted(before: ReplicationIds | undefined, now: ReplicationIds | undefined): boolean {
+  return (
+    before !== undefined && now !== undefined && now.replid !== before.replid && now.replid2 === before.replid
+  );
 }

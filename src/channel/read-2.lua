@@ -10,8 +10,10 @@
 --   recovered  1 when every entry after `since` is still kept, 0 when some may be missing
 --   cursor     the newest id of this history: where a subscriber without `since` starts
 --   firstId    when recovered = 0, the oldest id still kept ('' if none); else ''
---   entries    {id, payload, id, payload, ...} after `since` (oldest first, at most `count`); when
---              `since` is unknown to this history, from its start
+--   entries    {id, payload, id, payload, ...} after `since` (oldest first, at most `count`)
+-- `since` above the floor must still be in the stream: when it is not (the history behind it was
+-- lost: a failover to a replica that had not received it, a restart that lost the last writes),
+-- recovered = 0. Entries up to `since` are never sent again: the subscriber saw them.
 -- A channel without history (never published, expired after maxAgeMs idle, or lost with a Redis
 -- restart) gets an empty one here, so every later entry sorts after the returned cursor.
 -- No negative status codes.
@@ -51,17 +53,18 @@ local cursor = floor
 if #last > 0 then cursor = last[1][1] end
 if since == '' then return { 1, cursor, '', {} } end
 
-local unknown = less(cursor, since)
+local lost = less(cursor, since)
+if not lost and less(floor, since) then
+  lost = #redis.call('XRANGE', KEYS[1], since, since) == 0
+end
 local recovered = 1
 local first_id = ''
-if unknown or less(since, floor) then
+if lost or less(since, floor) then
   recovered = 0
   local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
   if #first > 0 then first_id = first[1][1] end
 end
-local start = '(' .. since
-if unknown then start = '-' end
-local page = redis.call('XRANGE', KEYS[1], start, '+', 'COUNT', tonumber(ARGV[2]))
+local page = redis.call('XRANGE', KEYS[1], '(' .. since, '+', 'COUNT', tonumber(ARGV[2]))
 local out = {}
 for i = 1, #page do
   out[#out + 1] = page[i][1]

@@ -2,7 +2,7 @@ import calculateSlot from "cluster-key-slot";
 import type { Cluster, Redis, RedisOptions } from "ioredis";
 import type { RedisStore } from "../store/redis/redis-store.js";
 import { escapeGlob, type Transport, type TransportEvents } from "./transport.js";
-import { NodeSubscriber } from "./node-subscriber.js";
+import { NodeSubscriber, promoted } from "./node-subscriber.js";
 import { StoreUnavailableError } from "../errors/store-errors.js";
 
 function isCluster(client: Redis | Cluster): client is Cluster {
@@ -19,6 +19,12 @@ function duplicateOf(node: Redis | undefined): (options: RedisOptions) => Redis 
     return node.duplicate(options);
   };
 }
+
+/**
+ * How often sharded subscriptions re-read the cluster's slot map while any exist, to follow a
+ * slot that moved without anyone saying so (ms).
+ */
+const SLOT_CHECK_MS = 5000;
 
 function retry(times: number): number {
   return Math.min(2000, 25 * 2 ** Math.min(times, 7));
@@ -45,6 +51,7 @@ export class RedisTransport implements Transport {
   private readonly escaped = new Map<string, string>();
   private readonly timeoutMs: number;
   private closed = false;
+  private slotCheck: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: RedisStore,
@@ -71,6 +78,16 @@ export class RedisTransport implements Transport {
     const health = await this.store.health();
     const major = Number(/^(\d+)/.exec(health.serverVersion)?.[1] ?? 0);
     this.sharded = major >= 7;
+    // A failover or a slot migration moves a channel's slot to another master without telling its
+    // subscribers (a crashed master never answers again): every time the client's slot map is
+    // refreshed, each channel follows its slot.
+    if (this.sharded) {
+      client.on("refresh", this.followSlots);
+      this.slotCheck = setInterval(() => {
+        if (this.owner.size > 0) this.refreshSlots();
+      }, SLOT_CHECK_MS);
+      this.slotCheck.unref();
+    }
     if (!this.sharded) {
       const master = client.nodes("master")[0];
       this.single = new NodeSubscriber(
@@ -117,6 +134,8 @@ export class RedisTransport implements Transport {
 
   close(): Promise<void> {
     this.closed = true;
+    this.store.client.off("refresh", this.followSlots);
+    clearInterval(this.slotCheck);
     this.single?.close();
     for (const sub of this.nodes.values()) sub.close();
     this.nodes.clear();
@@ -128,8 +147,13 @@ export class RedisTransport implements Transport {
       message: (ch: string, msg: string) => this.events.message(ch, msg),
       pmessage: (p: string, ch: string, msg: string) =>
         this.events.pmessage(this.escaped.get(p) ?? p, ch, msg),
-      restored: (names: string[]) => this.events.restored(names),
-      lost: (names: string[]) => this.events.lost(names),
+      restored: (names: string[], failover: boolean) => this.events.restored(names, failover),
+      lost: (names: string[]) => {
+        this.events.lost(names);
+        // A node subscriber lost its connection: if its master died, the slot map says who took
+        // over (then followSlots moves the channels there).
+        if (this.sharded && !this.closed) this.refreshSlots();
+      },
       moved: (name: string) => this.onMoved(name),
     };
   }
@@ -168,21 +192,44 @@ export class RedisTransport implements Transport {
   /** A slot moved: refresh the cluster's slot map, then subscribe on the new owner. */
   private onMoved(liveName: string): void {
     if (this.closed) return;
+    this.refreshSlots(() => this.follow(liveName));
+  }
+
+  private refreshSlots(then?: () => void): void {
     const cluster = this.store.client as Cluster & { refreshSlotsCache?: (cb?: () => void) => void };
-    const resubscribe = () => {
-      if (this.closed || !this.owner.has(liveName)) return;
-      const old = this.owner.get(liveName);
-      const next = this.nodeFor(liveName);
-      if (next.key === old) return;
-      const previous = old === undefined ? undefined : this.nodes.get(old);
-      void previous?.unsubscribe(liveName);
-      this.owner.set(liveName, next.key);
-      next.sub.subscribe(liveName).then(
-        () => this.events.restored([liveName]),
-        () => undefined,
-      );
-    };
-    if (cluster.refreshSlotsCache) cluster.refreshSlotsCache(resubscribe);
-    else resubscribe();
+    if (cluster.refreshSlotsCache) cluster.refreshSlotsCache(then);
+    else then?.();
+  }
+
+  private readonly followSlots = (): void => {
+    if (this.closed) return;
+    for (const liveName of [...this.owner.keys()]) this.follow(liveName);
+  };
+
+  /**
+   * Moves `liveName` to the subscriber of the master that owns its slot now, if that changed. The
+   * subscription then reads the history after its last id (`restored`): what was published
+   * between the move and the new SSUBSCRIBE is delivered from there, with no gap.
+   */
+  private follow(liveName: string): void {
+    if (this.closed || !this.owner.has(liveName)) return;
+    const old = this.owner.get(liveName);
+    const next = this.nodeFor(liveName);
+    if (next.key === old) return;
+    const previous = old === undefined ? undefined : this.nodes.get(old);
+    const before = previous?.lastIds;
+    this.owner.set(liveName, next.key);
+    if (previous) {
+      void previous.unsubscribe(liveName).catch(() => undefined);
+      if (previous.size === 0) {
+        previous.close();
+        this.nodes.delete(old!);
+      }
+    }
+    this.events.lost([liveName]);
+    next.sub.subscribe(liveName).then(
+      async () => this.events.restored([liveName], promoted(before, await next.sub.currentIds())),
+      () => undefined,
+    );
   }
 }

@@ -76,14 +76,15 @@ export const readScript = defineScript<[since: string, count: number, maxAgeMs: 
     }
     const cursor = last ? last.id : floor;
     if (since === "") return [1, cursor, "", []];
-    const unknown = compareMessageIds(cursor, since) < 0;
+    let lost = compareMessageIds(cursor, since) < 0;
+    if (!lost && compareMessageIds(floor, since) < 0) lost = (s?.range(since, since, 1).length ?? 0) === 0;
     let recovered = 1;
     let firstId = "";
-    if (unknown || compareMessageIds(since, floor) < 0) {
+    if (lost || compareMessageIds(since, floor) < 0) {
       recovered = 0;
       firstId = s?.first()?.id ?? "";
     }
-    const page = s ? s.range(unknown ? "-" : `(${since}`, "+", count) : [];
+    const page = s ? s.range(`(${since}`, "+", count) : [];
     const out: RawReply[] = [];
     for (const e of page) out.push(e.id, e.fields[1]);
     return [recovered, cursor, firstId, out];

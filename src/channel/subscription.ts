@@ -80,6 +80,8 @@ export class LiveSubscription implements ChannelSubscription {
   private losses = 0;
   private again = false;
   private overflowed = false;
+  /** The transport came back on a promoted replica: the next resume reports a gap. */
+  private failedOver = false;
   private buffer: { id: string | null; payload: string; channel: string }[] = [];
   private disposed = false;
 
@@ -137,13 +139,17 @@ export class LiveSubscription implements ChannelSubscription {
     this.losses++;
   }
 
-  /** The transport reconnected: fill what was missed meanwhile. */
-  restored(): void {
+  /**
+   * The transport reconnected: fill what was missed meanwhile. `failover`: on a promoted replica,
+   * whose history may lack acknowledged messages; the resume then reports a `history` gap.
+   */
+  restored(failover = false): void {
     if (this.disposed) return;
     if (this.mode === "ephemeral" || this.pattern) {
       this.hooks.gap({ channel: this.channel, reason: "disconnected", firstId: null, lastId: this.lastId });
       return;
     }
+    this.failedOver ||= failover;
     if (this.running) {
       this.pendingResume = true;
       return;
@@ -166,7 +172,9 @@ export class LiveSubscription implements ChannelSubscription {
     for (let attempt = 0; !this.disposed; attempt++) {
       try {
         const r = await this.catchUp(this.lastId ?? this.cursor ?? "");
-        if (!r.recovered) {
+        const failover = this.failedOver;
+        this.failedOver = false;
+        if (!r.recovered || failover) {
           this.hooks.gap({ channel: this.channel, reason: "history", firstId: r.firstId, lastId: r.since });
         }
         return;
@@ -193,8 +201,9 @@ export class LiveSubscription implements ChannelSubscription {
           this.lastId = r.cursor;
         } else {
           this.cursor ??= r.cursor;
-          // `since` unknown to this history (it was lost): deliver the history from its start.
-          this.lastId = compareMessageIds(r.cursor, since) < 0 ? undefined : since;
+          // Even when the history lost `since` (then recovered is false), what it still holds up to
+          // `since` was delivered already: only what follows is.
+          this.lastId = since;
         }
       }
       for (const e of r.entries) this.emit(e.id, e.payload, this.channel);

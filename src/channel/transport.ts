@@ -14,8 +14,10 @@ export interface TransportEvents {
   /**
    * The connection came back after a disconnect and these names are subscribed again. Messages
    * published in between were not delivered: durable subscriptions read them from the history.
+   * `failover`: the server is a replica promoted meanwhile, whose history may lack messages the
+   * old master acknowledged (durable subscriptions then report a gap).
    */
-  restored(liveNames: string[]): void;
+  restored(liveNames: string[], failover?: boolean): void;
   /**
    * The connection to the server was lost: until `restored`, live messages may be missing.
    * Durable subscriptions start buffering, so nothing live is delivered ahead of the gap check.

@@ -1,6 +1,8 @@
 /**
- * Resolves after `ms`, or rejects with the signal's reason as soon as `signal` aborts.
- * The timer is unref'd so a pending wait never keeps the process alive on its own.
+ * Resolves after `ms`, or rejects with the signal's reason as soon as `signal` aborts. The timer
+ * keeps the process alive, as any awaited sleep does: a caller awaiting it (a lock acquire that
+ * waits, a retry's backoff) must not see the process end under it (test/lock/lock.wait-alone.test.ts).
+ * Abort the signal to stop waiting early.
  */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
@@ -13,7 +15,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
-    timer.unref?.();
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { BrokenCircuitError, CircuitBreaker, type CircuitBreakerOptions } from "../../src/breaker/index.js";
 import type { Store } from "../../src/store/types.js";
-import { describeStores } from "../support/stores.js";
+import { describeTimingStores } from "../support/stores.js";
 import { randomUUID } from "node:crypto";
 import { InvalidArgumentError } from "../../src/errors/index.js";
 
@@ -22,7 +22,7 @@ function counting(store: Store): { store: Store; runs: () => number } {
   return { store: wrapped, runs: () => n };
 }
 
-describeStores("shared circuit breaker", ({ store, another }) => {
+describeTimingStores("shared circuit breaker", ({ store, another }) => {
   const SYNC = 200;
   const make = (s: Store, name: string, extra: Partial<CircuitBreakerOptions> = {}) =>
     new CircuitBreaker({ name, store: s, syncIntervalMs: SYNC, ...extra });

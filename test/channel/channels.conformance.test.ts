@@ -193,7 +193,9 @@ describeStores("channels", ({ store, another, target }) => {
     const { got, handler } = collector();
     const sub = await ch.subscribe(c, handler, { since: future });
     expect(sub.recovered).toBe(false);
-    expect(got.map((m) => m.data)).toEqual(["a"]);
+    // What the history holds up to `since` is never sent (after a failover that is what the
+    // subscriber already saw); only what follows `since` is.
+    expect(got).toEqual([]);
     sub.dispose();
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { expect, it } from "vitest";
-import { describeStores } from "../support/stores.js";
+import { describeTimingStores } from "../support/stores.js";
 import { createWaitingRoom } from "../../src/queue/index.js";
 import { WaitingRoomFullError, isWaitingRoomFullError } from "../../src/queue/errors.js";
 import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js";
@@ -8,7 +8,7 @@ import { rawDump, rawPttl, rawZset, sleep } from "./raw.js";
 
 const room = () => `room-${randomUUID().slice(0, 8)}`;
 
-describeStores("waiting room", ({ store }) => {
+describeTimingStores("waiting room", ({ store }) => {
   it("places users in arrival order, 1-based position and 0-based ahead, idempotent join", async () => {
     const wr = createWaitingRoom(store());
     const r = room();

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { expect, it } from "vitest";
-import { describeStores } from "../support/stores.js";
+import { describeTimingStores } from "../support/stores.js";
 import { createSessions, sessionId } from "../../src/session/index.js";
 import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js";
 import { rawDump, sleep } from "../queue/raw.js";
@@ -8,7 +8,7 @@ import { rawDump, sleep } from "../queue/raw.js";
 const jwt = () => `eyJhbGciOiJIUzI1NiJ9.${randomUUID()}.${randomUUID()}`;
 const user = () => `user-${randomUUID().slice(0, 8)}`;
 
-describeStores("sessions", ({ store, another }) => {
+describeTimingStores("sessions", ({ store, another }) => {
   it("stores a session and finds it by token, with or without the user hint", async () => {
     const s = createSessions<{ roles: string[] }>(store());
     const other = createSessions<{ roles: string[] }>(await another());

@@ -57,7 +57,17 @@ describeStores("store", ({ store, target }) => {
   it("reports health", async () => {
     const h = await store().health();
     expect(h.status).toBe("ok");
-    expect(h.mode).toBe(target === "memory" ? "memory" : target === "cluster" ? "cluster" : "standalone");
+    expect(h.mode).toBe(
+      (
+        {
+          memory: "memory",
+          redis: "standalone",
+          "redis-client": "standalone",
+          sentinel: "sentinel",
+          cluster: "cluster",
+        } as const
+      )[target],
+    );
     if (target !== "memory") expect(h.serverVersion).toMatch(/^\d+\.\d+/);
   });
 

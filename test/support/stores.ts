@@ -1,8 +1,10 @@
 /**
  * The conformance harness: `describeStores` runs the same tests against the memory store, a private
  * single Redis (through a client Holdfast creates, and through a client the test creates and passes
- * in, as a user would) and a private 3-master Redis Cluster, each with a fresh unique key prefix.
- * Redis clients are built with the ioredis major that `HOLDFAST_IOREDIS` names (see ./ioredis.ts).
+ * in, as a user would), a private Sentinel set (reached through `REDIS_SENTINELS`/
+ * `REDIS_SENTINEL_NAME`, as users configure it) and a private 3-master Redis Cluster, each with a
+ * fresh unique key prefix. Redis clients are built with the ioredis major that `HOLDFAST_IOREDIS`
+ * names (see ./ioredis.ts).
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, inject } from "vitest";
@@ -15,11 +17,16 @@ import { ioredisModule, newRedisClient } from "./ioredis.js";
  * `redis-client` is a store on the same Redis over an ioredis client the test made and passed in
  * (`createStore({ client })`), with ioredis' default options, as a user would.
  */
-export type StoreTarget = "memory" | "redis" | "redis-client" | "cluster";
+export type StoreTarget = "memory" | "redis" | "redis-client" | "sentinel" | "cluster";
 /** One target per store kind (what model tests that build their own stores iterate over). */
 export const ALL_TARGETS: StoreTarget[] = ["memory", "redis", "cluster"];
 /** What {@link describeStores} runs on unless told otherwise: also a client passed in by the user. */
-export const CONFORMANCE_TARGETS: StoreTarget[] = ["memory", "redis", "redis-client", "cluster"];
+export const CONFORMANCE_TARGETS: StoreTarget[] = ["memory", "redis", "redis-client", "sentinel", "cluster"];
+/**
+ * For suites whose time goes into waiting for TTLs and timers rather than behaviour: Sentinel and a
+ * client passed in add nothing there that the single Redis behind them does not already show.
+ */
+export const TIMING_TARGETS: StoreTarget[] = ["memory", "redis", "cluster"];
 
 export function uniquePrefix(): string {
   return `t:${randomUUID().slice(0, 8)}:`;
@@ -41,6 +48,11 @@ export function storeOptions(
   if (target === "redis" || target === "redis-client") {
     const port = inject("redisPort");
     return port === null ? undefined : { ...base, type: "redis", redis: { host: "127.0.0.1", port } };
+  }
+  if (target === "sentinel") {
+    // Through the environment, exactly as a user's REDIS_SENTINELS / REDIS_SENTINEL_NAME.
+    const env = inject("sentinelEnv");
+    return env === null ? undefined : { ...base, type: "redis", env };
   }
   const seeds = inject("clusterSeeds");
   return seeds === null ? undefined : { ...base, type: "redis", redis: { clusterNodes: seeds } };
@@ -136,4 +148,9 @@ export function faultTestStore(redis: { url: string }, extra: CreateStoreOptions
     reconnectCapMs: 100,
     ...extra,
   });
+}
+
+/** {@link describeStores} on {@link TIMING_TARGETS}: for suites that mostly wait for TTLs and timers. */
+export function describeTimingStores(title: string, fn: (ctx: StoreContext) => void): void {
+  describeStores(title, fn, { targets: TIMING_TARGETS });
 }

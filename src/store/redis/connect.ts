@@ -67,6 +67,11 @@ function baseOptions(t: ConnectionTuning): RedisOptions {
     enableAutoPipelining: false,
     lazyConnect: true,
     connectionName: "holdfast",
+    // A master demoted to a replica (by Sentinel, or behind a managed endpoint that moved to the
+    // new master) answers every write with READONLY and keeps the connection open: without this
+    // the client stays there until something else breaks the connection. Reconnecting finds the
+    // current master (through the sentinels, or the endpoint). The refused command is not resent.
+    reconnectOnError: (err) => err.message.startsWith("READONLY"),
     retryStrategy: (times) => Math.max(1, fullJitterBackoff(times, t.reconnectBaseMs, t.reconnectCapMs)),
   };
 }
@@ -87,7 +92,8 @@ export function createRedisClient(
   if (tls) auth.tls = tls;
 
   if (cfg.clusterNodes) {
-    const { retryStrategy, enableOfflineQueue, ...redisOptions } = base;
+    // A cluster replica answers MOVED, not READONLY; its node connections do not reconnect.
+    const { retryStrategy, enableOfflineQueue, reconnectOnError: _readonly, ...redisOptions } = base;
     const options: ClusterOptions = {
       redisOptions: { ...redisOptions, ...auth },
       enableOfflineQueue,
@@ -95,6 +101,12 @@ export function createRedisClient(
       lazyConnect: true,
       scaleReads: "master",
       slotsRefreshTimeout: tuning.connectTimeoutMs,
+      // ioredis resends, after this delay, every command of a node connection that closed, those
+      // already sent included: a script that ran and whose reply was lost would run twice
+      // (test/store/no-resend.faults.test.ts). 0 turns that off; the caller gets
+      // StoreUnavailableError instead. MOVED, ASK, TRYAGAIN and CLUSTERDOWN are still followed:
+      // the server did not run the command.
+      retryDelayOnFailover: 0,
     };
     return new Cluster(cfg.clusterNodes, options);
   }

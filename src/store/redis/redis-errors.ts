@@ -14,7 +14,7 @@ const UNAVAILABLE = [
   /None of startup nodes is available/,
   /Failed to refresh slots cache/,
   /Cluster isn't ready/,
-  /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY)\b/,
+  /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|READONLY|BUSY|NOREPLICAS)\b/,
   /All sentinels are unreachable|Failed to connect to sentinel/,
   /NOAUTH|WRONGPASS|NOPERM/,
 ];
@@ -38,6 +38,16 @@ export function toStoreError(e: unknown, script: string, commandTimeoutMs: numbe
   // "OOM command not allowed when used memory > 'maxmemory'", also inside a script's error text.
   if (/\bOOM command not allowed\b/.test(message))
     return new StoreFullError({ store: "redis", message }, { cause: e });
+  // ioredis Cluster gives up after `maxRedirections` MOVED/ASK/TRYAGAIN/CLUSTERDOWN answers in a row
+  // (a failover or a migration in progress), naming the last error: the cluster could not route
+  // the command, unless that last error was a timeout (then it may have run).
+  const redirections = /^Too many Cluster redirections\. Last error: (?:\w*Error: )?(.*)$/s.exec(message);
+  if (redirections) {
+    if (redirections[1] === "Command timed out") return new StoreTimeoutError(commandTimeoutMs, { cause: e });
+    return new StoreUnavailableError(`the cluster could not route the command (${redirections[1]})`, {
+      cause: e,
+    });
+  }
   const code = (e as { code?: string } | undefined)?.code;
   if ((code && /^E[A-Z]+$/.test(code)) || UNAVAILABLE.some((re) => re.test(message))) {
     return new StoreUnavailableError(message, { cause: e });

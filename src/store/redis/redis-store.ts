@@ -61,6 +61,11 @@ export interface RedisStoreOptions {
   logger: Logger;
 }
 
+/** First delay before a command refused unwritten is sent again (doubling, up to 200 ms). */
+const UNSENT_RETRY_BASE_MS = 10;
+
+const isConnectionClosed = (e: unknown) => e instanceof Error && e.message === "Connection is closed.";
+
 /** Commands per socket write when coalescing (measured best of 4, 8, 16 and a whole tick). */
 const DEFAULT_COMMANDS_PER_WRITE = 8;
 
@@ -166,14 +171,31 @@ export class RedisStore implements Store {
     script: Script<A>,
     keys: string[],
     args: A,
+    attempt = 0,
+    deadline = 0,
   ): Promise<RawReply> {
     this.coalescer?.beforeWrite();
     // With a factory the command writes itself (see script-command.ts): the same bytes as
     // client.evalsha(...), without ioredis' per-argument conversion, frozen arrays encoded once.
-    const sent = this.makeCommand
-      ? this.client.sendCommand(this.makeCommand(script.sha, keys, args))
+    const command = this.makeCommand?.(script.sha, keys, args);
+    const sent = command
+      ? this.client.sendCommand(command)
       : this.client.evalsha(script.sha, keys.length, ...keys, ...args);
     return (sent as Promise<RawReply>).catch((e: unknown) => {
+      if (command && !command.written && isConnectionClosed(e) && !this.closed) {
+        // ioredis Cluster refuses a command for a node whose connection is not ready yet with
+        // "Connection is closed." before writing it (its own resend of such commands is off, see
+        // createRedisClient, because it resends written ones too). Never sent, so never run: send
+        // it again shortly, for up to commandTimeoutMs, as a command waits for a reconnect. (On
+        // the public path, client.evalsha, whether it was written is unknown: it is not resent.)
+        const until = deadline || performance.now() + this.commandTimeoutMs;
+        const delay = Math.min(200, UNSENT_RETRY_BASE_MS * 2 ** attempt);
+        if (performance.now() + delay < until) {
+          return new Promise<void>((r) => setTimeout(r, delay)).then(() =>
+            this.exec(script, keys, args, attempt + 1, until),
+          );
+        }
+      }
       if (isNoScript(e)) {
         return (this.client.eval(script.lua, script.numKeys, ...keys, ...args) as Promise<RawReply>).catch(
           (e2: unknown) => {

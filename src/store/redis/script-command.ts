@@ -54,7 +54,13 @@ export type ScriptCommandFactory = (
   sha: string,
   keys: readonly string[],
   args: readonly ScriptArg[],
-) => Command;
+) => ScriptCommand;
+
+/**
+ * A self-writing `EVALSHA`. `written` turns true once ioredis asks for its bytes: from then on the
+ * script may have run, so it must never be sent again behind the caller's back.
+ */
+export type ScriptCommand = Command & { written: boolean };
 
 /** The constructor of ioredis' Command, whichever copy (major) of ioredis it comes from. */
 type CommandClass = new (name: string, args: unknown[], options: ScriptCommandOptions) => Command;
@@ -75,6 +81,8 @@ function scriptCommandClass(Base: CommandClass, encodeArgs: (args: readonly Scri
   return class ScriptCommand extends Base {
     private readonly argsCount: number;
     private readonly argsResp: string;
+    /** Set once ioredis asked for the bytes to write: from then on the script may have run. */
+    written = false;
 
     constructor(
       sha: string,
@@ -90,6 +98,7 @@ function scriptCommandClass(Base: CommandClass, encodeArgs: (args: readonly Scri
     }
 
     override toWritable(): string {
+      this.written = true;
       // this.args holds sha, numKeys and the keys, with the client's key prefix applied.
       const head = this.args as string[];
       let out = "*" + (1 + head.length + this.argsCount) + EVALSHA;
@@ -118,7 +127,7 @@ const PROBE_ARGS: readonly ScriptArg[] = Object.freeze([
   "ünï ✓",
 ]);
 
-function written(c: Command): string | undefined {
+function bytesOf(c: Command): string | undefined {
   const w = (c as { toWritable(socket?: unknown): string | Buffer }).toWritable(undefined);
   return typeof w === "string" ? w : undefined;
 }
@@ -156,7 +165,7 @@ export function scriptCommandFactory(
     const Base = (built as object | undefined)?.constructor as CommandClass | undefined;
     if (!built || typeof Base !== "function" || typeof Base.prototype.toWritable !== "function") return;
     const theirs = built as Command & { getKeys(): unknown[]; getSlot(): unknown };
-    const reference = written(theirs);
+    const reference = bytesOf(theirs);
     if (reference === undefined) return;
     for (const format of ARG_FORMATS) {
       const ScriptCommand = scriptCommandClass(Base, argEncoder(format));
@@ -165,7 +174,7 @@ export function scriptCommandFactory(
         getSlot(): unknown;
       };
       const same =
-        written(ours) === reference &&
+        bytesOf(ours) === reference &&
         JSON.stringify(ours.getKeys()) === JSON.stringify(theirs.getKeys()) &&
         ours.getSlot() === theirs.getSlot();
       if (same) return (sha, keys, args) => new ScriptCommand(sha, keys, args, options);
