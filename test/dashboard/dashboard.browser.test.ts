@@ -249,7 +249,7 @@ describe.runIf(chromium).each(targets)("dashboard in Chromium [%s]", (target) =>
     expect(
       (await fetch(`${url}/v1/locks/x`, { headers: { authorization: `Bearer ${secret}` } })).status,
     ).toBe(404);
-  });
+  }, 60_000); // one test walks every view: a loaded machine needs more than the default
 
   it("shows a client key no admin action, and no CSP violation happened", async () => {
     await page.click("button.signout");
