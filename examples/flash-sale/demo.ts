@@ -24,7 +24,10 @@ import type { Store } from "../../src/store/types.js";
 import { PrivateRedis } from "../../test/support/redis-server.js";
 import { buildFlashSaleApp } from "./app.js";
 import { intEnv } from "./config.js";
+import { describeEnvFiles, loadExampleEnv } from "../support/env.js";
 
+// `.env.local` and `.env` first (REDIS_URL, DEMO_*); the environment wins.
+for (const line of describeEnvFiles(loadExampleEnv())) console.error(line);
 const env = process.env;
 const BUYERS = intEnv(env, "DEMO_BUYERS", 5000);
 const STOCK = intEnv(env, "DEMO_STOCK", 200);
