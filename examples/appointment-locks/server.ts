@@ -28,7 +28,7 @@ const UNSUPPORTED: readonly UnsupportedVariable[] = [
     why:
       "Holdfast never sends a command twice behind your back (a lock acquire or a booking resent after " +
       "a lost reply could be applied twice). While Redis is unreachable a call waits for the reconnect " +
-      "at most 2 s, then answers 503 lock_service_unavailable with Retry-After, and the page retries.",
+      "at most 2 s, then answers 503 lock_service_unavailable with Retry-After (never a lock or a booking Redis did not confirm).",
   },
 ];
 
