@@ -306,6 +306,14 @@ describe.runIf(hasRedis)("the seeds' configuration, as written, in the apps", { 
     );
   });
 
+  it.concurrent("seed 001: REDIS_URL in .env, then its `npm run verify`", async () => {
+    const dir = workdir({ ".env": `REDIS_URL=redis://127.0.0.1:${redis.port}\n` });
+    const verify = start("examples/flash-sale/verify.ts", dir, {});
+    expect(await verify.exited, verify.output).toBe(0);
+    expect(verify.output).toContain("Read .env: set REDIS_URL.");
+    expect(verify.output).toContain("✓ connected: redis (standalone)");
+  });
+
   it.concurrent("a busy port is one sentence naming the port, its variable and a way out", async () => {
     const busy: Server = createServer();
     await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
