@@ -24,7 +24,7 @@ export interface AppointmentAppOptions {
   lockTtlMs?: number;
   /** How often the page refreshes a held slot, in ms (seed: LOCK_REFRESH_INTERVAL). @defaultValue 30000 */
   refreshIntervalMs?: number;
-  /** Bearer token of the admin routes; admin routes answer 503 when unset. */
+  /** Bearer token of the admin routes; without one they answer 401 saying how to turn them on. */
   adminToken?: string;
   keysFile?: string;
   /**
@@ -134,6 +134,14 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
       reason: "slot_locked",
       message: "Slot is currently locked by another user",
       remainingTTL,
+    });
+
+  const adminRefused = (reply: FastifyReply) =>
+    reply.code(401).send({
+      success: false,
+      message: options.adminToken
+        ? "Admin token required"
+        : "Admin token required: the admin routes are off. Start the app with ADMIN_TOKEN=<token> and send Authorization: Bearer <token>.",
     });
 
   app.post("/api/locks/acquire", publicRoute, async (request, reply) => {
@@ -302,8 +310,7 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
   });
 
   app.get("/api/locks/admin/active", publicRoute, async (request, reply) => {
-    if (!adminOnly(request.headers.authorization))
-      return reply.code(401).send({ success: false, message: "Admin token required" });
+    if (!adminOnly(request.headers.authorization)) return adminRefused(reply);
     const tenantId = (request.query as { tenantId?: string }).tenantId;
     const all = await locks.list({
       prefix: tenantId ? `booking_lock:{${tenantId}|` : "booking_lock:",
@@ -317,8 +324,7 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
   });
 
   app.get("/api/locks/metrics", publicRoute, async (request, reply) => {
-    if (!adminOnly(request.headers.authorization))
-      return reply.code(401).send({ success: false, message: "Admin token required" });
+    if (!adminOnly(request.headers.authorization)) return adminRefused(reply);
     const value = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
       (await c.get()).values.reduce((n, v) => n + v.value, 0);
     return {
