@@ -1,18 +1,28 @@
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+const root = fileURLToPath(new URL(".", import.meta.url));
+const { exports } = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as {
+  exports: Record<string, string | { default: string }>;
+};
+
+/**
+ * `holdfast` and its subpaths as users import them, resolved through package.json `exports` to the
+ * sources their `dist/` files are built from (as tsconfig.json's `paths` does for tsx and tsc), so
+ * tests and examples that use the public API run from a checkout without `npm run build`.
+ */
+const publicEntryPoints = Object.entries(exports)
+  .filter(([subpath]) => subpath !== "./package.json")
+  .map(([subpath, target]) => ({
+    find: new RegExp(`^holdfast${subpath === "." ? "" : subpath.slice(1).replace(/\//g, "\\/")}$`),
+    replacement: `${root}${(typeof target === "string" ? target : target.default)
+      .replace(/^\.\/dist\//, "src/")
+      .replace(/\.js$/, ".ts")}`,
+  }));
 
 export default defineConfig({
-  // The package's public names, for the bench/ and examples/ modules tests share (tsconfig `paths`
-  // says the same to tsc and tsx): the sources, so no build is needed.
-  resolve: {
-    alias: [
-      { find: /^holdfast$/, replacement: src("index.ts") },
-      // holdfast/server, holdfast/client, holdfast/react, …: each subpath is a folder's index.ts.
-      { find: /^holdfast\/([a-z-]+)$/, replacement: src("$1/index.ts") },
-    ],
-  },
+  resolve: { alias: publicEntryPoints },
   test: {
     include: ["test/**/*.test.ts", "src/**/*.test.ts", "examples/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],

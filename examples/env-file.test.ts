@@ -1,6 +1,6 @@
 /**
- * Every example reads `.env` from its working directory at start, as its seed's users expect, and
- * the environment wins over the file.
+ * Every example reads `.env` (and `.env.local`) from its working directory at start, as its seed's
+ * users expect, through the package's public `loadDotEnv`; the environment wins over the files.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), "holdfast-example-env-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("examples and .env", () => {
-  it("every example's server.ts calls loadDotEnv() before it reads the environment", () => {
+  it("every example's server.ts reads its .env files (loadExampleEnv) before it reads the environment", () => {
     const servers = readdirSync(here, { withFileTypes: true })
       .filter((d) => d.isDirectory() && d.name !== "support")
       .map((d) => join(here, d.name, "server.ts"));
@@ -26,14 +26,14 @@ describe("examples and .env", () => {
       const text = readFileSync(file, "utf8")
         .replace(/\/\*[\s\S]*?\*\//g, "")
         .replace(/^\s*\/\/.*$/gm, "");
-      const call = text.indexOf("loadDotEnv();");
+      const call = text.indexOf("loadExampleEnv(");
       expect(call, file).toBeGreaterThan(0);
       const firstRead = Math.min(
         ...["process.env", "createStore(", 'redis-client.js"']
           .map((s) => text.indexOf(s))
           .filter((i) => i >= 0),
       );
-      expect(call, `${file}: loadDotEnv() comes first`).toBeLessThan(firstRead);
+      expect(call, `${file}: loadExampleEnv() comes first`).toBeLessThan(firstRead);
     }
   });
 

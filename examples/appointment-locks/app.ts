@@ -1,15 +1,14 @@
 /**
  * Seed 004's appointment slot locks, rebuilt on Holdfast: the seed's routes and response shapes,
- * with the coordination in Holdfast (locks with fencing tokens; each booked slot is an entity of a
- * versioned state machine, whose atomic create makes a double booking impossible even if two
- * holders ever overlapped).
+ * with the coordination in Holdfast: locks with fencing tokens, and a record per slot (slots.ts)
+ * that every new lock claims and that a booking needs, so a booked slot is refused at lock time
+ * (`slot_booked`) and a lock that ran out can never book, with no window between the two.
  */
 import { readFile } from "node:fs/promises";
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { createLocks, isLockConflictError, isLockNotOwnedError, type Locks } from "../../src/lock/index.js";
-import { createMachine, defineMachine, isEntityExistsError } from "../../src/machine/index.js";
 import { isStoreFailure } from "../../src/errors/index.js";
 import type { Store } from "../../src/store/types.js";
 import { buildApp } from "../../src/server/app.js";
@@ -17,6 +16,7 @@ import { authModeAtStart, keyStoreFor } from "../../src/server/serve.js";
 import { counter } from "../../src/observe/metrics.js";
 import { sdkAsset } from "./sdk-assets.js";
 import { registerReactPage } from "./react-page.js";
+import { SlotBookedError, Slots, StaleLeaseError } from "./slots.js";
 
 export interface AppointmentAppOptions {
   store: Store;
@@ -24,7 +24,7 @@ export interface AppointmentAppOptions {
   lockTtlMs?: number;
   /** How often the page refreshes a held slot, in ms (seed: LOCK_REFRESH_INTERVAL). @defaultValue 30000 */
   refreshIntervalMs?: number;
-  /** Bearer token of the admin routes; admin routes answer 503 when unset. */
+  /** Bearer token of the admin routes; without one they answer 401 saying how to turn them on. */
   adminToken?: string;
   keysFile?: string;
   /**
@@ -34,14 +34,6 @@ export interface AppointmentAppOptions {
   host?: string;
   logLevel?: string;
 }
-
-const appointmentMachine = defineMachine({
-  name: "appointment",
-  states: ["booked", "cancelled"] as const,
-  initial: "booked",
-  events: ["cancel"] as const,
-  transitions: [{ from: "booked", event: "cancel", to: "cancelled" }],
-});
 
 const slotBody = z.object({
   tenantId: z
@@ -118,7 +110,7 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
     logLevel: options.logLevel ?? "info",
   });
   const locks: Locks = createLocks(store, { ttlMs: lockTtlMs });
-  const appointments = createMachine(store, appointmentMachine);
+  const slots = new Slots(store);
   const publicRoute = { config: { scope: "public" as const } };
 
   const adminOnly = (authorization: string | undefined): boolean => {
@@ -128,15 +120,55 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
     return a.length === b.length && timingSafeEqual(a, b);
   };
 
+  const slotBooked = (reply: FastifyReply) =>
+    reply.code(409).send({
+      success: false,
+      locked: false,
+      reason: "slot_booked",
+      message: "This slot has already been booked. Please choose another.",
+    });
+  const slotLocked = (reply: FastifyReply, remainingTTL: number) =>
+    reply.code(409).send({
+      success: false,
+      locked: false,
+      reason: "slot_locked",
+      message: "Slot is currently locked by another user",
+      remainingTTL,
+    });
+
+  const adminRefused = (reply: FastifyReply) =>
+    reply.code(401).send({
+      success: false,
+      message: options.adminToken
+        ? "Admin token required"
+        : "Admin token required: the admin routes are off. Start the app with ADMIN_TOKEN=<token> and send Authorization: Bearer <token>.",
+    });
+
   app.post("/api/locks/acquire", publicRoute, async (request, reply) => {
     const parsed = slotBody.safeParse(request.body);
     if (!parsed.success) return invalid(reply, parsed.error);
     const { tenantId, resourceId, date, startTime, duration } = parsed.data;
+    const key = slotKey(tenantId, resourceId, date, startTime);
     try {
-      const lease = await locks.acquire(slotKey(tenantId, resourceId, date, startTime), {
+      const lease = await locks.acquire(key, {
         ttlMs: lockTtlMs,
         metadata: { tenantId, resourceId, date, startTime, duration },
       });
+      try {
+        // Refused if the slot is booked; otherwise this lease is now the only one that may book it.
+        await slots.claim(key, lease.fence);
+      } catch (e) {
+        await locks.release(lease).catch(() => undefined); // else it ends by its TTL
+        if (e instanceof SlotBookedError) {
+          seedMetrics.conflicts.inc();
+          return slotBooked(reply);
+        }
+        if (e instanceof StaleLeaseError) {
+          seedMetrics.conflicts.inc();
+          return slotLocked(reply, 0);
+        }
+        throw e;
+      }
       seedMetrics.acquired.inc();
       return {
         success: true,
@@ -149,13 +181,9 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
     } catch (e) {
       if (isLockConflictError(e)) {
         seedMetrics.conflicts.inc();
-        return reply.code(409).send({
-          success: false,
-          locked: false,
-          reason: "slot_locked",
-          message: "Slot is currently locked by another user",
-          remainingTTL: e.remainingTtlMs,
-        });
+        // The holder may be booking it right now: say so once it is booked.
+        if (await slots.isBooked(key)) return slotBooked(reply);
+        return slotLocked(reply, e.remainingTtlMs);
       }
       if (isStoreFailure(e)) return unavailable(reply);
       throw e;
@@ -214,20 +242,19 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
     const b = parsed.data;
     const key = slotKey(b.tenantId, b.specialistId, b.date, b.startTime);
     try {
-      // Still the holder? A refresh succeeds only for the live owner: never re-acquires.
+      // Still the holder? A refresh succeeds only for the live owner: never re-acquires. The
+      // record then books only for the newest lock, so a lease that ran out after this refresh
+      // and was followed by another holder's claim is refused too.
       const lease = await locks.refresh({ key, token: b.lockId }, lockTtlMs);
       const { lockId: _lockId, ...appointment } = b;
-      await appointments.create(key, {
-        data: { ...appointment, fence: lease.fence },
-        actor: b.customerEmail,
-      });
-      await locks.release(lease);
+      await slots.book(key, lease.fence, appointment);
+      await locks.release(lease).catch(() => undefined); // booked: the lock ends by its TTL anyway
       seedMetrics.booked.inc();
       return reply
         .code(201)
         .send({ success: true, appointment: { id: key, status: "booked", ...appointment } });
     } catch (e) {
-      if (isLockNotOwnedError(e)) {
+      if (isLockNotOwnedError(e) || e instanceof StaleLeaseError) {
         seedMetrics.rejected.inc();
         return reply.code(409).send({
           success: false,
@@ -235,7 +262,7 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
           message: "Your reservation expired or belongs to someone else. Please select a time slot again.",
         });
       }
-      if (isEntityExistsError(e)) {
+      if (e instanceof SlotBookedError) {
         seedMetrics.rejected.inc();
         return reply
           .code(409)
@@ -256,15 +283,15 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
       .safeParse(request.query);
     if (!q.success) return invalid(reply, q.error);
     const times = ["09:00", "10:00", "11:00", "14:00", "15:00", "16:00"];
-    const slots = await Promise.all(
+    const list = await Promise.all(
       times.map(async (startTime) => {
         const key = slotKey(q.data.tenantId, q.data.resourceId, q.data.date, startTime);
-        const [lock, booked] = await Promise.all([locks.get(key), appointments.get(key)]);
-        const status = booked?.state === "booked" ? "booked" : lock ? "held" : "free";
+        const [lock, booked] = await Promise.all([locks.get(key), slots.isBooked(key)]);
+        const status = booked ? "booked" : lock ? "held" : "free";
         return { startTime, status, ...(lock && !booked ? { remainingTTL: lock.remainingTtlMs } : {}) };
       }),
     );
-    return { success: true, slots };
+    return { success: true, slots: list };
   });
 
   app.get("/api/locks/health", publicRoute, async (_request, reply) => {
@@ -283,8 +310,7 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
   });
 
   app.get("/api/locks/admin/active", publicRoute, async (request, reply) => {
-    if (!adminOnly(request.headers.authorization))
-      return reply.code(401).send({ success: false, message: "Admin token required" });
+    if (!adminOnly(request.headers.authorization)) return adminRefused(reply);
     const tenantId = (request.query as { tenantId?: string }).tenantId;
     const all = await locks.list({
       prefix: tenantId ? `booking_lock:{${tenantId}|` : "booking_lock:",
@@ -298,8 +324,7 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
   });
 
   app.get("/api/locks/metrics", publicRoute, async (request, reply) => {
-    if (!adminOnly(request.headers.authorization))
-      return reply.code(401).send({ success: false, message: "Admin token required" });
+    if (!adminOnly(request.headers.authorization)) return adminRefused(reply);
     const value = async (c: { get(): Promise<{ values: { value: number }[] }> }) =>
       (await c.get()).values.reduce((n, v) => n + v.value, 0);
     return {

@@ -11,7 +11,9 @@ import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
 import { PrivateRedis } from "../../test/support/redis-server.js";
 import { tempKeysFile } from "../../test/server/support.js";
-import { buildAppointmentApp } from "./app.js";
+import { createLocks } from "holdfast";
+import { buildAppointmentApp, slotKey } from "./app.js";
+import { SlotBookedError, Slots, StaleLeaseError } from "./slots.js";
 
 const hasRedis = inject("redisPort") !== null;
 const slot = {
@@ -118,10 +120,24 @@ describe.runIf(hasRedis)("seed 004: appointment slot locks", () => {
       appointment: { status: "booked", startTime: "14:00" },
     });
 
-    // the slot is booked: the lock was released, but booking it again fails
+    // The slot is booked: locking it again is refused at once, in the seed's reply shape, and
+    // leaves no lock behind.
     const again = await post("/api/locks/acquire", slot);
-    expect(again.status).toBe(200);
-    expect((await post("/api/appointments", booking(again.body.lockId))).body.reason).toBe("slot_booked");
+    expect(again.status).toBe(409);
+    expect(again.body).toEqual({
+      success: false,
+      locked: false,
+      reason: "slot_booked",
+      message: "This slot has already been booked. Please choose another.",
+    });
+    const stillActive = (await (
+      await fetch(`${base}/api/locks/admin/active?tenantId=test-tenant`, {
+        headers: { authorization: "Bearer s3cret-admin" },
+      })
+    ).json()) as { locks: { key: string }[] };
+    expect(stillActive.locks.map((l) => l.key)).not.toContain(
+      "booking_lock:{test-tenant|specialist-1}:2025-03-10:14:00",
+    );
 
     const metrics = await fetch(`${base}/api/locks/metrics`, {
       headers: { authorization: "Bearer s3cret-admin" },
@@ -184,9 +200,101 @@ describe.runIf(hasRedis)("seed 004: appointment slot locks", () => {
         body: JSON.stringify(booking(lockId, "11:00")),
       });
       expect(late.status).toBe(409);
+      expect(((await late.json()) as { reason: string }).reason).toBe("lock_expired");
+      const { lockId: otherId } = (await other.json()) as { lockId: string };
+      expect((await post("/api/appointments", booking(otherId, "11:00"))).status).toBe(201);
+      expect((await post("/api/locks/acquire", { ...slot, startTime: "11:00" })).body.reason).toBe(
+        "slot_booked",
+      );
     } finally {
       await shortApp.close();
     }
+  });
+
+  it("never lets a booked slot be locked: customers racing locks against a booking", async () => {
+    // Ten customers keep trying to lock 15:00 (the way the page does: 409 slot_locked, try again)
+    // and book it when they get it. Every lock request sent after a booking was acknowledged must
+    // be refused as slot_booked; exactly one booking succeeds; no lock is left on the slot.
+    const at = { ...slot, date: "2025-03-11", startTime: "15:00" };
+    let bookedAt = Infinity;
+    const locksAfterBooking: { status: number; reason?: string }[] = [];
+    const bookings: number[] = [];
+    const customer = async () => {
+      for (let i = 0; i < 200; i++) {
+        const sent = performance.now();
+        const r = await post("/api/locks/acquire", at);
+        if (sent > bookedAt) locksAfterBooking.push({ status: r.status, reason: r.body.reason });
+        if (r.body.reason === "slot_booked") return;
+        if (r.status === 200) {
+          const b = await post("/api/appointments", {
+            ...booking(r.body.lockId, "15:00"),
+            date: "2025-03-11",
+          });
+          bookings.push(b.status);
+          if (b.status === 201) bookedAt = Math.min(bookedAt, performance.now());
+          continue;
+        }
+        expect(r.body.reason).toBe("slot_locked");
+      }
+      throw new Error("this customer never saw the slot booked");
+    };
+    await Promise.all(Array.from({ length: 10 }, customer));
+    expect(bookings.filter((s) => s === 201)).toHaveLength(1);
+    expect(locksAfterBooking.length).toBeGreaterThan(0);
+    expect(locksAfterBooking.every((r) => r.status === 409 && r.reason === "slot_booked")).toBe(true);
+    const status = await fetch(
+      `${base}/api/slots?tenantId=test-tenant&resourceId=specialist-1&date=2025-03-11`,
+    );
+    const { slots } = (await status.json()) as { slots: { startTime: string; status: string }[] };
+    expect(slots.find((x) => x.startTime === "15:00")?.status).toBe("booked");
+    const active = (await (
+      await fetch(`${base}/api/locks/admin/active?tenantId=test-tenant`, {
+        headers: { authorization: "Bearer s3cret-admin" },
+      })
+    ).json()) as { locks: { key: string }[] };
+    expect(active.locks.map((l) => l.key)).not.toContain(
+      slotKey("test-tenant", "specialist-1", "2025-03-11", "15:00"),
+    );
+  });
+
+  it("decides a lapsed holder's booking against a newer lock on the slot's record: one wins, never both", async () => {
+    // The narrowest window: A proved its lock (refresh) and then paused past its TTL; B locked the
+    // slot meanwhile. A's booking and B's claim race on the record, 40 times, on Redis.
+    const locks = createLocks(store);
+    const slots = new Slots(store);
+    const outcomes = { aBooked: 0, bClaimed: 0 };
+    for (let round = 0; round < 40; round++) {
+      const key = slotKey("race", "room-1", "2025-06-01", `r${round}`);
+      const a = await locks.acquire(key, { ttlMs: 30 });
+      await slots.claim(key, a.fence);
+      await new Promise((r) => setTimeout(r, 40)); // A's lease lapses
+      const b = await locks.acquire(key, { ttlMs: 5000, waitMs: 1000 });
+      expect(b.fence).toBeGreaterThan(a.fence);
+      // Both read the record before either writes; which one is sent first alternates.
+      const book = () => slots.book(key, a.fence, { customerName: "A" });
+      const claim = () => slots.claim(key, b.fence);
+      const [booked, claimed] =
+        round % 2 === 0
+          ? await Promise.allSettled([book(), claim()])
+          : await Promise.allSettled([claim(), book()]).then(([c, k]) => [k, c] as const);
+      if (booked.status === "fulfilled") {
+        outcomes.aBooked++;
+        // A's booking landed first: B's lock must not stand on a booked slot.
+        expect(claimed.status === "rejected" && claimed.reason).toBeInstanceOf(SlotBookedError);
+      } else {
+        outcomes.bClaimed++;
+        expect(booked.reason).toBeInstanceOf(StaleLeaseError);
+        expect(claimed.status).toBe("fulfilled");
+        // Only B can book now, and then nobody can lock it.
+        await slots.book(key, b.fence, { customerName: "B" });
+        await expect(slots.claim(key, b.fence + 1)).rejects.toBeInstanceOf(SlotBookedError);
+      }
+      expect(await slots.isBooked(key)).toBe(true);
+      await locks.release(b).catch(() => undefined);
+    }
+    expect(outcomes.aBooked + outcomes.bClaimed).toBe(40);
+    expect(outcomes.aBooked).toBeGreaterThan(0);
+    expect(outcomes.bClaimed).toBeGreaterThan(0);
   });
 
   it("fails closed with 503 while Redis is down, and works again after it restarts", async () => {
@@ -243,6 +351,24 @@ describe.runIf(hasRedis)("seed 004: appointment slot locks", () => {
         expect(await page.textContent("#done")).toMatch(/Booked 15:00 on 2025-04-01/);
         await other.reload();
         await other.waitForSelector('.slot[data-time="15:00"][data-status="booked"]');
+
+        // A visitor whose list still shows 16:00 free, booked by someone else meanwhile.
+        const late = await browser.newPage();
+        await late.goto(`${base}/?date=2025-04-01`);
+        await late.waitForSelector('.slot[data-time="16:00"][data-status="free"]');
+        const held = await post("/api/locks/acquire", { ...slot, date: "2025-04-01", startTime: "16:00" });
+        const done = await post("/api/appointments", {
+          ...booking(held.body.lockId, "16:00"),
+          date: "2025-04-01",
+        });
+        expect(done.status).toBe(201);
+        await late.click('.slot[data-time="16:00"]');
+        await late.waitForSelector("#error:not([hidden])");
+        expect(await late.textContent("#error")).toBe(
+          "This slot has just been booked. Please choose another.",
+        );
+        await late.waitForSelector('.slot[data-time="16:00"][data-status="booked"]');
+        expect(await late.isHidden("#timer")).toBe(true);
       } finally {
         await browser.close();
       }

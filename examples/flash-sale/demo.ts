@@ -13,7 +13,6 @@
  * Knobs: DEMO_BUYERS (5000), DEMO_STOCK (200), DEMO_CONCURRENCY (100), DEMO_HOLD_TTL_MS (2000).
  * Exits 1 if anything was oversold or an invariant failed.
  */
-import { loadDotEnv } from "../../src/util/dotenv.js";
 import { randomUUID } from "node:crypto";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -25,10 +24,10 @@ import type { Store } from "../../src/store/types.js";
 import { PrivateRedis } from "../../test/support/redis-server.js";
 import { buildFlashSaleApp } from "./app.js";
 import { intEnv } from "./config.js";
+import { describeEnvFiles, loadExampleEnv } from "../support/env.js";
 
-// .env in the working directory, under the environment (which wins).
-loadDotEnv();
-
+// `.env.local` and `.env` first (REDIS_URL, DEMO_*); the environment wins.
+for (const line of describeEnvFiles(loadExampleEnv())) console.error(line);
 const env = process.env;
 const BUYERS = intEnv(env, "DEMO_BUYERS", 5000);
 const STOCK = intEnv(env, "DEMO_STOCK", 200);

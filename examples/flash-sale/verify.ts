@@ -2,14 +2,14 @@
  * The seed's `npm run verify`: connects to the configured Redis (REDIS_URL…; the embedded memory
  * store when none is configured), makes a PING round trip, prints the server version and Holdfast's
  * server checks (eviction policy, persistence, version). Exit code 0 when usable, 1 otherwise.
- *   REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/flash-sale/verify.ts
+ *   REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/flash-sale/verify.ts   (or REDIS_URL in .env)
  */
-import { loadDotEnv } from "../../src/util/dotenv.js";
 import { checkRedis, type CheckFinding } from "../../src/store/index.js";
 import { createStore } from "../../src/store/create-store.js";
+import { describeEnvFiles, loadExampleEnv } from "../support/env.js";
 
-// .env in the working directory, under the environment (which wins).
-loadDotEnv();
+// The seed keeps REDIS_URL in `.env`: read it (and `.env.local`) first; the environment wins.
+for (const line of describeEnvFiles(loadExampleEnv())) console.error(line);
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const mark = { ok: "✓", warn: "!", error: "✗" } as const;

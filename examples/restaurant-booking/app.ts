@@ -4,6 +4,7 @@
  * SQL as an API route, on top of the Holdfast service (`/v1/...`, `/healthz`, `/metrics`).
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { isEntityExistsError } from "holdfast";
 import { z } from "zod";
 import { CircuitBreaker } from "../../src/breaker/index.js";
 import { createConcurrencyLimiter } from "../../src/concurrency/index.js";
@@ -21,6 +22,8 @@ import { bookingMachine, type BookingState } from "./booking-machine.js";
 import { checkCatalogue, DEMO_RESTAURANTS, startTimeProblem, type Restaurant } from "./catalogue.js";
 import { AssignmentCoordinator, type Booking } from "./coordinator.js";
 import { AssignmentEngine, TableAssignmentError } from "./engine.js";
+import { BOOKING_ID, LiveBookings } from "./live.js";
+import { registerBookingPage } from "./page.js";
 
 export interface RestaurantAppOptions {
   store: Store;
@@ -70,6 +73,11 @@ const bookingBody = z.object({
   customer_name: z.string().trim().min(1).max(200),
   customer_email: z.email().max(200),
   customer_phone: z.string().regex(/^\+?[0-9 ()-]{5,20}$/, "must be a phone number like +1234567890"),
+  /** Optional: a random UUID the client chose, to follow the booking live before it exists. */
+  booking_id: z
+    .string()
+    .regex(BOOKING_ID, "must be a UUID in lower case, e.g. from crypto.randomUUID()")
+    .optional(),
 });
 
 const eventsQuery = z.object({
@@ -155,6 +163,12 @@ export async function buildRestaurantApp(
     isFailure: (e) => e instanceof TableAssignmentError || isTaskTimeoutError(e),
   });
   const locks = createLocks(store);
+  const live = new LiveBookings(store, app.log);
+  await live.attach(app.server);
+  // Before the HTTP server closes, so pages get 1012 (service restart) and reconnect elsewhere.
+  app.addHook("preClose", async () => {
+    await live.close();
+  });
   const limiter = createConcurrencyLimiter(store, {
     limit: options.maxConcurrentAssignments ?? 5,
     maxQueue: 1000,
@@ -173,6 +187,7 @@ export async function buildRestaurantApp(
     engine,
     restaurants,
     lockTtlMs: options.lockTtlMs ?? 30_000,
+    onTransition: (t) => live.publish(t),
     log: (line, fields) => {
       app.log.info(fields ?? {}, line);
       options.onLogLine?.(line);
@@ -211,7 +226,7 @@ export async function buildRestaurantApp(
   app.post("/api/bookings", publicRoute, async (request, reply) => {
     const parsed = bookingBody.safeParse(request.body);
     if (!parsed.success) return invalid(reply, parsed.error);
-    const input = parsed.data;
+    const { booking_id: chosenId, ...input } = parsed.data;
     const restaurant = restaurants.get(input.restaurant_id);
     if (!restaurant)
       return reply.code(404).send({
@@ -230,9 +245,16 @@ export async function buildRestaurantApp(
       });
     let id: string;
     try {
-      id = await coordinator.create(input);
+      id = await coordinator.create(input, chosenId);
     } catch (e) {
       if (isStoreFailure(e)) return unavailable(reply);
+      if (isEntityExistsError(e))
+        return reply.code(409).send({
+          success: false,
+          reason: "booking_exists",
+          field: "booking_id",
+          message: `A booking with this booking_id exists: read it with GET /api/bookings/${chosenId}.`,
+        });
       throw e;
     }
     try {
@@ -334,6 +356,8 @@ export async function buildRestaurantApp(
       throw e;
     }
   });
+
+  registerBookingPage(app);
 
   app.addHook("onClose", async () => {
     await breaker.sync().catch(() => undefined);

@@ -23,6 +23,7 @@ import {
   type FailureReason,
 } from "./booking-machine.js";
 import { TableAssignmentError, type AssignmentEngine, type AssignmentRequest } from "./engine.js";
+import type { TransitionNotice } from "./live.js";
 
 export type Booking = MachineSnapshot<BookingState, BookingData>;
 export type BookingInput = Pick<
@@ -49,16 +50,22 @@ export interface CoordinatorDeps {
   log: (line: string, fields?: Record<string, unknown>) => void;
   /** TTL of the per-booking lock, in ms (the seed: 30 s). */
   lockTtlMs: number;
+  /** Told of every committed transition (and the creation), for the live history. Must not throw. */
+  onTransition?: (t: TransitionNotice) => void;
 }
 
 /** Drives bookings from `created` to a settled state. See the module comment. */
 export class AssignmentCoordinator {
   constructor(private readonly d: CoordinatorDeps) {}
 
-  /** Creates the booking entity (state `created`, version 1). The restaurant must exist. */
-  async create(input: BookingInput): Promise<string> {
-    const id = randomUUID();
-    await this.d.bookings.create(id, { data: { ...input }, actor: "api" });
+  /**
+   * Creates the booking entity (state `created`, version 1). The restaurant must exist.
+   * @param id the booking's id, when the client chose it (to follow it live); a random UUID otherwise
+   * @throws EntityExistsError when a booking with this id exists
+   */
+  async create(input: BookingInput, id: string = randomUUID()): Promise<string> {
+    const r = await this.d.bookings.create(id, { data: { ...input }, actor: "api" });
+    this.d.onTransition?.({ bookingId: id, event: "$create", from: null, to: r.state, version: 1, at: r.at });
     return id;
   }
 
@@ -197,6 +204,15 @@ export class AssignmentCoordinator {
     this.d.log(`[assignment.state_machine] Transition: ${r.from} -> ${r.to}`, {
       bookingId: b.id,
       version: r.version,
+    });
+    this.d.onTransition?.({
+      bookingId: b.id,
+      event,
+      from: r.from,
+      to: r.to,
+      version: r.version,
+      at: r.at,
+      data,
     });
     return { ...b, state: r.to, version: r.version, updatedAt: r.at, data: { ...b.data, ...data } };
   }

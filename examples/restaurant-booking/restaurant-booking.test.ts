@@ -171,6 +171,7 @@ describe.runIf(hasRedis)("seed 000: restaurant booking with an assignment pipeli
       [{ ...seedBody, customer_email: "nope" }, 400, "customer_email"],
       [{ ...seedBody, customer_phone: undefined }, 400, "customer_phone"],
       [{ ...seedBody, restaurant_id: "no-such-place" }, 404, "restaurant_id"],
+      [{ ...seedBody, booking_id: "booking-1" }, 400, "booking_id"],
     ];
     for (const [body, status, field] of cases) {
       const r = await book(body);
@@ -396,6 +397,16 @@ describe("on the embedded memory store", () => {
       const r = await app.inject({ method: "POST", url: "/api/bookings", payload: seedBody });
       expect(r.statusCode).toBe(201);
       expect(r.json().booking).toMatchObject({ state: "confirmed", version: 6, tables: ["T3"], score: 1 });
+      // A client may choose the id (the booking page does, to follow it live); once only.
+      const chosen = { ...seedBody, start_time: "12:00", booking_id: "0b7f6f8e-4a4c-4f7e-9d55-6b2f0e3c1a2d" };
+      const mine = await app.inject({ method: "POST", url: "/api/bookings", payload: chosen });
+      expect(mine.json().booking).toMatchObject({ id: chosen.booking_id, state: "confirmed" });
+      const again = await app.inject({ method: "POST", url: "/api/bookings", payload: chosen });
+      expect([again.statusCode, again.json().reason, again.json().field]).toEqual([
+        409,
+        "booking_exists",
+        "booking_id",
+      ]);
       const status = (await app.inject({ method: "GET", url: "/api/pipeline/status" })).json();
       expect(status).toMatchObject({
         breaker: { kind: "closed" },

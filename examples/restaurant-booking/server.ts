@@ -1,45 +1,67 @@
 /**
  * Starts seed 000's restaurant booking pipeline on Holdfast.
  *   npm run example:restaurant                                       (memory store)
- *   REDIS_URL=redis://127.0.0.1:6379 npm run example:restaurant      (Redis: share it between instances)
- * Environment: PORT (3001), HOST (127.0.0.1), MAX_CONCURRENT_ASSIGNMENTS (5), BREAKER_THRESHOLD (5),
- * BREAKER_OPEN_MS (10000), ASSIGNMENT_LATENCY_MS (0: simulated latency of the assignment call),
- * HOLDFAST_LOG_LEVEL (info), and the Redis variables of docs/stores.md.
+ *   QUEUE_REDIS_URL=redis://localhost:6379 npm run example:restaurant (Redis: the seed's variable, or
+ *                                                                     REDIS_URL; share it between instances)
+ * `.env.local` and `.env` in the working directory are read first (the environment wins, then
+ * `.env.local`), as the seed's Next.js app did. Environment: PORT (3001), HOST (127.0.0.1),
+ * MAX_CONCURRENT_ASSIGNMENTS (5), BREAKER_THRESHOLD (5), BREAKER_OPEN_MS (10000),
+ * ASSIGNMENT_LATENCY_MS (0: simulated latency of the assignment call), HOLDFAST_LOG_LEVEL (info), and
+ * the Redis variables of docs/stores.md. See README.md "Configuration".
  */
-import { loadDotEnv } from "../../src/util/dotenv.js";
-import { createStore } from "../../src/store/create-store.js";
-import { createInventory } from "../../src/inventory/index.js";
+import { createInventory, createStore } from "holdfast";
+import { describeEnvFiles, loadExampleEnv } from "../support/env.js";
+import {
+  aliasVariable,
+  explainListenError,
+  intSetting,
+  portSetting,
+  runExample,
+  say,
+} from "../support/startup.js";
 import { buildRestaurantApp } from "./app.js";
 import { AssignmentEngine } from "./engine.js";
 
-// .env in the working directory, under the environment (which wins).
-loadDotEnv();
+runExample(async () => {
+  for (const line of describeEnvFiles(loadExampleEnv())) say(line);
+  const env = process.env;
+  // The seed's only variable: "QUEUE_REDIS_URL=redis://localhost:6379" in .env.local.
+  aliasVariable(env, "QUEUE_REDIS_URL", "REDIS_URL");
+  const host = env.HOST?.trim() || "127.0.0.1";
+  const port = portSetting(env, "restaurant-booking");
+  const latencyMs = intSetting(env, "ASSIGNMENT_LATENCY_MS", 0, { min: 0, max: 60_000, unit: "ms" });
+  const settings = {
+    maxConcurrentAssignments: intSetting(env, "MAX_CONCURRENT_ASSIGNMENTS", 5, { max: 10_000 }),
+    breakerThreshold: intSetting(env, "BREAKER_THRESHOLD", 5, { max: 10_000 }),
+    breakerOpenMs: intSetting(env, "BREAKER_OPEN_MS", 10_000, { unit: "ms" }),
+  };
 
-const intEnv = (name: string, fallback: number, min = 1): number => {
-  const v = process.env[name];
-  if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${v}"`);
-  return n;
-};
-
-const store = await createStore();
-const { app } = await buildRestaurantApp({
-  host: process.env.HOST ?? "127.0.0.1",
-  store,
-  engine: new AssignmentEngine(createInventory(store), { latencyMs: intEnv("ASSIGNMENT_LATENCY_MS", 0, 0) }),
-  maxConcurrentAssignments: intEnv("MAX_CONCURRENT_ASSIGNMENTS", 5),
-  breakerThreshold: intEnv("BREAKER_THRESHOLD", 5),
-  breakerOpenMs: intEnv("BREAKER_OPEN_MS", 10_000),
-  logLevel: process.env.HOLDFAST_LOG_LEVEL ?? "info",
-});
-const url = await app.listen({ port: intEnv("PORT", 3001), host: process.env.HOST ?? "127.0.0.1" });
-app.log.info(`Restaurant booking (V3 assignment pipeline) on ${url}: POST ${url}/api/bookings`);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    void app
-      .close()
-      .then(() => store.close())
-      .then(() => process.exit(0));
+  const store = await createStore();
+  const { app } = await buildRestaurantApp({
+    host,
+    store,
+    engine: new AssignmentEngine(createInventory(store), { latencyMs }),
+    ...settings,
+    logLevel: env.HOLDFAST_LOG_LEVEL ?? "info",
   });
-}
+  let url: string;
+  try {
+    url = await app.listen({ port, host });
+  } catch (e) {
+    await app.close();
+    await store.close();
+    throw await explainListenError(e, { app: "restaurant-booking", variable: "PORT", port, host });
+  }
+  app.log.info(
+    { store: store.kind },
+    `Restaurant booking (V3 assignment pipeline) on ${url}: the booking page at ${url}/, POST ${url}/api/bookings`,
+  );
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void app
+        .close()
+        .then(() => store.close())
+        .then(() => process.exit(0));
+    });
+  }
+});

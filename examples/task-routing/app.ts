@@ -14,11 +14,11 @@ import { createChannels, type Channels } from "../../src/channel/index.js";
 import { isStoreFailure } from "../../src/errors/index.js";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/gateway/index.js";
 import { counter } from "../../src/observe/metrics.js";
-import { reportDegraded } from "../../src/observe/degradation.js";
 import { buildApp } from "../../src/server/app.js";
 import { assertInt } from "../../src/util/validate.js";
 import { authModeAtStart, keyStoreFor } from "../../src/server/serve.js";
 import type { Store } from "../../src/store/types.js";
+import { LiveFeed } from "./feed.js";
 import { complexity, selectAgent, type Agent, type ComplexityScore } from "./scoring.js";
 import { RoutingStats } from "./stats.js";
 
@@ -64,6 +64,11 @@ export interface TaskRoutingAppOptions {
    */
   host?: string;
   logLevel?: string;
+  /**
+   * After a store failure, how long the feed is skipped (answering at once) before one call tries
+   * the store again, in ms; doubles while it keeps failing, up to 5 s. @defaultValue 1000
+   */
+  feedRetryMs?: number;
 }
 
 /** A built app: close it with `app.close()` (which also closes the gateway and the channels). */
@@ -87,20 +92,6 @@ export interface RoutingDecision {
   reason: string;
   /** ISO 8601. */
   timestamp: string;
-}
-
-/** What the response says about the live feed and the stats. */
-export interface LiveDelivery {
-  /** True when the decision is on `task:routing` (and so in its history). */
-  published: boolean;
-  /** Its history id on `task:routing` (null when not published). */
-  messageId: string | null;
-  /** The `agent:status` message's id (null when not published). */
-  statusMessageId: string | null;
-  /** True when the decision is counted in the shared stats. */
-  statsRecorded: boolean;
-  /** Why something was not done. */
-  error?: string;
 }
 
 const body = z.object({
@@ -210,73 +201,12 @@ export async function buildTaskRoutingApp(options: TaskRoutingAppOptions): Promi
     await channels.close();
   });
 
-  /**
-   * Publishes the decision and the agent's status and counts it in the stats. Never throws for a
-   * store failure: the decision stands, and the response, a counter and the log say what was lost.
-   */
-  async function announce(decision: RoutingDecision, now: number): Promise<LiveDelivery> {
-    const agent = decision.selectedAgent;
-    const payload = {
-      id: decision.id,
-      taskId: decision.taskId,
-      agent,
-      complexityScore: decision.complexityScore,
-      reason: decision.reason,
-      timestamp: now,
-    };
-    const [recorded, published] = await Promise.allSettled([
-      stats.record(agent.id, decision),
-      channels.publish(ROUTING_CHANNEL, { type: "routing_decision", payload }),
-    ]);
-    let status: PromiseSettledResult<{ id: string | null }> | undefined;
-    if (recorded.status === "fulfilled") {
-      const { load } = recorded.value;
-      status = await Promise.allSettled([
-        channels.publish(STATUS_CHANNEL, {
-          type: "agent_status",
-          payload: {
-            agentId: agent.id,
-            name: agent.name,
-            status: load >= 0.5 ? "busy" : "available",
-            load,
-            timestamp: now,
-          },
-        }),
-      ]).then((r) => r[0]);
-    }
-    const errors: string[] = [];
-    for (const [what, r] of [
-      ["stats", recorded],
-      ["decision", published],
-      ["status", status],
-    ] as const) {
-      if (r?.status !== "rejected") continue;
-      if (!isStoreFailure(r.reason)) throw r.reason;
-      failed[what].inc();
-      errors.push(messageOf(r.reason));
-    }
-    const delivery: LiveDelivery = {
-      published: published.status === "fulfilled",
-      messageId: published.status === "fulfilled" ? published.value.id : null,
-      statusMessageId: status?.status === "fulfilled" ? status.value.id : null,
-      statsRecorded: recorded.status === "fulfilled",
-    };
-    const missing: string[] = [];
-    if (!delivery.published) missing.push("published on task:routing");
-    if (delivery.statusMessageId === null) missing.push("published on agent:status");
-    if (!delivery.statsRecorded) missing.push("counted in the stats");
-    if (missing.length > 0) {
-      const cause = errors[0] ?? "unknown store failure";
-      delivery.error = `Not ${missing.join(", ")}: the store failed (${cause}). The routing decision itself stands.`;
-      reportDegraded({
-        primitive: "task-routing-feed",
-        name: ROUTING_CHANNEL,
-        policy: "fail-open",
-        reason: cause,
-      });
-    }
-    return delivery;
-  }
+  const feed = new LiveFeed(
+    store,
+    channels,
+    { decisions: ROUTING_CHANNEL, status: STATUS_CHANNEL },
+    { onLost: (step) => failed[step].inc(), breakerOpenMs: options.feedRetryMs },
+  );
 
   app.post("/api/routing/test", publicRoute, async (request, reply) => {
     const parsed = body.safeParse(request.body);
@@ -293,7 +223,19 @@ export async function buildTaskRoutingApp(options: TaskRoutingAppOptions): Promi
       timestamp: new Date(now).toISOString(),
     };
     metrics.routed.labels(agent.id).inc();
-    const live = await announce(decision, now);
+    const live = await feed.announce({
+      agent,
+      payload: {
+        id: decision.id,
+        taskId: decision.taskId,
+        agent,
+        complexityScore: decision.complexityScore,
+        reason: decision.reason,
+        timestamp: now,
+      },
+      now,
+      record: () => stats.record(agent.id, decision),
+    });
     return {
       success: true,
       decision,
@@ -303,18 +245,23 @@ export async function buildTaskRoutingApp(options: TaskRoutingAppOptions): Promi
   });
 
   app.get("/api/routing/test", publicRoute, async (_request, reply) => {
-    try {
-      return { success: true, stats: await stats.read(recentLimit) };
-    } catch (e) {
-      if (!isStoreFailure(e)) throw e;
-      return reply
+    const statsUnavailable = (why: string) =>
+      reply
         .code(503)
         .header("retry-after", "1")
         .send({
           success: false,
           reason: "stats_unavailable",
-          message: `The routing stats are kept in the store, which is unreachable (${messageOf(e)}). Try again shortly.`,
+          message: `The routing stats are kept in the store, which is unreachable (${why}). Try again shortly.`,
         });
+    // Known down: answer at once rather than wait for a reconnect.
+    const down = feed.unavailable();
+    if (down !== undefined) return statsUnavailable(down);
+    try {
+      return { success: true, stats: await stats.read(recentLimit) };
+    } catch (e) {
+      if (!isStoreFailure(e)) throw e;
+      return statsUnavailable(messageOf(e));
     }
   });
 

@@ -1,48 +1,75 @@
 /**
  * Starts seed 003's task router with its live feed on Holdfast.
  *   npm run example:routing                                   (memory store, one process)
- *   REDIS_URL=redis://127.0.0.1:6379 npm run example:routing  (Redis: run as many instances as you like)
- * Environment: PORT (3000: HTTP API and the feed page), WS_PORT (3001: the WebSocket feed), HOST
- * (127.0.0.1, both), FEED_HISTORY (1000 messages kept per channel), HOLDFAST_LOG_LEVEL (info), and
- * the Redis variables of docs/stores.md.
+ *   REDIS_HOST=127.0.0.1 REDIS_PORT=6379 npm run example:routing  (Redis, as the seed's .env.local
+ *                                                             says; REDIS_URL works too)
+ * `.env.local` and `.env` in the working directory are read first (the environment wins, then
+ * `.env.local`), as the seed's Next.js app did. Environment: PORT (3000: HTTP API and the feed
+ * page), WEBSOCKET_PORT (3001: the WebSocket feed; WS_PORT is accepted too), HOST (127.0.0.1, both),
+ * FEED_HISTORY (1000 messages kept per channel), HOLDFAST_LOG_LEVEL (info), and the Redis variables
+ * of docs/stores.md. See README.md "Configuration".
  */
-import { loadDotEnv } from "../../src/util/dotenv.js";
-import { setDegradationLogger } from "../../src/observe/degradation.js";
-import { createStore } from "../../src/store/create-store.js";
-import { buildTaskRoutingApp } from "./app.js";
+import { createStore, setDegradationLogger, type Store } from "holdfast";
+import { describeEnvFiles, loadExampleEnv } from "../support/env.js";
+import {
+  aliasVariable,
+  explainListenError,
+  intSetting,
+  portSetting,
+  runExample,
+  say,
+} from "../support/startup.js";
+import { buildTaskRoutingApp, type TaskRoutingApp } from "./app.js";
 
-// .env in the working directory, under the environment (which wins).
-loadDotEnv();
+runExample(async () => {
+  for (const line of describeEnvFiles(loadExampleEnv())) say(line);
+  const env = process.env;
+  aliasVariable(env, "WS_PORT", "WEBSOCKET_PORT");
+  const host = env.HOST?.trim() || "127.0.0.1";
+  const port = portSetting(env, "task-routing", "PORT");
+  const wsPort = portSetting(env, "task-routing", "WEBSOCKET_PORT");
+  const historyMaxLen = intSetting(env, "FEED_HISTORY", 1000, { max: 10_000_000 });
 
-const intEnv = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000_000)
-    throw new Error(`${name} must be a positive integer, got "${v}"`);
-  return n;
-};
-
-const store = await createStore();
-const host = process.env.HOST ?? "127.0.0.1";
-const { app, wsPort } = await buildTaskRoutingApp({
-  host: host,
-  store,
-  historyMaxLen: intEnv("FEED_HISTORY", 1000),
-  wsPort: intEnv("WS_PORT", 3001),
-  wsHost: host,
-  logLevel: process.env.HOLDFAST_LOG_LEVEL ?? "info",
+  const store: Store = await createStore();
+  let built: TaskRoutingApp;
+  try {
+    built = await buildTaskRoutingApp({
+      host,
+      store,
+      historyMaxLen,
+      wsPort,
+      wsHost: host,
+      logLevel: env.HOLDFAST_LOG_LEVEL ?? "info",
+    });
+  } catch (e) {
+    await store.close();
+    throw await explainListenError(e, {
+      app: "task-routing",
+      variable: "WEBSOCKET_PORT",
+      port: wsPort,
+      host,
+    });
+  }
+  const { app } = built;
+  setDegradationLogger(app.log);
+  let url: string;
+  try {
+    url = await app.listen({ port, host });
+  } catch (e) {
+    await app.close();
+    await store.close();
+    throw await explainListenError(e, { app: "task-routing", variable: "PORT", port, host });
+  }
+  app.log.info(
+    { store: store.kind },
+    `Task routing on ${url}: POST ${url}/api/routing/test, live feed at ${url}/ and ws://${host}:${built.wsPort}`,
+  );
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void app
+        .close()
+        .then(() => store.close())
+        .then(() => process.exit(0));
+    });
+  }
 });
-setDegradationLogger(app.log);
-const url = await app.listen({ port: intEnv("PORT", 3000), host });
-app.log.info(
-  `Task routing on ${url}: POST ${url}/api/routing/test, live feed at ${url}/ and ws://${host}:${wsPort}`,
-);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    void app
-      .close()
-      .then(() => store.close())
-      .then(() => process.exit(0));
-  });
-}

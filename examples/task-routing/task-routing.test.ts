@@ -388,7 +388,11 @@ describe.runIf(hasRedis)("seed 003: task routing with a live feed", () => {
     const before = (await stats(a.base)).body.stats;
 
     await redis.kill();
+    // Fast: the connection is known to be down, so nothing waits for a reconnect (the store's
+    // commandTimeoutMs is 1000 ms here, 2000 by default).
+    const started = performance.now();
     const during = await route(a.base, SEED_TEXT);
+    expect(performance.now() - started).toBeLessThan(500);
     expect(during.status).toBe(200);
     expect(during.body).toMatchObject({
       success: true,
@@ -396,10 +400,14 @@ describe.runIf(hasRedis)("seed 003: task routing with a live feed", () => {
       live: { published: false, messageId: null, statusMessageId: null, statsRecorded: false },
       degraded: true,
     });
+    // True: none of the three happened, and the sentence says so.
     expect(during.body.live.error).toMatch(
-      /Not published on task:routing, published on agent:status, counted/,
+      /^Not published on task:routing, not published on agent:status, not counted in the stats: Redis is not connected \(connection \w+\); nothing was sent\. The routing decision itself stands\.$/,
     );
+    expect(during.body.live.uncertain).toBeUndefined();
+    const statsStarted = performance.now();
     const down = await stats(a.base);
+    expect(performance.now() - statsStarted).toBeLessThan(500);
     expect(down.status).toBe(503);
     expect(down.body.reason).toBe("stats_unavailable");
     // Read in-process: the service's /metrics needs the store for its auth check.
@@ -421,8 +429,54 @@ describe.runIf(hasRedis)("seed 003: task routing with a live feed", () => {
     // AOF kept the history: the live subscription resumed without a gap or a repeat.
     expect(client.data("task:routing").map((m) => m.payload.id)).toEqual(published);
     expect(client.frames.some((f) => f.type === "gap")).toBe(false);
+    expect(client.data("task:routing").map((m) => m.payload.id)).not.toContain(during.body.decision.id);
     const s = (await stats(a.base)).body.stats;
     expect(s.totalRoutes).toBe(before.totalRoutes + after.filter((r) => r.live.statsRecorded).length);
+  });
+
+  it("when Redis stalls: says what is uncertain, skips the feed at once after, and tries again", async () => {
+    const client = await open(a.wsPort);
+    await client.subscribe("task:routing");
+    const before = (await stats(a.base)).body.stats.totalRoutes as number;
+    redis.pause();
+    let stalled: { status: number; body: Record<string, any> };
+    let skipped: { status: number; body: Record<string, any> };
+    try {
+      // Connected but silent: the first call waits for the store's command timeout (1000 ms)…
+      stalled = await route(a.base, "stalled one");
+      // …and the breaker skips the next at once, sending nothing.
+      const started = performance.now();
+      skipped = await route(a.base, "skipped one");
+      expect(performance.now() - started).toBeLessThan(500);
+    } finally {
+      redis.resume();
+    }
+    expect(stalled.body.live).toMatchObject({
+      published: false,
+      statsRecorded: false,
+      uncertain: ["decision", "stats"],
+    });
+    expect(stalled.body.live.error).toMatch(
+      /^Not published on agent:status; unknown whether published on task:routing or counted in the stats \(sent, but not confirmed\): the store failed \(.*did not answer within 1000 ms/,
+    );
+    expect(skipped.body.live.uncertain).toBeUndefined();
+    expect(skipped.body.live.error).toMatch(
+      /^Not published on task:routing, not published on agent:status, not counted in the stats: the store failed moments ago; it is tried again in \d+ ms; nothing was sent\./,
+    );
+    // Uncertain was the true word: Redis ran the stalled publish once it woke up. The skipped one
+    // was never sent.
+    await client.waitFor((f) => f.type === "message" && f.data.payload.id === stalled.body.decision.id);
+    const after: Frame[] = [];
+    for (let i = 0; i < 50 && !after.at(-1)?.live.published; i++) {
+      if (i > 0) await sleep(100);
+      after.push((await route(a.base, `after the stall ${i}`)).body);
+    }
+    const last = after.at(-1)!;
+    expect(last.live.published).toBe(true);
+    await client.waitFor((f) => f.type === "message" && f.data.payload.id === last.decision.id);
+    expect(client.data("task:routing").map((m) => m.payload.id)).not.toContain(skipped.body.decision.id);
+    const counted = after.filter((r) => r.live.statsRecorded).length;
+    expect((await stats(a.base)).body.stats.totalRoutes).toBe(before + 1 + counted);
   });
 
   it.runIf(existsSync("/usr/bin/chromium") || process.env.CI === "true")(

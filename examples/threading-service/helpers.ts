@@ -107,6 +107,15 @@ export class RedisHelpers {
     return this.changes.on(listener);
   }
 
+  /**
+   * The store these helpers run on, for the app's own data (the threads' replies): Redis when
+   * configured, else the in-process memory store. Until Redis first answers, every operation on it
+   * fails with `StoreUnavailableError`.
+   */
+  get sharedStore(): Store {
+    return this.store;
+  }
+
   /** `redis` when Redis is configured, `memory` when not (one process only). */
   get storeKind(): "redis" | "memory" {
     return this.store.kind;

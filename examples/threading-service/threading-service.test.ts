@@ -8,8 +8,10 @@ import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js
 import { holdfastRegistry } from "../../src/observe/metrics.js";
 import type { Logger } from "../../src/util/log.js";
 import { PrivateRedis } from "../../test/support/redis-server.js";
+import { createMachine } from "holdfast";
 import { buildThreadingApp } from "./app.js";
 import { RedisHelpers } from "./helpers.js";
+import { threadMachine } from "./threads.js";
 import { CONNECTED_LINE, UNAVAILABLE_LINE, type RateLimitOnRedisDown } from "./types.js";
 
 const hasRedis = inject("redisPort") !== null;
@@ -218,6 +220,96 @@ describe.runIf(hasRedis)("seed 002 on Holdfast: threading locks and rate limits"
       });
     } finally {
       await app.close();
+    }
+  });
+
+  it("keeps a thread in Redis: two instances racing replies number them once, and read the same thread", async () => {
+    const options = { replyLimit: 100, writeDelayMs: 5, logLevel: "silent" };
+    const a = buildThreadingApp({ redis: await instance(), ...options });
+    const b = buildThreadingApp({ redis: await instance(), ...options });
+    type Posted = { reply: { number: number; userId: string; fence: number } };
+    const post = (app: typeof a, userId: string, text = "hi") =>
+      app.inject({ method: "POST", url: "/api/threads/t-shared/reply", payload: { userId, text } });
+    const read = async (app: typeof a, query = "") =>
+      (await app.inject({ method: "GET", url: `/api/threads/t-shared${query}` })).json() as {
+        replies: { number: number; userId: string; text: string; fence: number; at: string }[];
+        nextCursor?: string;
+      };
+    try {
+      // The bug this fixes: each instance kept its own copy, and both numbered their first reply 1.
+      expect(((await post(a, "ann", "first")).json() as Posted).reply.number).toBe(1);
+      expect(((await post(b, "bob", "second")).json() as Posted).reply.number).toBe(2);
+
+      const racing = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => post(i % 2 ? a : b, `user-${i}`, `racing ${i}`)),
+      );
+      expect(racing.map((r) => r.statusCode)).toEqual(Array(12).fill(201));
+      const numbers = racing.map((r) => (r.json() as Posted).reply.number).sort((x, y) => x - y);
+      expect(numbers).toEqual(Array.from({ length: 12 }, (_, i) => i + 3));
+
+      const [onA, onB] = [await read(a), await read(b)];
+      expect(onA).toEqual(onB);
+      expect(onA.replies.map((r) => r.number)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
+      expect(onA.replies.slice(0, 2)).toMatchObject([
+        { number: 1, userId: "ann", text: "first" },
+        { number: 2, userId: "bob", text: "second" },
+      ]);
+      // Written under the thread lock: the fence grows with the number.
+      const fences = onA.replies.map((r) => r.fence);
+      expect(fences).toEqual([...fences].sort((x, y) => x - y));
+
+      // Pages, oldest first, from either instance.
+      const first = await read(b, "?limit=5");
+      expect(first.replies.map((r) => r.number)).toEqual([1, 2, 3, 4, 5]);
+      const second = await read(a, `?limit=10&after=${first.nextCursor}`);
+      expect(second.replies.map((r) => r.number)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14]);
+      expect(second.nextCursor).toBeUndefined();
+      expect((await a.inject({ method: "GET", url: "/api/threads/t-shared?after=nope" })).statusCode).toBe(
+        400,
+      );
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("refuses a reply whose lock ran out while someone else replied, rather than reuse the number", async () => {
+    // A pauses 600 ms inside a 200 ms lock: its lease lapses, B takes the thread and replies.
+    const slow = buildThreadingApp({
+      redis: await instance(),
+      lockTtlSeconds: 0.2,
+      writeDelayMs: 600,
+      logLevel: "silent",
+    });
+    const fast = buildThreadingApp({ redis: await instance(), lockTtlSeconds: 0.2, logLevel: "silent" });
+    const post = (app: typeof slow, userId: string) =>
+      app.inject({ method: "POST", url: "/api/threads/t-paused/reply", payload: { userId, text: userId } });
+    const watcher = createMachine((await instance()).sharedStore, threadMachine);
+    let created = false;
+    const poll = setInterval(() => {
+      void watcher.get("t-paused").then(
+        (t) => (created ||= t !== null),
+        () => undefined,
+      );
+    }, 20);
+    try {
+      const late = post(slow, "paused");
+      // Once the thread exists, A has read its number and is pausing with the lock.
+      await until("A read the thread", () => created);
+      const meanwhile = await post(fast, "meanwhile");
+      expect(meanwhile.statusCode).toBe(201);
+      expect((meanwhile.json() as { reply: { number: number } }).reply.number).toBe(1);
+      const refused = await late;
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json()).toMatchObject({ error: "thread_moved" });
+      const thread = (await fast.inject({ method: "GET", url: "/api/threads/t-paused" })).json() as {
+        replies: { number: number; userId: string }[];
+      };
+      expect(thread.replies).toMatchObject([{ number: 1, userId: "meanwhile" }]);
+    } finally {
+      clearInterval(poll);
+      await slow.close();
+      await fast.close();
     }
   });
 

@@ -101,7 +101,20 @@ async function hold(startTime) {
     if (s.status === "lost") showError("Your reservation expired. Please select a time slot again.");
     render();
   });
-  const state = await holder.acquire();
+  let state;
+  try {
+    state = await holder.acquire();
+  } catch (e) {
+    // `slot_booked`: booked since this list was loaded; anything else: the service is unreachable.
+    holder = null;
+    showError(
+      e.code === "slot_booked"
+        ? "This slot has just been booked. Please choose another."
+        : `Could not hold the slot: ${e.message}`,
+    );
+    await loadSlots();
+    return;
+  }
   if (state.status === "conflict") {
     showError(
       `This slot is being booked by someone else. Please choose another (free again in ${Math.ceil(state.remainingTtlMs / 1000)} s at most).`,
