@@ -45,7 +45,9 @@ describe.runIf(redisServerAvailable().ok)("/readyz with Redis down", () => {
     await redis.kill();
     const killedAt = Date.now();
     const probes: { status: number; ms: number; after: number; body: { status: string } }[] = [];
-    for (let i = 0; i < 50; i++) {
+    // Probe for a fixed time, not a fixed count: on a loaded machine 50 probes may not outlast the
+    // cached answer's second.
+    while (Date.now() - killedAt < 2600) {
       const p = await probe(server);
       probes.push({ ...p, after: Date.now() - killedAt });
       await new Promise((r) => setTimeout(r, 40));
@@ -53,7 +55,7 @@ describe.runIf(redisServerAvailable().ok)("/readyz with Redis down", () => {
     expect(Math.max(...probes.map((p) => p.ms))).toBeLessThan(250);
     // A probe's answer is reused for 1 s, plus at most 200 ms of waiting: later, every answer is 503.
     const late = probes.filter((p) => p.after > 1300);
-    expect(late.length).toBeGreaterThan(20);
+    expect(late.length).toBeGreaterThan(5);
     for (const p of late) expect([p.status, p.body.status]).toEqual([503, "unavailable"]);
     await redis.start();
     const deadline = Date.now() + 10_000;
