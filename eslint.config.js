@@ -25,7 +25,35 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", URL: "readonly", console: "readonly" } },
   },
   {
-    files: ["test/**/*.ts", "test/**/*.tsx", "bench/**/*.ts", "src/**/*.test.ts", "examples/**/*.test.ts"],
+    files: ["test/**/*.ts", "test/**/*.tsx", "bench/**/*.ts", "src/**/*.test.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-non-null-assertion": "off" },
+  },
+  {
+    // The seed apps and the benchmarks use Holdfast as its users do: by the package's name
+    // (`holdfast`, `holdfast/server`, `holdfast/client`…, which tsconfig `paths` and the vitest
+    // aliases map to src/), never its internals or the tests' helpers. Process fixtures shared with
+    // the tests live in bench/support.
+    files: ["examples/**/*.ts", "examples/**/*.tsx", "examples/**/*.js", "bench/**/*.ts", "bench/**/*.js"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/src", "**/src/**", "**/test", "**/test/**", "**/dist", "**/dist/**"],
+              message:
+                "Import the public API by name (holdfast, holdfast/server, holdfast/client…); fixtures shared with the tests live in bench/support.",
+            },
+          ],
+        },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "ImportExpression[source.value=/(^|\\/)(src|test|dist)(\\/|$)/]",
+          message: "Import the public API by name (holdfast, holdfast/server, holdfast/client…).",
+        },
+      ],
+    },
   },
 );

@@ -24,7 +24,8 @@ const publicEntryPoints = Object.entries(exports)
 export default defineConfig({
   resolve: { alias: publicEntryPoints },
   test: {
-    include: ["test/**/*.test.ts", "src/**/*.test.ts", "examples/**/*.test.ts"],
+    // The example apps' tests live in test/examples: examples/ holds only what a user would write.
+    include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
     env: { HOLDFAST_LOG_LEVEL: process.env.HOLDFAST_LOG_LEVEL ?? "silent" },
     testTimeout: 30_000,

@@ -10,15 +10,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLocks } from "../src/lock/index.js";
-import { buildApp } from "../src/server/app.js";
-import { mintApiKey } from "../src/server/auth/api-keys.js";
-import { StoreKeyStore } from "../src/server/auth/key-store.js";
-import { createStore } from "../src/store/create-store.js";
-import { namespacedStore } from "../src/store/namespaced-store.js";
-import { tenantNamespace } from "../src/server/tenants.js";
-import type { Store } from "../src/store/types.js";
-import { PrivateRedis } from "../test/support/redis-server.js";
+import { createLocks, createStore, namespacedStore, type Store } from "holdfast";
+import { buildApp, mintApiKey, StoreKeyStore, tenantNamespace } from "holdfast/server";
+import { PrivateRedis } from "./support/redis-server.js";
 
 const LOCKS = Number(process.env.LOCKS ?? 100_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 15);

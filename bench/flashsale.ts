@@ -13,9 +13,8 @@
 import { existsSync } from "node:fs";
 import { Redis } from "ioredis";
 import { environmentLine, measure, printTable, type Measurement } from "./support/harness.js";
-import { PrivateRedis } from "../test/support/redis-server.js";
-import { createStore } from "../src/store/create-store.js";
-import { createInventory } from "../src/inventory/index.js";
+import { PrivateRedis } from "./support/redis-server.js";
+import { createInventory, createStore } from "holdfast";
 import { SEED_RESERVE_LUA } from "./support/seed-scripts.js";
 
 const CONCURRENCY = 50;

@@ -16,11 +16,8 @@ import { fileURLToPath } from "node:url";
 // @ts-expect-error autocannon 8 ships no type declarations.
 import autocannonModule from "autocannon";
 import { environmentLine, measure, type Measurement } from "./support/harness.js";
-import { PrivateRedis, freePort } from "../test/support/redis-server.js";
-import { createStore } from "../src/store/create-store.js";
-import { createLocks } from "../src/lock/locks.js";
-import { createRateLimiter } from "../src/limit/index.js";
-import type { LimitSpec } from "../src/limit/types.js";
+import { PrivateRedis, freePort } from "./support/redis-server.js";
+import { createLocks, createRateLimiter, createStore, type LimitSpec } from "holdfast";
 
 const CONCURRENCY = 50;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);

@@ -23,19 +23,16 @@ import {
   redisCpuSampler,
   type Measurement,
 } from "./support/harness.js";
-import { PrivateRedis } from "../test/support/redis-server.js";
+import { PrivateRedis } from "./support/redis-server.js";
 import {
   ioredisMajor,
   ioredisModule,
   ioredisVersion,
   newRedisClient,
   type IoredisMajor,
-} from "../test/support/ioredis.js";
-import { createStore } from "../src/store/create-store.js";
-import { createRateLimiter } from "../src/limit/index.js";
-import { consumeArgs, consumeScriptFor } from "../src/limit/script.js";
-import { normalizeLimits } from "../src/limit/spec.js";
-import type { LimitSpec } from "../src/limit/types.js";
+} from "./support/ioredis.js";
+import { createRateLimiter, createStore, type LimitSpec } from "holdfast";
+import { capturedScript } from "./support/script-capture.js";
 
 const CONCURRENCY = 50;
 /** Interleaved rounds per implementation; the median round is printed. */
@@ -98,9 +95,10 @@ async function main(): Promise<void> {
     // Holdfast's own consume script for these limits, sent by hand: the one-round-trip floor.
     const handClient = client();
     const handCheck = async (label: string, specs: LimitSpec[]): Promise<Check> => {
-      const limits = normalizeLimits(specs);
-      const script = consumeScriptFor(limits);
-      const args = consumeArgs(1, 0, limits);
+      const script = await capturedScript((s) =>
+        createRateLimiter(s, { name: "hand", limits: specs }).consume("x"),
+      );
+      const args = script.args;
       await handClient.script("LOAD", script.lua);
       const keys = names.map((n) => `bench:hand:${label}:{${n}}`);
       return (w, i) => handClient.evalsha(script.sha, 1, keys[(w * 7919 + i) % KEYS], ...args);

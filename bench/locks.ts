@@ -24,16 +24,15 @@ import {
   redisCpuSampler,
   type Measurement,
 } from "./support/harness.js";
-import { PrivateRedis } from "../test/support/redis-server.js";
+import { PrivateRedis } from "./support/redis-server.js";
 import {
   ioredisMajor,
   ioredisModule,
   ioredisVersion,
   newRedisClient,
   type IoredisMajor,
-} from "../test/support/ioredis.js";
-import { createStore } from "../src/store/create-store.js";
-import { createLocks } from "../src/lock/locks.js";
+} from "./support/ioredis.js";
+import { createLocks, createStore } from "holdfast";
 
 const TTL_MS = 30_000;
 const CONCURRENCIES = [1, 50];

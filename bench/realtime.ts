@@ -18,10 +18,8 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { io as ioClient, type Socket as IoSocket } from "socket.io-client";
 import { WebSocket } from "ws";
 import { environmentLine, printTable, type Measurement } from "./support/harness.js";
-import { PrivateRedis } from "../test/support/redis-server.js";
-import { createStore } from "../src/store/create-store.js";
-import { createGateway } from "../src/gateway/gateway.js";
-import { createChannels } from "../src/channel/channels.js";
+import { PrivateRedis } from "./support/redis-server.js";
+import { createChannels, createGateway, createStore } from "holdfast";
 
 const CLIENTS = 1000;
 const CHANNELS = 10;

@@ -16,7 +16,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { createInventory, createStore, createWaitingRoom, type Store } from "holdfast";
-import { PrivateRedis } from "../test/support/redis-server.js";
+import { PrivateRedis } from "./support/redis-server.js";
 import { environmentLine } from "./support/harness.js";
 
 const LEFTOVERS = Number(process.env.SCALE_LEFTOVERS ?? 100_000);

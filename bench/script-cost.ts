@@ -16,13 +16,10 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { Redis } from "ioredis";
-import { consumeArgs, consumeScriptFor } from "../src/limit/script.js";
-import { normalizeLimits } from "../src/limit/spec.js";
-import { holdScript } from "../src/inventory/scripts/scripts.js";
+import { createInventory, createRateLimiter, createWaitingRoom, type LimitSpec } from "holdfast";
+import { capturedScript } from "./support/script-capture.js";
 import { SEED_RESERVE_LUA } from "./support/seed-scripts.js";
-import { positionScript } from "../src/queue/scripts.js";
-import type { LimitSpec } from "../src/limit/types.js";
-import { freePort } from "../test/support/redis-server.js";
+import { freePort } from "./support/redis-server.js";
 
 const QUOTA = 1_000_000_000;
 const SHORT = 2000;
@@ -42,9 +39,21 @@ interface Subject {
   setup?: (string | number)[][];
 }
 
-const holdfast = (name: string, specs: LimitSpec[]): Subject => {
-  const limits = normalizeLimits(specs);
-  return { name, group: "rate limits", lua: consumeScriptFor(limits).lua, args: consumeArgs(1, 0, limits) };
+/** Holdfast's scripts, as the public calls run them (see support/script-capture.ts). */
+const HOLD = await capturedScript(
+  (s) => createInventory(s).hold("hot", { holder: "u0" }),
+  (s) => createInventory(s).defineItem("hot", { stock: 1 }),
+);
+const POSITION = await capturedScript(
+  (s) => createWaitingRoom(s).position("r", "u0"),
+  (s) => createWaitingRoom(s).join("r", "u0"),
+);
+
+const holdfast = async (name: string, specs: LimitSpec[]): Promise<Subject> => {
+  const { lua, args } = await capturedScript((s) =>
+    createRateLimiter(s, { name: "cost", limits: specs }).consume("x"),
+  );
+  return { name, group: "rate limits", lua, args: args as (string | number)[] };
 };
 
 const SUBJECTS: Subject[] = [
@@ -66,11 +75,15 @@ if ttl == -1 then redis.call('expire', KEYS[1], ARGV[2]) ttl = 1000 * ARGV[2] en
 return {consumed, ttl}`,
     args: ["1", "60", String(QUOTA), "60"],
   },
-  holdfast("holdfast fixed-window", [{ algorithm: "fixed-window", limit: QUOTA, windowMs: 60_000 }]),
-  holdfast("holdfast sliding-window", [{ algorithm: "sliding-window", limit: QUOTA, windowMs: 60_000 }]),
-  holdfast("holdfast token-bucket", [{ algorithm: "token-bucket", burst: QUOTA, ratePerSec: 1_000_000 }]),
-  holdfast("holdfast gcra", [{ algorithm: "gcra", burst: QUOTA, ratePerSec: 1_000_000 }]),
-  holdfast("holdfast 2 limits (gcra + fixed-window)", [
+  await holdfast("holdfast fixed-window", [{ algorithm: "fixed-window", limit: QUOTA, windowMs: 60_000 }]),
+  await holdfast("holdfast sliding-window", [
+    { algorithm: "sliding-window", limit: QUOTA, windowMs: 60_000 },
+  ]),
+  await holdfast("holdfast token-bucket", [
+    { algorithm: "token-bucket", burst: QUOTA, ratePerSec: 1_000_000 },
+  ]),
+  await holdfast("holdfast gcra", [{ algorithm: "gcra", burst: QUOTA, ratePerSec: 1_000_000 }]),
+  await holdfast("holdfast 2 limits (gcra + fixed-window)", [
     { name: "per-second", algorithm: "gcra", burst: QUOTA, ratePerSec: 1_000_000 },
     { name: "per-minute", algorithm: "fixed-window", limit: QUOTA, windowMs: 60_000 },
   ]),
@@ -86,7 +99,7 @@ return {consumed, ttl}`,
   {
     name: "holdfast hold() on one item",
     group: "flash sale",
-    lua: holdScript(1).lua,
+    lua: HOLD.lua,
     setup: [["HSET", "inv:{hot}", "total", QUOTA, "held", 0, "sold", 0, "max", 0, "limit", 0]],
     call: (i) => ({
       keys: ["inv:{hot}", "inv:{hot}:e"],
@@ -109,7 +122,7 @@ function roomSubjects(): Subject[] {
     name,
     group: "waiting room",
     baseline: base,
-    lua: base ? "return redis.call('ZRANK', KEYS[1], ARGV[1])" : positionScript.lua,
+    lua: base ? "return redis.call('ZRANK', KEYS[1], ARGV[1])" : POSITION.lua,
     setup,
     call: (i) => ({ keys: base ? keys.slice(0, 1) : keys, args: [users[i % 1000], 30_000, 100, refresh] }),
   });

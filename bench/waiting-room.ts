@@ -11,9 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import type { Redis } from "ioredis";
-import { createStore } from "../src/store/create-store.js";
-import type { RedisStore } from "../src/store/redis/redis-store.js";
-import { createWaitingRoom } from "../src/queue/index.js";
+import { createStore, createWaitingRoom, type RedisStore } from "holdfast";
 import { environmentLine, measure, printTable, type Measurement } from "./support/harness.js";
 
 const USERS = 100_000;
@@ -102,7 +100,7 @@ export async function runWaitingRoomBench(redisUrl: string): Promise<string> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { PrivateRedis } = await import("../test/support/redis-server.js");
+  const { PrivateRedis } = await import("./support/redis-server.js");
   const redis = await PrivateRedis.start();
   try {
     await runWaitingRoomBench(redis.url);

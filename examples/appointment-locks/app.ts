@@ -8,12 +8,16 @@ import { readFile } from "node:fs/promises";
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import { createLocks, isLockConflictError, isLockNotOwnedError, type Locks } from "../../src/lock/index.js";
-import { isStoreFailure } from "../../src/errors/index.js";
-import type { Store } from "../../src/store/types.js";
-import { buildApp } from "../../src/server/app.js";
-import { authModeAtStart, keyStoreFor } from "../../src/server/serve.js";
-import { counter } from "../../src/observe/metrics.js";
+import {
+  createLocks,
+  isLockConflictError,
+  isLockNotOwnedError,
+  isStoreFailure,
+  type Locks,
+  type Store,
+} from "holdfast";
+import { appCounter as counter } from "../support/metrics.js";
+import { authModeAtStart, buildApp, keyStoreFor } from "holdfast/server";
 import { sdkAsset } from "./sdk-assets.js";
 import { registerReactPage } from "./react-page.js";
 import { SlotBookedError, Slots, StaleLeaseError } from "./slots.js";

@@ -1,27 +1,19 @@
 /**
- * Serves `holdfast/client` to the browser: the compiled files from `dist/client` when the project
- * is built, otherwise the TypeScript sources transpiled on the fly (development and tests).
+ * Serves `holdfast/client` to the browser as one ES module (`/sdk/index.js`), bundled by esbuild
+ * from what the package name resolves to (../support/bundle-page.ts): the page imports the client
+ * the way users do, and a checkout runs it without `npm run build`.
  */
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { bundlePage, packageSource } from "../support/bundle-page.js";
 
-const cache = new Map<string, string>();
+let bundle: Promise<string> | undefined;
 
 export async function sdkAsset(file: string): Promise<string | undefined> {
-  if (!/^[a-z-]+\.js$/.test(file)) return undefined;
-  const hit = cache.get(file);
-  if (hit !== undefined) return hit;
-  const built = new URL(`../../dist/client/${file}`, import.meta.url);
-  let js: string | undefined;
-  if (existsSync(built)) js = await readFile(built, "utf8");
-  else {
-    const source = new URL(`../../src/client/${file.replace(/\.js$/, ".ts")}`, import.meta.url);
-    if (!existsSync(source)) return undefined;
-    const ts = (await import("typescript")).default;
-    js = ts.transpileModule(await readFile(source, "utf8"), {
-      compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
-    }).outputText;
+  if (file !== "index.js") return undefined;
+  bundle ??= bundlePage(packageSource("holdfast/client"), { production: true });
+  try {
+    return await bundle;
+  } catch (e) {
+    bundle = undefined;
+    throw e;
   }
-  cache.set(file, js);
-  return js;
 }

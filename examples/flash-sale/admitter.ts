@@ -7,10 +7,7 @@
  * one instance (or accept that two admitters admit twice as fast).
  */
 import type { FastifyBaseLogger } from "fastify";
-import type { Inventory } from "../../src/inventory/index.js";
-import type { WaitingRoom } from "../../src/queue/index.js";
-import type { Store } from "../../src/store/types.js";
-import { isStoreFailure } from "../../src/errors/index.js";
+import { type Inventory, isStoreFailure, type Store, type WaitingRoom } from "holdfast";
 import { saleIdOf } from "./replies.js";
 
 export interface AdmitterOptions {

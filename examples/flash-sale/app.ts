@@ -8,19 +8,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import {
   createInventory,
+  createSessions,
+  createWaitingRoom,
+  isHolderLimitError,
   isHoldExpiredError,
   isHoldFinishedError,
   isHoldNotFoundError,
-  isHolderLimitError,
   isInsufficientStockError,
+  isStoreFailure,
   type ItemState,
-} from "../../src/inventory/index.js";
-import { createWaitingRoom } from "../../src/queue/index.js";
-import { createSessions } from "../../src/session/index.js";
-import { isStoreFailure } from "../../src/errors/index.js";
-import type { Store } from "../../src/store/types.js";
-import { buildApp } from "../../src/server/app.js";
-import { authModeAtStart, keyStoreFor } from "../../src/server/serve.js";
+  type Store,
+} from "holdfast";
+import { authModeAtStart, buildApp, keyStoreFor } from "holdfast/server";
 import { Admitter } from "./admitter.js";
 import { registerDebugRoutes } from "./debug-routes.js";
 import { registerSaleRoutes } from "./sale-routes.js";

@@ -1,8 +1,7 @@
 /** Names, request schemas and the error replies shared by the flash sale's routes. */
 import type { FastifyReply } from "fastify";
 import { z } from "zod";
-import { isStoreFailure } from "../../src/errors/index.js";
-import { isItemNotFoundError } from "../../src/inventory/index.js";
+import { isItemNotFoundError, isStoreFailure } from "holdfast";
 
 /** A sale or user id: letters, digits and `- _ .`, so that it is safe in keys, paths and logs. */
 export const idSchema = z

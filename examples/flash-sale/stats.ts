@@ -1,5 +1,6 @@
 /** What one flash-sale process saw happen: in-process counts, also exported as Prometheus counters. */
-import { counter } from "../../src/observe/metrics.js";
+
+import { appCounter as counter } from "../support/metrics.js";
 
 const metrics = {
   reserved: counter("flashsale_reservations_total", "Seed 001 app: reservations (holds) placed."),

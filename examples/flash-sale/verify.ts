@@ -4,8 +4,7 @@
  * server checks (eviction policy, persistence, version). Exit code 0 when usable, 1 otherwise.
  *   REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/flash-sale/verify.ts   (or REDIS_URL in .env)
  */
-import { checkRedis, type CheckFinding } from "../../src/store/index.js";
-import { createStore } from "../../src/store/create-store.js";
+import { type CheckFinding, checkRedis, createStore } from "holdfast";
 import { describeEnvFiles, loadExampleEnv } from "../support/env.js";
 
 // The seed keeps REDIS_URL in `.env`: read it (and `.env.local`) first; the environment wins.

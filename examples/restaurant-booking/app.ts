@@ -4,20 +4,26 @@
  * SQL as an API route, on top of the Holdfast service (`/v1/...`, `/healthz`, `/metrics`).
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { isEntityExistsError } from "holdfast";
 import { z } from "zod";
-import { CircuitBreaker } from "../../src/breaker/index.js";
-import { createConcurrencyLimiter } from "../../src/concurrency/index.js";
-import { isStoreFailure } from "../../src/errors/index.js";
-import { createEventLog } from "../../src/events/index.js";
-import { createInventory } from "../../src/inventory/index.js";
-import { createLocks, isLockConflictError, isLockLostError } from "../../src/lock/index.js";
-import { isTaskTimeoutError, TimeoutPolicy } from "../../src/policy/index.js";
-import { createMachine, isEntityNotFoundError, isVersionConflictError } from "../../src/machine/index.js";
-import { counter } from "../../src/observe/metrics.js";
-import { buildApp } from "../../src/server/app.js";
-import { authModeAtStart, keyStoreFor } from "../../src/server/serve.js";
-import type { Store } from "../../src/store/types.js";
+import {
+  CircuitBreaker,
+  createConcurrencyLimiter,
+  createEventLog,
+  createInventory,
+  createLocks,
+  createMachine,
+  isEntityExistsError,
+  isEntityNotFoundError,
+  isLockConflictError,
+  isLockLostError,
+  isStoreFailure,
+  isTaskTimeoutError,
+  isVersionConflictError,
+  type Store,
+  TimeoutPolicy,
+} from "holdfast";
+import { authModeAtStart, buildApp, keyStoreFor } from "holdfast/server";
+import { appCounter as counter } from "../support/metrics.js";
 import { bookingMachine, type BookingState } from "./booking-machine.js";
 import { checkCatalogue, DEMO_RESTAURANTS, startTimeProblem, type Restaurant } from "./catalogue.js";
 import { AssignmentCoordinator, type Booking } from "./coordinator.js";

@@ -12,7 +12,7 @@
  *   assignment_pending / assignment_in_progress / assigned ──fail──▶ assignment_failed
  *   assignment_failed ──retry──▶ assignment_pending
  */
-import { defineMachine } from "../../src/machine/index.js";
+import { defineMachine } from "holdfast";
 
 export const BOOKING_STATES = [
   "created",

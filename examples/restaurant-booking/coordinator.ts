@@ -8,12 +8,20 @@
  * - the seed's log lines, through the app's logger.
  */
 import { randomUUID } from "node:crypto";
-import { isBrokenCircuitError, type CircuitBreaker } from "../../src/breaker/index.js";
-import { isConcurrencyLimitError, type ConcurrencyLimiter } from "../../src/concurrency/index.js";
-import { isHoldExpiredError, isHoldFinishedError } from "../../src/inventory/index.js";
-import type { Locks } from "../../src/lock/index.js";
-import { isTaskTimeoutError, type TimeoutPolicy } from "../../src/policy/index.js";
-import { EntityNotFoundError, type Machine, type MachineSnapshot } from "../../src/machine/index.js";
+import {
+  type CircuitBreaker,
+  type ConcurrencyLimiter,
+  EntityNotFoundError,
+  isBrokenCircuitError,
+  isConcurrencyLimitError,
+  isHoldExpiredError,
+  isHoldFinishedError,
+  isTaskTimeoutError,
+  type Locks,
+  type Machine,
+  type MachineSnapshot,
+  type TimeoutPolicy,
+} from "holdfast";
 import type { Restaurant } from "./catalogue.js";
 import {
   isSettled,

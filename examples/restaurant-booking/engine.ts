@@ -9,9 +9,8 @@
  * the shared `{rb:…}` hash tag keeps a day's items in one Cluster slot), and commits the hold on
  * confirmation. A hold the process never confirms (it crashed) returns its tables when its TTL ends.
  */
-import type { Inventory } from "../../src/inventory/index.js";
-import { isInsufficientStockError, isItemNotFoundError } from "../../src/inventory/index.js";
-import { sleep } from "../../src/util/abort.js";
+import { type Inventory, isInsufficientStockError, isItemNotFoundError } from "holdfast";
+import { setTimeout as delay } from "node:timers/promises";
 import { slotsOf, type Restaurant, type TableDef } from "./catalogue.js";
 
 export const STRATEGY = "optimal_fit";
@@ -168,7 +167,9 @@ export class AssignmentEngine {
     this.inFlight++;
     if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
     try {
-      if (this.latencyMs > 0) await sleep(this.latencyMs, signal);
+      // The wait ends early with the signal's reason (a timeout policy's TaskTimeoutError), as its own.
+      if (this.latencyMs > 0)
+        await delay(this.latencyMs, undefined, { signal }).catch(() => signal.throwIfAborted());
       if (this.outage) throw new TableAssignmentError("the table-assignment service is unavailable");
       const slots = slotsOf(req.restaurant, req.startTime);
       for (const c of candidatesFor(req.restaurant, req.partySize)) {

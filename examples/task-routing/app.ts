@@ -10,14 +10,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import { createChannels, type Channels } from "../../src/channel/index.js";
-import { isStoreFailure } from "../../src/errors/index.js";
-import { createGateway, type Gateway, type GatewayOptions } from "../../src/gateway/index.js";
-import { counter } from "../../src/observe/metrics.js";
-import { buildApp } from "../../src/server/app.js";
-import { assertInt } from "../../src/util/validate.js";
-import { authModeAtStart, keyStoreFor } from "../../src/server/serve.js";
-import type { Store } from "../../src/store/types.js";
+import {
+  type Channels,
+  createChannels,
+  createGateway,
+  type Gateway,
+  type GatewayOptions,
+  isStoreFailure,
+  type Store,
+} from "holdfast";
+import { appCounter as counter } from "../support/metrics.js";
+import { assertInt } from "../support/validate.js";
+import { authModeAtStart, buildApp, keyStoreFor } from "holdfast/server";
 import { LiveFeed } from "./feed.js";
 import { complexity, selectAgent, type Agent, type ComplexityScore } from "./scoring.js";
 import { RoutingStats } from "./stats.js";

@@ -4,7 +4,7 @@
  * trip, with their memory twins: `record-2.lua` (count a decision, keep it among the recent ones,
  * return the agent's load) and `read-2.lua`.
  */
-import { defineScript, type MemoryDb, type RawReply, type Store } from "../../src/store/index.js";
+import { defineScript, type MemoryDb, type RawReply, type Store } from "holdfast";
 import { AGENT_IDS, type AgentId } from "./scoring.js";
 
 type RecordArgs = [agentId: string, decisionJson: string, keep: number];

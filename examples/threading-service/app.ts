@@ -5,9 +5,8 @@
  * any number of instances on one Redis agree on every thread and never hand out a number twice.
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
-import { isStoreFailure } from "holdfast";
+import { holdfastRegistry, isStoreFailure } from "holdfast";
 import { z } from "zod";
-import { holdfastRegistry } from "../../src/observe/metrics.js";
 import type { RedisHelpers } from "./helpers.js";
 import { MAX_PAGE, Threads, ThreadMovedError, type Reply } from "./threads.js";
 

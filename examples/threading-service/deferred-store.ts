@@ -7,11 +7,19 @@
  *
  * (A `createStore({ waitForConnection: false })` option in src/store would make this unnecessary.)
  */
-import { StoreUnavailableError } from "../../src/errors/store-errors.js";
-import { Keyspace } from "../../src/store/keyspace.js";
-import type { RawReply, Script, ScriptArg } from "../../src/store/script.js";
-import type { ScanPage, Store, StoreHealth, StoreKind, StoreMode } from "../../src/store/types.js";
-import { HOLDFAST_VERSION } from "../../src/version.js";
+import {
+  HOLDFAST_VERSION,
+  Keyspace,
+  type RawReply,
+  type ScanPage,
+  type Script,
+  type ScriptArg,
+  type Store,
+  type StoreHealth,
+  type StoreKind,
+  type StoreMode,
+  StoreUnavailableError,
+} from "holdfast";
 
 export class DeferredStore implements Store {
   readonly keys: Keyspace;

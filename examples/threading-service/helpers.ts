@@ -3,23 +3,34 @@
  * one server instance (one process) holds. `redis-client.ts` exposes a default one with the seed's
  * function API; tests create several to play several instances on one Redis.
  */
-import { isStoreTimeoutError, isStoreUnavailableError } from "../../src/errors/store-errors.js";
-import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js";
-import { createRateLimiter, type RateLimiter } from "../../src/limit/index.js";
 import {
   createLocks,
+  createRateLimiter,
+  createStore,
+  type CreateStoreOptions,
+  type Disposable,
+  EventSource,
+  getDefaultLogger,
+  InvalidArgumentError,
   isLockConflictError,
   isLockNotOwnedError,
+  isStoreTimeoutError,
+  isStoreUnavailableError,
   type Lease,
   type Locks,
-} from "../../src/lock/index.js";
-import { reportDegraded } from "../../src/observe/degradation.js";
-import { EventSource, type Disposable } from "../../src/observe/disposable.js";
-import { createStore, type CreateStoreOptions } from "../../src/store/create-store.js";
-import { RedisStore } from "../../src/store/redis/redis-store.js";
-import type { Store } from "../../src/store/types.js";
-import { getDefaultLogger, ThrottledLog, type Logger } from "../../src/util/log.js";
-import { assertDurationMs, assertInt, describe, MAX_DURATION_MS } from "../../src/util/validate.js";
+  type Logger,
+  type RateLimiter,
+  RedisStore,
+  reportDegraded,
+  type Store,
+} from "holdfast";
+import {
+  assertDurationMs,
+  assertInt,
+  describeValue as describe,
+  MAX_DURATION_MS,
+} from "../support/validate.js";
+import { ThrottledLog } from "./throttled-log.js";
 import { DeferredStore } from "./deferred-store.js";
 import {
   CONNECTED_LINE,

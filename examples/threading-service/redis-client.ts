@@ -21,7 +21,7 @@
  * for the first attempt (at most `connectTimeoutMs`, 5 s) so that `isRedisAvailable()` means
  * something on the first line. If Redis is down, it keeps trying in the background.
  */
-import { redisConfigFromEnv } from "../../src/store/redis/config.js";
+import { redisConfigFromEnv } from "holdfast";
 import { RedisHelpers } from "./helpers.js";
 import type { AcquireLockOptions, LockAttempt, RateLimitCheck } from "./types.js";
 

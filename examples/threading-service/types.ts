@@ -1,7 +1,5 @@
 /** Types and constants of seed 002's helpers (see helpers.ts and redis-client.ts). */
-import type { StoreUnavailablePolicy } from "../../src/limit/index.js";
-import type { CreateStoreOptions } from "../../src/store/create-store.js";
-import type { Logger } from "../../src/util/log.js";
+import type { CreateStoreOptions, Logger, StoreUnavailablePolicy } from "holdfast";
 
 /** The seed's log line when Redis becomes usable. */
 export const CONNECTED_LINE = "✅ Redis: Connected and ready";

@@ -6,3 +6,4 @@ export { resolveServeConfig, CONFIG_VARIABLES, DEFAULT_SERVE_CONFIG, type ServeC
 export { FileKeyStore, StoreKeyStore, type KeyStore } from "./auth/key-store.js";
 export { mintApiKey, type ApiKeyRecord } from "./auth/api-keys.js";
 export { HttpError, toHttpError } from "./http-errors.js";
+export { tenantNamespace } from "./tenants.js";

@@ -5,11 +5,10 @@
  * lapses mid-checkout and gives its unit back, Redis restarting mid-flow; debug routes off by default.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createStore } from "../../src/store/create-store.js";
-import type { Store } from "../../src/store/types.js";
-import { PrivateRedis } from "../../test/support/redis-server.js";
-import { tempKeysFile } from "../../test/server/support.js";
-import { buildFlashSaleApp, type FlashSaleApp } from "./app.js";
+import { createStore, type Store } from "holdfast";
+import { PrivateRedis } from "../support/redis-server.js";
+import { tempKeysFile } from "../server/support.js";
+import { buildFlashSaleApp, type FlashSaleApp } from "../../examples/flash-sale/app.js";
 
 const hasRedis = inject("redisPort") !== null;
 const ADMIN = "Bearer admin-s3cret";

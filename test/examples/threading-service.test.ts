@@ -4,15 +4,16 @@
  * fail-open turns one lock into two holders and Holdfast refuses instead, and Redis restarted.
  */
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js";
-import { holdfastRegistry } from "../../src/observe/metrics.js";
-import type { Logger } from "../../src/util/log.js";
-import { PrivateRedis } from "../../test/support/redis-server.js";
-import { createMachine } from "holdfast";
-import { buildThreadingApp } from "./app.js";
-import { RedisHelpers } from "./helpers.js";
-import { threadMachine } from "./threads.js";
-import { CONNECTED_LINE, UNAVAILABLE_LINE, type RateLimitOnRedisDown } from "./types.js";
+import { createMachine, holdfastRegistry, InvalidArgumentError, type Logger } from "holdfast";
+import { PrivateRedis } from "../support/redis-server.js";
+import { buildThreadingApp } from "../../examples/threading-service/app.js";
+import { RedisHelpers } from "../../examples/threading-service/helpers.js";
+import { threadMachine } from "../../examples/threading-service/threads.js";
+import {
+  CONNECTED_LINE,
+  UNAVAILABLE_LINE,
+  type RateLimitOnRedisDown,
+} from "../../examples/threading-service/types.js";
 
 const hasRedis = inject("redisPort") !== null;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -116,7 +117,8 @@ describe.runIf(hasRedis)("seed 002 on Holdfast: threading locks and rate limits"
   it("runs the seed's testing snippet as written, and two module instances exclude each other", async () => {
     process.env.REDIS_URL = redis.url;
     try {
-      const { isRedisAvailable, acquireLock, releaseLock, closeRedis } = await import("./redis-client.js");
+      const { isRedisAvailable, acquireLock, releaseLock, closeRedis } =
+        await import("../../examples/threading-service/redis-client.js");
 
       // The seed's snippet, verbatim but for the ESM import.
       console.log("Redis available:", isRedisAvailable());
@@ -131,7 +133,7 @@ describe.runIf(hasRedis)("seed 002 on Holdfast: threading locks and rate limits"
 
       // A second instance of the module (a second server): same Redis, its own leases.
       vi.resetModules();
-      const other = await import("./redis-client.js");
+      const other = await import("../../examples/threading-service/redis-client.js");
       try {
         expect(other.isRedisAvailable()).toBe(true);
         expect(await other.acquireLock("test:lock", 10)).toBe(false);

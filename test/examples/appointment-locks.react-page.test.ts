@@ -10,10 +10,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { createStore } from "../../src/store/create-store.js";
-import type { Store } from "../../src/store/types.js";
-import { hasChromium, launchChromium } from "../../test/support/chromium.js";
-import { buildAppointmentApp } from "./app.js";
+import { createStore, type Store } from "holdfast";
+import { hasChromium, launchChromium } from "../support/chromium.js";
+import { buildAppointmentApp } from "../../examples/appointment-locks/app.js";
 
 describe.runIf(hasChromium)("seed 004's TimeSlotPage on useLock, in Chromium", { timeout: 60_000 }, () => {
   let store: Store;

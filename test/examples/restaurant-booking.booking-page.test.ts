@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
 import { createInventory, createStore, type Store } from "holdfast";
-import { hasChromium, launchChromium } from "../../test/support/chromium.js";
-import { buildRestaurantApp } from "./app.js";
-import { AssignmentEngine } from "./engine.js";
+import { hasChromium, launchChromium } from "../support/chromium.js";
+import { buildRestaurantApp } from "../../examples/restaurant-booking/app.js";
+import { AssignmentEngine } from "../../examples/restaurant-booking/engine.js";
 
 describe.runIf(hasChromium)("seed 000's booking form in Chromium", { timeout: 60_000 }, () => {
   let store: Store;

@@ -7,13 +7,11 @@ import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { FastifyInstance } from "fastify";
-import { createStore } from "../../src/store/create-store.js";
-import type { Store } from "../../src/store/types.js";
-import { PrivateRedis } from "../../test/support/redis-server.js";
-import { tempKeysFile } from "../../test/server/support.js";
-import { createLocks } from "holdfast";
-import { buildAppointmentApp, slotKey } from "./app.js";
-import { SlotBookedError, Slots, StaleLeaseError } from "./slots.js";
+import { createLocks, createStore, type Store } from "holdfast";
+import { PrivateRedis } from "../support/redis-server.js";
+import { tempKeysFile } from "../server/support.js";
+import { buildAppointmentApp, slotKey } from "../../examples/appointment-locks/app.js";
+import { SlotBookedError, Slots, StaleLeaseError } from "../../examples/appointment-locks/slots.js";
 
 const hasRedis = inject("redisPort") !== null;
 const slot = {
@@ -146,6 +144,19 @@ describe.runIf(hasRedis)("seed 004: appointment slot locks", () => {
       ((await metrics.json()) as { metrics: { appointmentsBooked: number } }).metrics.appointmentsBooked,
     ).toBeGreaterThanOrEqual(1);
   });
+
+  it("serves holdfast/client to its page as one module with what the page imports", async () => {
+    const r = await fetch(`${base}/sdk/index.js`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toMatch(/^text\/javascript/);
+    const sdk = (await import(`data:text/javascript,${encodeURIComponent(await r.text())}`)) as Record<
+      string,
+      unknown
+    >;
+    expect(typeof sdk.LockHolder).toBe("function");
+    expect(typeof sdk.HoldfastApiError).toBe("function");
+    expect((await fetch(`${base}/sdk/locks.js`)).status).toBe(404);
+  }, 60_000);
 
   it("refuses a booking with someone else's or an unknown lockId (409), and bad input (400)", async () => {
     const mine = await post("/api/locks/acquire", { ...slot, startTime: "09:00" });

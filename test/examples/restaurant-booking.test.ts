@@ -7,14 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { FastifyInstance } from "fastify";
-import { createInventory } from "../../src/inventory/index.js";
-import { createStore } from "../../src/store/create-store.js";
-import type { Store } from "../../src/store/types.js";
-import { tempKeysFile } from "../../test/server/support.js";
-import { PrivateRedis } from "../../test/support/redis-server.js";
-import { buildRestaurantApp } from "./app.js";
-import { DEMO_RESTAURANTS, type Restaurant } from "./catalogue.js";
-import { AssignmentEngine, candidatesFor } from "./engine.js";
+import { createInventory, createStore, type Store } from "holdfast";
+import { tempKeysFile } from "../server/support.js";
+import { PrivateRedis } from "../support/redis-server.js";
+import { buildRestaurantApp } from "../../examples/restaurant-booking/app.js";
+import { DEMO_RESTAURANTS, type Restaurant } from "../../examples/restaurant-booking/catalogue.js";
+import { AssignmentEngine, candidatesFor } from "../../examples/restaurant-booking/engine.js";
 
 const hasRedis = inject("redisPort") !== null;
 const SEED_RESTAURANT = "5746c074-3c20-4876-a9af-b63bb13a0772";

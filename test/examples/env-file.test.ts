@@ -9,17 +9,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../test/support/redis-server.js";
+import { freePort } from "../support/redis-server.js";
 
-const here = fileURLToPath(new URL(".", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const examples = join(root, "examples");
 const dir = mkdtempSync(join(tmpdir(), "holdfast-example-env-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("examples and .env", () => {
   it("every example's server.ts reads its .env files (loadExampleEnv) before it reads the environment", () => {
-    const servers = readdirSync(here, { withFileTypes: true })
+    const servers = readdirSync(examples, { withFileTypes: true })
       .filter((d) => d.isDirectory() && d.name !== "support")
-      .map((d) => join(here, d.name, "server.ts"));
+      .map((d) => join(examples, d.name, "server.ts"));
     expect(servers).toHaveLength(5);
     for (const file of servers) {
       // The code without its comments.
@@ -47,9 +48,12 @@ describe("examples and .env", () => {
       LOCK_TTL: "60000",
       REDIS_URL: "",
       HOLDFAST_LOG_LEVEL: "warn",
+      // tsx looks for tsconfig.json (whose `paths` map `holdfast` to src/) in the working directory,
+      // and this one has none: without it `holdfast` would resolve to a leftover dist/, or to nothing.
+      TSX_TSCONFIG_PATH: join(root, "tsconfig.json"),
     };
     delete env.PORT;
-    const child = spawn(process.execPath, ["--import", tsx, join(here, "appointment-locks/server.ts")], {
+    const child = spawn(process.execPath, ["--import", tsx, join(examples, "appointment-locks/server.ts")], {
       cwd: dir,
       env,
       stdio: ["ignore", "pipe", "pipe"],

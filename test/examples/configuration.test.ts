@@ -14,11 +14,11 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Redis } from "ioredis";
 import WebSocket from "ws";
-import { freePort, PrivateRedis } from "../test/support/redis-server.js";
-import { describeEnvFiles, loadExampleEnv, originOf } from "./support/env.js";
-import { aliasVariable, EXAMPLE_PORTS, intSetting, StartupError } from "./support/startup.js";
+import { freePort, PrivateRedis } from "../support/redis-server.js";
+import { describeEnvFiles, loadExampleEnv, originOf } from "../../examples/support/env.js";
+import { aliasVariable, EXAMPLE_PORTS, intSetting, StartupError } from "../../examples/support/startup.js";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const hasRedis = inject("redisPort") !== null;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const dirs: string[] = [];

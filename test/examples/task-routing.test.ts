@@ -8,15 +8,12 @@ import { existsSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import WebSocket from "ws";
-import { ChannelClient } from "../../src/client/channels.js";
-import type { WebSocketConstructor } from "../../src/client/channel-wire.js";
-import { holdfastRegistry } from "../../src/observe/metrics.js";
-import { createStore } from "../../src/store/create-store.js";
-import type { Store } from "../../src/store/types.js";
-import { PrivateRedis } from "../../test/support/redis-server.js";
-import { tempKeysFile } from "../../test/server/support.js";
-import { buildTaskRoutingApp, type TaskRoutingApp } from "./app.js";
-import { AGENT_BANDS, complexity, selectAgent } from "./scoring.js";
+import { ChannelClient, type WebSocketConstructor } from "holdfast/client";
+import { createStore, holdfastRegistry, type Store } from "holdfast";
+import { PrivateRedis } from "../support/redis-server.js";
+import { tempKeysFile } from "../server/support.js";
+import { buildTaskRoutingApp, type TaskRoutingApp } from "../../examples/task-routing/app.js";
+import { AGENT_BANDS, complexity, selectAgent } from "../../examples/task-routing/scoring.js";
 
 const hasRedis = inject("redisPort") !== null;
 const SEED_TEXT =
