@@ -14,6 +14,7 @@ import { getDefaultLogger, ThrottledLog } from "../util/log.js";
 import { assertDurationMs, assertInt } from "../util/validate.js";
 import { ChannelMember, Connection } from "./connection.js";
 import { Hub } from "./hub.js";
+import { FrameWriter } from "./wire.js";
 import { DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from "./options.js";
 import {
   CLOSE_CODES,
@@ -79,7 +80,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const graceMs = assertDurationMs("slowConsumerGraceMs", o.slowConsumerGraceMs);
   const shutdownMs = assertDurationMs("shutdownTimeoutMs", o.shutdownTimeoutMs);
   // Loaded on first use, so that `import "holdfast"` loads neither ws nor node:http.
-  const [{ WebSocketServer }, { createServer }] = await Promise.all([import("ws"), import("node:http")]);
+  const [wsModule, { createServer }] = await Promise.all([import("ws"), import("node:http")]);
+  const { WebSocketServer } = wsModule;
+  const writer = new FrameWriter(wsModule);
   const logger = o.logger ?? getDefaultLogger();
   const throttled = new ThrottledLog(logger);
   const ownsChannels = !(options.channels instanceof Channels);
@@ -161,7 +164,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   function accept(ws: WebSocket, request: IncomingMessage, identity: unknown): void {
-    const conn = new Connection(ws, request, identity, limits, cutOff);
+    const conn = new Connection(ws, request, identity, limits, cutOff, writer);
     conns.add(conn);
     connections.inc();
     ws.on("pong", () => {

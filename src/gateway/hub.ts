@@ -1,17 +1,19 @@
 import type { Channels } from "../channel/channels.js";
 import type { ChannelGap, ChannelSubscription } from "../channel/subscription.js";
 import { frame } from "./protocol.js";
+import { OutgoingFrame, type Outgoing } from "./wire.js";
 
 /** One connection's view of a channel: what it saw last, and its buffer while catching up. */
 export interface Member {
   /** Called with a ready-made `message` frame (built once per message for every member). */
-  deliver(id: string | null, text: string): void;
-  gap(text: string): void;
+  deliver(id: string | null, frame: Outgoing): void;
+  gap(frame: Outgoing): void;
 }
 
 /**
  * One channel of one gateway process: a single subscription to the channels layer, fanned out to
- * every connection subscribed to it here, with the `message` frame serialised once per message.
+ * every connection subscribed to it here, with the `message` frame serialised and framed once per
+ * message (see {@link OutgoingFrame}).
  */
 export class Hub {
   readonly members = new Set<Member>();
@@ -46,8 +48,8 @@ export class Hub {
     const sub = await this.channels.subscribe(
       this.channel,
       (m) => {
-        const text = this.messageFrame(m.id, m.data as string);
-        for (const member of this.members) member.deliver(m.id, text);
+        const shared = new OutgoingFrame(this.messageFrame(m.id, m.data as string));
+        for (const member of this.members) member.deliver(m.id, shared);
       },
       { raw: true, onGap: (g) => this.onGap(g) },
     );
@@ -59,8 +61,10 @@ export class Hub {
   }
 
   private onGap(g: ChannelGap): void {
-    const text = frame({ type: "gap", channel: this.channel, reason: g.reason, firstId: g.firstId });
-    for (const member of this.members) member.gap(text);
+    const shared = new OutgoingFrame(
+      frame({ type: "gap", channel: this.channel, reason: g.reason, firstId: g.firstId }),
+    );
+    for (const member of this.members) member.gap(shared);
   }
 
   stop(): void {
