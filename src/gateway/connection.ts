@@ -1,9 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
-import type { Channels, HistoryPage } from "../channel/channels.js";
+import type { HistoryPage } from "../channel/channels.js";
 import { compareMessageIds } from "../channel/ids.js";
 import type { Hub, Member } from "./hub.js";
+import type { GatewayChannels } from "./options.js";
 import { FrameWriter, type Outgoing } from "./wire.js";
 
 /** Limits of one connection, from the gateway's options. */
@@ -70,7 +71,11 @@ export class ChannelMember implements Member {
    * Sends the history after `since`, then the live messages buffered meanwhile: no gap, no
    * duplicate. `ack` is called with the first page, before any history is sent.
    */
-  async catchUp(channels: Channels, since: string, ack: (page: HistoryPage) => void): Promise<void> {
+  async catchUp(
+    channels: Pick<GatewayChannels, "history">,
+    since: string,
+    ack: (page: HistoryPage) => void,
+  ): Promise<void> {
     const limit = 500;
     let next = since;
     let first = true;

@@ -1,5 +1,5 @@
-import type { Channels } from "../channel/channels.js";
 import type { ChannelGap, ChannelSubscription } from "../channel/subscription.js";
+import type { GatewayChannels } from "./options.js";
 import { frame } from "./protocol.js";
 import { OutgoingFrame, type Outgoing } from "./wire.js";
 
@@ -24,7 +24,7 @@ export class Hub {
 
   constructor(
     readonly channel: string,
-    private readonly channels: Channels,
+    private readonly channels: GatewayChannels,
   ) {
     this.channelJson = JSON.stringify(channel);
     this.ready = this.start();
@@ -71,5 +71,47 @@ export class Hub {
     this.stopped = true;
     this.members.clear();
     this.sub?.dispose();
+  }
+}
+
+/** The hubs of one gateway, one per channel with members here; a hub stops with its last member. */
+export class Hubs {
+  private readonly byChannel = new Map<string, Hub>();
+
+  constructor(private readonly channels: GatewayChannels) {}
+
+  /** The channel's hub, started on first use. @throws what `channels.subscribe` throws at once (a bad name) */
+  of(channel: string): Hub {
+    let hub = this.byChannel.get(channel);
+    if (!hub) {
+      hub = new Hub(channel, this.channels);
+      this.byChannel.set(channel, hub);
+    }
+    return hub;
+  }
+
+  /** Forgets `hub` if it is still the channel's (its subscription failed). */
+  drop(hub: Hub): void {
+    if (this.byChannel.get(hub.channel) === hub) this.byChannel.delete(hub.channel);
+  }
+
+  /** Removes a member from its hub, and stops the hub when it was the last. */
+  leave(member: Member & { readonly hub: Hub }): void {
+    const hub = member.hub;
+    hub.members.delete(member);
+    if (hub.members.size === 0 && this.byChannel.get(hub.channel) === hub) {
+      this.byChannel.delete(hub.channel);
+      hub.stop();
+    }
+  }
+
+  /** Channels with members here, and how many each has. */
+  counts(): Map<string, number> {
+    return new Map([...this.byChannel.values()].map((h) => [h.channel, h.members.size]));
+  }
+
+  stopAll(): void {
+    for (const hub of this.byChannel.values()) hub.stop();
+    this.byChannel.clear();
   }
 }
