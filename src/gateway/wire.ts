@@ -27,7 +27,10 @@ type FrameFn = (data: Buffer, options: Record<string, unknown>) => Buffer[];
  * frames differently, undefined (every frame then goes through `ws.send`).
  */
 function textFrameEncoder(wsModule: unknown): ((payload: Buffer) => Buffer) | undefined {
-  const frameFn = (wsModule as { Sender?: { frame?: unknown } } | undefined)?.Sender?.frame;
+  type WithSender = { Sender?: { frame?: unknown } } | undefined;
+  // ws's ESM entry exports Sender; loaded as CommonJS (a bundler), it hangs off the default export.
+  const m = wsModule as (WithSender & { default?: WithSender }) | undefined;
+  const frameFn = (m?.Sender ?? m?.default?.Sender)?.frame;
   if (typeof frameFn !== "function") return undefined;
   const encode = (payload: Buffer) =>
     Buffer.concat(

@@ -49,6 +49,12 @@ describe("the gateway's frame writer", () => {
     expect(client.frames[2]).toEqual(JSON.parse(shared.text));
   });
 
+  it("finds ws's framing on a CommonJS-shaped module too (Sender on the default export)", async () => {
+    const { ws } = await pair();
+    const Sender = (wsModule as unknown as { Sender: unknown }).Sender;
+    expect(new FrameWriter({ default: { Sender } }).socketOf(ws)).toBeDefined();
+  });
+
   it("builds a shared frame once, however many sockets it is written to", () => {
     const shared = new OutgoingFrame('{"a":1}');
     let built = 0;
