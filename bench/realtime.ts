@@ -1,59 +1,252 @@
 /**
- * Realtime fan-out benchmark: 1,000 WebSocket clients on 10 channels (100 per channel), messages
- * published by a second "process" (its own store or server) through one private Redis, measured
- * at the clients: deliveries per second and publish-to-receive latency (p50/p99). Holdfast's
- * gateway (ephemeral and durable channels) beside socket.io with @socket.io/redis-adapter doing
- * the same fan-out, same Redis, same run. Bounded: a fixed number of messages per channel.
+ * Realtime fan-out benchmark: N WebSocket clients (default 1,000) on 10 channels, messages published
+ * by a separate publisher (its own store or server) through one private Redis. Each server runs in
+ * its own process and the clients in others (spread over a few processes), as in production, so the
+ * figures measure the server and not the clients: deliveries per second, publish-to-receive latency
+ * (p50/p99) and the server process' own CPU per delivery. Holdfast's gateway (ephemeral and durable
+ * channels) beside socket.io with @socket.io/redis-adapter doing the same fan-out, same Redis, same
+ * run. Bounded: a fixed number of messages per channel, a fixed number of rounds.
  *
  *   npm run bench:realtime
- *   BENCH_MESSAGES=50 npm run bench:realtime     # messages per channel (default 100)
+ *   BENCH_CLIENTS=5000 npm run bench:realtime       # clients (default 1000)
+ *   BENCH_MESSAGES=50 npm run bench:realtime        # messages per channel (default 100)
+ *   BENCH_ROUNDS=1 npm run bench:realtime           # rounds (default 2)
+ *   BENCH_CLIENT_PROCS=3 npm run bench:realtime     # client processes (default 2)
+ *   BENCH_PROFILE=1 npm run bench:realtime          # servers write .cpuprofile files to ./realtime-<row>-r<round>/
  *
- * Client CPU per delivery is this process' CPU (clients, gateway and publisher share it).
+ * Roles: this file is also the server process (`server <kind> <redisUrl>`) and the client
+ * process (`clients <kind> <url> <first> <count>`), started with node:child_process `fork`.
  */
-import { createServer, type Server as HttpServer } from "node:http";
+import { fork, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { Server as IoServer } from "socket.io";
-import { createAdapter } from "@socket.io/redis-adapter";
-import { io as ioClient, type Socket as IoSocket } from "socket.io-client";
-import { WebSocket } from "ws";
-import { environmentLine, printTable, type Measurement } from "./support/harness.js";
-import { PrivateRedis } from "./support/redis-server.js";
 import { createChannels, createGateway, createStore } from "holdfast";
+import { environmentLine, redisCpuSampler } from "./support/harness.js";
+import { RedisNode } from "./support/redis-topology.js";
 
-const CLIENTS = 1000;
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
 const CHANNELS = 10;
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CLIENT_PROCS = Number(process.env.BENCH_CLIENT_PROCS ?? 2);
+const PROFILE = process.env.BENCH_PROFILE === "1";
 /** Pause between two publishes on one channel, in ms: ~CHANNELS * 1000 / PACE_MS messages/s. */
 const PACE_MS = 5;
-const BASELINE = "socket.io + redis-adapter";
+/** Longest wait for the last delivery of a row. */
+const DRAIN_TIMEOUT_MS = 60_000;
 
+type Kind = "socket.io" | "ephemeral" | "durable";
+const KINDS: Kind[] = ["socket.io", "ephemeral", "durable"];
+const LABELS: Record<Kind, string> = {
+  "socket.io": "socket.io + redis-adapter",
+  ephemeral: "holdfast gateway (ephemeral)",
+  durable: "holdfast gateway (durable)",
+};
+
+const channelOptions = (mode: "ephemeral" | "durable") => ({
+  defaults: { mode, maxLen: 1000, maxAgeMs: 600_000 },
+});
+const storeOptions = (redisUrl: string, mode: string) => ({
+  type: "redis" as const,
+  redis: { url: redisUrl },
+  env: {},
+  checkServer: false,
+  prefix: `bench:${mode}:`,
+});
+
+/** Wall-clock time in ms with sub-millisecond precision, comparable between processes of one machine. */
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Messages between the parent and its children (IPC with `serialization: "advanced"`). */
+type ChildMessage =
+  | { type: "listening"; port: number }
+  | { type: "cpu"; micros: number }
+  | { type: "ready" }
+  | { type: "done" }
+  | { type: "report"; n: number; lastAt: number; cpuMicros: number; samples: Float64Array };
+type ParentMessage = { type: "cpu" } | { type: "report" } | { type: "close" };
+
+function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+function send(m: ChildMessage): void {
+  process.send!(m);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server process: one gateway or one socket.io server, nothing else.
+
+async function serverProcess(kind: Kind, redisUrl: string): Promise<void> {
+  let close: () => Promise<void>;
+  let port: number;
+  if (kind === "socket.io") {
+    const [{ Server }, { createAdapter }] = await Promise.all([
+      import("socket.io"),
+      import("@socket.io/redis-adapter"),
+    ]);
+    const pub = new Redis(redisUrl);
+    const sub = new Redis(redisUrl);
+    const http = createServer();
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    const io = new Server(http, { adapter: createAdapter(pub, sub), transports: ["websocket"] });
+    io.on("connection", (socket) => {
+      socket.on("join", (room: string, ack: () => void) => {
+        void socket.join(room);
+        ack();
+      });
+    });
+    port = (http.address() as AddressInfo).port;
+    close = async () => {
+      await new Promise<void>((r) => void io.close(() => r()));
+      pub.disconnect();
+      sub.disconnect();
+    };
+  } else {
+    const store = await createStore(storeOptions(redisUrl, kind));
+    const gateway = await createGateway({
+      store,
+      port: 0,
+      channels: channelOptions(kind),
+      maxBufferedBytes: 16 * 1024 * 1024,
+    });
+    port = gateway.port;
+    close = async () => {
+      await gateway.close();
+      await store.close();
+    };
+  }
+  process.on("message", (m: ParentMessage) => {
+    if (m.type === "cpu") send({ type: "cpu", micros: cpuMicros() });
+    else if (m.type === "close") void close().then(() => process.exit(0));
+  });
+  send({ type: "listening", port });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client process: `count` clients, client i subscribed to channel i % CHANNELS.
+
+async function inBatches<T>(count: number, make: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < count; i += 100) {
+    out.push(...(await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, k) => make(i + k)))));
+  }
+  return out;
+}
+
+async function clientsProcess(kind: Kind, url: string, first: number, count: number): Promise<void> {
+  const expected = count * MESSAGES;
+  const samples = new Float64Array(expected);
+  let n = 0;
+  let lastAt = 0;
+  const record = (sentAt: number) => {
+    const t = now();
+    if (n < expected) samples[n++] = t - sentAt;
+    lastAt = t;
+    if (n === expected) send({ type: "done" });
+  };
+  let closeAll: () => void;
+  if (kind === "socket.io") {
+    const { io } = await import("socket.io-client");
+    const sockets = await inBatches(count, async (k) => {
+      const socket = io(url, { transports: ["websocket"], forceNew: true });
+      socket.on("message", (data: { t: number }) => record(data.t));
+      await new Promise<void>((r) => socket.once("connect", () => r()));
+      await new Promise<void>((r) => socket.emit("join", `bench:${(first + k) % CHANNELS}`, () => r()));
+      return socket;
+    });
+    closeAll = () => {
+      for (const s of sockets) s.disconnect();
+    };
+  } else {
+    const { WebSocket } = await import("ws");
+    const sockets = await inBatches(count, async (k) => {
+      const ws = new WebSocket(url);
+      await new Promise((r, j) => ws.once("open", r).once("error", j));
+      let subscribed!: () => void;
+      const ack = new Promise<void>((r) => (subscribed = r));
+      ws.on("message", (raw) => {
+        const f = JSON.parse(raw.toString()) as { type: string; data?: { t: number } };
+        if (f.type === "message") record(f.data!.t);
+        else if (f.type === "ack") subscribed();
+      });
+      ws.send(JSON.stringify({ type: "subscribe", channel: `bench:${(first + k) % CHANNELS}` }));
+      await ack;
+      return ws;
+    });
+    closeAll = () => {
+      for (const ws of sockets) ws.terminate();
+    };
+  }
+  const cpu0 = cpuMicros();
+  process.on("message", (m: ParentMessage) => {
+    if (m.type === "report") {
+      send({ type: "report", n, lastAt, cpuMicros: cpuMicros() - cpu0, samples: samples.slice(0, n) });
+    } else if (m.type === "close") {
+      closeAll();
+      setTimeout(() => process.exit(0), 100);
+    }
+  });
+  send({ type: "ready" });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: starts Redis, then per row one server process and CLIENT_PROCS client processes.
+
+interface Row {
+  kind: Kind;
+  deliveries: number;
+  expected: number;
+  perSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  serverCpuUs: number;
+  clientCpuUs: number;
+  redisCpuUs: number;
+}
+
+const self = fileURLToPath(import.meta.url);
+/** The repository: children resolve `tsx` and tsconfig's `holdfast` paths from there. */
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+function child(args: string[], profileName?: string): ChildProcess {
+  const execArgv = ["--import", "tsx"];
+  if (profileName) {
+    // One profile per thread (tsx runs its loader in one of its own): the main thread's is the larger.
+    execArgv.push("--cpu-prof", `--cpu-prof-dir=${join(process.cwd(), profileName)}`);
+  }
+  return fork(self, args, { cwd: root, execArgv, serialization: "advanced", stdio: "inherit" });
+}
+
+function next<T extends ChildMessage["type"]>(
+  proc: ChildProcess,
+  type: T,
+): Promise<Extract<ChildMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: ChildMessage) => {
+      if (m.type !== type) return;
+      proc.off("message", onMessage);
+      proc.off("exit", onExit);
+      resolve(m as Extract<ChildMessage, { type: T }>);
+    };
+    const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before "${type}"`));
+    proc.on("message", onMessage);
+    proc.once("exit", onExit);
+  });
+}
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/** Collects latencies; resolves `done` when every expected delivery arrived (or after a timeout). */
-class Recorder {
-  private samples: Float64Array;
-  n = 0;
-  private resolve!: () => void;
-  readonly done = new Promise<void>((r) => (this.resolve = r));
-  constructor(readonly expected: number) {
-    this.samples = new Float64Array(expected);
-  }
-  record(sentAt: number): void {
-    if (this.n < this.expected) this.samples[this.n++] = now() - sentAt;
-    if (this.n === this.expected) this.resolve();
-  }
-  sorted(): Float64Array {
-    return this.samples.slice(0, this.n).sort();
-  }
-}
-
+/** Paces CHANNELS publishers, MESSAGES each, one every PACE_MS. */
 async function publishAll(publish: (channel: string, i: number) => Promise<unknown>): Promise<void> {
   await Promise.all(
     Array.from({ length: CHANNELS }, async (_, c) => {
@@ -65,145 +258,162 @@ async function publishAll(publish: (channel: string, i: number) => Promise<unkno
   );
 }
 
-async function run(
-  name: string,
-  setup: (
-    rec: Recorder,
-  ) => Promise<{ publish: (channel: string, i: number) => Promise<unknown>; close: () => Promise<void> }>,
-): Promise<Measurement> {
-  const rec = new Recorder(CLIENTS * MESSAGES);
-  const { publish, close } = await setup(rec);
-  await sleep(300);
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await publishAll(publish);
-  await Promise.race([rec.done, sleep(60_000)]);
-  const elapsed = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  await close();
-  const sorted = rec.sorted();
-  if (rec.n < rec.expected) console.warn(`${name}: only ${rec.n} of ${rec.expected} deliveries arrived`);
-  return {
-    name,
-    concurrency: CLIENTS,
-    ops: rec.n,
-    opsPerSec: (rec.n / elapsed) * 1000,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
-    cpuUsPerOp: (cpu.user + cpu.system) / Math.max(1, rec.n),
-  };
-}
-
-async function inBatches<T>(count: number, make: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < count; i += 100) {
-    out.push(...(await Promise.all(Array.from({ length: Math.min(100, count - i) }, (_, k) => make(i + k)))));
-  }
-  return out;
-}
-
-function holdfast(redisUrl: string, mode: "ephemeral" | "durable") {
-  return async (rec: Recorder) => {
-    const channelOptions = { defaults: { mode, maxLen: 1000, maxAgeMs: 600_000 } };
-    const opts = {
-      type: "redis" as const,
-      redis: { url: redisUrl },
-      env: {},
-      checkServer: false,
-      prefix: `bench:${mode}:`,
-    };
-    const gatewayStore = await createStore(opts);
-    const publisherStore = await createStore(opts);
-    const gateway = await createGateway({
-      store: gatewayStore,
-      port: 0,
-      channels: channelOptions,
-      maxBufferedBytes: 16 * 1024 * 1024,
-    });
-    const publisher = createChannels(publisherStore, channelOptions);
-    const url = `ws://127.0.0.1:${gateway.port}`;
-    const clients = await inBatches(CLIENTS, async (i) => {
-      const ws = new WebSocket(url);
-      await new Promise((r, j) => ws.once("open", r).once("error", j));
-      let subscribed!: () => void;
-      const ack = new Promise<void>((r) => (subscribed = r));
-      ws.on("message", (raw) => {
-        const f = JSON.parse(raw.toString()) as { type: string; data?: { t: number } };
-        if (f.type === "message") rec.record(f.data!.t);
-        else if (f.type === "ack") subscribed();
-      });
-      ws.send(JSON.stringify({ type: "subscribe", channel: `bench:${i % CHANNELS}` }));
-      await ack;
-      return ws;
-    });
+async function publisherFor(
+  kind: Kind,
+  redisUrl: string,
+): Promise<{ publish: (channel: string, i: number) => Promise<unknown>; close: () => Promise<void> }> {
+  if (kind === "socket.io") {
+    const [{ Server }, { createAdapter }] = await Promise.all([
+      import("socket.io"),
+      import("@socket.io/redis-adapter"),
+    ]);
+    const pub = new Redis(redisUrl);
+    const sub = new Redis(redisUrl);
+    // A second socket.io server on the same Redis, with no clients of its own.
+    const io = new Server({ adapter: createAdapter(pub, sub) });
+    await sleep(100);
     return {
-      publish: (channel: string, i: number) => publisher.publish(channel, { i, t: now() }),
-      close: async () => {
-        for (const ws of clients) ws.terminate();
-        await gateway.close();
-        await publisher.close();
-        await Promise.all([gatewayStore.close(), publisherStore.close()]);
-      },
-    };
-  };
-}
-
-function socketIo(redisUrl: string) {
-  return async (rec: Recorder) => {
-    const conns = [new Redis(redisUrl), new Redis(redisUrl), new Redis(redisUrl), new Redis(redisUrl)];
-    const http: HttpServer = createServer();
-    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
-    const io = new IoServer(http, { adapter: createAdapter(conns[0], conns[1]), transports: ["websocket"] });
-    io.on("connection", (socket) => {
-      socket.on("join", (room: string, ack: () => void) => {
-        void socket.join(room);
-        ack();
-      });
-    });
-    // The publishing "process": a second server on the same Redis, with no clients of its own.
-    const publisherIo = new IoServer({ adapter: createAdapter(conns[2], conns[3]) });
-    const port = (http.address() as AddressInfo).port;
-    const clients: IoSocket[] = await inBatches(CLIENTS, async (i) => {
-      const socket = ioClient(`http://127.0.0.1:${port}`, { transports: ["websocket"], forceNew: true });
-      socket.on("message", (data: { t: number }) => rec.record(data.t));
-      await new Promise<void>((r) => socket.once("connect", () => r()));
-      await new Promise<void>((r) => socket.emit("join", `bench:${i % CHANNELS}`, () => r()));
-      return socket;
-    });
-    return {
-      publish: (channel: string, i: number) => {
-        publisherIo.to(channel).emit("message", { i, t: now() });
+      publish: (channel, i) => {
+        io.to(channel).emit("message", { i, t: now() });
         return Promise.resolve();
       },
-      close: async () => {
-        for (const s of clients) s.disconnect();
-        await new Promise<void>((r) => void io.close(() => r()));
-        // publisherIo has no engine to close (it never listened): closing its Redis connections ends it.
-        for (const c of conns) c.disconnect();
+      close: () => {
+        pub.disconnect();
+        sub.disconnect();
+        return Promise.resolve();
       },
     };
+  }
+  const store = await createStore(storeOptions(redisUrl, kind));
+  const channels = createChannels(store, channelOptions(kind));
+  return {
+    publish: (channel, i) => channels.publish(channel, { i, t: now() }),
+    close: async () => {
+      await channels.close();
+      await store.close();
+    },
   };
+}
+
+async function runRow(kind: Kind, redisUrl: string, round: number): Promise<Row> {
+  const server = child(["server", kind, redisUrl], PROFILE ? `realtime-${kind}-r${round}` : undefined);
+  const procs: ChildProcess[] = [server];
+  const redisClient = new Redis(redisUrl);
+  const redisCpu = redisCpuSampler(redisClient);
+  try {
+    const { port } = await next(server, "listening");
+    const url = kind === "socket.io" ? `http://127.0.0.1:${port}` : `ws://127.0.0.1:${port}`;
+    const per = Math.ceil(CLIENTS / CLIENT_PROCS);
+    const clients: ChildProcess[] = [];
+    for (let first = 0; first < CLIENTS; first += per) {
+      const c = child(["clients", kind, url, String(first), String(Math.min(per, CLIENTS - first))]);
+      clients.push(c);
+      procs.push(c);
+    }
+    await Promise.all(clients.map((c) => next(c, "ready")));
+    const publisher = await publisherFor(kind, redisUrl);
+    await sleep(300);
+    server.send({ type: "cpu" } satisfies ParentMessage);
+    const serverCpu0 = (await next(server, "cpu")).micros;
+    const redis0 = await redisCpu();
+    const done = Promise.all(clients.map((c) => next(c, "done")));
+    const t0 = now();
+    await publishAll(publisher.publish);
+    await Promise.race([done, sleep(DRAIN_TIMEOUT_MS)]);
+    server.send({ type: "cpu" } satisfies ParentMessage);
+    const serverCpu1 = (await next(server, "cpu")).micros;
+    const redis1 = await redisCpu();
+    const reports = await Promise.all(
+      clients.map((c) => {
+        c.send({ type: "report" } satisfies ParentMessage);
+        return next(c, "report");
+      }),
+    );
+    await publisher.close();
+    const deliveries = reports.reduce((s, r) => s + r.n, 0);
+    const expected = CLIENTS * MESSAGES;
+    if (deliveries < expected)
+      console.warn(`${LABELS[kind]}: only ${deliveries} of ${expected} deliveries arrived`);
+    const lastAt = Math.max(...reports.map((r) => r.lastAt));
+    const all = new Float64Array(deliveries);
+    let at = 0;
+    for (const r of reports) {
+      all.set(r.samples, at);
+      at += r.samples.length;
+    }
+    all.sort();
+    const d = Math.max(1, deliveries);
+    return {
+      kind,
+      deliveries,
+      expected,
+      perSec: (deliveries / (lastAt - t0)) * 1000,
+      p50Ms: percentile(all, 50),
+      p99Ms: percentile(all, 99),
+      serverCpuUs: (serverCpu1 - serverCpu0) / d,
+      // Includes connecting and subscribing: a client process' CPU from its start.
+      clientCpuUs: reports.reduce((s, r) => s + r.cpuMicros, 0) / d,
+      redisCpuUs: (redis1 - redis0) / d,
+    };
+  } finally {
+    redisClient.disconnect();
+    for (const p of procs) if (p.exitCode === null) p.send({ type: "close" } satisfies ParentMessage);
+    await Promise.all(
+      procs.map(async (p) => {
+        if (p.exitCode !== null) return;
+        const timer = setTimeout(() => p.kill("SIGKILL"), 10_000);
+        await once(p, "exit");
+        clearTimeout(timer);
+      }),
+    );
+  }
+}
+
+function table(rows: Row[]): string {
+  const base = rows.find((r) => r.kind === "socket.io")!;
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  const lines = [
+    `| implementation | deliveries/s | p50 ms | p99 ms | server CPU µs/delivery | Redis CPU µs/delivery | client CPU µs/delivery | deliveries/s vs socket.io | p99 vs socket.io | server CPU vs socket.io |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${LABELS[r.kind]} | ${Math.round(r.perSec).toLocaleString("en-US")} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.serverCpuUs.toFixed(2)} | ${r.redisCpuUs.toFixed(2)} | ${r.clientCpuUs.toFixed(1)} | ${ratio(r.perSec, base.perSec)} | ${ratio(r.p99Ms, base.p99Ms)} | ${ratio(r.serverCpuUs, base.serverCpuUs)} |`,
+    );
+  }
+  return lines.join("\n");
 }
 
 async function main(): Promise<void> {
-  const redis = await PrivateRedis.start();
+  const redis = await RedisNode.start();
   try {
-    const info = await new Redis(redis.url).info("server");
-    const version = /redis_version:([^\r\n]+)/.exec(info)?.[1];
-    console.log(await environmentLine(version));
+    const info = await redis.info("server");
+    console.log(await environmentLine(info.get("redis_version")));
     console.log(
-      `${CLIENTS} WebSocket clients on ${CHANNELS} channels, ${MESSAGES} messages per channel ` +
-        `(${CLIENTS * MESSAGES} deliveries per row), one publish every ${PACE_MS} ms per channel.`,
+      `${CLIENTS} WebSocket clients in ${CLIENT_PROCS} processes on ${CHANNELS} channels, ` +
+        `${MESSAGES} messages per channel (${CLIENTS * MESSAGES} deliveries per row), one publish every ` +
+        `${PACE_MS} ms per channel; each server in its own process.`,
     );
-    const rows: Measurement[] = [];
-    rows.push(await run(BASELINE, socketIo(redis.url)));
-    rows.push(await run("holdfast gateway (ephemeral)", holdfast(redis.url, "ephemeral")));
-    rows.push(await run("holdfast gateway (durable)", holdfast(redis.url, "durable")));
-    printTable("Realtime fan-out: deliveries/s and publish-to-receive latency", rows, BASELINE);
+    for (let round = 1; round <= ROUNDS; round++) {
+      // The order rotates from round to round: on a shared machine the load drifts in minutes, and
+      // a fixed order would hand the same row the same part of the drift every time.
+      const order = KINDS.map((_, i) => KINDS[(i + round - 1) % KINDS.length]);
+      const rows: Row[] = [];
+      for (const kind of order) rows.push(await runRow(kind, redis.url, round));
+      rows.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
+      console.log(
+        `\n### Realtime fan-out, round ${round} of ${ROUNDS} (run in the order ${order.join(", ")})\n\n${table(rows)}\n`,
+      );
+    }
   } finally {
     await redis.stop();
   }
-  process.exit(0);
 }
 
-await main();
+const [role, kind, a, b, c] = process.argv.slice(2);
+if (role === "server") await serverProcess(kind as Kind, a);
+else if (role === "clients") await clientsProcess(kind as Kind, a, Number(b), Number(c));
+else {
+  await main();
+  process.exit(0);
+}

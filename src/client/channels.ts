@@ -1,14 +1,13 @@
 import { HoldfastNetworkError } from "./errors.js";
 import {
   backoffMs,
-  compareIds,
   frameError,
   gatewayUrl,
   type ChannelGapEvent,
-  type ReceivedMessage,
   type WebSocketConstructor,
   type WebSocketLike,
 } from "./channel-wire.js";
+import { Subscription as Sub, type Frame, type GapReport, type Handler } from "./channel-subscription.js";
 import {
   DEFAULT_CHANNEL_CLIENT_OPTIONS,
   type ChannelClientOptions,
@@ -25,22 +24,7 @@ export {
   type ClientSubscription,
 };
 
-type Handler = (message: ReceivedMessage) => void;
 const encoder = new TextEncoder();
-type Frame = Record<string, unknown>;
-
-interface Sub {
-  channel: string;
-  handler: Handler;
-  onGap?: (gap: ChannelGapEvent) => void;
-  lastId: string | undefined;
-  recovered: boolean;
-  /** Null = ephemeral (ids are null), undefined = not known yet. */
-  durable: boolean | undefined;
-  /** Acknowledged at least once (so a reconnect is a resume, not the first subscribe). */
-  everAcked: boolean;
-  handle: ClientSubscription;
-}
 
 interface Pending {
   resolve(frame: Frame): void;
@@ -116,25 +100,7 @@ export class ChannelClient {
     options: ChannelSubscribeOptions = {},
   ): Promise<ClientSubscription> {
     if (this.subs.has(channel)) throw new TypeError(`already subscribed to "${channel}"`);
-    const sub: Sub = {
-      channel,
-      handler,
-      ...(options.onGap ? { onGap: options.onGap } : {}),
-      lastId: options.since,
-      recovered: true,
-      durable: undefined,
-      everAcked: false,
-      handle: {
-        channel,
-        get lastId() {
-          return sub.lastId;
-        },
-        get recovered() {
-          return sub.recovered;
-        },
-        unsubscribe: () => this.unsubscribe(channel, sub),
-      },
-    };
+    const sub = new Sub(channel, handler, options, (it) => this.unsubscribe(channel, it));
     this.subs.set(channel, sub);
     for (let tries = 1; ; tries++) {
       try {
@@ -288,7 +254,7 @@ export class ChannelClient {
 
   /** Sends a subscribe (resuming after `lastId` once the channel is known to be durable). */
   private async sendSubscribe(sub: Sub): Promise<void> {
-    const since = sub.durable === false ? undefined : sub.lastId;
+    const since = sub.since;
     const resumed = sub.everAcked;
     const ack = await this.request({
       type: "subscribe",
@@ -296,16 +262,8 @@ export class ChannelClient {
       ...(since !== undefined ? { since } : {}),
     });
     if (this.subs.get(sub.channel) !== sub) return;
-    const cursor = (ack.cursor as string | null | undefined) ?? null;
-    if (sub.durable === undefined) sub.durable = cursor !== null;
-    sub.recovered = ack.recovered !== false;
-    sub.everAcked = true;
-    if (since === undefined && sub.lastId === undefined && cursor !== null) sub.lastId = cursor;
-    if (ack.recovered === false) {
-      this.gap(sub, { reason: "history", firstId: (ack.firstId as string | null | undefined) ?? null });
-    } else if (resumed && sub.durable === false) {
-      this.gap(sub, { reason: "disconnected", firstId: null });
-    }
+    const gap = sub.acknowledged(ack, since, resumed);
+    if (gap) this.gap(sub, gap);
   }
 
   private unsubscribe(channel: string, sub: Sub): void {
@@ -399,28 +357,17 @@ export class ChannelClient {
 
   private onMessage(f: Frame): void {
     const sub = this.subs.get(f.channel as string);
-    if (!sub) return;
-    const id = (f.id as string | null | undefined) ?? null;
-    if (id !== null) {
-      // Ids only grow: anything not above the last one seen was already delivered.
-      if (sub.lastId !== undefined && compareIds(id, sub.lastId) <= 0) return;
-      sub.lastId = id;
-      sub.durable = true;
-    }
+    const message = sub?.accept(f);
+    if (!message) return;
     try {
-      sub.handler({ channel: sub.channel, id, data: f.data });
+      sub!.handler(message);
     } catch (e) {
       this.emitError(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
-  private gap(sub: Sub, g: { reason: ChannelGapEvent["reason"]; firstId: string | null }): void {
-    const event: ChannelGapEvent = {
-      channel: sub.channel,
-      reason: g.reason,
-      firstId: g.firstId,
-      lastId: sub.lastId,
-    };
+  private gap(sub: Sub, g: GapReport): void {
+    const event = sub.gapEvent(g);
     sub.onGap?.(event);
     for (const l of this.listeners.gap) l(event);
   }

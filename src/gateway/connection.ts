@@ -1,8 +1,11 @@
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { WebSocket } from "ws";
-import type { Channels, HistoryPage } from "../channel/channels.js";
+import type { HistoryPage } from "../channel/channels.js";
 import { compareMessageIds } from "../channel/ids.js";
 import type { Hub, Member } from "./hub.js";
+import type { GatewayChannels } from "./options.js";
+import { FrameWriter, type Outgoing } from "./wire.js";
 
 /** Limits of one connection, from the gateway's options. */
 export interface ConnectionLimits {
@@ -16,21 +19,21 @@ export class ChannelMember implements Member {
   lastId: string | undefined;
   catching = false;
   overflowed = false;
-  private buffer: { id: string | null; text: string }[] = [];
+  private buffer: { id: string | null; frame: Outgoing }[] = [];
 
   constructor(
     readonly conn: Connection,
     readonly hub: Hub,
   ) {}
 
-  deliver(id: string | null, text: string): void {
+  deliver(id: string | null, frame: Outgoing): void {
     if (this.catching) {
       if (this.buffer.length >= this.conn.limits.maxCatchUpBuffer) {
         // Live messages are in the history too: read further there instead of holding them.
         this.buffer = [];
         this.overflowed = true;
       }
-      this.buffer.push({ id, text });
+      this.buffer.push({ id, frame });
       return;
     }
     if (id !== null) {
@@ -39,14 +42,14 @@ export class ChannelMember implements Member {
       if (this.lastId !== undefined && compareMessageIds(id, this.lastId) <= 0) return;
       this.lastId = id;
     }
-    this.conn.send(text);
+    this.conn.send(frame);
   }
 
   /** Sends a history message unless the member already has it. */
-  replay(id: string, text: string): void {
+  replay(id: string, frame: Outgoing): void {
     if (this.lastId !== undefined && compareMessageIds(id, this.lastId) <= 0) return;
     this.lastId = id;
-    this.conn.send(text);
+    this.conn.send(frame);
   }
 
   /** Ends the catch-up: sends buffered live messages newer than the last one sent, then goes live. */
@@ -55,20 +58,24 @@ export class ChannelMember implements Member {
     this.buffer = [];
     this.catching = false;
     for (const m of buffered) {
-      if (m.id !== null) this.replay(m.id, m.text);
-      else this.conn.send(m.text);
+      if (m.id !== null) this.replay(m.id, m.frame);
+      else this.conn.send(m.frame);
     }
   }
 
-  gap(text: string): void {
-    this.conn.send(text);
+  gap(frame: Outgoing): void {
+    this.conn.send(frame);
   }
 
   /**
    * Sends the history after `since`, then the live messages buffered meanwhile: no gap, no
    * duplicate. `ack` is called with the first page, before any history is sent.
    */
-  async catchUp(channels: Channels, since: string, ack: (page: HistoryPage) => void): Promise<void> {
+  async catchUp(
+    channels: Pick<GatewayChannels, "history">,
+    since: string,
+    ack: (page: HistoryPage) => void,
+  ): Promise<void> {
     const limit = 500;
     let next = since;
     let first = true;
@@ -90,6 +97,9 @@ export class ChannelMember implements Member {
   }
 }
 
+/** Sends through ws only: for a connection made without the gateway's writer (tests). */
+const plainWriter = new FrameWriter(undefined);
+
 /** One WebSocket client. */
 export class Connection {
   alive = true;
@@ -98,6 +108,7 @@ export class Connection {
   pending = 0;
   queue: Promise<void> = Promise.resolve();
   readonly members = new Map<string, ChannelMember>();
+  private readonly socket: Socket | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -105,18 +116,30 @@ export class Connection {
     readonly identity: unknown,
     readonly limits: ConnectionLimits,
     private readonly onSlow: (conn: Connection) => void,
-  ) {}
+    private readonly writer: FrameWriter = plainWriter,
+  ) {
+    this.socket = writer.socketOf(ws);
+  }
 
   /**
    * Sends a frame unless the client is too far behind: past `maxBufferedBytes` of unsent data the
-   * connection is cut off (4008) instead of buffering more, so server memory stays bounded.
+   * connection is cut off (4008) instead of buffering more, so server memory stays bounded. A
+   * connection being closed (cut off, or gone) is skipped at once.
    */
-  send(text: string): void {
+  send(frame: Outgoing): void {
     if (this.closing) return;
-    if (this.ws.bufferedAmount + text.length > this.limits.maxBufferedBytes) {
-      this.onSlow(this);
-      return;
+    const length = typeof frame === "string" ? frame.length : frame.text.length;
+    if (this.ws.bufferedAmount + length > this.limits.maxBufferedBytes) {
+      // Bytes held back by this turn's cork are not the client's fault: write them out first, and
+      // cut the client off only if the kernel would not take them either.
+      if (
+        !this.writer.uncork(this.socket) ||
+        this.ws.bufferedAmount + length > this.limits.maxBufferedBytes
+      ) {
+        this.onSlow(this);
+        return;
+      }
     }
-    this.ws.send(text);
+    this.writer.send(this.ws, this.socket, frame);
   }
 }

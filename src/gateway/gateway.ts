@@ -3,26 +3,22 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { RawData, WebSocket } from "ws";
 import { Channels } from "../channel/channels.js";
-import { isChannelsClosedError, isMessageTooLargeError } from "../channel/errors.js";
-import { isMessageId } from "../channel/ids.js";
-import { isInvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { isStoreFailure, isStoreFullError } from "../errors/store-errors.js";
-import { isQuotaExceededError } from "../errors/quota-exceeded-error.js";
+import type { ChannelsOptions } from "../channel/options.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { counter, gauge } from "../observe/metrics.js";
 import { getDefaultLogger, ThrottledLog } from "../util/log.js";
 import { assertDurationMs, assertInt } from "../util/validate.js";
-import { ChannelMember, Connection } from "./connection.js";
-import { Hub } from "./hub.js";
-import { DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from "./options.js";
+import { Connection } from "./connection.js";
+import { Hubs } from "./hub.js";
 import {
-  CLOSE_CODES,
-  frame,
-  parseFrame,
-  type ClientFrame,
-  type ErrorCode,
-  type RequestId,
-} from "./protocol.js";
+  DEFAULT_GATEWAY_OPTIONS,
+  isGatewayChannels,
+  type GatewayChannels,
+  type GatewayOptions,
+} from "./options.js";
+import { CLOSE_CODES } from "./protocol.js";
+import { Requests } from "./requests.js";
+import { FrameWriter } from "./wire.js";
 
 /** A running gateway. */
 export interface Gateway {
@@ -31,7 +27,7 @@ export interface Gateway {
   /** The port it listens on. */
   readonly port: number;
   /** The channels it fans out (publish on them to reach every subscribed client). */
-  readonly channels: Channels;
+  readonly channels: GatewayChannels;
   /** Connected clients. */
   readonly clients: number;
   /** Channels with subscribers on this gateway, and how many connections subscribe to each. */
@@ -48,9 +44,6 @@ const slowClosed = counter(
   "holdfast_gateway_slow_consumers_total",
   "Connections closed with 4008 because they did not read fast enough.",
 );
-const rejected = counter("holdfast_gateway_error_frames_total", "Error frames sent, by code.", [
-  "code",
-] as const);
 
 /**
  * Starts a WebSocket gateway for realtime channels: browsers subscribe with
@@ -79,18 +72,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const graceMs = assertDurationMs("slowConsumerGraceMs", o.slowConsumerGraceMs);
   const shutdownMs = assertDurationMs("shutdownTimeoutMs", o.shutdownTimeoutMs);
   // Loaded on first use, so that `import "holdfast"` loads neither ws nor node:http.
-  const [{ WebSocketServer }, { createServer }] = await Promise.all([import("ws"), import("node:http")]);
+  const [wsModule, { createServer }] = await Promise.all([import("ws"), import("node:http")]);
+  const { WebSocketServer } = wsModule;
+  const writer = new FrameWriter(wsModule);
   const logger = o.logger ?? getDefaultLogger();
   const throttled = new ThrottledLog(logger);
-  const ownsChannels = !(options.channels instanceof Channels);
-  const channels =
-    options.channels instanceof Channels
-      ? options.channels
-      : new Channels(options.store, options.channels ?? {});
-  const authorize = options.authorize;
+  const given = options.channels !== undefined && isGatewayChannels(options.channels);
+  const channels: GatewayChannels = given
+    ? (options.channels as GatewayChannels)
+    : new Channels(options.store, (options.channels ?? {}) as ChannelsOptions);
   const limits = { maxBufferedBytes, maxCatchUpBuffer: 1000 };
-
-  const hubs = new Map<string, Hub>();
+  const hubs = new Hubs(channels);
+  const requests = new Requests({
+    channels,
+    hubs,
+    authorize: options.authorize,
+    maxFrameBytes,
+    maxSubscriptions: maxSubs,
+    throttled,
+  });
   const conns = new Set<Connection>();
   // The ws library enforces a hard cap; between maxFrameBytes and it, clients get an error frame.
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes * 16, clientTracking: false });
@@ -132,36 +132,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   let closing = false;
 
-  function sendError(
-    conn: Connection,
-    code: ErrorCode,
-    message: string,
-    id?: RequestId,
-    channel?: string,
-  ): void {
-    rejected.labels(code).inc();
-    conn.send(
-      frame({
-        type: "error",
-        ...(id !== undefined ? { id } : {}),
-        code,
-        message,
-        ...(channel ? { channel } : {}),
-      }),
-    );
-  }
-
   function cutOff(conn: Connection): void {
     if (conn.closing) return;
     slowClosed.inc();
-    leaveAll(conn);
+    requests.leaveAll(conn);
     conn.closing = true;
     conn.ws.close(CLOSE_CODES.SLOW_CONSUMER, `slow consumer: over ${maxBufferedBytes} bytes unsent`);
     setTimeout(() => conn.ws.terminate(), graceMs).unref();
   }
 
   function accept(ws: WebSocket, request: IncomingMessage, identity: unknown): void {
-    const conn = new Connection(ws, request, identity, limits, cutOff);
+    const conn = new Connection(ws, request, identity, limits, cutOff, writer);
     conns.add(conn);
     connections.inc();
     ws.on("pong", () => {
@@ -173,20 +154,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       // and a subscribe is in place before a later publish from the same client.
       if (conn.pending >= MAX_PENDING_FRAMES) {
         conn.closing = true;
-        leaveAll(conn);
+        requests.leaveAll(conn);
         ws.close(CLOSE_CODES.TOO_MANY_REQUESTS, `over ${MAX_PENDING_FRAMES} requests waiting`);
         return;
       }
       conn.pending++;
       conn.queue = conn.queue
-        .then(() => onFrame(conn, data, isBinary))
+        .then(() => requests.handle(conn, data, isBinary))
         .catch((e: unknown) => {
           throttled.warn(
             "gateway-frame",
             { err: e instanceof Error ? e.message : String(e) },
             "Holdfast gateway: frame failed",
           );
-          sendError(conn, "internal", "internal error");
+          requests.sendError(conn, "internal", "internal error");
         })
         .finally(() => {
           conn.pending--;
@@ -196,216 +177,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ws.on("close", () => {
       conns.delete(conn);
       connections.dec();
-      leaveAll(conn);
+      requests.leaveAll(conn);
       conn.closing = true;
     });
-  }
-
-  function leaveAll(conn: Connection): void {
-    for (const member of conn.members.values()) leave(member);
-    conn.members.clear();
-  }
-
-  function leave(member: ChannelMember): void {
-    const hub = member.hub;
-    hub.members.delete(member);
-    if (hub.members.size === 0 && hubs.get(hub.channel) === hub) {
-      hubs.delete(hub.channel);
-      hub.stop();
-    }
-  }
-
-  async function allowed(
-    conn: Connection,
-    action: "subscribe" | "publish",
-    channel: string,
-  ): Promise<boolean> {
-    if (!authorize) return true;
-    try {
-      return (await authorize({ action, channel, identity: conn.identity, request: conn.request })) === true;
-    } catch (e) {
-      throttled.warn(
-        "gateway-authorize",
-        { err: e instanceof Error ? e.message : String(e) },
-        "Holdfast gateway: authorize threw; denied",
-      );
-      return false;
-    }
-  }
-
-  async function onFrame(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
-    if (conn.closing) return;
-    if (isBinary) return sendError(conn, "bad_request", "binary frames are not supported: send JSON text");
-    const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
-    if (size > maxFrameBytes) {
-      return sendError(conn, "too_large", `the frame is ${size} bytes, over the limit of ${maxFrameBytes}`);
-    }
-    const text = Array.isArray(data)
-      ? Buffer.concat(data).toString("utf8")
-      : Buffer.from(data as Buffer).toString("utf8");
-    const parsed = parseFrame(text);
-    if (!parsed.ok) return sendError(conn, parsed.code, parsed.message, parsed.id);
-    const f = parsed.frame;
-    switch (f.type) {
-      case "ping":
-        conn.send(frame({ type: "pong", ...(f.id !== undefined ? { id: f.id } : {}) }));
-        return;
-      case "publish":
-        return publish(conn, f);
-      case "subscribe":
-        return subscribe(conn, f);
-      case "unsubscribe": {
-        const member = conn.members.get(f.channel);
-        if (member) {
-          conn.members.delete(f.channel);
-          leave(member);
-        }
-        conn.send(
-          frame({
-            type: "ack",
-            ...(f.id !== undefined ? { id: f.id } : {}),
-            action: "unsubscribe",
-            channel: f.channel,
-          }),
-        );
-        return;
-      }
-    }
-  }
-
-  function failure(conn: Connection, e: unknown, id: RequestId | undefined, channel: string): void {
-    if (isInvalidArgumentError(e)) return sendError(conn, "bad_request", e.message, id, channel);
-    if (isMessageTooLargeError(e)) return sendError(conn, "too_large", e.message, id, channel);
-    if (isStoreFullError(e)) return sendError(conn, "store_full", e.message, id, channel);
-    if (isQuotaExceededError(e)) return sendError(conn, "quota_exceeded", e.message, id, channel);
-    if (isStoreFailure(e) || isChannelsClosedError(e)) {
-      return sendError(conn, "unavailable", "the store is unavailable: retry later", id, channel);
-    }
-    throw e;
-  }
-
-  async function publish(conn: Connection, f: Extract<ClientFrame, { type: "publish" }>): Promise<void> {
-    if (!(await allowed(conn, "publish", f.channel))) {
-      return sendError(conn, "forbidden", `not allowed to publish on "${f.channel}"`, f.id, f.channel);
-    }
-    try {
-      const r = await channels.publish(f.channel, f.data);
-      conn.send(
-        frame({
-          type: "ack",
-          ...(f.id !== undefined ? { id: f.id } : {}),
-          action: "publish",
-          channel: f.channel,
-          messageId: r.id,
-        }),
-      );
-    } catch (e) {
-      failure(conn, e, f.id, f.channel);
-    }
-  }
-
-  async function subscribe(conn: Connection, f: Extract<ClientFrame, { type: "subscribe" }>): Promise<void> {
-    const idPart = f.id !== undefined ? { id: f.id } : {};
-    if (f.channel.includes("*")) {
-      return sendError(
-        conn,
-        "bad_request",
-        "patterns are not supported over the gateway: subscribe by name",
-        f.id,
-        f.channel,
-      );
-    }
-    if (f.since !== undefined && !isMessageId(f.since)) {
-      return sendError(
-        conn,
-        "bad_request",
-        '"since" must be a message id received with a message',
-        f.id,
-        f.channel,
-      );
-    }
-    if (conn.members.has(f.channel)) {
-      const hub = conn.members.get(f.channel)!.hub;
-      conn.send(
-        frame({
-          type: "ack",
-          ...idPart,
-          action: "subscribe",
-          channel: f.channel,
-          recovered: true,
-          cursor: hub.position,
-        }),
-      );
-      return;
-    }
-    if (conn.members.size >= maxSubs) {
-      return sendError(
-        conn,
-        "too_many_subscriptions",
-        `at most ${maxSubs} subscriptions per connection`,
-        f.id,
-        f.channel,
-      );
-    }
-    if (!(await allowed(conn, "subscribe", f.channel))) {
-      return sendError(conn, "forbidden", `not allowed to subscribe to "${f.channel}"`, f.id, f.channel);
-    }
-    if (conn.closing || conn.members.has(f.channel)) return;
-
-    let hub = hubs.get(f.channel);
-    if (!hub) {
-      try {
-        hub = new Hub(f.channel, channels);
-      } catch (e) {
-        return failure(conn, e, f.id, f.channel);
-      }
-      hubs.set(f.channel, hub);
-    }
-    const member = new ChannelMember(conn, hub);
-    conn.members.set(f.channel, member);
-    const catchUp = f.since !== undefined && channels.modeOf(f.channel) === "durable";
-    member.catching = catchUp;
-    hub.members.add(member);
-    try {
-      await hub.ready;
-    } catch (e) {
-      conn.members.delete(f.channel);
-      hub.members.delete(member);
-      if (hubs.get(f.channel) === hub) hubs.delete(f.channel);
-      return failure(conn, e, f.id, f.channel);
-    }
-    if (!catchUp) {
-      conn.send(
-        frame({
-          type: "ack",
-          ...idPart,
-          action: "subscribe",
-          channel: f.channel,
-          recovered: true,
-          cursor: hub.position,
-        }),
-      );
-      return;
-    }
-    try {
-      await member.catchUp(channels, f.since!, (page) =>
-        conn.send(
-          frame({
-            type: "ack",
-            ...idPart,
-            action: "subscribe",
-            channel: f.channel,
-            recovered: page.recovered,
-            firstId: page.firstId,
-            cursor: page.cursor,
-          }),
-        ),
-      );
-    } catch (e) {
-      conn.members.delete(f.channel);
-      leave(member);
-      return failure(conn, e, f.id, f.channel);
-    }
   }
 
   const heartbeat = setInterval(() => {
@@ -444,7 +218,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return conns.size;
     },
     subscribers() {
-      return new Map([...hubs.values()].map((h) => [h.channel, h.members.size]));
+      return hubs.counts();
     },
     async close() {
       if (closing) return;
@@ -461,7 +235,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ),
       );
       for (const c of all) {
-        leaveAll(c);
+        requests.leaveAll(c);
         c.closing = true;
         c.ws.close(CLOSE_CODES.SERVICE_RESTART, "service restart");
       }
@@ -470,10 +244,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }, shutdownMs);
       await closed;
       clearTimeout(timer);
-      for (const hub of hubs.values()) hub.stop();
-      hubs.clear();
+      hubs.stopAll();
       wss.close();
-      if (ownsChannels) await channels.close();
+      if (!given) await channels.close();
       if (ownServer) {
         server.closeAllConnections?.();
         await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,10 @@
 export { createGateway, type Gateway } from "./gateway.js";
-export { DEFAULT_GATEWAY_OPTIONS, type GatewayOptions, type AuthorizeRequest } from "./options.js";
+export {
+  DEFAULT_GATEWAY_OPTIONS,
+  type GatewayOptions,
+  type GatewayChannels,
+  type AuthorizeRequest,
+} from "./options.js";
 export {
   CLOSE_CODES as GATEWAY_CLOSE_CODES,
   ERROR_CODES as GATEWAY_ERROR_CODES,

@@ -14,12 +14,27 @@ export interface AuthorizeRequest {
   request: IncomingMessage;
 }
 
+/**
+ * What a gateway needs of its channels: a {@link Channels}, or any object that offers these methods
+ * with the same meaning (as `holdfast serve` gives each tenant a view that prefixes channel names).
+ */
+export type GatewayChannels = Pick<Channels, "publish" | "subscribe" | "history" | "modeOf" | "close">;
+
+/** True for channels handed to the gateway, false for options to make its own from. */
+export function isGatewayChannels(value: ChannelsOptions | GatewayChannels): value is GatewayChannels {
+  const v = value as Partial<Record<keyof GatewayChannels, unknown>>;
+  return typeof v.publish === "function" && typeof v.subscribe === "function";
+}
+
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
   /** The store channels run on (memory for one process, Redis to share channels between processes). */
   store: Store;
-  /** Channel settings (modes, history bounds), or a {@link Channels} you own (left open on close). @defaultValue {} */
-  channels?: ChannelsOptions | Channels;
+  /**
+   * Channel settings (modes, history bounds), or channels you own ({@link Channels} or another
+   * {@link GatewayChannels}; left open on close). @defaultValue {}
+   */
+  channels?: ChannelsOptions | GatewayChannels;
   /** An HTTP server to attach to (e.g. the one `holdfast serve` runs); the gateway never closes it. */
   server?: Server;
   /** Or a port for a server of the gateway's own (0 = any free port). */

@@ -1,3 +1,4 @@
+import type { Transport, TransportEvents } from "../channel/transport.js";
 import type { Keyspace } from "./keyspace.js";
 import type { RawReply, Script, ScriptArg } from "./script.js";
 
@@ -20,6 +21,12 @@ export interface StoreHealth {
   error?: string;
   /** Memory store: the bytes of data it holds and its budget (`maxMemoryBytes`). */
   memory?: { usedBytes: number; maxBytes: number };
+}
+
+/** Options of {@link Store.openTransport}. */
+export interface TransportOptions {
+  /** How long a subscribe may wait for the server's confirmation, in ms. */
+  subscribeTimeoutMs: number;
 }
 
 /** One page of {@link Store.scanPage}. */
@@ -59,6 +66,14 @@ export interface Store {
   scanPage(pattern: string, options?: { cursor?: string; count?: number }): Promise<ScanPage>;
   /** Round trip, latency, version and topology. Never throws. */
   health(): Promise<StoreHealth>;
+  /**
+   * The pub/sub transport realtime channels run on, opened for one channels layer that receives
+   * its `events`: the memory store's in-process bus, or subscriber connections of the Redis store's
+   * own (Redis needs a dedicated connection to subscribe). The store says what it carries, so
+   * channels work with any store that has it, even one from another copy of this module. A store
+   * without it (a wrapper of the caller's own) cannot carry channels.
+   */
+  openTransport?(events: TransportEvents, options: TransportOptions): Transport;
   /** Closes connections the store opened (a client passed in by the caller is left open). */
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import type { ChannelMessage, ChannelSubscription } from "../../src/channel/subs
 import { ChannelPatternUnsupportedError, MessageTooLargeError } from "../../src/channel/errors.js";
 import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js";
 import { compareMessageIds } from "../../src/channel/ids.js";
+import type { Store } from "../../src/store/types.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -253,5 +254,33 @@ describeStores("channels", ({ store, another, target }) => {
     for await (const k of store().scan(`${store().keys.prefix}channel:*${c}*`)) keys.push(k);
     expect(keys).toEqual([]);
     await strict.close();
+  });
+
+  it("runs on any store that carries pub/sub, not only this module's store classes", async () => {
+    // What a second copy of the module (a bundler, a test runner) hands over: a store whose class
+    // is not the one this copy of Channels would recognise. It says itself which transport it has.
+    const s = store();
+    const foreign: Store = {
+      kind: s.kind,
+      mode: s.mode,
+      keys: s.keys,
+      run: (script, keys, args) => s.run(script, keys, args),
+      scan: (pattern, options) => s.scan(pattern, options),
+      scanPage: (pattern, options) => s.scanPage(pattern, options),
+      health: () => s.health(),
+      close: () => s.close(),
+      openTransport: (events, options) => s.openTransport!(events, options),
+    };
+    const ch = createChannels(foreign, { defaults: durable });
+    const c = name();
+    const { got, handler } = collector();
+    const sub = await ch.subscribe(c, handler);
+    const { id } = await ch.publish(c, { n: 1 });
+    await until(() => got.length === 1, 5000, "the message");
+    expect(got).toEqual([{ channel: c, id, data: { n: 1 } }]);
+    sub.dispose();
+    await ch.close();
+    const { openTransport: _, ...noPubSub } = foreign;
+    expect(() => createChannels(noPubSub)).toThrow(/carries no pub\/sub/);
   });
 });

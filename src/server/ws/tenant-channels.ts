@@ -1,9 +1,9 @@
-import {
+import type {
   Channels,
-  type HistoryPage,
-  type PublishOptions,
-  type PublishResult,
-  type SubscribeOptions,
+  HistoryPage,
+  PublishOptions,
+  PublishResult,
+  SubscribeOptions,
 } from "../../channel/channels.js";
 import { assertChannelName } from "../../channel/options.js";
 import type { ChannelMessage, ChannelSubscription } from "../../channel/subscription.js";
@@ -13,6 +13,7 @@ import { QuotaExceededError } from "../../errors/quota-exceeded-error.js";
 import { counter } from "../../observe/metrics.js";
 import { defineScript } from "../../store/script.js";
 import type { Store } from "../../store/types.js";
+import type { GatewayChannels } from "../../gateway/options.js";
 import { tenantNamespace } from "../tenants.js";
 
 const MAX_NAME = 512;
@@ -56,10 +57,10 @@ const fannedIn = counter(
  * channels (one round trip the first time per process and minute); past `maxChannels` a new one is
  * refused with {@link QuotaExceededError}.
  *
- * It extends Channels only because `createGateway` takes a `Channels` instance; the inherited
- * transport is never initialised (no connection is opened), and every public method is delegated.
+ * It is the {@link GatewayChannels} of the tenant's gateway: the methods a gateway calls, each one
+ * delegated to the shared Channels under the tenant's prefix.
  */
-export class TenantChannels extends Channels {
+export class TenantChannels implements GatewayChannels {
   private readonly prefix: string;
   private readonly indexKey: string;
   private readonly counted = new LRUCache<string, number>({ max: MAX_REMEMBERED });
@@ -72,7 +73,6 @@ export class TenantChannels extends Channels {
     private readonly tenantStore: Store,
     private readonly quota: ChannelQuota,
   ) {
-    super(base.store, {});
     this.prefix = tenantNamespace(tenant);
     this.indexKey = tenantStore.keys.key("channels", "all");
   }
@@ -106,7 +106,7 @@ export class TenantChannels extends Channels {
     return this.prefix + channel;
   }
 
-  override async publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishResult> {
+  async publish(channel: string, data: unknown, options?: PublishOptions): Promise<PublishResult> {
     const scoped = this.scoped(channel);
     await this.count(channel);
     const result = await this.base.publish(scoped, data, options);
@@ -114,7 +114,7 @@ export class TenantChannels extends Channels {
     return result;
   }
 
-  override async subscribe(
+  async subscribe(
     channel: string,
     handler: (message: ChannelMessage) => void | Promise<void>,
     options: SubscribeOptions = {},
@@ -133,21 +133,18 @@ export class TenantChannels extends Channels {
     );
   }
 
-  override async history(
-    channel: string,
-    options?: { since?: string; limit?: number },
-  ): Promise<HistoryPage> {
+  async history(channel: string, options?: { since?: string; limit?: number }): Promise<HistoryPage> {
     const scoped = this.scoped(channel);
     await this.count(channel);
     return this.base.history(scoped, options);
   }
 
-  override modeOf(channel: string): "durable" | "ephemeral" {
+  modeOf(channel: string): "durable" | "ephemeral" {
     return this.base.modeOf(this.prefix + channel);
   }
 
   /** The shared Channels is closed by its owner, not by a tenant's view. */
-  override close(): Promise<void> {
+  close(): Promise<void> {
     return Promise.resolve();
   }
 }

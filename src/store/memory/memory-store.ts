@@ -4,6 +4,8 @@ import { DEFAULT_MAX_MEMORY_BYTES } from "./budget.js";
 import { Keyspace } from "../keyspace.js";
 import type { RawReply, Script, ScriptArg } from "../script.js";
 import type { ScanPage, Store, StoreHealth } from "../types.js";
+import type { Transport, TransportEvents } from "../../channel/transport.js";
+import { MemoryTransport } from "../../channel/memory-transport.js";
 import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
 import { MemoryDb, MemoryDbError } from "./memory-db.js";
 import { HOLDFAST_VERSION } from "../../version.js";
@@ -128,6 +130,11 @@ export class MemoryStore implements Store {
       memory: { usedBytes: this.db.usedBytes, maxBytes: this.maxMemoryBytes },
       ...(this.closed ? { error: "closed" } : {}),
     });
+  }
+
+  /** Channels on this store use its in-process bus (shared by every store on the same data). */
+  openTransport(events: TransportEvents): Transport {
+    return new MemoryTransport(this, events);
   }
 
   close(): Promise<void> {

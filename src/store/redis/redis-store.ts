@@ -5,7 +5,9 @@ import { ReadyWaiter } from "../../util/ready-waiter.js";
 import { ThrottledLog } from "../../util/log.js";
 import { Keyspace } from "../keyspace.js";
 import type { RawReply, Script, ScriptArg } from "../script.js";
-import type { ScanPage, Store, StoreHealth, StoreMode } from "../types.js";
+import type { ScanPage, Store, StoreHealth, StoreMode, TransportOptions } from "../types.js";
+import type { Transport, TransportEvents } from "../../channel/transport.js";
+import { RedisTransport } from "../../channel/redis-transport.js";
 import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
 import { CommandWatchdog } from "./command-watchdog.js";
 import { isNoScript, toStoreError } from "./redis-errors.js";
@@ -366,6 +368,14 @@ export class RedisStore implements Store {
     const node = isCluster(this.client) ? this.client.nodes("master")[0] : this.client;
     const info = await node.info("server");
     return /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? "unknown";
+  }
+
+  /**
+   * Channels on this store subscribe over connections of their own, duplicated from this client
+   * (one per master on a cluster, SSUBSCRIBE on Redis 7+), opened at the channels' first subscribe.
+   */
+  openTransport(events: TransportEvents, options: TransportOptions): Transport {
+    return new RedisTransport(this, events, options.subscribeTimeoutMs);
   }
 
   async close(): Promise<void> {
