@@ -62,11 +62,3 @@ export class IsolatedCircuitError extends BrokenCircuitError {
 export const isBrokenCircuitError = (e: unknown): e is BrokenCircuitError => e instanceof BrokenCircuitError;
 export const isIsolatedCircuitError = (e: unknown): e is IsolatedCircuitError =>
   e instanceof IsolatedCircuitError;
-
-/**
- * True for cancellations (a DOMException or Error named `AbortError`): by default they do not count
- * as failures of the protected dependency, since the caller gave up, not the dependency.
- */
-export function isAbortLike(e: unknown): boolean {
-  return typeof e === "object" && e !== null && (e as { name?: unknown }).name === "AbortError";
-}

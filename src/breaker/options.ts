@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertInt, assertName, describe } from "../util/validate.js";
-import { isAbortLike } from "./errors.js";
+import { isAbortLike } from "../util/abort.js";
 import type { BreakerState } from "./state.js";
 
 /** Open after `threshold` failures in a row (any success resets the count). */

@@ -1,4 +1,4 @@
-import { isAbortLike } from "../breaker/errors.js";
+import { isAbortLike } from "../util/abort.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { EventSource, type Disposable } from "../observe/disposable.js";
 import { assertName, describe } from "../util/validate.js";

@@ -1,4 +1,5 @@
-import { isBrokenCircuitError, isAbortLike } from "../breaker/errors.js";
+import { isBrokenCircuitError } from "../breaker/errors.js";
+import { isAbortLike } from "../util/abort.js";
 import { isInvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { EventSource, type Disposable } from "../observe/disposable.js";
