@@ -4,6 +4,10 @@ import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 export const MAX_DURATION_MS = 2_147_483_647;
 /** Longest name (lock key, item id, holder…) in UTF-16 code units. */
 export const MAX_NAME_LENGTH = 512;
+/** The control characters (U+0000–U+001F, U+007F), as the body of a regex character class. */
+export const CONTROL_CHARACTERS = "\\u0000-\\u001f\\u007f";
+/** Text without control characters, which no name, token or key may contain. */
+export const NO_CONTROL_CHARACTERS = new RegExp(`^[^${CONTROL_CHARACTERS}]*$`);
 
 /** An integer in [min, max]; throws {@link InvalidArgumentError} naming `field` otherwise. */
 export function assertInt(field: string, value: unknown, min: number, max: number): number {
@@ -30,8 +34,7 @@ export function assertName(field: string, value: unknown, max = MAX_NAME_LENGTH)
   if (value.length > max) {
     throw new InvalidArgumentError(field, `must be at most ${max} characters, got ${value.length}`);
   }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) {
+  if (!NO_CONTROL_CHARACTERS.test(value)) {
     throw new InvalidArgumentError(field, "must not contain control characters");
   }
   return value;
