@@ -19,7 +19,7 @@ import { createStore, type CreateStoreOptions } from "../../src/store/create-sto
 import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type { Store } from "../../src/store/types.js";
 import { getDefaultLogger, ThrottledLog, type Logger } from "../../src/util/log.js";
-import { assertDurationMs, assertInt, describe, MAX_DURATION_MS } from "../../src/util/validate.js";
+import { assertDurationMs, assertInt, describeValue, MAX_DURATION_MS } from "../../src/util/validate.js";
 import { DeferredStore } from "./deferred-store.js";
 import {
   CONNECTED_LINE,
@@ -76,7 +76,7 @@ export class RedisHelpers {
     if (!POLICIES.includes(policy as RateLimitOnRedisDown)) {
       throw new InvalidArgumentError(
         "RATE_LIMIT_ON_REDIS_DOWN",
-        `must be one of ${POLICIES.join(", ")}, got ${describe(policy)}`,
+        `must be one of ${POLICIES.join(", ")}, got ${describeValue(policy)}`,
       );
     }
     this.rateLimitOnRedisDown = policy as RateLimitOnRedisDown;
@@ -357,7 +357,7 @@ export class RedisHelpers {
 
 function secondsToMs(field: string, seconds: unknown): number {
   if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new InvalidArgumentError(field, `must be a number of seconds > 0, got ${describe(seconds)}`);
+    throw new InvalidArgumentError(field, `must be a number of seconds > 0, got ${describeValue(seconds)}`);
   }
   return assertDurationMs(field, Math.ceil(seconds * 1000));
 }

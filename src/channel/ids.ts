@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { compareStreamIds } from "../util/stream-id.js";
-import { describe } from "../util/validate.js";
+import { describeValue } from "../util/validate.js";
 
 const ID = /^\d{1,15}-\d{1,15}$/;
 
@@ -16,7 +16,7 @@ export function assertMessageId(field: string, value: unknown): string {
   if (typeof value !== "string" || !ID.test(value)) {
     throw new InvalidArgumentError(
       field,
-      `must be a message id of the form "<ms>-<seq>" as received with a message, got ${describe(value)}`,
+      `must be a message id of the form "<ms>-<seq>" as received with a message, got ${describeValue(value)}`,
     );
   }
   return value;

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { QuotaExceededError } from "../errors/quota-exceeded-error.js";
 import { cappedLabel, counter } from "../observe/metrics.js";
 import type { Store } from "../store/types.js";
-import { assertDurationMs, assertInt, describe } from "../util/validate.js";
+import { assertDurationMs, assertInt, describeValue } from "../util/validate.js";
 import { compareRecords, EVENTS_KIND, readRange, toRecord } from "./read.js";
 import { decodeCursor, encodeCursor, pageLimit, type Page, type PageOptions } from "../util/cursor.js";
 import type { RawReply } from "../store/script.js";
@@ -219,7 +219,7 @@ export class EventLog {
       q.limit === undefined ? DEFAULT_QUERY_LIMIT : assertInt("limit", q.limit, 1, MAX_QUERY_LIMIT);
     const order = q.order ?? "asc";
     if (order !== "asc" && order !== "desc") {
-      throw new InvalidArgumentError("order", `must be "asc" or "desc", got ${describe(order)}`);
+      throw new InvalidArgumentError("order", `must be "asc" or "desc", got ${describeValue(order)}`);
     }
     const low = q.since === undefined ? "-" : `${q.since}-0`;
     const high = q.until === undefined ? "+" : `(${q.until}-0`;

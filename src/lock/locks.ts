@@ -84,8 +84,8 @@ export class Locks {
     assertName("key", key);
     const { ttlMs, waitMs, token } = this.acquireOptions(options);
     const metadata = options.metadata === undefined ? "" : encodeMetadata(options.metadata);
-    const k = this.#keys.of(key);
-    const keys = [k.lock, k.fence, k.readers];
+    const lockKeys = this.#keys.of(key);
+    const keys = [lockKeys.lock, lockKeys.fence, lockKeys.readers];
     const args: [string, number, string, number] = [token, ttlMs, metadata, this.#options.fenceRetentionMs];
     if (waitMs === 0 && options.signal === undefined) {
       // The hot path: one round trip, no closures, no retry state.
@@ -130,8 +130,8 @@ export class Locks {
         "is not kept for read locks; pass it to exclusive locks only",
       );
     }
-    const k = this.#keys.of(key);
-    const keys = [k.lock, k.fence, k.readers];
+    const lockKeys = this.#keys.of(key);
+    const keys = [lockKeys.lock, lockKeys.fence, lockKeys.readers];
     const args: [string, number] = [token, ttlMs];
     return this.retry(
       key,
@@ -198,8 +198,12 @@ export class Locks {
     const token = assertName("token", lease?.token, MAX_OWNER_CHARS);
     if ("keys" in lease) return refreshMany(this.store, this.#keys, lease, token, ttl);
     const key = assertName("key", lease.key);
-    const k = this.#keys.of(key);
-    const reply = await this.store.run(refreshScript, [k.lock, k.readers, k.fence], [token, ttl]);
+    const lockKeys = this.#keys.of(key);
+    const reply = await this.store.run(
+      refreshScript,
+      [lockKeys.lock, lockKeys.readers, lockKeys.fence],
+      [token, ttl],
+    );
     if (typeof reply === "number") {
       lockMetrics.notOwned.inc();
       throw notOwnedError(key, reply, refreshScript.name);
@@ -222,8 +226,8 @@ export class Locks {
     const token = assertName("token", lease?.token, MAX_OWNER_CHARS);
     if ("keys" in lease) return releaseMany(this.store, this.#keys, lease, token);
     const key = assertName("key", lease.key);
-    const k = this.#keys.of(key);
-    const reply = await this.store.run(releaseScript, [k.lock, k.readers], [token]);
+    const lockKeys = this.#keys.of(key);
+    const reply = await this.store.run(releaseScript, [lockKeys.lock, lockKeys.readers], [token]);
     if ((reply as number) > 0) {
       lockMetrics.released.inc();
       return;
@@ -291,8 +295,8 @@ export class Locks {
    */
   async get(key: string, options: { includeToken?: boolean } = {}): Promise<LockInfo | null> {
     assertName("key", key);
-    const k = this.#keys.of(key);
-    return getLock(this.store, key, [k.lock, k.readers, k.fence], options);
+    const lockKeys = this.#keys.of(key);
+    return getLock(this.store, key, [lockKeys.lock, lockKeys.readers, lockKeys.fence], options);
   }
 
   /**
@@ -327,8 +331,8 @@ export class Locks {
    */
   async forceRelease(key: string): Promise<boolean> {
     assertName("key", key);
-    const k = this.#keys.of(key);
-    return forceRelease(this.store, [k.lock, k.readers]);
+    const lockKeys = this.#keys.of(key);
+    return forceRelease(this.store, [lockKeys.lock, lockKeys.readers]);
   }
 
   // ---- internals -------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ export function assertManyNames(names: readonly string[]): readonly string[] {
 export function acquireManyKeys(keys: LockKeys, names: readonly string[]): string[] {
   const out: string[] = [];
   for (const n of names) {
-    const k = keys.of(n);
-    out.push(k.lock, k.fence, k.readers);
+    const lockKeys = keys.of(n);
+    out.push(lockKeys.lock, lockKeys.fence, lockKeys.readers);
   }
   return out;
 }

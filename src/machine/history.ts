@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { assertOptionsObject } from "../events/validate.js";
-import { assertInt, describe } from "../util/validate.js";
+import { assertInt, describeValue } from "../util/validate.js";
 import type { HistoryOptions } from "./types.js";
 
 /** Largest `limit` of one history read. */
@@ -16,7 +16,7 @@ export function historyQuery(options: HistoryOptions): {
   const limit = options.limit === undefined ? 100 : assertInt("limit", options.limit, 1, MAX_HISTORY_LIMIT);
   const order = options.order ?? "asc";
   if (order !== "asc" && order !== "desc") {
-    throw new InvalidArgumentError("order", `must be "asc" or "desc", got ${describe(order)}`);
+    throw new InvalidArgumentError("order", `must be "asc" or "desc", got ${describeValue(order)}`);
   }
   if (options.since !== undefined && options.after !== undefined) {
     throw new InvalidArgumentError("since", "cannot be combined with `after`: pass one of them");
@@ -27,7 +27,7 @@ export function historyQuery(options: HistoryOptions): {
     if (typeof options.after !== "string" || !/^\d+-\d+$/.test(options.after)) {
       throw new InvalidArgumentError(
         "after",
-        `must be a history id "<ms>-<seq>", got ${describe(options.after)}`,
+        `must be a history id "<ms>-<seq>", got ${describeValue(options.after)}`,
       );
     }
     low = `(${options.after}`;

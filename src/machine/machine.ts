@@ -4,7 +4,7 @@ import { readRange } from "../events/read.js";
 import { assertOptionsObject, assertToken, encodeJsonObject } from "../events/validate.js";
 import type { Store } from "../store/types.js";
 import { getDefaultLogger, ThrottledLog } from "../util/log.js";
-import { assertDurationMs, assertInt, assertName, describe } from "../util/validate.js";
+import { assertDurationMs, assertInt, assertName, describeValue } from "../util/validate.js";
 import { asArray, decodeHistory, decodeSnapshot, encodeData } from "./codec.js";
 import { defineMachine, type CompiledMachine, type MachineDefinition } from "./definition.js";
 import { EntityExistsError, VersionConflictError } from "./errors.js";
@@ -121,7 +121,7 @@ export class Machine<
    * await bookings.create("b-42", { data: { partySize: 4 }, actor: "api" });
    */
   async create(id: string, options: CreateOptions<D> = {}): Promise<CreateResult<S>> {
-    const k = this.keysOf(id);
+    const entityKeys = this.keysOf(id);
     assertOptionsObject("options", options);
     const data = encodeData("data", options.data ?? {});
     const actor = options.actor === undefined ? "" : assertName("actor", options.actor, MAX_KEY_LENGTH);
@@ -129,7 +129,7 @@ export class Machine<
     const r = asArray(
       await this.store.run(
         createScript,
-        [k.entity, k.history],
+        [entityKeys.entity, entityKeys.history],
         [this.compiled.initial, this.maxLen, this.maxAgeMs, actor, context, data.json, ...data.fields],
       ),
     );
@@ -160,8 +160,8 @@ export class Machine<
    * const b = await bookings.get("b-42"); // { state: "created", version: 1, data: {...}, ... }
    */
   async get(id: string): Promise<MachineSnapshot<S, D> | null> {
-    const k = this.keysOf(id);
-    const r = asArray(await this.store.run(getScript, [k.entity, `${k.entity}:idem:`], []));
+    const entityKeys = this.keysOf(id);
+    const r = asArray(await this.store.run(getScript, [entityKeys.entity, `${entityKeys.entity}:idem:`], []));
     return decodeSnapshot<S, D>(id, r[0] as string[]);
   }
 
@@ -183,12 +183,12 @@ export class Machine<
    * await bookings.send("b-42", "verify_capacity", { expectedVersion: b!.version, idempotencyKey: req.id });
    */
   async send(id: string, event: E, options: SendOptions = {}): Promise<TransitionResult<S, E>> {
-    const k = this.keysOf(id);
+    const entityKeys = this.keysOf(id);
     const compiled = this.compiled.events.get(event);
     if (!compiled) {
       throw new InvalidArgumentError(
         "event",
-        `${describe(event)} is not an event of machine "${this.name}" (events: ${[...this.compiled.events.keys()].join(", ")})`,
+        `${describeValue(event)} is not an event of machine "${this.name}" (events: ${[...this.compiled.events.keys()].join(", ")})`,
       );
     }
     assertOptionsObject("options", options);
@@ -203,8 +203,8 @@ export class Machine<
     const data = options.data === undefined ? { json: "", fields: [] } : encodeData("data", options.data);
     const actor = options.actor === undefined ? "" : assertName("actor", options.actor, MAX_KEY_LENGTH);
     const context = options.context === undefined ? "" : encodeJsonObject("context", options.context);
-    const idemRecord = `${k.entity}:idem:${idemKey ?? ""}`;
-    const keys = [k.entity, k.history, idemRecord];
+    const idemRecord = `${entityKeys.entity}:idem:${idemKey ?? ""}`;
+    const keys = [entityKeys.entity, entityKeys.history, idemRecord];
     const args = (version: number): SendArgs => [
       event,
       version,
@@ -260,9 +260,9 @@ export class Machine<
    * for (const h of await bookings.history("b-42")) console.log(h.version, h.from, "→", h.to, h.event);
    */
   async history(id: string, options: HistoryOptions = {}): Promise<HistoryEntry<S, E>[]> {
-    const k = this.keysOf(id);
+    const entityKeys = this.keysOf(id);
     const { limit, order, low } = historyQuery(options);
-    const r = await readRange(this.store, k.history, order, low, "+", limit);
+    const r = await readRange(this.store, entityKeys.history, order, low, "+", limit);
     return r.rows.map((row) => decodeHistory<S, E>(row));
   }
 
@@ -272,12 +272,14 @@ export class Machine<
    * @throws VersionConflictError when `expectedVersion` is stale (nothing is deleted)
    */
   async delete(id: string, options: { expectedVersion?: number } = {}): Promise<boolean> {
-    const k = this.keysOf(id);
+    const entityKeys = this.keysOf(id);
     const expected =
       options.expectedVersion === undefined
         ? -1
         : assertInt("expectedVersion", options.expectedVersion, 1, Number.MAX_SAFE_INTEGER);
-    const r = asArray(await this.store.run(deleteScript, [k.entity, k.history], [expected]));
+    const r = asArray(
+      await this.store.run(deleteScript, [entityKeys.entity, entityKeys.history], [expected]),
+    );
     if (r[0] === Status.NotFound) return false;
     if (r[0] === Status.VersionConflict) {
       this.metrics.conflict.inc();

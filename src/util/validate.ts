@@ -14,7 +14,7 @@ export function assertInt(field: string, value: unknown, min: number, max: numbe
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(
       field,
-      `must be an integer between ${min} and ${max}, got ${describe(value)}`,
+      `must be an integer between ${min} and ${max}, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -28,7 +28,7 @@ export function assertDurationMs(field: string, value: unknown, min = 1): number
 /** A non-empty string of at most `max` characters without control characters. */
 export function assertName(field: string, value: unknown, max = MAX_NAME_LENGTH): string {
   if (typeof value !== "string") {
-    throw new InvalidArgumentError(field, `must be a string, got ${describe(value)}`);
+    throw new InvalidArgumentError(field, `must be a string, got ${describeValue(value)}`);
   }
   if (value.length === 0) throw new InvalidArgumentError(field, "must not be empty");
   if (value.length > max) {
@@ -43,7 +43,7 @@ export function assertName(field: string, value: unknown, max = MAX_NAME_LENGTH)
 /** A non-empty array of unique names, at most `maxItems` long. */
 export function assertNames(field: string, value: unknown, maxItems: number): string[] {
   if (!Array.isArray(value))
-    throw new InvalidArgumentError(field, `must be an array, got ${describe(value)}`);
+    throw new InvalidArgumentError(field, `must be an array, got ${describeValue(value)}`);
   if (value.length === 0) throw new InvalidArgumentError(field, "must not be empty");
   if (value.length > maxItems) {
     throw new InvalidArgumentError(field, `must have at most ${maxItems} entries, got ${value.length}`);
@@ -59,12 +59,12 @@ export function assertNames(field: string, value: unknown, maxItems: number): st
 
 export function assertBoolean(field: string, value: unknown): boolean {
   if (typeof value !== "boolean")
-    throw new InvalidArgumentError(field, `must be a boolean, got ${describe(value)}`);
+    throw new InvalidArgumentError(field, `must be a boolean, got ${describeValue(value)}`);
   return value;
 }
 
 /** A short, safe description of a bad value for error messages (never dumps large objects). */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (typeof value === "string")
     return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
