@@ -17,11 +17,11 @@ import {
 
 const keyParams = z.object({ key: nameParam });
 const leaseBody = z.object({
-  token: z.string().min(1).max(200).describe("The owner token (`lockId`) returned by acquire"),
+  token: z.string().min(1).max(200).describe("The owner token returned by acquire"),
   ttlMs: durationMs.optional(),
 });
 
-/** The lease as JSON, with seed 004's field names alongside Holdfast's. */
+/** The lease as JSON (`success`, `locked` and `lockId` are deprecated aliases: see replies/locks.ts). */
 function leaseJson(lease: Lease, now = Date.now()) {
   return {
     success: true,
