@@ -26,14 +26,15 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Every `class X extends …Error` with a `code = "HOLDFAST_…"` in src/ (client errors excluded). */
+/** Every error class with a `HOLDFAST_…` code in src/ (client errors excluded). */
 export function collectErrors(): ErrorEntry[] {
   const entries: ErrorEntry[] = [];
   for (const file of walk(join(root, "src"))) {
     if (file.includes(`${join("src", "client")}`)) continue;
     const text = readFileSync(file, "utf8");
+    // `class X extends defineError("HOLDFAST_…", …)`, or a class written out with `readonly code = "HOLDFAST_…"`.
     const re =
-      /(\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*)?export class (\w+) extends \w+ \{[\s\S]*?readonly code(?::\s*string)?\s*=\s*"(HOLDFAST_[A-Z_]+)"/g;
+      /(\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*)?export class (\w+) extends (?:defineError\(\s*|\w+ \{[\s\S]*?readonly code(?::\s*string)?\s*=\s*)"(HOLDFAST_[A-Z_]+)"/g;
     for (const m of text.matchAll(re)) {
       const doc = (m[2] ?? "")
         .split("\n")

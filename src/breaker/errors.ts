@@ -1,45 +1,41 @@
-import { HoldfastError } from "../errors/holdfast-error.js";
+import { defineError, guardOf, type ErrorParts } from "../errors/define-error.js";
 
 /**
  * A circuit breaker refused a call because it is open (or half-open with every trial slot taken).
  * The protected function was not called. Retry after `remainingOpenMs`, serve a fallback, or
  * fail fast upstream.
  */
-export class BrokenCircuitError extends HoldfastError {
-  readonly code: string = "HOLDFAST_CIRCUIT_OPEN";
-  /** The breaker's name. */
-  readonly breaker: string;
-  /** `open` or `half-open` (`isolated` for {@link IsolatedCircuitError}). */
-  readonly state: "open" | "half-open" | "isolated";
-  /**
-   * How long, in ms, until this instance will let a trial call through (0 when half-open and the
-   * trial slots are taken: try again after `syncIntervalMs`). Undefined when isolated.
-   */
-  readonly remainingOpenMs: number | undefined;
-  /** True when the decision was taken from local state because the store was unreachable. */
-  readonly degraded: boolean;
-
-  constructor(
+export class BrokenCircuitError extends defineError(
+  "HOLDFAST_CIRCUIT_OPEN" as string, // not the literal type: IsolatedCircuitError has a code of its own
+  (
     breaker: string,
     state: "open" | "half-open" | "isolated",
     remainingOpenMs: number | undefined,
     degraded: boolean,
     message?: string,
-  ) {
-    super(
+  ): ErrorParts<{
+    /** The breaker's name. */
+    breaker: string;
+    /** `open` or `half-open` (`isolated` for {@link IsolatedCircuitError}). */
+    state: "open" | "half-open" | "isolated";
+    /**
+     * How long, in ms, until this instance will let a trial call through (0 when half-open and the
+     * trial slots are taken: try again after `syncIntervalMs`). Undefined when isolated.
+     */
+    remainingOpenMs: number | undefined;
+    /** True when the decision was taken from local state because the store was unreachable. */
+    degraded: boolean;
+  }> => ({
+    message:
       message ??
-        (state === "open"
-          ? `Circuit breaker "${breaker}" is open for another ${remainingOpenMs ?? 0} ms: the call was not made. ` +
-            `Serve a fallback or retry after that delay.`
-          : `Circuit breaker "${breaker}" is half-open and its trial calls are taken: the call was not made. ` +
-            `Retry shortly or serve a fallback.`),
-    );
-    this.breaker = breaker;
-    this.state = state;
-    this.remainingOpenMs = remainingOpenMs;
-    this.degraded = degraded;
-  }
-}
+      (state === "open"
+        ? `Circuit breaker "${breaker}" is open for another ${remainingOpenMs ?? 0} ms: the call was not made. ` +
+          `Serve a fallback or retry after that delay.`
+        : `Circuit breaker "${breaker}" is half-open and its trial calls are taken: the call was not made. ` +
+          `Retry shortly or serve a fallback.`),
+    fields: { breaker, state, remainingOpenMs, degraded },
+  }),
+) {}
 
 /**
  * The breaker was isolated by hand (`isolate()`): every call is refused until someone calls
@@ -59,14 +55,5 @@ export class IsolatedCircuitError extends BrokenCircuitError {
 }
 
 /** True for {@link BrokenCircuitError} and {@link IsolatedCircuitError}. */
-export const isBrokenCircuitError = (e: unknown): e is BrokenCircuitError => e instanceof BrokenCircuitError;
-export const isIsolatedCircuitError = (e: unknown): e is IsolatedCircuitError =>
-  e instanceof IsolatedCircuitError;
-
-/**
- * True for cancellations (a DOMException or Error named `AbortError`): by default they do not count
- * as failures of the protected dependency, since the caller gave up, not the dependency.
- */
-export function isAbortLike(e: unknown): boolean {
-  return typeof e === "object" && e !== null && (e as { name?: unknown }).name === "AbortError";
-}
+export const isBrokenCircuitError = guardOf(BrokenCircuitError);
+export const isIsolatedCircuitError = guardOf(IsolatedCircuitError);

@@ -18,6 +18,6 @@ export {
   IsolatedCircuitError,
   isBrokenCircuitError,
   isIsolatedCircuitError,
-  isAbortLike,
 } from "./errors.js";
+export { isAbortLike } from "../util/abort.js";
 export { peekBreaker, type SharedBreakerSnapshot } from "./peek.js";

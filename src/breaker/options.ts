@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import type { Store } from "../store/types.js";
-import { assertDurationMs, assertInt, assertName, describe } from "../util/validate.js";
-import { isAbortLike } from "./errors.js";
+import { assertDurationMs, assertInt, assertName, describeValue } from "../util/validate.js";
+import { isAbortLike } from "../util/abort.js";
 import type { BreakerState } from "./state.js";
 
 /** Open after `threshold` failures in a row (any success resets the count). */
@@ -104,7 +104,7 @@ export interface BreakerConfig {
 
 export function resolveBreakerOptions(options: CircuitBreakerOptions): BreakerConfig {
   if (typeof options !== "object" || options === null) {
-    throw new InvalidArgumentError("options", `must be an object, got ${describe(options)}`);
+    throw new InvalidArgumentError("options", `must be an object, got ${describeValue(options)}`);
   }
   const name = assertName("name", options.name);
   const strategy = options.strategy ?? DEFAULT_BREAKER_OPTIONS.strategy;
@@ -114,7 +114,7 @@ export function resolveBreakerOptions(options: CircuitBreakerOptions): BreakerCo
   let bucketMs = 1;
   let buckets = 1;
   if (typeof strategy !== "object" || strategy === null) {
-    throw new InvalidArgumentError("strategy", `must be an object, got ${describe(strategy)}`);
+    throw new InvalidArgumentError("strategy", `must be an object, got ${describeValue(strategy)}`);
   } else if (strategy.kind === "consecutive") {
     strategyCode = 1;
     threshold = assertInt("strategy.threshold", strategy.threshold, 1, 1_000_000);
@@ -122,7 +122,10 @@ export function resolveBreakerOptions(options: CircuitBreakerOptions): BreakerCo
     strategyCode = 2;
     const t = strategy.threshold;
     if (typeof t !== "number" || !Number.isFinite(t) || t <= 0 || t > 1) {
-      throw new InvalidArgumentError("strategy.threshold", `must be a ratio in (0, 1], got ${describe(t)}`);
+      throw new InvalidArgumentError(
+        "strategy.threshold",
+        `must be a ratio in (0, 1], got ${describeValue(t)}`,
+      );
     }
     threshold = Math.max(1, Math.round(t * 1_000_000));
     minCalls = assertInt("strategy.minCalls", strategy.minCalls ?? DEFAULT_RATIO.minCalls, 1, 1_000_000_000);
@@ -135,12 +138,12 @@ export function resolveBreakerOptions(options: CircuitBreakerOptions): BreakerCo
   } else {
     throw new InvalidArgumentError(
       "strategy.kind",
-      `must be "consecutive" or "ratio", got ${describe((strategy as { kind?: unknown }).kind)}`,
+      `must be "consecutive" or "ratio", got ${describeValue((strategy as { kind?: unknown }).kind)}`,
     );
   }
   const isFailure = options.isFailure ?? DEFAULT_BREAKER_OPTIONS.isFailure;
   if (typeof isFailure !== "function") {
-    throw new InvalidArgumentError("isFailure", `must be a function, got ${describe(isFailure)}`);
+    throw new InvalidArgumentError("isFailure", `must be a function, got ${describeValue(isFailure)}`);
   }
   const baseMs = assertDurationMs(
     "halfOpenAfterMs",
@@ -164,7 +167,10 @@ export function resolveBreakerOptions(options: CircuitBreakerOptions): BreakerCo
     store !== undefined &&
     (typeof store !== "object" || store === null || typeof store.run !== "function")
   ) {
-    throw new InvalidArgumentError("store", `must be a Store from createStore(), got ${describe(store)}`);
+    throw new InvalidArgumentError(
+      "store",
+      `must be a Store from createStore(), got ${describeValue(store)}`,
+    );
   }
   const syncIntervalMs = assertDurationMs(
     "syncIntervalMs",
@@ -206,7 +212,7 @@ export function resolveBreakerOptions(options: CircuitBreakerOptions): BreakerCo
 
 function validateState(s: BreakerState): void {
   if (typeof s !== "object" || s === null) {
-    throw new InvalidArgumentError("initialState", `must be a saved state object, got ${describe(s)}`);
+    throw new InvalidArgumentError("initialState", `must be a saved state object, got ${describeValue(s)}`);
   }
   switch (s.kind) {
     case "closed":
@@ -216,7 +222,7 @@ function validateState(s: BreakerState): void {
       if (typeof s.openUntilMs !== "number" || !Number.isFinite(s.openUntilMs)) {
         throw new InvalidArgumentError(
           "initialState.openUntilMs",
-          `must be epoch ms, got ${describe(s.openUntilMs)}`,
+          `must be epoch ms, got ${describeValue(s.openUntilMs)}`,
         );
       }
       assertInt("initialState.attempt", s.attempt, 0, 1_000);
@@ -227,7 +233,7 @@ function validateState(s: BreakerState): void {
     default:
       throw new InvalidArgumentError(
         "initialState.kind",
-        `must be closed, open, half-open or isolated, got ${describe((s as { kind?: unknown }).kind)}`,
+        `must be closed, open, half-open or isolated, got ${describeValue((s as { kind?: unknown }).kind)}`,
       );
   }
 }

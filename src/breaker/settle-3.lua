@@ -12,13 +12,7 @@
 -- Returns {state code, open until (server ms), attempt, generation, server now ms,
 --          1 if the outcome was applied else 0}
 -- No negative status codes.
--- @include "now.lua"
-local now = now_ms()
-local h = redis.call('HMGET', KEYS[1], 'st', 'until', 'att', 'gen')
-local st = tonumber(h[1]) or 0
-local untilMs = tonumber(h[2]) or 0
-local att = tonumber(h[3]) or 0
-local gen = tonumber(h[4]) or 0
+-- @include "read-state.lua"
 local applied = 0
 local lease = redis.call('ZSCORE', KEYS[3], ARGV[1])
 if st == 2 and lease and tonumber(lease) > now then

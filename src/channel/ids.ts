@@ -1,28 +1,22 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { describe } from "../util/validate.js";
+import { compareStreamIds } from "../util/stream-id.js";
+import { describeValue } from "../util/validate.js";
 
 const ID = /^\d{1,15}-\d{1,15}$/;
 
 /**
- * Compares two stream ids (`<ms>-<seq>`): negative when `a` is older, 0 when equal, positive when
- * newer. Ids of one channel only grow, so this is how duplicates are recognised at the seam
- * between history and live delivery.
+ * Compares two message ids: negative when `a` is older, 0 when equal, positive when newer. Ids of
+ * one channel only grow, so this is how duplicates are recognised at the seam between history and
+ * live delivery.
  */
-export function compareMessageIds(a: string, b: string): number {
-  const da = a.indexOf("-");
-  const db = b.indexOf("-");
-  const ams = Number(a.slice(0, da));
-  const bms = Number(b.slice(0, db));
-  if (ams !== bms) return ams - bms;
-  return Number(a.slice(da + 1)) - Number(b.slice(db + 1));
-}
+export const compareMessageIds = compareStreamIds;
 
 /** A message id as the channel hands it out (`<ms>-<seq>`); throws {@link InvalidArgumentError} otherwise. */
 export function assertMessageId(field: string, value: unknown): string {
   if (typeof value !== "string" || !ID.test(value)) {
     throw new InvalidArgumentError(
       field,
-      `must be a message id of the form "<ms>-<seq>" as received with a message, got ${describe(value)}`,
+      `must be a message id of the form "<ms>-<seq>" as received with a message, got ${describeValue(value)}`,
     );
   }
   return value;

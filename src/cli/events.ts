@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { createEventLog, type EventRecord } from "../events/index.js";
-import { parseTimeSpec } from "../server/routes/events.js";
+import { parseTimeSpec, resolveTime } from "../events/time-spec.js";
 import { CliUsageError, withStore, type StoreCommandOptions } from "./context.js";
 import { intArg } from "./args.js";
 import { color } from "./output.js";
@@ -47,11 +47,7 @@ export function registerEvents(program: Command): void {
       await withStore(opts, async (store) => {
         const log = createEventLog(store);
         // Durations ago are measured on the store's clock, the clock the event ids carry.
-        const since = !spec
-          ? undefined
-          : spec.kind === "absolute"
-            ? spec.ms
-            : Math.max(0, (await log.serverTime()) - spec.ms);
+        const since = await resolveTime(spec, () => log.serverTime());
         if (opts.once) {
           const found = await log.query({ source: opts.source, type: opts.type, since, limit });
           for (const e of found) printEvent(e, opts.json);

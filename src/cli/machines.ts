@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { MachineDefinitions } from "../server/routes/machines.js";
+import { MachineDefinitions } from "../machine/stored-definitions.js";
 import { withStore, type StoreCommandOptions } from "./context.js";
 import { printJson, table } from "./output.js";
 import { intArg } from "./args.js";

@@ -5,6 +5,9 @@
  */
 import { HoldfastApiError } from "./errors.js";
 
+/** Negative when stream id `a` is older than `b`, 0 when equal, positive when newer. */
+export { compareStreamIds as compareIds } from "../util/stream-id.js";
+
 /** The part of the WebSocket API the client uses (the browser's, or the `ws` package's). */
 export interface WebSocketLike {
   readonly readyState: number;
@@ -86,16 +89,6 @@ export function frameError(frame: {
     },
     status === 503 ? "1" : null,
   );
-}
-
-/** Negative when stream id `a` is older than `b`, 0 when equal, positive when newer. */
-export function compareIds(a: string, b: string): number {
-  const da = a.indexOf("-");
-  const db = b.indexOf("-");
-  const ams = Number(a.slice(0, da));
-  const bms = Number(b.slice(0, db));
-  if (ams !== bms) return ams - bms;
-  return Number(a.slice(da + 1)) - Number(b.slice(db + 1));
 }
 
 /** Full-jitter exponential backoff: a random delay in [0, min(maxMs, baseMs·2^attempt)], at least 1/4 of it. */

@@ -82,7 +82,7 @@ export class LockHolder {
 
   /** The owner token while held (seed 004's `lockId`), for the booking request. */
   get lockId(): string | undefined {
-    return this.stateValue.status === "held" ? this.stateValue.lease.lockId : undefined;
+    return this.stateValue.status === "held" ? this.stateValue.lease.token : undefined;
   }
 
   /** Subscribes to state changes; returns an unsubscribe function. */

@@ -1,10 +1,11 @@
 import { HttpClient } from "./http.js";
 
-/** A lease as the service returns it (with seed 004's field names). */
+/** A lease as the service returns it. */
 export interface RemoteLease {
   key: string;
-  /** The owner token; seed 004 calls it `lockId`. */
+  /** @deprecated The same as {@link token}, seed 004's name for it; the service still sends it. */
   lockId: string;
+  /** The owner token: refresh and release need it. */
   token: string;
   fence: number;
   ttlMs: number;

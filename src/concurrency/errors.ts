@@ -1,4 +1,4 @@
-import { HoldfastError } from "../errors/holdfast-error.js";
+import { defineError, guardOf, type ErrorParts } from "../errors/define-error.js";
 
 /** Why {@link ConcurrencyLimitError} was thrown. */
 export type ConcurrencyLimitReason =
@@ -13,66 +13,63 @@ export type ConcurrencyLimitReason =
  * `run()` did not start the work: `limit` calls were already in flight for the key (across every
  * process) and the local wait queue was full, absent, or timed out. The work was not run.
  */
-export class ConcurrencyLimitError extends HoldfastError {
-  readonly code = "HOLDFAST_CONCURRENCY_LIMIT";
-  /** The key whose slots were busy. */
-  readonly key: string;
-  readonly limit: number;
-  /** Calls of this process waiting for the key when this one was refused. */
-  readonly queued: number;
-  readonly reason: ConcurrencyLimitReason;
-  /** Milliseconds until enough slots expire for one to be free, assuming none is refreshed. */
-  readonly retryAfterMs: number;
-
-  constructor(
+export class ConcurrencyLimitError extends defineError(
+  "HOLDFAST_CONCURRENCY_LIMIT",
+  (
     key: string,
     limit: number,
     queued: number,
     reason: ConcurrencyLimitReason,
     retryAfterMs: number,
     options?: { cause?: unknown },
-  ) {
+  ): ErrorParts<{
+    /** The key whose slots were busy. */
+    key: string;
+    limit: number;
+    /** Calls of this process waiting for the key when this one was refused. */
+    queued: number;
+    reason: ConcurrencyLimitReason;
+    /** Milliseconds until enough slots expire for one to be free, assuming none is refreshed. */
+    retryAfterMs: number;
+  }> => {
     const why =
       reason === "full"
         ? "set `maxQueue` to let calls wait"
         : reason === "queue_full"
           ? `${queued} calls are already waiting; raise \`maxQueue\` or shed load`
           : "it waited `queueTimeoutMs`; raise `queueTimeoutMs` or `limit`";
-    super(`Concurrency limit of ${limit} reached for "${key}" (${reason}): ${why}.`, options);
-    this.key = key;
-    this.limit = limit;
-    this.queued = queued;
-    this.reason = reason;
-    this.retryAfterMs = retryAfterMs;
-  }
-}
+    return {
+      message: `Concurrency limit of ${limit} reached for "${key}" (${reason}): ${why}.`,
+      fields: { key, limit, queued, reason, retryAfterMs },
+      options,
+    };
+  },
+) {}
 
 /**
  * The slot of a running call was lost: its permit expired or was released by someone else, or the
  * store could not confirm it before its TTL ran out. Given as the reason of the AbortSignal passed
  * to the work, so the work can stop: another call may now run in its place.
  */
-export class ConcurrencyPermitLostError extends HoldfastError {
-  readonly code = "HOLDFAST_CONCURRENCY_PERMIT_LOST";
-  readonly key: string;
-  /** The lost permit's owner token. */
-  readonly token: string;
-
-  constructor(key: string, token: string, detail: string, options?: { cause?: unknown }) {
-    super(
+export class ConcurrencyPermitLostError extends defineError(
+  "HOLDFAST_CONCURRENCY_PERMIT_LOST",
+  (
+    key: string,
+    token: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ): ErrorParts<{
+    key: string;
+    /** The lost permit's owner token. */
+    token: string;
+  }> => ({
+    message:
       `The concurrency slot for "${key}" was lost (${detail}); stop the work. ` +
-        `Raise \`ttlMs\` if the store is slow or the event loop is blocked for long.`,
-      options,
-    );
-    this.key = key;
-    this.token = token;
-  }
-}
+      `Raise \`ttlMs\` if the store is slow or the event loop is blocked for long.`,
+    fields: { key, token },
+    options,
+  }),
+) {}
 
-export function isConcurrencyLimitError(e: unknown): e is ConcurrencyLimitError {
-  return e instanceof ConcurrencyLimitError;
-}
-
-export function isConcurrencyPermitLostError(e: unknown): e is ConcurrencyPermitLostError {
-  return e instanceof ConcurrencyPermitLostError;
-}
+export const isConcurrencyLimitError = guardOf(ConcurrencyLimitError);
+export const isConcurrencyPermitLostError = guardOf(ConcurrencyPermitLostError);

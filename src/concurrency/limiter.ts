@@ -5,7 +5,7 @@ import type { Permit, SemaphoreHolder } from "../semaphore/types.js";
 import { assertLimit, stripUndefined } from "../semaphore/validate.js";
 import type { Store } from "../store/types.js";
 import { abortReason, throwIfAborted } from "../util/abort.js";
-import { assertDurationMs, assertInt, assertName, describe } from "../util/validate.js";
+import { assertDurationMs, assertInt, assertName, describeValue } from "../util/validate.js";
 import { ConcurrencyLimitError, type ConcurrencyLimitReason } from "./errors.js";
 import { concurrencyMetrics as metrics } from "./metrics.js";
 import { PermitKeeper } from "./permit-keeper.js";
@@ -46,7 +46,10 @@ export class ConcurrencyLimiter {
   /** @throws InvalidArgumentError for a bad option */
   constructor(store: Store, options: ConcurrencyLimiterOptions) {
     if (typeof options !== "object" || options === null) {
-      throw new InvalidArgumentError("options", `must be an object with a limit, got ${describe(options)}`);
+      throw new InvalidArgumentError(
+        "options",
+        `must be an object with a limit, got ${describeValue(options)}`,
+      );
     }
     const o = { ...DEFAULT_CONCURRENCY_LIMITER_OPTIONS, ...stripUndefined(options) };
     this.limit = assertLimit("limit", o.limit);
@@ -86,7 +89,7 @@ export class ConcurrencyLimiter {
   ): Promise<T> {
     assertName("key", key);
     if (typeof fn !== "function")
-      throw new InvalidArgumentError("fn", `must be a function, got ${describe(fn)}`);
+      throw new InvalidArgumentError("fn", `must be a function, got ${describeValue(fn)}`);
     const limit = options.limit === undefined ? this.limit : assertLimit("limit", options.limit);
     throwIfAborted(options.signal);
     const permit = await this.admit(key, limit, options);

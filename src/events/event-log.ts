@@ -3,11 +3,11 @@ import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { QuotaExceededError } from "../errors/quota-exceeded-error.js";
 import { cappedLabel, counter } from "../observe/metrics.js";
 import type { Store } from "../store/types.js";
-import { assertDurationMs, assertInt, describe } from "../util/validate.js";
-import { readRange } from "./read.js";
+import { assertDurationMs, assertInt, describeValue } from "../util/validate.js";
+import { compareRecords, EVENTS_KIND, readRange, toRecord } from "./read.js";
 import { decodeCursor, encodeCursor, pageLimit, type Page, type PageOptions } from "../util/cursor.js";
 import type { RawReply } from "../store/script.js";
-import { appendScript, compareIds, idParts, nowScript, registerScript, sourcesScript } from "./scripts.js";
+import { appendScript, nowScript, registerScript, sourcesScript } from "./scripts.js";
 import { tailEvents } from "./tail.js";
 import {
   DEFAULT_EVENT_LOG_OPTIONS,
@@ -18,10 +18,8 @@ import {
   type TailOptions,
 } from "./types.js";
 import { assertOptionsObject, assertToken, encodeJsonObject } from "./validate.js";
-import type { StreamRow } from "./scripts.js";
 
-/** Key kind of the per-source streams and of the index of sources. */
-export const EVENTS_KIND = "events";
+export { EVENTS_KIND };
 /** Name of the index of sources; `~` cannot start a source name, so it never collides. */
 const SOURCES_INDEX = "~sources";
 /** Largest `limit` a query accepts. */
@@ -221,7 +219,7 @@ export class EventLog {
       q.limit === undefined ? DEFAULT_QUERY_LIMIT : assertInt("limit", q.limit, 1, MAX_QUERY_LIMIT);
     const order = q.order ?? "asc";
     if (order !== "asc" && order !== "desc") {
-      throw new InvalidArgumentError("order", `must be "asc" or "desc", got ${describe(order)}`);
+      throw new InvalidArgumentError("order", `must be "asc" or "desc", got ${describeValue(order)}`);
     }
     const low = q.since === undefined ? "-" : `${q.since}-0`;
     const high = q.until === undefined ? "+" : `(${q.until}-0`;
@@ -258,23 +256,6 @@ export class EventLog {
   tail(options: TailOptions = {}): AsyncGenerator<EventRecord, void, undefined> {
     return tailEvents(this, options);
   }
-}
-
-/** Decodes one stream row of `source` into an {@link EventRecord}. */
-export function toRecord(source: string, row: StreamRow): EventRecord {
-  const ctx = row.fields.get("ctx");
-  return {
-    id: row.id,
-    source,
-    type: row.fields.get("type") ?? "",
-    at: idParts(row.id)[0],
-    context: ctx ? (JSON.parse(ctx) as Record<string, unknown>) : {},
-  };
-}
-
-/** Orders records by id (time, then sequence), then by source for equal ids from different streams. */
-export function compareRecords(a: EventRecord, b: EventRecord): number {
-  return compareIds(a.id, b.id) || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0);
 }
 
 /**

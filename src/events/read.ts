@@ -1,5 +1,10 @@
 import type { Store } from "../store/types.js";
+import { compareStreamIds, streamIdParts } from "../util/stream-id.js";
 import { decodeRange, rangeScript, type StreamRow } from "./scripts.js";
+import type { EventRecord } from "./types.js";
+
+/** Key kind of the per-source streams and of the index of sources. */
+export const EVENTS_KIND = "events";
 
 /** Entries one script call examines at most, so a filtered read never blocks Redis for long. */
 export const SCAN_BUDGET = 2048;
@@ -43,4 +48,21 @@ export async function readRange(
     if (order === "asc") low = `(${r.last}`;
     else high = `(${r.last}`;
   }
+}
+
+/** Decodes one stream row of `source` into an {@link EventRecord}. */
+export function toRecord(source: string, row: StreamRow): EventRecord {
+  const ctx = row.fields.get("ctx");
+  return {
+    id: row.id,
+    source,
+    type: row.fields.get("type") ?? "",
+    at: streamIdParts(row.id)[0],
+    context: ctx ? (JSON.parse(ctx) as Record<string, unknown>) : {},
+  };
+}
+
+/** Orders records by id (time, then sequence), then by source for equal ids from different streams. */
+export function compareRecords(a: EventRecord, b: EventRecord): number {
+  return compareStreamIds(a.id, b.id) || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0);
 }

@@ -125,16 +125,3 @@ export function decodeRange(reply: RawReply): { last: string; exhausted: boolean
   }
   return { last: r[0] as string, exhausted: r[1] === 1, rows };
 }
-
-/** Splits a stream id `ms-seq` into numbers. */
-export function idParts(id: string): [ms: number, seq: number] {
-  const dash = id.indexOf("-");
-  return [Number(id.slice(0, dash)), Number(id.slice(dash + 1))];
-}
-
-/** Orders stream ids (`ms-seq`) numerically. */
-export function compareIds(a: string, b: string): number {
-  const [am, as] = idParts(a);
-  const [bm, bs] = idParts(b);
-  return am !== bm ? am - bm : as - bs;
-}

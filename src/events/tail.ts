@@ -1,13 +1,21 @@
 import { sleep } from "../util/abort.js";
 import { assertDurationMs, assertInt } from "../util/validate.js";
-import type { EventLog } from "./event-log.js";
-import { compareRecords, EVENTS_KIND, toRecord } from "./event-log.js";
-import { readRange } from "./read.js";
+import type { Store } from "../store/types.js";
+import { compareRecords, EVENTS_KIND, readRange, toRecord } from "./read.js";
 import { DEFAULT_TAIL_OPTIONS, type EventRecord, type TailOptions } from "./types.js";
 import { assertOptionsObject, assertToken } from "./validate.js";
 
 /** Events one poll reads per source at most; a full batch makes the next poll come at once. */
 const POLL_BATCH = 500;
+
+/** What a tail reads through: the parts of an EventLog it needs (tail.ts does not import it). */
+export interface TailedLog {
+  readonly store: Store;
+  /** The store's clock, ms: where a tail without `since` starts. */
+  serverTime(): Promise<number>;
+  /** Every source written to, for a tail of all of them. */
+  sources(): Promise<string[]>;
+}
 
 /**
  * Polls every source (or one) for entries after a per-source cursor. Polling rather than
@@ -16,7 +24,7 @@ const POLL_BATCH = 500;
  * script call per source per interval and works identically on memory, Redis and Cluster.
  */
 export async function* tailEvents(
-  log: EventLog,
+  log: TailedLog,
   options: TailOptions,
 ): AsyncGenerator<EventRecord, void, undefined> {
   assertOptionsObject("options", options);

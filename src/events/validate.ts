@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { describe } from "../util/validate.js";
+import { describeValue } from "../util/validate.js";
 
 /** Source names and event types: letters, digits and `_ . : -`, starting with a letter or `_`. */
 const TOKEN = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
@@ -17,11 +17,11 @@ export const MAX_JSON_CHARS = 65_536;
  */
 export function assertToken(field: string, value: unknown): string {
   if (typeof value !== "string")
-    throw new InvalidArgumentError(field, `must be a string, got ${describe(value)}`);
+    throw new InvalidArgumentError(field, `must be a string, got ${describeValue(value)}`);
   if (value.length === 0 || value.length > MAX_TOKEN_LENGTH || !TOKEN.test(value)) {
     throw new InvalidArgumentError(
       field,
-      `must be 1 to ${MAX_TOKEN_LENGTH} characters of letters, digits and "_.:-", starting with a letter or "_", got ${describe(value)}`,
+      `must be 1 to ${MAX_TOKEN_LENGTH} characters of letters, digits and "_.:-", starting with a letter or "_", got ${describeValue(value)}`,
     );
   }
   return value;
@@ -40,7 +40,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  */
 export function encodeJsonObject(field: string, value: unknown, maxChars = MAX_JSON_CHARS): string {
   if (!isPlainObject(value)) {
-    throw new InvalidArgumentError(field, `must be a plain object, got ${describe(value)}`);
+    throw new InvalidArgumentError(field, `must be a plain object, got ${describeValue(value)}`);
   }
   let json: string;
   try {
@@ -60,5 +60,5 @@ export function encodeJsonObject(field: string, value: unknown, maxChars = MAX_J
 /** Throws {@link InvalidArgumentError} naming `field` unless `value` is a plain object. */
 export function assertOptionsObject(field: string, value: unknown): void {
   if (!isPlainObject(value))
-    throw new InvalidArgumentError(field, `must be an object, got ${describe(value)}`);
+    throw new InvalidArgumentError(field, `must be an object, got ${describeValue(value)}`);
 }

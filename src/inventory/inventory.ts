@@ -5,7 +5,7 @@ import { EventSource, type Disposable } from "../observe/disposable.js";
 import { Keyspace } from "../store/keyspace.js";
 import type { RawReply } from "../store/script.js";
 import type { Store } from "../store/types.js";
-import { assertDurationMs, assertInt, assertName, describe, MAX_NAME_LENGTH } from "../util/validate.js";
+import { assertDurationMs, assertInt, assertName, describeValue, MAX_NAME_LENGTH } from "../util/validate.js";
 import {
   decodeHold,
   decodeState,
@@ -382,7 +382,10 @@ export class Inventory {
 /** The first item of a hold, read from its id (`<uuid>:<item>`). */
 function parseHoldId(holdId: unknown): string {
   if (typeof holdId !== "string" || holdId.length > 37 + MAX_NAME_LENGTH || !UUID.test(holdId)) {
-    throw new InvalidArgumentError("holdId", `must be an id returned by hold(), got ${describe(holdId)}`);
+    throw new InvalidArgumentError(
+      "holdId",
+      `must be an id returned by hold(), got ${describeValue(holdId)}`,
+    );
   }
   return assertName("holdId", holdId.slice(37));
 }

@@ -5,7 +5,7 @@ import { counter, tally } from "../observe/metrics.js";
 import { MemoryStore } from "../store/memory/memory-store.js";
 import type { Store } from "../store/types.js";
 import type { Script } from "../store/script.js";
-import { assertDurationMs, assertInt, assertName, describe } from "../util/validate.js";
+import { assertDurationMs, assertInt, assertName, describeValue } from "../util/validate.js";
 import {
   OP_ADJUST,
   OP_PEEK,
@@ -65,7 +65,7 @@ export class RateLimiter {
     options: RateLimiterOptions,
   ) {
     if (typeof options !== "object" || options === null) {
-      throw new InvalidArgumentError("options", `must be an object, got ${describe(options)}`);
+      throw new InvalidArgumentError("options", `must be an object, got ${describeValue(options)}`);
     }
     this.name = assertLimitName("name", options.name);
     const o = { ...DEFAULT_RATE_LIMITER_OPTIONS, ...stripUndefined(options) };
@@ -74,7 +74,7 @@ export class RateLimiter {
     if (!POLICIES.includes(o.onStoreUnavailable)) {
       throw new InvalidArgumentError(
         "onStoreUnavailable",
-        `must be one of ${POLICIES.join(", ")}, got ${describe(o.onStoreUnavailable)}`,
+        `must be one of ${POLICIES.join(", ")}, got ${describeValue(o.onStoreUnavailable)}`,
       );
     }
     this.onStoreUnavailable = o.onStoreUnavailable;
@@ -124,20 +124,20 @@ export class RateLimiter {
    * if (!r.allowed) return reply.status(httpStatusOf(r)).headers(rateLimitHeaders(r)).send();
    */
   async consume(key: string, options?: ConsumeOptions): Promise<RateLimitResult> {
-    const k = this.keyOf(key);
+    const storeKey = this.keyOf(key);
     const cost = options?.cost === undefined ? 1 : assertInt("cost", options.cost, 1, MAX_QUOTA);
     const limits = this.limitList;
     const args = cost === 1 ? this.consumeOne : consumeArgs(cost, this.blockDurationMs, limits);
     let result: RateLimitResult;
     if (this.outage) {
-      result = await this.decideDegraded(key, k, args, limits, this.outage.error);
+      result = await this.decideDegraded(key, storeKey, args, limits, this.outage.error);
     } else {
       try {
-        result = decodeReply(await this.store.run(this.consumeScript, [k], args), limits);
+        result = decodeReply(await this.store.run(this.consumeScript, [storeKey], args), limits);
       } catch (e) {
         if (!isOutage(e)) throw e;
         this.enterOutage(e);
-        result = await this.decideDegraded(key, k, args, limits, e);
+        result = await this.decideDegraded(key, storeKey, args, limits, e);
       }
     }
     this.count(result, limits);
@@ -149,10 +149,10 @@ export class RateLimiter {
    * @throws the store's error when it is unreachable (local policy: reads the local state instead)
    */
   async peek(key: string, options?: ConsumeOptions): Promise<RateLimitResult> {
-    const k = this.keyOf(key);
+    const storeKey = this.keyOf(key);
     const cost = options?.cost === undefined ? 1 : assertInt("cost", options.cost, 1, MAX_QUOTA);
     const args = cost === 1 ? this.peekOne : buildArgs(OP_PEEK, cost, this.blockDurationMs, this.limitList);
-    return this.runAdmin(key, k, args);
+    return this.runAdmin(key, storeKey, args);
   }
 
   /**
@@ -160,9 +160,9 @@ export class RateLimiter {
    * beyond a full quota. Returns the state afterwards, as {@link peek} would for a cost of 1.
    */
   async reward(key: string, units: number): Promise<RateLimitResult> {
-    const k = this.keyOf(key);
+    const storeKey = this.keyOf(key);
     const n = assertInt("units", units, 1, MAX_QUOTA);
-    return this.runAdmin(key, k, buildArgs(OP_ADJUST, -n, this.blockDurationMs, this.limitList));
+    return this.runAdmin(key, storeKey, buildArgs(OP_ADJUST, -n, this.blockDurationMs, this.limitList));
   }
 
   /**
@@ -170,15 +170,15 @@ export class RateLimiter {
    * costs extra); the debt is paid back as the limit refills. Never blocks by itself.
    */
   async penalty(key: string, units: number): Promise<RateLimitResult> {
-    const k = this.keyOf(key);
+    const storeKey = this.keyOf(key);
     const n = assertInt("units", units, 1, MAX_QUOTA);
-    return this.runAdmin(key, k, buildArgs(OP_ADJUST, n, this.blockDurationMs, this.limitList));
+    return this.runAdmin(key, storeKey, buildArgs(OP_ADJUST, n, this.blockDurationMs, this.limitList));
   }
 
   /** Forgets every limit's state and any block of `key`: it starts with a full budget. */
   async reset(key: string): Promise<void> {
-    const k = this.keyOf(key);
-    await this.runAdmin(key, k, [OP_RESET, 0, 0, 0]);
+    const storeKey = this.keyOf(key);
+    await this.runAdmin(key, storeKey, [OP_RESET, 0, 0, 0]);
   }
 
   /** Stops the background probe and drops the local fallback state, if any. Idempotent. */
@@ -192,17 +192,17 @@ export class RateLimiter {
 
   private async runAdmin(
     key: string,
-    k: string,
+    storeKey: string,
     args: readonly (string | number)[],
   ): Promise<RateLimitResult> {
     const limits = this.limitList;
     const local = this.outage?.local;
     if (local) {
-      const reply = await local.run(rateLimitScript, [k], args);
+      const reply = await local.run(rateLimitScript, [storeKey], args);
       return this.markLocal(key, decodeReplyOrReset(reply, limits), this.outage!.error);
     }
     try {
-      const reply = await this.store.run(rateLimitScript, [k], args);
+      const reply = await this.store.run(rateLimitScript, [storeKey], args);
       // The store answered: decisions go back to it without waiting for the probe.
       this.leaveOutage();
       return decodeReplyOrReset(reply, limits);
@@ -210,13 +210,17 @@ export class RateLimiter {
       if (!isOutage(e) || this.onStoreUnavailable !== "local") throw e;
       this.enterOutage(e);
       const l = this.outage!.local!;
-      return this.markLocal(key, decodeReplyOrReset(await l.run(rateLimitScript, [k], args), limits), e);
+      return this.markLocal(
+        key,
+        decodeReplyOrReset(await l.run(rateLimitScript, [storeKey], args), limits),
+        e,
+      );
     }
   }
 
   private async decideDegraded(
     key: string,
-    k: string,
+    storeKey: string,
     args: readonly (string | number)[],
     limits: NormalizedLimit[],
     error: Error,
@@ -227,7 +231,7 @@ export class RateLimiter {
       const local = this.outage!.local!;
       return this.markLocal(
         key,
-        decodeReply(await local.run(this.consumeScript, [k], args), limits),
+        decodeReply(await local.run(this.consumeScript, [storeKey], args), limits),
         error,
         false,
       );

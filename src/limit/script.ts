@@ -149,7 +149,8 @@ export function buildArgs(
   return args;
 }
 
-const ms = (v: number): number => (v < 0 ? Infinity : v);
+/** A wait in ms as the script answers it: -1 (never) becomes Infinity. */
+const msOrNever = (v: number): number => (v < 0 ? Infinity : v);
 
 /**
  * Decodes the script's reply (the same on both stores) into a result. The binding limit is the one
@@ -175,7 +176,7 @@ export function decodeReply(reply: RawReply, limits: readonly NormalizedLimit[])
       windowMs: l.windowMs,
       remaining: r[o],
       resetMs: r[o + 1],
-      retryAfterMs: compact ? 0 : ms(r[o + 2]),
+      retryAfterMs: compact ? 0 : msOrNever(r[o + 2]),
     };
     if (i > 0) {
       const b = statuses[bind];
@@ -188,7 +189,7 @@ export function decodeReply(reply: RawReply, limits: readonly NormalizedLimit[])
     allowed,
     remaining: b.remaining,
     resetMs: b.resetMs,
-    retryAfterMs: compact ? 0 : ms(r[2]),
+    retryAfterMs: compact ? 0 : msOrNever(r[2]),
     policy: b.name,
     limits: statuses,
   };

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { assertDurationMs, assertInt, describe } from "../util/validate.js";
+import { assertDurationMs, assertInt, describeValue } from "../util/validate.js";
 import type { LimitSpec, RateLimitAlgorithm, RateLimiterOptions } from "./types.js";
 
 /** A validated limit, with what the script needs precomputed. */
@@ -28,7 +28,7 @@ export function assertLimitName(field: string, value: unknown): string {
   if (typeof value !== "string" || !NAME.test(value)) {
     throw new InvalidArgumentError(
       field,
-      `must be 1 to 64 letters, digits, "_", "-" or ".", got ${describe(value)}`,
+      `must be 1 to 64 letters, digits, "_", "-" or ".", got ${describeValue(value)}`,
     );
   }
   return value;
@@ -39,7 +39,7 @@ function normalize(field: string, spec: Partial<LimitSpec> & { algorithm?: unkno
   if (typeof algorithm !== "string" || !(algorithm in CODES)) {
     throw new InvalidArgumentError(
       `${field}algorithm`,
-      `must be one of ${Object.keys(CODES).join(", ")}, got ${describe(spec.algorithm)}`,
+      `must be one of ${Object.keys(CODES).join(", ")}, got ${describeValue(spec.algorithm)}`,
     );
   }
   const name = assertLimitName(`${field}name`, spec.name);
@@ -56,7 +56,7 @@ function normalize(field: string, spec: Partial<LimitSpec> & { algorithm?: unkno
   if (typeof rate !== "number" || !Number.isFinite(rate) || rate < 1e-6 || rate > 1e9) {
     throw new InvalidArgumentError(
       `${field}ratePerSec`,
-      `must be a number between 0.000001 and 1000000000, got ${describe(rate)}`,
+      `must be a number between 0.000001 and 1000000000, got ${describeValue(rate)}`,
     );
   }
   return { ...base, quota, param: rate, windowMs: Math.ceil((quota * 1000) / rate) };
@@ -80,7 +80,7 @@ export function normalizeLimits(limits: unknown): NormalizedLimit[] {
   let unnamed = 0;
   const out = limits.map((l, i) => {
     if (typeof l !== "object" || l === null) {
-      throw new InvalidArgumentError(`limits[${i}]`, `must be an object, got ${describe(l)}`);
+      throw new InvalidArgumentError(`limits[${i}]`, `must be an object, got ${describeValue(l)}`);
     }
     const spec = l as Partial<LimitSpec>;
     const name = spec.name === undefined ? defaultLimitName(++unnamed) : spec.name;

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { Keyspace } from "../store/keyspace.js";
 import type { RawReply } from "../store/script.js";
+import type { NamesPage } from "../store/scan-names.js";
 import type { Store } from "../store/types.js";
-import { assertDurationMs, assertName, assertNames } from "../util/validate.js";
+import { assertDurationMs, assertName } from "../util/validate.js";
 import { conflictError, decodeConflict, notOwnedError } from "./decode.js";
-import { acquireWithRetry } from "./wait.js";
 import {
   forceRelease,
   getLock,
@@ -14,7 +13,8 @@ import {
   type ListOptions,
   type ListPageOptions,
 } from "./inspect.js";
-import type { NamesPage } from "../store/scan-names.js";
+import { LockKeys } from "./keys.js";
+import { acquireManyKeys, assertManyNames, multiLeaseOf, refreshMany, releaseMany } from "./many.js";
 import { lockMetrics } from "./metrics.js";
 import {
   assertWaitMs,
@@ -29,21 +29,16 @@ import {
   acquireManyScripts,
   acquireReadScript,
   acquireScript,
-  MAX_MULTI_KEYS,
-  refreshManyScripts,
   refreshScript,
-  releaseManyScripts,
   releaseScript,
 } from "./scripts/scripts.js";
 import type { Lease, LeaseMode, LeaseRef, LockInfo, MultiLease, MultiLeaseRef } from "./types.js";
-import { runLocked, type Held } from "./with-lock.js";
+import { acquireWithRetry } from "./wait.js";
+import { heldLease, refreshEveryMs, runLocked } from "./with-lock.js";
+
+export { FENCE_KIND, LOCK_KIND, READERS_KIND } from "./keys.js";
 
 const NO_OPTIONS: AcquireOptions = {};
-
-/** The key kinds one lock name uses; all share the name's hash tag, so one slot. */
-export const LOCK_KIND = "lock";
-export const FENCE_KIND = "lockfence";
-export const READERS_KIND = "lockread";
 
 /**
  * Distributed locks with fencing tokens on a {@link Store} (memory, Redis, Redis Cluster).
@@ -60,23 +55,18 @@ export const READERS_KIND = "lockread";
  */
 export class Locks {
   readonly store: Store;
-  private readonly o: Required<LocksOptions>;
-  private readonly lockHead: string;
-  private readonly fenceHead: string;
-  private readonly readersHead: string;
+  readonly #options: Required<LocksOptions>;
+  readonly #keys: LockKeys;
 
   constructor(store: Store, options: LocksOptions = {}) {
     this.store = store;
-    this.o = validateLocksOptions(options);
-    const prefix = store.keys.prefix;
-    this.lockHead = `${prefix}${LOCK_KIND}:`;
-    this.fenceHead = `${prefix}${FENCE_KIND}:`;
-    this.readersHead = `${prefix}${READERS_KIND}:`;
+    this.#options = validateLocksOptions(options);
+    this.#keys = new LockKeys(store.keys.prefix);
   }
 
   /** The validated options, defaults filled in. */
   get options(): Readonly<Required<LocksOptions>> {
-    return this.o;
+    return this.#options;
   }
 
   /**
@@ -90,36 +80,23 @@ export class Locks {
    * @example
    * const lease = await locks.acquire("invoice:42", { ttlMs: 10_000, waitMs: 2_000 });
    */
-  acquire(key: string, options: AcquireOptions = NO_OPTIONS): Promise<Lease> {
-    // Bad input rejects (never throws synchronously), before anything is sent.
-    try {
-      return this.#acquire(key, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  #acquire(key: string, options: AcquireOptions = NO_OPTIONS): Promise<Lease> {
+  async acquire(key: string, options: AcquireOptions = NO_OPTIONS): Promise<Lease> {
     assertName("key", key);
-    const ttlMs = options.ttlMs === undefined ? this.o.ttlMs : assertDurationMs("ttlMs", options.ttlMs);
-    const waitMs = options.waitMs === undefined ? 0 : assertWaitMs(options.waitMs);
-    const token =
-      options.owner === undefined ? randomUUID() : assertName("owner", options.owner, MAX_OWNER_CHARS);
+    const { ttlMs, waitMs, token } = this.acquireOptions(options);
     const metadata = options.metadata === undefined ? "" : encodeMetadata(options.metadata);
-    const tag = Keyspace.tag(key);
-    const keys = [this.lockHead + tag, this.fenceHead + tag, this.readersHead + tag];
-    const args: [string, number, string, number] = [token, ttlMs, metadata, this.o.fenceRetentionMs];
+    const lockKeys = this.#keys.of(key);
+    const keys = [lockKeys.lock, lockKeys.fence, lockKeys.readers];
+    const args: [string, number, string, number] = [token, ttlMs, metadata, this.#options.fenceRetentionMs];
     if (waitMs === 0 && options.signal === undefined) {
-      // The hot path: one round trip, no closures beyond the reply handler, no retry state.
-      return this.store.run(acquireScript, keys, args).then((reply) => {
-        const r = reply as number[];
-        if (r[0] >= 0) {
-          lockMetrics.acquiredExclusive.inc();
-          return leaseOf(key, token, r, ttlMs, "exclusive");
-        }
-        lockMetrics.conflicts.inc();
-        throw conflictError(key, decodeConflict(reply as RawReply[], acquireScript.name), 0, 1);
-      });
+      // The hot path: one round trip, no closures, no retry state.
+      const reply = await this.store.run(acquireScript, keys, args);
+      const r = reply as number[];
+      if (r[0] >= 0) {
+        lockMetrics.acquiredExclusive.inc();
+        return leaseOf(key, token, r, ttlMs, "exclusive");
+      }
+      lockMetrics.conflicts.inc();
+      throw conflictError(key, decodeConflict(reply as RawReply[], acquireScript.name), 0, 1);
     }
     return this.retry(
       key,
@@ -144,29 +121,17 @@ export class Locks {
    * @example
    * const r = await locks.acquireRead("catalog", { ttlMs: 5_000 });
    */
-  acquireRead(key: string, options: AcquireOptions = NO_OPTIONS): Promise<Lease> {
-    // Bad input rejects (never throws synchronously), before anything is sent.
-    try {
-      return this.#acquireRead(key, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  #acquireRead(key: string, options: AcquireOptions = NO_OPTIONS): Promise<Lease> {
+  async acquireRead(key: string, options: AcquireOptions = NO_OPTIONS): Promise<Lease> {
     assertName("key", key);
-    const ttlMs = options.ttlMs === undefined ? this.o.ttlMs : assertDurationMs("ttlMs", options.ttlMs);
-    const waitMs = options.waitMs === undefined ? 0 : assertWaitMs(options.waitMs);
-    const token =
-      options.owner === undefined ? randomUUID() : assertName("owner", options.owner, MAX_OWNER_CHARS);
+    const { ttlMs, waitMs, token } = this.acquireOptions(options);
     if (options.metadata !== undefined) {
       throw new InvalidArgumentError(
         "metadata",
         "is not kept for read locks; pass it to exclusive locks only",
       );
     }
-    const tag = Keyspace.tag(key);
-    const keys = [this.lockHead + tag, this.fenceHead + tag, this.readersHead + tag];
+    const lockKeys = this.#keys.of(key);
+    const keys = [lockKeys.lock, lockKeys.fence, lockKeys.readers];
     const args: [string, number] = [token, ttlMs];
     return this.retry(
       key,
@@ -191,30 +156,13 @@ export class Locks {
    * @example
    * const m = await locks.acquireMany(["slot:{room-4}:14:00", "slot:{room-4}:14:30"]);
    */
-  acquireMany(keys: readonly string[], options: AcquireOptions = NO_OPTIONS): Promise<MultiLease> {
-    // Bad input rejects (never throws synchronously), before anything is sent.
-    try {
-      return this.#acquireMany(keys, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  #acquireMany(keys: readonly string[], options: AcquireOptions = NO_OPTIONS): Promise<MultiLease> {
-    const names = assertNames("keys", keys, MAX_MULTI_KEYS);
-    Keyspace.assertSameSlot(names);
-    const ttlMs = options.ttlMs === undefined ? this.o.ttlMs : assertDurationMs("ttlMs", options.ttlMs);
-    const waitMs = options.waitMs === undefined ? 0 : assertWaitMs(options.waitMs);
-    const token =
-      options.owner === undefined ? randomUUID() : assertName("owner", options.owner, MAX_OWNER_CHARS);
+  async acquireMany(keys: readonly string[], options: AcquireOptions = NO_OPTIONS): Promise<MultiLease> {
+    const names = assertManyNames(keys);
+    const { ttlMs, waitMs, token } = this.acquireOptions(options);
     const metadata = options.metadata === undefined ? "" : encodeMetadata(options.metadata);
-    const storeKeys: string[] = [];
-    for (const n of names) {
-      const tag = Keyspace.tag(n);
-      storeKeys.push(this.lockHead + tag, this.fenceHead + tag, this.readersHead + tag);
-    }
+    const storeKeys = acquireManyKeys(this.#keys, names);
     const script = acquireManyScripts[names.length];
-    const args: [string, number, string, number] = [token, ttlMs, metadata, this.o.fenceRetentionMs];
+    const args: [string, number, string, number] = [token, ttlMs, metadata, this.#options.fenceRetentionMs];
     const frozen = [...names];
     return this.retry(
       frozen,
@@ -224,13 +172,7 @@ export class Locks {
       script.name,
       (r): MultiLease => {
         lockMetrics.acquiredExclusive.inc(frozen.length);
-        return {
-          keys: frozen,
-          token,
-          fences: (r as number[]).slice(1),
-          expiresAt: (r[0] as number) + ttlMs,
-          ttlMs,
-        };
+        return multiLeaseOf(frozen, token, r, ttlMs);
       },
       (l) => this.release(l),
     );
@@ -248,55 +190,27 @@ export class Locks {
    */
   refresh(lease: Lease | LeaseRef, ttlMs?: number): Promise<Lease>;
   refresh(lease: MultiLease | MultiLeaseRef, ttlMs?: number): Promise<MultiLease>;
-  refresh(lease: LeaseRef | MultiLeaseRef, ttlMs?: number): Promise<Lease | MultiLease> {
-    // Bad input rejects (never throws synchronously), before anything is sent.
-    try {
-      return this.#refresh(lease, ttlMs);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  #refresh(lease: LeaseRef | MultiLeaseRef, ttlMs?: number): Promise<Lease | MultiLease> {
+  async refresh(lease: LeaseRef | MultiLeaseRef, ttlMs?: number): Promise<Lease | MultiLease> {
     const ttl =
       ttlMs === undefined
-        ? ((lease as Partial<Lease>).ttlMs ?? this.o.ttlMs)
+        ? ((lease as Partial<Lease>).ttlMs ?? this.#options.ttlMs)
         : assertDurationMs("ttlMs", ttlMs);
     const token = assertName("token", lease?.token, MAX_OWNER_CHARS);
-    if ("keys" in lease) return this.refreshMany(lease, token, ttl);
+    if ("keys" in lease) return refreshMany(this.store, this.#keys, lease, token, ttl);
     const key = assertName("key", lease.key);
-    const tag = Keyspace.tag(key);
-    return this.store
-      .run(refreshScript, [this.lockHead + tag, this.readersHead + tag, this.fenceHead + tag], [token, ttl])
-      .then((reply) => {
-        if (typeof reply === "number") {
-          lockMetrics.notOwned.inc();
-          throw notOwnedError(key, reply, refreshScript.name);
-        }
-        const r = reply as number[];
-        const mode: LeaseMode = r[2] === 1 ? "exclusive" : "read";
-        return { key, token, fence: r[0], expiresAt: r[1] + ttl, ttlMs: ttl, mode };
-      });
-  }
-
-  private refreshMany(lease: MultiLeaseRef, token: string, ttl: number): Promise<MultiLease> {
-    const names = assertNames("keys", lease.keys, MAX_MULTI_KEYS);
-    Keyspace.assertSameSlot(names);
-    const script = refreshManyScripts[names.length];
-    const keys = names.map((n) => this.lockHead + Keyspace.tag(n));
-    return this.store.run(script, keys, [token, ttl]).then((reply) => {
-      if (Array.isArray(reply)) {
-        lockMetrics.notOwned.inc();
-        throw notOwnedError(names[(reply[1] as number) - 1], reply[0] as number, script.name);
-      }
-      return {
-        keys: [...names],
-        token,
-        fences: (lease as Partial<MultiLease>).fences ?? [],
-        expiresAt: (reply as number) + ttl,
-        ttlMs: ttl,
-      };
-    });
+    const lockKeys = this.#keys.of(key);
+    const reply = await this.store.run(
+      refreshScript,
+      [lockKeys.lock, lockKeys.readers, lockKeys.fence],
+      [token, ttl],
+    );
+    if (typeof reply === "number") {
+      lockMetrics.notOwned.inc();
+      throw notOwnedError(key, reply, refreshScript.name);
+    }
+    const r = reply as number[];
+    const mode: LeaseMode = r[2] === 1 ? "exclusive" : "read";
+    return { key, token, fence: r[0], expiresAt: r[1] + ttl, ttlMs: ttl, mode };
   }
 
   /**
@@ -308,46 +222,18 @@ export class Locks {
    * @example
    * await locks.release({ key: "booking:{t1|r4}:14:00", token: lockId });
    */
-  release(lease: LeaseRef | MultiLeaseRef): Promise<void> {
-    // Bad input rejects (never throws synchronously), before anything is sent.
-    try {
-      return this.#release(lease);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  #release(lease: LeaseRef | MultiLeaseRef): Promise<void> {
+  async release(lease: LeaseRef | MultiLeaseRef): Promise<void> {
     const token = assertName("token", lease?.token, MAX_OWNER_CHARS);
-    if ("keys" in lease) return this.releaseMany(lease, token);
+    if ("keys" in lease) return releaseMany(this.store, this.#keys, lease, token);
     const key = assertName("key", lease.key);
-    const tag = Keyspace.tag(key);
-    return this.store
-      .run(releaseScript, [this.lockHead + tag, this.readersHead + tag], [token])
-      .then((reply) => {
-        if ((reply as number) > 0) {
-          lockMetrics.released.inc();
-          return;
-        }
-        lockMetrics.notOwned.inc();
-        throw notOwnedError(key, reply as number, releaseScript.name);
-      });
-  }
-
-  private releaseMany(lease: MultiLeaseRef, token: string): Promise<void> {
-    const names = assertNames("keys", lease.keys, MAX_MULTI_KEYS);
-    Keyspace.assertSameSlot(names);
-    const script = releaseManyScripts[names.length];
-    const keys = names.map((n) => this.lockHead + Keyspace.tag(n));
-    return this.store.run(script, keys, [token]).then((reply) => {
-      if (reply === 0) {
-        lockMetrics.released.inc(names.length);
-        return;
-      }
-      lockMetrics.notOwned.inc();
-      const r = reply as number[];
-      throw notOwnedError(names[r[1] - 1], r[0], script.name);
-    });
+    const lockKeys = this.#keys.of(key);
+    const reply = await this.store.run(releaseScript, [lockKeys.lock, lockKeys.readers], [token]);
+    if ((reply as number) > 0) {
+      lockMetrics.released.inc();
+      return;
+    }
+    lockMetrics.notOwned.inc();
+    throw notOwnedError(key, reply as number, releaseScript.name);
   }
 
   /**
@@ -380,7 +266,7 @@ export class Locks {
     fn: (signal: AbortSignal, lease: any) => Promise<T> | T,
     options: WithLockOptions = NO_OPTIONS,
   ): Promise<T> {
-    const every = this.refreshEvery(options);
+    const every = refreshEveryMs(options, this.#options);
     const sentAt = performance.now();
     const lease =
       typeof key === "string" ? await this.acquire(key, options) : await this.acquireMany(key, options);
@@ -397,7 +283,7 @@ export class Locks {
     fn: (signal: AbortSignal, lease: Lease) => Promise<T> | T,
     options: WithLockOptions = NO_OPTIONS,
   ): Promise<T> {
-    const every = this.refreshEvery(options);
+    const every = refreshEveryMs(options, this.#options);
     const sentAt = performance.now();
     const lease = await this.acquireRead(key, options);
     return runLocked(this.held(lease, sentAt, every), fn as (s: AbortSignal, l: unknown) => Promise<T>);
@@ -407,40 +293,17 @@ export class Locks {
    * One lock's state, or `null` when nobody holds it. The owner token only with
    * `includeToken: true` (admin use: whoever has it can release the lock).
    */
-  get(key: string, options: { includeToken?: boolean } = {}): Promise<LockInfo | null> {
-    // Bad input rejects (never throws synchronously), before anything is sent.
-    try {
-      return this.#get(key, options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  #get(key: string, options: { includeToken?: boolean } = {}): Promise<LockInfo | null> {
+  async get(key: string, options: { includeToken?: boolean } = {}): Promise<LockInfo | null> {
     assertName("key", key);
-    const tag = Keyspace.tag(key);
-    return getLock(
-      this.store,
-      key,
-      [this.lockHead + tag, this.readersHead + tag, this.fenceHead + tag],
-      options,
-    );
+    const lockKeys = this.#keys.of(key);
+    return getLock(this.store, key, [lockKeys.lock, lockKeys.readers, lockKeys.fence], options);
   }
 
   /**
    * Active locks (exclusive and read), found with SCAN (never KEYS), optionally only names starting
    * with `prefix`, at most `limit` (default 100). Tokens only with `includeTokens: true`.
    */
-  list(options: ListOptions = {}): Promise<LockInfo[]> {
-    // Bad input rejects (never throws synchronously), before anything is sent.
-    try {
-      return this.#list(options);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  #list(options: ListOptions = {}): Promise<LockInfo[]> {
+  async list(options: ListOptions = {}): Promise<LockInfo[]> {
     return listLocks(this.store, options, (name) => this.get(name, { includeToken: options.includeTokens }));
   }
 
@@ -456,36 +319,32 @@ export class Locks {
    *   cursor = page.nextCursor ?? undefined;
    * } while (cursor);
    */
-  listPage(options: ListPageOptions = {}): Promise<NamesPage<LockInfo>> {
-    try {
-      return listLocksPage(this.store, options, (name) =>
-        this.get(name, { includeToken: options.includeTokens }),
-      );
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async listPage(options: ListPageOptions = {}): Promise<NamesPage<LockInfo>> {
+    return listLocksPage(this.store, options, (name) =>
+      this.get(name, { includeToken: options.includeTokens }),
+    );
   }
 
   /**
    * Deletes a lock whoever holds it (admin), exclusive and read leases alike. The fence counter is
    * kept, so the next holder's fence is still higher. Returns whether anything was held.
    */
-  forceRelease(key: string): Promise<boolean> {
-    // Bad input rejects (never throws synchronously), before anything is sent.
-    try {
-      return this.#forceRelease(key);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  #forceRelease(key: string): Promise<boolean> {
+  async forceRelease(key: string): Promise<boolean> {
     assertName("key", key);
-    const tag = Keyspace.tag(key);
-    return forceRelease(this.store, [this.lockHead + tag, this.readersHead + tag]);
+    const lockKeys = this.#keys.of(key);
+    return forceRelease(this.store, [lockKeys.lock, lockKeys.readers]);
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  /** The options every acquire takes, validated, defaults filled in. */
+  private acquireOptions(options: AcquireOptions): { ttlMs: number; waitMs: number; token: string } {
+    return {
+      ttlMs: options.ttlMs === undefined ? this.#options.ttlMs : assertDurationMs("ttlMs", options.ttlMs),
+      waitMs: options.waitMs === undefined ? 0 : assertWaitMs(options.waitMs),
+      token: options.owner === undefined ? randomUUID() : assertName("owner", options.owner, MAX_OWNER_CHARS),
+    };
+  }
 
   private retry<L>(
     key: string | string[],
@@ -496,35 +355,15 @@ export class Locks {
     success: (reply: RawReply[]) => L,
     undo: (lease: L) => Promise<void>,
   ): Promise<L> {
-    return acquireWithRetry(
-      { key, waitMs, signal, retryBaseMs: this.o.retryBaseMs, retryMaxMs: this.o.retryMaxMs, script },
-      attempt,
-      success,
-      undo,
-    );
+    const { retryBaseMs, retryMaxMs } = this.#options;
+    return acquireWithRetry({ key, waitMs, signal, retryBaseMs, retryMaxMs, script }, attempt, success, undo);
   }
 
-  private refreshEvery(options: WithLockOptions): number {
-    const ttlMs = options.ttlMs === undefined ? this.o.ttlMs : assertDurationMs("ttlMs", options.ttlMs);
-    if (options.refreshEveryMs === undefined) return Math.max(1, Math.floor(ttlMs * this.o.refreshRatio));
-    const every = assertDurationMs("refreshEveryMs", options.refreshEveryMs);
-    if (every >= ttlMs) throw new InvalidArgumentError("refreshEveryMs", `must be below ttlMs (${ttlMs})`);
-    return every;
-  }
-
-  private held(lease: Lease | MultiLease, sentAt: number, refreshEveryMs: number): Held {
-    const single = "key" in lease;
-    return {
-      lease,
-      key: single ? lease.key : lease.keys.join(","),
-      fence: single ? lease.fence : lease.fences[0],
-      ttlMs: lease.ttlMs,
-      sentAt,
-      refreshEveryMs,
-      driftMs: Math.floor(lease.ttlMs * this.o.driftFactor) + 2,
-      refresh: () => (single ? this.refresh(lease) : this.refresh(lease)).then(() => undefined),
-      release: () => this.release(lease),
-    };
+  private held(lease: Lease | MultiLease, sentAt: number, refreshEveryMs: number) {
+    return heldLease(lease, sentAt, refreshEveryMs, this.#options.driftFactor, {
+      refresh: (l) => ("key" in l ? this.refresh(l) : this.refresh(l)),
+      release: (l) => this.release(l),
+    });
   }
 }
 

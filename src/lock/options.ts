@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { assertDurationMs, assertInt, describe, MAX_DURATION_MS } from "../util/validate.js";
+import { assertDurationMs, assertInt, describeValue, MAX_DURATION_MS } from "../util/validate.js";
 
 /** Options of {@link createLocks}, validated once at construction. */
 export interface LocksOptions {
@@ -70,8 +70,8 @@ export interface WithLockOptions extends AcquireOptions {
 export const MAX_METADATA_CHARS = 2048;
 export const MAX_OWNER_CHARS = 256;
 
-export function validateLocksOptions(o: LocksOptions): Required<LocksOptions> {
-  const v = { ...DEFAULT_LOCKS_OPTIONS, ...o };
+export function validateLocksOptions(options: LocksOptions): Required<LocksOptions> {
+  const v = { ...DEFAULT_LOCKS_OPTIONS, ...options };
   assertDurationMs("ttlMs", v.ttlMs);
   assertDurationMs("retryBaseMs", v.retryBaseMs);
   assertDurationMs("retryMaxMs", v.retryMaxMs);
@@ -88,7 +88,7 @@ function assertFraction(field: string, value: unknown, min: number, max: number)
   if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max) {
     throw new InvalidArgumentError(
       field,
-      `must be a number between ${min} and ${max}, got ${describe(value)}`,
+      `must be a number between ${min} and ${max}, got ${describeValue(value)}`,
     );
   }
 }
@@ -100,7 +100,7 @@ export function assertWaitMs(value: unknown): number {
 /** Serialises metadata once, refusing what is not a plain JSON object or is too large. */
 export function encodeMetadata(value: unknown): string {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidArgumentError("metadata", `must be a plain object, got ${describe(value)}`);
+    throw new InvalidArgumentError("metadata", `must be a plain object, got ${describeValue(value)}`);
   }
   let json: string;
   try {

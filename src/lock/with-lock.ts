@@ -1,5 +1,9 @@
+import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
+import { assertDurationMs } from "../util/validate.js";
 import { isLockNotOwnedError, LockLostError, type LockLostReason } from "./errors.js";
 import { lockMetrics } from "./metrics.js";
+import type { LocksOptions, WithLockOptions } from "./options.js";
+import type { Lease, MultiLease } from "./types.js";
 
 /** A held lease as `runLocked` sees it: how to refresh and release it, and its timing. */
 export interface Held {
@@ -15,6 +19,37 @@ export interface Held {
   driftMs: number;
   refresh(): Promise<void>;
   release(): Promise<void>;
+}
+
+/** How often `withLock` refreshes: `refreshEveryMs`, else `refreshRatio` of the TTL; below the TTL. */
+export function refreshEveryMs(options: WithLockOptions, defaults: Required<LocksOptions>): number {
+  const ttlMs = options.ttlMs === undefined ? defaults.ttlMs : assertDurationMs("ttlMs", options.ttlMs);
+  if (options.refreshEveryMs === undefined) return Math.max(1, Math.floor(ttlMs * defaults.refreshRatio));
+  const every = assertDurationMs("refreshEveryMs", options.refreshEveryMs);
+  if (every >= ttlMs) throw new InvalidArgumentError("refreshEveryMs", `must be below ttlMs (${ttlMs})`);
+  return every;
+}
+
+/** A lease as `runLocked` holds it, refreshed and released through `ops`. */
+export function heldLease<L extends Lease | MultiLease>(
+  lease: L,
+  sentAt: number,
+  refreshEveryMs: number,
+  driftFactor: number,
+  ops: { refresh(lease: L): Promise<unknown>; release(lease: L): Promise<void> },
+): Held {
+  const single = "key" in lease;
+  return {
+    lease,
+    key: single ? lease.key : lease.keys.join(","),
+    fence: single ? lease.fence : lease.fences[0],
+    ttlMs: lease.ttlMs,
+    sentAt,
+    refreshEveryMs,
+    driftMs: Math.floor(lease.ttlMs * driftFactor) + 2,
+    refresh: () => ops.refresh(lease).then(() => undefined),
+    release: () => ops.release(lease),
+  };
 }
 
 /**

@@ -4,16 +4,12 @@ import { readRange } from "../events/read.js";
 import { assertOptionsObject, assertToken, encodeJsonObject } from "../events/validate.js";
 import type { Store } from "../store/types.js";
 import { getDefaultLogger, ThrottledLog } from "../util/log.js";
-import { assertDurationMs, assertInt, assertName, describe } from "../util/validate.js";
+import { assertDurationMs, assertInt, assertName, describeValue } from "../util/validate.js";
 import { asArray, decodeHistory, decodeSnapshot, encodeData } from "./codec.js";
 import { defineMachine, type CompiledMachine, type MachineDefinition } from "./definition.js";
-import {
-  EntityExistsError,
-  EntityNotFoundError,
-  GuardRejectedError,
-  InvalidTransitionError,
-  VersionConflictError,
-} from "./errors.js";
+import { EntityExistsError, VersionConflictError } from "./errors.js";
+import { sendGuarded, type GuardedMachine } from "./guarded-send.js";
+import { historyQuery } from "./history.js";
 import { SendDecoder } from "./decode.js";
 import { machineMetrics, type MachineMetrics } from "./metrics.js";
 import { createScript, deleteScript, getScript, sendScript, type SendArgs } from "./scripts.js";
@@ -33,9 +29,7 @@ import {
 } from "./types.js";
 
 const KIND = "machine";
-const MAX_ID_LENGTH = 512;
 const MAX_KEY_LENGTH = 256;
-const MAX_HISTORY_LIMIT = 10_000;
 
 /**
  * A versioned state machine on a store. Each entity is a hash (state, version, data) plus a
@@ -58,6 +52,7 @@ export class Machine<
   private readonly throttled: ThrottledLog;
   private readonly metrics: MachineMetrics;
   private readonly decoder: SendDecoder<S, E>;
+  private readonly guardedSend: GuardedMachine<S, E, D>;
 
   constructor(
     readonly store: Store,
@@ -92,6 +87,8 @@ export class Machine<
     this.decoder = new SendDecoder<S, E>(this.name, this.compiled, this.metrics, (id) =>
       store.keys.key(KIND, `${this.name}:${id}`, "history"),
     );
+    const { name, compiled, decoder, metrics, guardRetries } = this;
+    this.guardedSend = { name, store, compiled, decoder, metrics, guardRetries };
   }
 
   /** The event-log source this machine writes to (`<name>.state_machine` unless configured). */
@@ -105,7 +102,7 @@ export class Machine<
   }
 
   private keysOf(id: string): { entity: string; history: string; name: string } {
-    assertName("id", id, MAX_ID_LENGTH);
+    assertName("id", id);
     const name = `${this.name}:${id}`;
     return {
       name,
@@ -124,7 +121,7 @@ export class Machine<
    * await bookings.create("b-42", { data: { partySize: 4 }, actor: "api" });
    */
   async create(id: string, options: CreateOptions<D> = {}): Promise<CreateResult<S>> {
-    const k = this.keysOf(id);
+    const entityKeys = this.keysOf(id);
     assertOptionsObject("options", options);
     const data = encodeData("data", options.data ?? {});
     const actor = options.actor === undefined ? "" : assertName("actor", options.actor, MAX_KEY_LENGTH);
@@ -132,7 +129,7 @@ export class Machine<
     const r = asArray(
       await this.store.run(
         createScript,
-        [k.entity, k.history],
+        [entityKeys.entity, entityKeys.history],
         [this.compiled.initial, this.maxLen, this.maxAgeMs, actor, context, data.json, ...data.fields],
       ),
     );
@@ -163,8 +160,8 @@ export class Machine<
    * const b = await bookings.get("b-42"); // { state: "created", version: 1, data: {...}, ... }
    */
   async get(id: string): Promise<MachineSnapshot<S, D> | null> {
-    const k = this.keysOf(id);
-    const r = asArray(await this.store.run(getScript, [k.entity, `${k.entity}:idem:`], []));
+    const entityKeys = this.keysOf(id);
+    const r = asArray(await this.store.run(getScript, [entityKeys.entity, `${entityKeys.entity}:idem:`], []));
     return decodeSnapshot<S, D>(id, r[0] as string[]);
   }
 
@@ -186,12 +183,12 @@ export class Machine<
    * await bookings.send("b-42", "verify_capacity", { expectedVersion: b!.version, idempotencyKey: req.id });
    */
   async send(id: string, event: E, options: SendOptions = {}): Promise<TransitionResult<S, E>> {
-    const k = this.keysOf(id);
+    const entityKeys = this.keysOf(id);
     const compiled = this.compiled.events.get(event);
     if (!compiled) {
       throw new InvalidArgumentError(
         "event",
-        `${describe(event)} is not an event of machine "${this.name}" (events: ${[...this.compiled.events.keys()].join(", ")})`,
+        `${describeValue(event)} is not an event of machine "${this.name}" (events: ${[...this.compiled.events.keys()].join(", ")})`,
       );
     }
     assertOptionsObject("options", options);
@@ -206,8 +203,8 @@ export class Machine<
     const data = options.data === undefined ? { json: "", fields: [] } : encodeData("data", options.data);
     const actor = options.actor === undefined ? "" : assertName("actor", options.actor, MAX_KEY_LENGTH);
     const context = options.context === undefined ? "" : encodeJsonObject("context", options.context);
-    const idemRecord = `${k.entity}:idem:${idemKey ?? ""}`;
-    const keys = [k.entity, k.history, idemRecord];
+    const idemRecord = `${entityKeys.entity}:idem:${idemKey ?? ""}`;
+    const keys = [entityKeys.entity, entityKeys.history, idemRecord];
     const args = (version: number): SendArgs => [
       event,
       version,
@@ -232,7 +229,15 @@ export class Machine<
         await this.store.run(sendScript, keys, args(expected)),
       );
     } else {
-      result = await this.sendGuarded(id, event, expected, idemKey, options.data, keys, args);
+      result = await sendGuarded(this.guardedSend, {
+        id,
+        event,
+        expected,
+        idemKey,
+        eventData: options.data,
+        keys,
+        args,
+      });
     }
     if (result.replayed) return result;
     this.metrics.transitions.get(event)!.inc();
@@ -249,112 +254,15 @@ export class Machine<
   }
 
   /**
-   * Guards are plain functions, so they run here, not in Lua: read the entity (and any stored
-   * idempotent result), run the guard, then send pinned to the version read. The script's version
-   * check makes this safe: if anyone moved the entity in between, the send is refused and, when
-   * the caller gave no expectedVersion, the guard is checked again on the new state.
-   */
-  private async sendGuarded(
-    id: string,
-    event: E,
-    expected: number,
-    idemKey: string | undefined,
-    eventData: Record<string, unknown> | undefined,
-    keys: string[],
-    args: (version: number) => SendArgs,
-  ): Promise<TransitionResult<S, E>> {
-    for (let attempt = 0; ; attempt++) {
-      const r = asArray(await this.store.run(getScript, [keys[0], keys[2]], []));
-      if (idemKey !== undefined && r[1] !== "")
-        return this.decoder.replay(id, event, idemKey, r[1] as string);
-      const snap = decodeSnapshot<S, D>(id, r[0] as string[]);
-      if (!snap) {
-        this.metrics.notFound.inc();
-        throw new EntityNotFoundError(this.name, id);
-      }
-      if (expected >= 0 && snap.version !== expected) {
-        this.metrics.conflict.inc();
-        throw new VersionConflictError(this.name, id, expected, snap.state, snap.version);
-      }
-      const t = this.compiled.events.get(event)!.byFrom.get(snap.state);
-      if (!t) {
-        this.metrics.invalid.inc();
-        throw new InvalidTransitionError(
-          this.name,
-          id,
-          snap.state,
-          event,
-          this.allowedEvents(snap.state),
-          snap.version,
-        );
-      }
-      if (t.guard) {
-        const verdict = t.guard({
-          id,
-          state: snap.state,
-          version: snap.version,
-          data: snap.data,
-          event,
-          eventData,
-        });
-        if (verdict !== true) {
-          this.metrics.guard.inc();
-          throw new GuardRejectedError(
-            this.name,
-            id,
-            snap.state,
-            event,
-            typeof verdict === "string" ? verdict : "guard returned false",
-            snap.version,
-          );
-        }
-      }
-      try {
-        return this.decoder.decode(
-          id,
-          event,
-          snap.version,
-          idemKey,
-          await this.store.run(sendScript, keys, args(snap.version)),
-        );
-      } catch (e) {
-        // Without an expectedVersion of the caller's, a conflict only means someone moved the
-        // entity between our read and our send: check the guard again on the new state.
-        if (!(e instanceof VersionConflictError) || expected >= 0 || attempt >= this.guardRetries) throw e;
-      }
-    }
-  }
-
-  /**
    * The entity's transitions (and its creation), oldest first unless `order: "desc"`. Times are
    * the server's clock. An entity that does not exist has an empty history.
    * @example
    * for (const h of await bookings.history("b-42")) console.log(h.version, h.from, "→", h.to, h.event);
    */
   async history(id: string, options: HistoryOptions = {}): Promise<HistoryEntry<S, E>[]> {
-    const k = this.keysOf(id);
-    assertOptionsObject("options", options);
-    const limit = options.limit === undefined ? 100 : assertInt("limit", options.limit, 1, MAX_HISTORY_LIMIT);
-    const order = options.order ?? "asc";
-    if (order !== "asc" && order !== "desc") {
-      throw new InvalidArgumentError("order", `must be "asc" or "desc", got ${describe(order)}`);
-    }
-    if (options.since !== undefined && options.after !== undefined) {
-      throw new InvalidArgumentError("since", "cannot be combined with `after`: pass one of them");
-    }
-    let low = "-";
-    if (options.since !== undefined)
-      low = `${assertInt("since", options.since, 0, Number.MAX_SAFE_INTEGER)}-0`;
-    if (options.after !== undefined) {
-      if (typeof options.after !== "string" || !/^\d+-\d+$/.test(options.after)) {
-        throw new InvalidArgumentError(
-          "after",
-          `must be a history id "<ms>-<seq>", got ${describe(options.after)}`,
-        );
-      }
-      low = `(${options.after}`;
-    }
-    const r = await readRange(this.store, k.history, order, low, "+", limit);
+    const entityKeys = this.keysOf(id);
+    const { limit, order, low } = historyQuery(options);
+    const r = await readRange(this.store, entityKeys.history, order, low, "+", limit);
     return r.rows.map((row) => decodeHistory<S, E>(row));
   }
 
@@ -364,12 +272,14 @@ export class Machine<
    * @throws VersionConflictError when `expectedVersion` is stale (nothing is deleted)
    */
   async delete(id: string, options: { expectedVersion?: number } = {}): Promise<boolean> {
-    const k = this.keysOf(id);
+    const entityKeys = this.keysOf(id);
     const expected =
       options.expectedVersion === undefined
         ? -1
         : assertInt("expectedVersion", options.expectedVersion, 1, Number.MAX_SAFE_INTEGER);
-    const r = asArray(await this.store.run(deleteScript, [k.entity, k.history], [expected]));
+    const r = asArray(
+      await this.store.run(deleteScript, [entityKeys.entity, entityKeys.history], [expected]),
+    );
     if (r[0] === Status.NotFound) return false;
     if (r[0] === Status.VersionConflict) {
       this.metrics.conflict.inc();

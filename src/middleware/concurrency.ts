@@ -1,7 +1,7 @@
 import { createConcurrencyLimiter, type ConcurrencyLimiter } from "../concurrency/limiter.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import type { Store } from "../store/types.js";
-import { describe } from "../util/validate.js";
+import { describeValue } from "../util/validate.js";
 import { refusalFor, type MaybePromise, type Refusal } from "./http.js";
 
 /** Options of the concurrency-limit middleware. Validated once, when it is created. */
@@ -55,11 +55,11 @@ export class ConcurrencyCore<Req> {
 
   constructor(private readonly options: ConcurrencyMiddlewareOptions<Req>) {
     if (typeof options !== "object" || options === null) {
-      throw new InvalidArgumentError("options", `must be an object, got ${describe(options)}`);
+      throw new InvalidArgumentError("options", `must be an object, got ${describeValue(options)}`);
     }
     for (const f of ["keyGenerator", "skip"] as const) {
       if (options[f] !== undefined && typeof options[f] !== "function") {
-        throw new InvalidArgumentError(f, `must be a function, got ${describe(options[f])}`);
+        throw new InvalidArgumentError(f, `must be a function, got ${describeValue(options[f])}`);
       }
     }
     this.name = options.name ?? "http";
@@ -70,7 +70,7 @@ export class ConcurrencyCore<Req> {
     if (!options.store || typeof options.store.run !== "function") {
       throw new InvalidArgumentError(
         "store",
-        `must be a Holdfast store (from createStore), got ${describe(options.store)}`,
+        `must be a Holdfast store (from createStore), got ${describeValue(options.store)}`,
       );
     }
     if (options.limit === undefined)
@@ -89,9 +89,9 @@ export class ConcurrencyCore<Req> {
    * answer). Rejects only with an error of the app's own callbacks or one that is not Holdfast's.
    */
   async admit(req: Req, gone: AbortSignal): Promise<ConcurrencyDecision> {
-    const o = this.options;
-    if (o.skip && (await o.skip(req))) return { admitted: true, slot: undefined };
-    const key = o.keyGenerator ? `${this.name}:${await o.keyGenerator(req)}` : this.name;
+    const options = this.options;
+    if (options.skip && (await options.skip(req))) return { admitted: true, slot: undefined };
+    const key = options.keyGenerator ? `${this.name}:${await options.keyGenerator(req)}` : this.name;
     try {
       return { admitted: true, slot: await this.hold(key, gone) };
     } catch (e) {

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { createLocks, type Locks } from "../lock/locks.js";
 import type { Lease } from "../lock/types.js";
 import type { Store } from "../store/types.js";
-import { describe } from "../util/validate.js";
+import { describeValue } from "../util/validate.js";
 import { anySignal, refusalFor, refusalOf, type MaybePromise, type Refusal } from "./http.js";
 import { isLockLostError } from "../lock/errors.js";
 
@@ -64,16 +64,19 @@ export class LockCore<Req> {
 
   constructor(private readonly options: LockMiddlewareOptions<Req>) {
     if (typeof options !== "object" || options === null) {
-      throw new InvalidArgumentError("options", `must be an object, got ${describe(options)}`);
+      throw new InvalidArgumentError("options", `must be an object, got ${describeValue(options)}`);
     }
     if (typeof options.key !== "function") {
       throw new InvalidArgumentError(
         "key",
-        `must be a function of the request, got ${describe(options.key)}`,
+        `must be a function of the request, got ${describeValue(options.key)}`,
       );
     }
     if (options.metadata !== undefined && typeof options.metadata !== "function") {
-      throw new InvalidArgumentError("metadata", `must be a function, got ${describe(options.metadata)}`);
+      throw new InvalidArgumentError(
+        "metadata",
+        `must be a function, got ${describeValue(options.metadata)}`,
+      );
     }
     if (options.locks) this.locks = options.locks;
     else if (options.store && typeof options.store.run === "function")
@@ -81,7 +84,7 @@ export class LockCore<Req> {
     else
       throw new InvalidArgumentError(
         "store",
-        `must be a Holdfast store (from createStore), got ${describe(options.store)}`,
+        `must be a Holdfast store (from createStore), got ${describeValue(options.store)}`,
       );
   }
 
@@ -90,9 +93,9 @@ export class LockCore<Req> {
    * the app's callbacks (`key`, `metadata`): those belong to the framework's error handler.
    */
   async run(req: Req, gone: AbortSignal, handler: (lock: RequestLock) => unknown): Promise<LockOutcome> {
-    const o = this.options;
-    const key = await o.key(req);
-    const metadata = o.metadata ? await o.metadata(req) : undefined;
+    const options = this.options;
+    const key = await options.key(req);
+    const metadata = options.metadata ? await options.metadata(req) : undefined;
     let entered = false;
     let failed: { error: unknown } | undefined;
     try {
@@ -109,9 +112,9 @@ export class LockCore<Req> {
         },
         {
           signal: gone,
-          ...(o.ttlMs !== undefined ? { ttlMs: o.ttlMs } : {}),
-          ...(o.waitMs !== undefined ? { waitMs: o.waitMs } : {}),
-          ...(o.refreshEveryMs !== undefined ? { refreshEveryMs: o.refreshEveryMs } : {}),
+          ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
+          ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),
+          ...(options.refreshEveryMs !== undefined ? { refreshEveryMs: options.refreshEveryMs } : {}),
           ...(metadata !== undefined ? { metadata } : {}),
         },
       );

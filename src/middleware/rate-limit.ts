@@ -5,7 +5,7 @@ import { httpStatusOf, rateLimitHeaders } from "../limit/headers.js";
 import { createRateLimiter, type RateLimiter } from "../limit/limiter.js";
 import type { LimitSpec, RateLimitResult, StoreUnavailablePolicy } from "../limit/types.js";
 import type { Store } from "../store/types.js";
-import { assertDurationMs, assertInt, describe } from "../util/validate.js";
+import { assertDurationMs, assertInt, describeValue } from "../util/validate.js";
 import { refusalFor, refusalOf, type MaybePromise, type Refusal } from "./http.js";
 
 /**
@@ -110,7 +110,7 @@ function limiterOf<Req>(o: RateLimitMiddlewareOptions<Req>): RateLimiter {
   if (!o.store || typeof o.store.run !== "function") {
     throw new InvalidArgumentError(
       "store",
-      `must be a Holdfast store (from createStore), got ${describe(o.store)}`,
+      `must be a Holdfast store (from createStore), got ${describeValue(o.store)}`,
     );
   }
   if (o.limit !== undefined && o.max !== undefined)
@@ -119,7 +119,10 @@ function limiterOf<Req>(o: RateLimitMiddlewareOptions<Req>): RateLimiter {
     throw new InvalidArgumentError("timeWindow", "give `windowMs` or `timeWindow`, not both");
   }
   if (typeof o.timeWindow === "string") {
-    throw new InvalidArgumentError("timeWindow", `must be a number of ms, got ${describe(o.timeWindow)}`);
+    throw new InvalidArgumentError(
+      "timeWindow",
+      `must be a number of ms, got ${describeValue(o.timeWindow)}`,
+    );
   }
   const name = o.name ?? d.name;
   let limits: LimitSpec[];
@@ -139,7 +142,7 @@ function limiterOf<Req>(o: RateLimitMiddlewareOptions<Req>): RateLimiter {
     if (algorithm !== "fixed-window" && algorithm !== "sliding-window") {
       throw new InvalidArgumentError(
         "algorithm",
-        `must be "fixed-window" or "sliding-window", got ${describe(algorithm)}`,
+        `must be "fixed-window" or "sliding-window", got ${describeValue(algorithm)}`,
       );
     }
     const windowMs = assertDurationMs(
@@ -189,11 +192,11 @@ export class RateLimitCore<Req> {
     private readonly defaultKey: (req: Req) => string,
   ) {
     if (typeof options !== "object" || options === null) {
-      throw new InvalidArgumentError("options", `must be an object, got ${describe(options)}`);
+      throw new InvalidArgumentError("options", `must be an object, got ${describeValue(options)}`);
     }
     for (const f of ["keyGenerator", "skip", "cost"] as const) {
       if (options[f] !== undefined && typeof options[f] !== "function") {
-        throw new InvalidArgumentError(f, `must be a function, got ${describe(options[f])}`);
+        throw new InvalidArgumentError(f, `must be a function, got ${describeValue(options[f])}`);
       }
     }
     this.standardHeaders = options.standardHeaders ?? DEFAULT_RATE_LIMIT_MIDDLEWARE_OPTIONS.standardHeaders;

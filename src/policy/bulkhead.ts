@@ -1,6 +1,6 @@
 import { EventSource, type Disposable } from "../observe/disposable.js";
 import { abortReason, throwIfAborted } from "../util/abort.js";
-import { assertInt, assertName, describe } from "../util/validate.js";
+import { assertInt, assertName, describeValue } from "../util/validate.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { BulkheadRejectedError } from "./errors.js";
 import { policyCounter } from "./metrics.js";
@@ -42,7 +42,7 @@ export class BulkheadPolicy implements Policy {
   /** @throws InvalidArgumentError for bad options. */
   constructor(options: BulkheadOptions) {
     if (typeof options !== "object" || options === null) {
-      throw new InvalidArgumentError("options", `must be an object, got ${describe(options)}`);
+      throw new InvalidArgumentError("options", `must be an object, got ${describeValue(options)}`);
     }
     this.maxConcurrent = assertInt("maxConcurrent", options.maxConcurrent, 1, 1_000_000);
     this.maxQueue = assertInt(

@@ -1,7 +1,7 @@
-import { isAbortLike } from "../breaker/errors.js";
+import { isAbortLike } from "../util/abort.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { EventSource, type Disposable } from "../observe/disposable.js";
-import { assertName, describe } from "../util/validate.js";
+import { assertName, describeValue } from "../util/validate.js";
 import { policyCounter } from "./metrics.js";
 import { NEVER_ABORTED, type Policy } from "./types.js";
 
@@ -34,13 +34,13 @@ export class FallbackPolicy<R> implements Policy<R> {
     options: FallbackOptions = {},
   ) {
     if (typeof value !== "function") {
-      throw new InvalidArgumentError("value", `must be a function, got ${describe(value)}`);
+      throw new InvalidArgumentError("value", `must be a function, got ${describeValue(value)}`);
     }
     this.shouldHandle = options.shouldHandle ?? ((e) => !isAbortLike(e));
     if (typeof this.shouldHandle !== "function") {
       throw new InvalidArgumentError(
         "shouldHandle",
-        `must be a function, got ${describe(this.shouldHandle)}`,
+        `must be a function, got ${describeValue(this.shouldHandle)}`,
       );
     }
     this.fallbackCount = policyCounter(

@@ -1,10 +1,11 @@
-import { isBrokenCircuitError, isAbortLike } from "../breaker/errors.js";
+import { isBrokenCircuitError } from "../breaker/errors.js";
+import { isAbortLike } from "../util/abort.js";
 import { isInvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { EventSource, type Disposable } from "../observe/disposable.js";
 import { sleep, throwIfAborted } from "../util/abort.js";
 import { decorrelatedJitter, fullJitterBackoff } from "../util/backoff.js";
-import { assertDurationMs, assertInt, assertName, describe } from "../util/validate.js";
+import { assertDurationMs, assertInt, assertName, describeValue } from "../util/validate.js";
 import { policyCounter } from "./metrics.js";
 import { NEVER_ABORTED, type Policy } from "./types.js";
 
@@ -94,12 +95,15 @@ export class RetryPolicy implements Policy {
     if (o.backoff !== "decorrelated" && o.backoff !== "exponential" && o.backoff !== "constant") {
       throw new InvalidArgumentError(
         "backoff",
-        `must be "decorrelated", "exponential" or "constant", got ${describe(o.backoff)}`,
+        `must be "decorrelated", "exponential" or "constant", got ${describeValue(o.backoff)}`,
       );
     }
     this.backoff = o.backoff;
     if (typeof o.shouldRetry !== "function") {
-      throw new InvalidArgumentError("shouldRetry", `must be a function, got ${describe(o.shouldRetry)}`);
+      throw new InvalidArgumentError(
+        "shouldRetry",
+        `must be a function, got ${describeValue(o.shouldRetry)}`,
+      );
     }
     this.shouldRetry = o.shouldRetry;
     this.random = o.random ?? Math.random;

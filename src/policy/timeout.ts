@@ -1,6 +1,6 @@
 import { EventSource, type Disposable } from "../observe/disposable.js";
 import { abortReason, throwIfAborted } from "../util/abort.js";
-import { assertDurationMs, assertName, describe } from "../util/validate.js";
+import { assertDurationMs, assertName, describeValue } from "../util/validate.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { TaskTimeoutError } from "./errors.js";
 import { policyCounter } from "./metrics.js";
@@ -43,14 +43,14 @@ export class TimeoutPolicy implements Policy {
   /** @throws InvalidArgumentError for bad options. */
   constructor(options: TimeoutOptions) {
     if (typeof options !== "object" || options === null) {
-      throw new InvalidArgumentError("options", `must be an object, got ${describe(options)}`);
+      throw new InvalidArgumentError("options", `must be an object, got ${describeValue(options)}`);
     }
     this.timeoutMs = assertDurationMs("timeoutMs", options.timeoutMs);
     const strategy = options.strategy ?? DEFAULT_TIMEOUT_OPTIONS.strategy;
     if (strategy !== "cooperative" && strategy !== "aggressive") {
       throw new InvalidArgumentError(
         "strategy",
-        `must be "cooperative" or "aggressive", got ${describe(strategy)}`,
+        `must be "cooperative" or "aggressive", got ${describeValue(strategy)}`,
       );
     }
     this.aggressive = strategy === "aggressive";

@@ -1,29 +1,28 @@
-import { HoldfastError } from "../errors/holdfast-error.js";
+import { defineError, guardOf, type ErrorParts } from "../errors/define-error.js";
 
 /**
  * A waiting room already holds `maxLength` users, so nobody else can join until someone leaves, is
  * admitted or stops heart-beating. Nothing was written.
  */
-export class WaitingRoomFullError extends HoldfastError {
-  readonly code = "HOLDFAST_WAITING_ROOM_FULL";
-  /** The room's name. */
-  readonly room: string;
-  /** The configured limit (`maxLength`). */
-  readonly maxLength: number;
-  /** How many users were queued when the join was refused. */
-  readonly length: number;
-
-  constructor(room: string, maxLength: number, length: number) {
-    super(
+export class WaitingRoomFullError extends defineError(
+  "HOLDFAST_WAITING_ROOM_FULL",
+  (
+    room: string,
+    maxLength: number,
+    length: number,
+  ): ErrorParts<{
+    /** The room's name. */
+    room: string;
+    /** The configured limit (`maxLength`). */
+    maxLength: number;
+    /** How many users were queued when the join was refused. */
+    length: number;
+  }> => ({
+    message:
       `Waiting room "${room}" is full (${length} of ${maxLength} places taken): try again later, ` +
-        `admit users faster, or raise \`maxLength\`.`,
-    );
-    this.room = room;
-    this.maxLength = maxLength;
-    this.length = length;
-  }
-}
+      `admit users faster, or raise \`maxLength\`.`,
+    fields: { room, maxLength, length },
+  }),
+) {}
 
-export function isWaitingRoomFullError(e: unknown): e is WaitingRoomFullError {
-  return e instanceof WaitingRoomFullError;
-}
+export const isWaitingRoomFullError = guardOf(WaitingRoomFullError);

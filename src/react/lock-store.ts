@@ -200,7 +200,7 @@ export class LockStore<T> {
       status: state.status,
       state,
       lease,
-      lockId: lease?.lockId,
+      lockId: lease?.token,
       fence: lease?.fence,
       isLocked: lease !== undefined,
       remainingMs: holder?.remainingMs() ?? 0,

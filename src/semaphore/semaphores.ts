@@ -4,7 +4,7 @@ import { isStoreFailure, StoreTimeoutError } from "../errors/store-errors.js";
 import type { Store } from "../store/types.js";
 import { abortReason, throwIfAborted } from "../util/abort.js";
 import { fullJitterBackoff } from "../util/backoff.js";
-import { assertDurationMs, assertName, describe } from "../util/validate.js";
+import { assertDurationMs, assertName, describeValue } from "../util/validate.js";
 import { decodeCursor, encodeCursor, pageLimit, type Page, type PageOptions } from "../util/cursor.js";
 import { decodeAcquire, decodeCount, decodeHolders, decodeRefresh, decodeRelease } from "./codec.js";
 import { isPermitNotHeldError, SemaphoreFullError } from "./errors.js";
@@ -333,7 +333,7 @@ export class Semaphores {
   private resolveAcquire(name: string, o: SemaphoreAcquireOptions): ResolvedAcquire {
     assertName("name", name);
     if (typeof o !== "object" || o === null) {
-      throw new InvalidArgumentError("options", `must be an object with a limit, got ${describe(o)}`);
+      throw new InvalidArgumentError("options", `must be an object with a limit, got ${describeValue(o)}`);
     }
     const limit = assertLimit("limit", o.limit);
     const ttlMs = assertDurationMs("ttlMs", o.ttlMs ?? this.options.ttlMs);
@@ -359,7 +359,7 @@ export class Semaphores {
     if (typeof permit !== "object" || permit === null) {
       throw new InvalidArgumentError(
         "permit",
-        `must be a permit or { name, token }, got ${describe(permit)}`,
+        `must be a permit or { name, token }, got ${describeValue(permit)}`,
       );
     }
     return { name: assertName("name", permit.name), token: assertToken("token", permit.token) };

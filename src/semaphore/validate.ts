@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { assertDurationMs, assertInt, assertName, describe, MAX_DURATION_MS } from "../util/validate.js";
+import { assertDurationMs, assertInt, assertName, describeValue, MAX_DURATION_MS } from "../util/validate.js";
 import type { PermitMetadata, SemaphoresOptions } from "./types.js";
 import { DEFAULT_SEMAPHORES_OPTIONS } from "./types.js";
 
@@ -26,14 +26,14 @@ export function assertToken(field: string, value: unknown): string {
 export function encodeMetadata(value: unknown): string {
   if (value === undefined) return "";
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidArgumentError("metadata", `must be a plain object, got ${describe(value)}`);
+    throw new InvalidArgumentError("metadata", `must be a plain object, got ${describeValue(value)}`);
   }
   for (const [k, v] of Object.entries(value)) {
     const t = typeof v;
     if (v !== null && t !== "string" && t !== "boolean" && !(t === "number" && Number.isFinite(v))) {
       throw new InvalidArgumentError(
         `metadata.${k}`,
-        `must be a string, a finite number, a boolean or null, got ${describe(v)}`,
+        `must be a string, a finite number, a boolean or null, got ${describeValue(v)}`,
       );
     }
   }

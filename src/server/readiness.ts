@@ -43,14 +43,14 @@ export class Readiness {
   private last: { health: StoreHealth; at: number } | undefined;
   private probe: Promise<StoreHealth> | undefined;
   private keys: KeyStatus | undefined;
-  private readonly o: typeof DEFAULT_READINESS_OPTIONS;
+  private readonly options: typeof DEFAULT_READINESS_OPTIONS;
 
   constructor(
     private readonly store: Store,
     private readonly auth: Authenticator,
     options: ReadinessOptions = {},
   ) {
-    this.o = { ...DEFAULT_READINESS_OPTIONS, ...options };
+    this.options = { ...DEFAULT_READINESS_OPTIONS, ...options };
   }
 
   /** From now on `/readyz` answers 503 `draining` (shutdown has begun). */
@@ -65,7 +65,7 @@ export class Readiness {
   async report(): Promise<ReadinessReport> {
     // One deadline for both: the key count comes from the store too, so with the store down the
     // last count is reported at once rather than waited for.
-    const deadline = timeout(this.o.waitMs, undefined);
+    const deadline = timeout(this.options.waitMs, undefined);
     const keys = this.auth.keyStatus().then(
       (k) => (this.keys = k),
       () => undefined,
@@ -93,7 +93,7 @@ export class Readiness {
   private async storeHealth(): Promise<StoreHealth & { checkedAt: number }> {
     const now = Date.now();
     const last = this.last;
-    if (last && now - last.at < this.o.cacheMs) return { ...last.health, checkedAt: last.at };
+    if (last && now - last.at < this.options.cacheMs) return { ...last.health, checkedAt: last.at };
     this.probe ??= this.store
       .health()
       .then((health) => {
@@ -107,11 +107,11 @@ export class Readiness {
       status: "down",
       kind: this.store.kind,
       mode: this.store.mode,
-      latencyMs: this.o.waitMs,
+      latencyMs: this.options.waitMs,
       serverVersion: last?.health.serverVersion ?? "unknown",
-      error: `no answer within ${this.o.waitMs} ms`,
+      error: `no answer within ${this.options.waitMs} ms`,
     };
-    const t = timeout(this.o.waitMs, late);
+    const t = timeout(this.options.waitMs, late);
     const health = await Promise.race([this.probe, t.promise]);
     t.cancel();
     return { ...health, checkedAt: health === late ? now : (this.last?.at ?? now) };

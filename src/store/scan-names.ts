@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { decodeCursor, encodeCursor, type Page } from "../util/cursor.js";
-import { assertInt } from "../util/validate.js";
+import { assertInt, MAX_NAME_LENGTH } from "../util/validate.js";
 import { SUFFIX_SEPARATOR } from "./keyspace.js";
 import type { Store } from "./types.js";
 
@@ -45,8 +45,8 @@ export async function scanNames<T>(
   visit: (kind: string, name: string, index: number) => Promise<T | null>,
 ): Promise<NamesPage<T>> {
   const prefix = options.prefix ?? "";
-  if (typeof prefix !== "string" || prefix.length > 512) {
-    throw new InvalidArgumentError("prefix", "must be a string of at most 512 characters");
+  if (typeof prefix !== "string" || prefix.length > MAX_NAME_LENGTH) {
+    throw new InvalidArgumentError("prefix", `must be a string of at most ${MAX_NAME_LENGTH} characters`);
   }
   const limit = assertInt("limit", options.limit ?? 50, 1, 10_000);
   let { kind, storeCursor } = readCursor(options.cursor, kinds.length);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { MemoryDb } from "./memory/memory-db.js";
 
 /** What a Lua script can return, as the Redis client hands it back: integers, strings, nil, arrays. */
@@ -45,15 +46,23 @@ const INCLUDE = /^--\s*@include\s+"([\w./-]+)"\s*$/gm;
 export function loadLua(url: URL): string {
   const seen = new Set<string>();
   // Helpers may include helpers; each is stitched in where it is first needed.
-  const stitch = (source: string): string =>
-    source.replace(INCLUDE, (_line, name: string) => {
+  const stitch = (source: string, from: URL): string =>
+    source.replace(INCLUDE, (_line, name: string, offset: number) => {
       if (seen.has(name)) return "";
       seen.add(name);
       const local = new URL(`./includes/${name}`, url);
       const shared = new URL(`./includes/${name}`, import.meta.url);
-      return stitch(readFileSync(existsSync(local) ? local : shared, "utf8").trimEnd());
+      const found = [local, shared].find((u) => existsSync(u));
+      if (!found) {
+        const line = source.slice(0, offset).split("\n").length;
+        throw new Error(
+          `Lua include "${name}" not found: ${fileURLToPath(from)} line ${line} includes it, and it is in neither ` +
+            `${fileURLToPath(new URL("./includes/", url))} nor ${fileURLToPath(new URL("./includes/", import.meta.url))}`,
+        );
+      }
+      return stitch(readFileSync(found, "utf8").trimEnd(), found);
     });
-  return stitch(readFileSync(url, "utf8"));
+  return stitch(readFileSync(url, "utf8"), url);
 }
 
 /**

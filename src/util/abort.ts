@@ -28,3 +28,12 @@ export function abortReason(signal: AbortSignal): unknown {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortReason(signal);
 }
+
+/**
+ * True for cancellations (a DOMException or Error named `AbortError`): a breaker does not count them
+ * as failures of the protected dependency, nor does a retry or fallback handle them: the caller gave
+ * up, not the dependency.
+ */
+export function isAbortLike(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { name?: unknown }).name === "AbortError";
+}

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { assertInt, describe } from "./validate.js";
+import { assertInt, describeValue } from "./validate.js";
 
 /** Options of a listing that pages: where to resume and how many at most. */
 export interface PageOptions {
@@ -39,7 +39,7 @@ export function decodeCursor(field: string, cursor: unknown, arity: number): str
   const bad = () =>
     new InvalidArgumentError(
       field,
-      `must be a nextCursor returned by the previous page, got ${describe(cursor)}`,
+      `must be a nextCursor returned by the previous page, got ${describeValue(cursor)}`,
     );
   if (typeof cursor !== "string" || cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) throw bad();
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw bad();

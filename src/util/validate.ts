@@ -4,13 +4,17 @@ import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 export const MAX_DURATION_MS = 2_147_483_647;
 /** Longest name (lock key, item id, holder…) in UTF-16 code units. */
 export const MAX_NAME_LENGTH = 512;
+/** The control characters (U+0000–U+001F, U+007F), as the body of a regex character class. */
+export const CONTROL_CHARACTERS = "\\u0000-\\u001f\\u007f";
+/** Text without control characters, which no name, token or key may contain. */
+export const NO_CONTROL_CHARACTERS = new RegExp(`^[^${CONTROL_CHARACTERS}]*$`);
 
 /** An integer in [min, max]; throws {@link InvalidArgumentError} naming `field` otherwise. */
 export function assertInt(field: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(
       field,
-      `must be an integer between ${min} and ${max}, got ${describe(value)}`,
+      `must be an integer between ${min} and ${max}, got ${describeValue(value)}`,
     );
   }
   return value;
@@ -24,14 +28,13 @@ export function assertDurationMs(field: string, value: unknown, min = 1): number
 /** A non-empty string of at most `max` characters without control characters. */
 export function assertName(field: string, value: unknown, max = MAX_NAME_LENGTH): string {
   if (typeof value !== "string") {
-    throw new InvalidArgumentError(field, `must be a string, got ${describe(value)}`);
+    throw new InvalidArgumentError(field, `must be a string, got ${describeValue(value)}`);
   }
   if (value.length === 0) throw new InvalidArgumentError(field, "must not be empty");
   if (value.length > max) {
     throw new InvalidArgumentError(field, `must be at most ${max} characters, got ${value.length}`);
   }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) {
+  if (!NO_CONTROL_CHARACTERS.test(value)) {
     throw new InvalidArgumentError(field, "must not contain control characters");
   }
   return value;
@@ -40,7 +43,7 @@ export function assertName(field: string, value: unknown, max = MAX_NAME_LENGTH)
 /** A non-empty array of unique names, at most `maxItems` long. */
 export function assertNames(field: string, value: unknown, maxItems: number): string[] {
   if (!Array.isArray(value))
-    throw new InvalidArgumentError(field, `must be an array, got ${describe(value)}`);
+    throw new InvalidArgumentError(field, `must be an array, got ${describeValue(value)}`);
   if (value.length === 0) throw new InvalidArgumentError(field, "must not be empty");
   if (value.length > maxItems) {
     throw new InvalidArgumentError(field, `must have at most ${maxItems} entries, got ${value.length}`);
@@ -56,12 +59,12 @@ export function assertNames(field: string, value: unknown, maxItems: number): st
 
 export function assertBoolean(field: string, value: unknown): boolean {
   if (typeof value !== "boolean")
-    throw new InvalidArgumentError(field, `must be a boolean, got ${describe(value)}`);
+    throw new InvalidArgumentError(field, `must be a boolean, got ${describeValue(value)}`);
   return value;
 }
 
 /** A short, safe description of a bad value for error messages (never dumps large objects). */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (typeof value === "string")
     return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")

@@ -6,7 +6,7 @@ import { namespacedStore } from "../../src/store/namespaced-store.js";
 import type { Store } from "../../src/store/types.js";
 import { createMachine, defineMachine } from "../../src/machine/index.js";
 import { createEventLog } from "../../src/events/index.js";
-import { MachineDefinitions } from "../../src/server/routes/machines.js";
+import { MachineDefinitions } from "../../src/machine/stored-definitions.js";
 import { uniquePrefix } from "../support/stores.js";
 import { HOLDFAST_FROM_SOURCE, holdfast } from "../support/cli.js";
 

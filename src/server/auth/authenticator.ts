@@ -77,13 +77,16 @@ export class Authenticator {
     private readonly keys: KeyStore,
     options: AuthenticatorOptions,
   ) {
-    const o = { ...DEFAULT_AUTHENTICATOR_OPTIONS, ...options };
-    this.currentMode = o.mode;
-    this.cacheMs = o.cacheMs;
-    this.logger = o.logger;
+    const { mode, cacheMs, logger, maxCachedKeys, maxCachedUnknown } = {
+      ...DEFAULT_AUTHENTICATOR_OPTIONS,
+      ...options,
+    };
+    this.currentMode = mode;
+    this.cacheMs = cacheMs;
+    this.logger = logger;
     if (this.cacheMs > 0) {
-      this.known = new LRUCache({ max: o.maxCachedKeys, ttl: this.cacheMs });
-      this.unknown = new LRUCache({ max: o.maxCachedUnknown, ttl: this.cacheMs });
+      this.known = new LRUCache({ max: maxCachedKeys, ttl: this.cacheMs });
+      this.unknown = new LRUCache({ max: maxCachedUnknown, ttl: this.cacheMs });
     }
   }
 

@@ -5,7 +5,7 @@ import type { Principal } from "../auth/principal.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
-import { errorResponse } from "../routes/common.js";
+import { errorResponse, plainText } from "../routes/common.js";
 import { keyCreatedReply, keyListReply, keyRevokedReply } from "../replies/dashboard.js";
 
 /** A key as listed: never its hash, never its secret. */
@@ -31,12 +31,7 @@ function mayRevoke(principal: Principal, r: ApiKeyRecord): boolean {
   return !r.tenants.includes("*") && r.tenants.every((t) => principal.tenants.includes(t));
 }
 
-const keyName = z
-  .string()
-  .min(1, "must not be empty")
-  .max(64, "must be at most 64 characters")
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+const keyName = plainText(64);
 
 /**
  * `/v1/keys` (admin): the API keys of the tenant the request acts for. Create makes a key for that

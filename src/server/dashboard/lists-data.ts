@@ -103,7 +103,7 @@ export function registerDataListRoutes(ctx: ServerContext): void {
     query: listQuery,
     responses: { 200: { description: "A page of stored definitions", schema: machineListReply } },
     handler: async ({ query, principal }) => {
-      // The definitions are the entities of the registry machine "definitions" (see routes/machines.ts).
+      // The definitions are the entities of the registry machine "definitions" (see machine/stored-definitions.ts).
       const defs = namespacedStore(ctx.tenantStore(principal.tenant), "machine-defs:");
       const prefix = `definitions:${query.prefix ?? ""}`;
       const page = await pageOrBadRequest(() =>

@@ -13,13 +13,14 @@ import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { nameParam, pageOrBadRequest, pageQuery } from "../routes/common.js";
+import { MAX_NAME_LENGTH } from "../../util/validate.js";
 import type { Activity } from "./activity.js";
 
 /** The query of every listing: a name prefix, a page size and the previous page's cursor. */
 export const listQuery = z.object({
   prefix: z
     .string()
-    .max(512, "must be at most 512 characters")
+    .max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`)
     .optional()
     .describe("Only names starting with this"),
   ...pageQuery(200),

@@ -4,13 +4,23 @@ import { epochMs, int, jsonObject } from "./common.js";
 
 const leaseMode = z.enum(["exclusive", "read"]);
 
-/** An acquired or refreshed lease, with seed 004's field names (`lockId`, `expiresIn`) beside Holdfast's. */
+/**
+ * Seed 004's field names, which early versions of these replies carried beside Holdfast's. They are
+ * deprecated (marked so in /openapi.json) and kept only so that clients written against them keep
+ * working: an app that wants seed 004's shapes maps them itself, as examples/appointment-locks does.
+ */
+const alwaysTrue = z
+  .literal(true)
+  .meta({ deprecated: true, description: "Deprecated: always true; the status says it" });
+const lockId = z.string().meta({ deprecated: true, description: "Deprecated: the same as `token`" });
+
+/** An acquired or refreshed lease. */
 export const lockLeaseReply = z
   .object({
-    success: z.literal(true),
-    locked: z.literal(true),
+    success: alwaysTrue,
+    locked: alwaysTrue,
     key: z.string(),
-    lockId: z.string().describe("The owner token (seed 004's name for it)"),
+    lockId,
     token: z.string().describe("The owner token: refresh and release need it; keep it secret"),
     fence: int().describe("Fencing token: strictly increasing per key; send it with every write"),
     mode: leaseMode,
@@ -21,7 +31,7 @@ export const lockLeaseReply = z
   .meta({ id: "LockLease" });
 
 export const lockReleasedReply = z.object({
-  success: z.literal(true),
+  success: alwaysTrue,
   released: z.literal(true),
   key: z.string(),
 });
@@ -51,10 +61,10 @@ export const lockForceReleasedReply = z.object({
 });
 
 export const multiLeaseReply = z.object({
-  success: z.literal(true),
-  locked: z.literal(true),
+  success: alwaysTrue,
+  locked: alwaysTrue,
   keys: z.array(z.string()),
-  lockId: z.string(),
+  lockId,
   token: z.string(),
   fences: z.array(int()).describe("Each key's fencing token, in the order of `keys`"),
   expiresAt: epochMs("When every lease ends unless refreshed (store clock)"),

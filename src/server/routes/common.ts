@@ -3,15 +3,20 @@ import { errorReply } from "../replies/common.js";
 import type { ResponseHeader, ResponseSpec } from "../responses.js";
 import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
 import { MAX_CURSOR_LENGTH } from "../../util/cursor.js";
+import { MAX_NAME_LENGTH, NO_CONTROL_CHARACTERS } from "../../util/validate.js";
 import { HttpError } from "../http-errors.js";
 
+/** Non-empty text of at most `max` characters without control characters (names, tokens, keys). */
+export function plainText(max: number) {
+  return z
+    .string()
+    .min(1, "must not be empty")
+    .max(max, `must be at most ${max} characters`)
+    .regex(NO_CONTROL_CHARACTERS, "must not contain control characters");
+}
+
 /** A primitive's name in a URL path (lock key, item id…): decoded by Fastify, checked here. */
-export const nameParam = z
-  .string()
-  .min(1, "must not be empty")
-  .max(512, "must be at most 512 characters")
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+export const nameParam = plainText(MAX_NAME_LENGTH);
 
 /** A duration in ms, as every primitive accepts it. */
 export const durationMs = z

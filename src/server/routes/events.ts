@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
 import { createEventLog, MAX_QUERY_LIMIT, MAX_SOURCES_PAGE, type EventLog } from "../../events/index.js";
+import { parseTimeSpec, resolveTime } from "../../events/time-spec.js";
 import { MAX_JSON_CHARS, MAX_TOKEN_LENGTH } from "../../events/validate.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
@@ -15,30 +16,6 @@ const eventToken = z
   .max(MAX_TOKEN_LENGTH, `must be at most ${MAX_TOKEN_LENGTH} characters`)
   .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, 'must be letters, digits and "_.:-", starting with a letter or "_"');
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const RELATIVE = /^(\d{1,9})(ms|s|m|h|d)$/;
-
-/**
- * A point in time as a query accepts it: ms since the epoch (`1763000000000`), an ISO 8601 time
- * (`2026-11-22T00:00:00Z`), or a duration ago (`5m`, `30s`, `2h`, `1d`, `500ms`).
- */
-export type TimeSpec = { kind: "absolute"; ms: number } | { kind: "ago"; ms: number };
-
-/** Parses a {@link TimeSpec}; undefined when `text` is none of the three forms. */
-export function parseTimeSpec(text: string): TimeSpec | undefined {
-  if (/^\d{1,16}$/.test(text)) {
-    const ms = Number(text);
-    return Number.isSafeInteger(ms) ? { kind: "absolute", ms } : undefined;
-  }
-  const rel = RELATIVE.exec(text);
-  if (rel) return { kind: "ago", ms: Number(rel[1]) * UNIT_MS[rel[2]] };
-  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const ms = Date.parse(text);
-    return Number.isFinite(ms) && ms >= 0 ? { kind: "absolute", ms } : undefined;
-  }
-  return undefined;
-}
-
 const timeParam = z
   .string()
   .max(64)
@@ -46,15 +23,6 @@ const timeParam = z
     (s) => parseTimeSpec(s) !== undefined,
     'must be ms since the epoch, an ISO 8601 time, or a duration ago such as "5m", "30s", "2h", "1d"',
   );
-
-/** Resolves a {@link TimeSpec} against the store's clock (durations ago need the server's "now"). */
-async function resolveTime(
-  spec: TimeSpec | undefined,
-  now: () => Promise<number>,
-): Promise<number | undefined> {
-  if (!spec) return undefined;
-  return spec.kind === "absolute" ? spec.ms : Math.max(0, (await now()) - spec.ms);
-}
 
 /** The per-tenant event log the service uses (the machines' routes append their transitions to it too). */
 export function tenantEventLog(ctx: ServerContext, tenant: string): EventLog {

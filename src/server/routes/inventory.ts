@@ -11,6 +11,7 @@ import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
 import { durationMs, errorResponse, nameParam } from "./common.js";
+import { CONTROL_CHARACTERS, MAX_NAME_LENGTH } from "../../util/validate.js";
 import { commitReply, holdReply, itemDefinedReply, itemReply, releaseReply } from "../replies/stock.js";
 
 const itemParams = z.object({ item: nameParam });
@@ -18,10 +19,9 @@ const itemParams = z.object({ item: nameParam });
 const holdParams = z.object({
   holdId: z
     .string()
-    .max(37 + 512, "is too long")
+    .max(37 + MAX_NAME_LENGTH, "is too long")
     .regex(
-      // eslint-disable-next-line no-control-regex
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[^\u0000-\u001f\u007f]+$/,
+      new RegExp(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[^${CONTROL_CHARACTERS}]+$`),
       "must be a holdId returned by a hold",
     ),
 });

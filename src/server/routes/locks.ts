@@ -5,6 +5,7 @@ import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
 import { durationMs, errorResponse, metadata, nameParam, pageOrBadRequest, pageQuery } from "./common.js";
+import { MAX_NAME_LENGTH } from "../../util/validate.js";
 import {
   lockForceReleasedReply,
   lockInfoReply,
@@ -16,11 +17,11 @@ import {
 
 const keyParams = z.object({ key: nameParam });
 const leaseBody = z.object({
-  token: z.string().min(1).max(200).describe("The owner token (`lockId`) returned by acquire"),
+  token: z.string().min(1).max(200).describe("The owner token returned by acquire"),
   ttlMs: durationMs.optional(),
 });
 
-/** The lease as JSON, with seed 004's field names alongside Holdfast's. */
+/** The lease as JSON (`success`, `locked` and `lockId` are deprecated aliases: see replies/locks.ts). */
 function leaseJson(lease: Lease, now = Date.now()) {
   return {
     success: true,
@@ -150,7 +151,7 @@ export function registerLockRoutes(ctx: ServerContext): void {
     description:
       "Pass `nextCursor` back as `cursor` for the next page (null: done). Each page does bounded work, so a page may be short, even empty, while more follow.",
     query: z.object({
-      prefix: z.string().max(512).optional(),
+      prefix: z.string().max(MAX_NAME_LENGTH).optional(),
       ...pageQuery(10_000),
       includeTokens: z.enum(["true", "false"]).optional(),
     }),

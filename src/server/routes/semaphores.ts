@@ -9,7 +9,7 @@ import {
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import { durationMs, errorResponse, nameParam, pageOrBadRequest, pageQuery } from "./common.js";
+import { durationMs, errorResponse, nameParam, pageOrBadRequest, pageQuery, plainText } from "./common.js";
 import {
   permitRefreshedReply,
   permitReleasedReply,
@@ -20,12 +20,7 @@ import {
 
 const nameParams = z.object({ name: nameParam });
 
-const token = z
-  .string()
-  .min(1, "must not be empty")
-  .max(MAX_PERMIT_TOKEN_LENGTH, `must be at most ${MAX_PERMIT_TOKEN_LENGTH} characters`)
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+const token = plainText(MAX_PERMIT_TOKEN_LENGTH);
 
 /** Semaphore metadata is flat: each value a string, a finite number, a boolean or null. */
 const flatMetadata = z

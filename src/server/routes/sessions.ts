@@ -5,7 +5,7 @@ import { createSessions, type Session, type Sessions } from "../../session/index
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
-import { durationMs, errorResponse, nameParam } from "./common.js";
+import { durationMs, errorResponse, nameParam, plainText } from "./common.js";
 import {
   sessionEnvelopeReply,
   sessionRevokedReply,
@@ -20,12 +20,7 @@ import {
 export const SESSION_TOKEN_HEADER = "x-holdfast-session-token";
 
 const MAX_TOKEN_LENGTH = 16_384;
-const token = z
-  .string()
-  .min(1, "must not be empty")
-  .max(MAX_TOKEN_LENGTH, `must be at most ${MAX_TOKEN_LENGTH} characters`)
-  // eslint-disable-next-line no-control-regex
-  .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+const token = plainText(MAX_TOKEN_LENGTH);
 
 const userParams = z.object({ user: nameParam });
 

@@ -1,0 +1,84 @@
+import type { RawReply } from "../store/script.js";
+import type { Store } from "../store/types.js";
+import { Keyspace } from "../store/keyspace.js";
+import { assertNames } from "../util/validate.js";
+import { notOwnedError } from "./decode.js";
+import type { LockKeys } from "./keys.js";
+import { lockMetrics } from "./metrics.js";
+import { MAX_MULTI_KEYS, refreshManyScripts, releaseManyScripts } from "./scripts/scripts.js";
+import type { MultiLease, MultiLeaseRef } from "./types.js";
+
+// Multi-name leases: names that share one hash slot, taken, refreshed and released all at once.
+
+/** Validates the names of a multi-name call: 1 to {@link MAX_MULTI_KEYS} names in one slot. */
+export function assertManyNames(names: readonly string[]): readonly string[] {
+  const valid = assertNames("keys", names, MAX_MULTI_KEYS);
+  Keyspace.assertSameSlot(valid);
+  return valid;
+}
+
+/** The keys the multi-name acquire script takes: lock, fence and readers of each name, in order. */
+export function acquireManyKeys(keys: LockKeys, names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const n of names) {
+    const lockKeys = keys.of(n);
+    out.push(lockKeys.lock, lockKeys.fence, lockKeys.readers);
+  }
+  return out;
+}
+
+/** A multi-name lease from the acquire script's success reply `{server time in ms, fence…}`. */
+export function multiLeaseOf(names: string[], token: string, r: RawReply[], ttlMs: number): MultiLease {
+  return { keys: names, token, fences: (r as number[]).slice(1), expiresAt: (r[0] as number) + ttlMs, ttlMs };
+}
+
+/** Extends every name of `lease` while `token` holds them all; else LockNotOwnedError naming the first. */
+export async function refreshMany(
+  store: Store,
+  keys: LockKeys,
+  lease: MultiLeaseRef,
+  token: string,
+  ttlMs: number,
+): Promise<MultiLease> {
+  const names = assertManyNames(lease.keys);
+  const script = refreshManyScripts[names.length];
+  const reply = await store.run(
+    script,
+    names.map((n) => keys.lock(n)),
+    [token, ttlMs],
+  );
+  if (Array.isArray(reply)) {
+    lockMetrics.notOwned.inc();
+    throw notOwnedError(names[(reply[1] as number) - 1], reply[0] as number, script.name);
+  }
+  return {
+    keys: [...names],
+    token,
+    fences: (lease as Partial<MultiLease>).fences ?? [],
+    expiresAt: (reply as number) + ttlMs,
+    ttlMs,
+  };
+}
+
+/** Releases every name of `lease` that `token` still holds; LockNotOwnedError if one was not held. */
+export async function releaseMany(
+  store: Store,
+  keys: LockKeys,
+  lease: MultiLeaseRef,
+  token: string,
+): Promise<void> {
+  const names = assertManyNames(lease.keys);
+  const script = releaseManyScripts[names.length];
+  const reply = await store.run(
+    script,
+    names.map((n) => keys.lock(n)),
+    [token],
+  );
+  if (reply === 0) {
+    lockMetrics.released.inc(names.length);
+    return;
+  }
+  lockMetrics.notOwned.inc();
+  const r = reply as number[];
+  throw notOwnedError(names[r[1] - 1], r[0], script.name);
+}
