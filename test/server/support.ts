@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect } from "vitest";
-import { PrivateRedis } from "../support/redis-server.js";
-import { faultTestStore } from "../support/stores.js";
+import type { PrivateRedis } from "../support/redis-server.js";
+import { onPrivateRedis as privateRedisStore } from "../support/faults.js";
 import { createStore } from "../../src/store/create-store.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -219,23 +219,32 @@ export function expectStoreDown(answers: readonly (Answer & { what?: string })[]
 }
 
 /**
- * For a describe block: a private Redis (to kill and restart), a store with short timeouts on it,
- * and a service from `serve` whose API keys are cached for a minute, so requests still authenticate
- * while Redis is gone. Read the fields inside tests (they are set in beforeAll).
+ * For a describe block: the fault tests' private Redis and store with short timeouts (see
+ * ../support/faults.ts), and a service from `serve` on it whose API keys are cached for a minute,
+ * so requests still authenticate while Redis is gone. Read the fields inside tests (they are set in
+ * beforeAll).
  */
 export function onPrivateRedis<S extends { server: { stop(): Promise<void> } }>(
   serve: (store: Store, keyCacheMs: number) => Promise<S>,
-): { redis: PrivateRedis; store: Store; service: S } {
-  const ctx = {} as { redis: PrivateRedis; store: Store; service: S };
+): { readonly redis: PrivateRedis; readonly store: Store; readonly service: S } {
+  const fault = privateRedisStore();
+  let service: S | undefined;
   beforeAll(async () => {
-    ctx.redis = await PrivateRedis.start();
-    ctx.store = await faultTestStore(ctx.redis);
-    ctx.service = await serve(ctx.store, 60_000);
+    service = await serve(fault.store, 60_000);
   });
   afterAll(async () => {
-    await ctx.service?.server.stop();
-    await ctx.store?.close();
-    await ctx.redis?.stop();
+    await service?.server.stop();
   });
-  return ctx;
+  return {
+    get redis() {
+      return fault.redis;
+    },
+    get store() {
+      return fault.store;
+    },
+    get service() {
+      if (!service) throw new Error("the service is not started yet (read it inside a test)");
+      return service;
+    },
+  };
 }
