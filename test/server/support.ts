@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, expect } from "vitest";
 import type { PrivateRedis } from "../support/redis-server.js";
 import { onPrivateRedis as privateRedisStore } from "../support/faults.js";
+import type { StoreTarget } from "../support/stores.js";
 import { createStore } from "../../src/store/create-store.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,6 +97,89 @@ export async function serveWithKeys(store: Store, keyCacheMs = 0) {
     return { status: r.status, body: text ? JSON.parse(text) : undefined, text, headers: r.headers };
   };
   return { server, acme, globex, call, mint };
+}
+
+/** What route tests call: {@link serveWithKeys} over a socket, or {@link injectWithKeys} in process. */
+export interface KeyedService {
+  server: { stop(): Promise<void> };
+  acme: string;
+  globex: string;
+  call(
+    key: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Answer>;
+  mint(role: "client" | "admin", tenant: string): Promise<string>;
+}
+
+/**
+ * {@link serveWithKeys} in process: the app `holdfast serve` builds over `store`, API keys required,
+ * the same two client keys, and `call` through Fastify's `inject` instead of a socket. For running
+ * route tests on every store without a server and a port each.
+ */
+export async function injectWithKeys(store: Store, keyCacheMs = 0): Promise<KeyedService> {
+  const keys = new StoreKeyStore(store);
+  const mint = async (role: "client" | "admin", tenant: string) => {
+    const { key, record } = mintApiKey({ name: "t", role, tenants: [tenant] });
+    await keys.put(record);
+    return key;
+  };
+  const acme = await mint("client", "acme");
+  const globex = await mint("client", "globex");
+  const config = DEFAULT_SERVE_CONFIG;
+  const { app } = await buildApp({
+    store,
+    keyStore: keys,
+    authMode: "keys",
+    corsOrigins: config.corsOrigins,
+    logLevel: "silent",
+    bodyLimit: config.bodyLimit,
+    keyCacheMs,
+    checkReplies: true,
+    limits: {
+      maxChannelsPerTenant: config.maxChannelsPerTenant,
+      maxEventSourcesPerTenant: config.maxEventSourcesPerTenant,
+      maxWsConnectionsPerKey: config.maxWsConnectionsPerKey,
+      maxWsConnectionsPerTenant: config.maxWsConnectionsPerTenant,
+    },
+  });
+  await app.ready();
+  const call = async (
+    key: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> => {
+    const r = await app.inject({
+      method: method as "GET",
+      url: path,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
+    const answerHeaders = new Headers();
+    for (const [name, value] of Object.entries(r.headers)) {
+      if (value === undefined) continue;
+      for (const v of Array.isArray(value) ? value : [value]) answerHeaders.append(name, String(v));
+    }
+    const text = r.body;
+    return { status: r.statusCode, body: text ? JSON.parse(text) : undefined, text, headers: answerHeaders };
+  };
+  return { server: { stop: () => app.close() }, acme, globex, call, mint };
+}
+
+/**
+ * Route tests' service on `target`: over a socket on the single Redis (what `holdfast serve`
+ * really does), in process on the other stores (the same routes, another store behind them).
+ */
+export function keyedServiceFor(target: StoreTarget, store: Store): Promise<KeyedService> {
+  return target === "redis" ? serveWithKeys(store) : injectWithKeys(store);
 }
 
 /** {@link serveWithKeys} plus an admin key of `acme`, with one caller function per key. */
