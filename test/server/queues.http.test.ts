@@ -4,7 +4,7 @@ import { inject } from "vitest";
 import type { Store } from "../../src/store/types.js";
 import { makeStore } from "../support/stores.js";
 import fc from "fast-check";
-import { serveAs, fuzzArea, fuzzValues, expectStoreDown, onPrivateRedis } from "./support.js";
+import { serveAs, fuzzArea, fuzzValues, expectStoreDown, onPrivateRedis, callersFor } from "./support.js";
 
 const port = inject("redisPort");
 
@@ -13,13 +13,16 @@ const serve = serveAs;
 const room = (name: string, rest = "") => `/v1/waiting-rooms/${encodeURIComponent(name)}${rest}`;
 const q = (user: string) => `?user=${encodeURIComponent(user)}`;
 
-describe.runIf(port !== null)("waiting-room routes over HTTP, on Redis", () => {
+// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
+const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
+
+describe.each(targets)("waiting-room routes over HTTP [%s]", (target) => {
   let store: Store;
-  let s: Awaited<ReturnType<typeof serve>>;
+  let s: Awaited<ReturnType<typeof callersFor>>;
 
   beforeAll(async () => {
-    store = await makeStore("redis");
-    s = await serve(store);
+    store = await makeStore(target);
+    s = await callersFor(target, store);
   });
   afterAll(async () => {
     await s?.server.stop();

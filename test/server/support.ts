@@ -184,13 +184,22 @@ export function keyedServiceFor(target: StoreTarget, store: Store): Promise<Keye
 
 /** {@link serveWithKeys} plus an admin key of `acme`, with one caller function per key. */
 export async function serveAs(store: Store, keyCacheMs = 0) {
-  const base = await serveWithKeys(store, keyCacheMs);
+  return callersOf(await serveWithKeys(store, keyCacheMs));
+}
+
+/** {@link serveAs} on `target`: over a socket on the single Redis, in process on the others (see {@link keyedServiceFor}). */
+export async function callersFor(target: StoreTarget, store: Store) {
+  return callersOf(await keyedServiceFor(target, store));
+}
+
+/** An admin key of `acme` and one of `globex` added to `base`, and one caller function per key. */
+async function callersOf<S extends KeyedService>(base: S) {
   const admin = await base.mint("admin", "acme");
   const globexAdmin = await base.mint("admin", "globex");
   const as = (key: string) => (method: string, path: string, body?: unknown) =>
     base.call(key, method, path, body);
   return {
-    server: base.server,
+    server: base.server as S["server"],
     bearer: { acme: `Bearer ${base.acme}`, globex: `Bearer ${base.globex}`, admin: `Bearer ${admin}` },
     acme: as(base.acme),
     globex: as(base.globex),
