@@ -21,7 +21,9 @@ export interface PrivateRedisFixture {
  * and a {@link faultTestStore} on it with `store` options added, both made in beforeAll and gone in
  * afterAll. Read the fields inside tests and hooks, not when the block is defined.
  */
-export function onPrivateRedis(options: { args?: string[]; store?: CreateStoreOptions } = {}): PrivateRedisFixture {
+export function onPrivateRedis(
+  options: { args?: string[]; store?: CreateStoreOptions } = {},
+): PrivateRedisFixture {
   let redis: PrivateRedis | undefined;
   let store: Store | undefined;
   beforeAll(async () => {
