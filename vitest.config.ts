@@ -28,7 +28,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
     env: { HOLDFAST_LOG_LEVEL: process.env.HOLDFAST_LOG_LEVEL ?? "silent" },
-    testTimeout: 30_000,
+    // Low enough that a slow test shows; the few that start processes, browsers or the compiler say
+    // how long they may take.
+    testTimeout: 15_000,
     hookTimeout: 60_000,
     pool: "forks",
     // Two cores: two test files at a time keeps timing-sensitive tests honest.

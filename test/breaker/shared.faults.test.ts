@@ -3,9 +3,9 @@ import { randomUUID } from "node:crypto";
 import { BrokenCircuitError, CircuitBreaker, type BreakerDegradedChange } from "../../src/breaker/index.js";
 import { StoreUnavailableError, StoreTimeoutError } from "../../src/errors/index.js";
 import { onDegradedDecision, type DegradedDecision } from "../../src/observe/degradation.js";
-import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
-import { PrivateRedis } from "../support/redis-server.js";
+import { onPrivateRedis } from "../support/faults.js";
+import { faultTestStore } from "../support/stores.js";
 
 const hasRedis = inject("redisPort") !== null;
 const ok = () => "ok";
@@ -13,29 +13,18 @@ const boom = () => Promise.reject(new Error("dependency down"));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.runIf(hasRedis)("shared breaker when the store goes away", () => {
-  let redis: PrivateRedis;
-  let store: Store;
+  const fault = onPrivateRedis();
+  // A second instance on the same Redis.
   let other: Store;
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    const opts = {
-      type: "redis" as const,
-      redis: { url: redis.url },
-      env: {},
-      checkServer: false,
-      commandTimeoutMs: 300,
-      reconnectCapMs: 100,
-    };
-    store = await createStore(opts);
-    other = await createStore(opts);
+    other = await faultTestStore(fault.redis);
   });
   afterAll(async () => {
-    await store?.close();
     await other?.close();
-    await redis?.stop();
   });
 
   it("keeps protecting locally, reports degraded decisions, and returns to shared state", async () => {
+    const { redis, store } = fault;
     const name = `fault-${randomUUID()}`;
     const b = new CircuitBreaker({
       name,

@@ -38,6 +38,7 @@ describe("examples and .env", () => {
     }
   });
 
+  // Starts the example's server as a process, from its TypeScript sources.
   it("the appointments example listens on the PORT of its .env, and the environment's LOCK_TTL wins", async () => {
     const port = await freePort();
     // LOCK_TTL=abc would stop it: it starts only if the environment's value is the one used.
@@ -77,5 +78,5 @@ describe("examples and .env", () => {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
     }
-  });
+  }, 60_000);
 });

@@ -2,29 +2,18 @@
  * Fault: stock operations fail closed with a typed store error while Redis is down, and the
  * invariant holds after it comes back (AOF on, so the data survives the crash).
  */
-import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { PrivateRedis } from "../support/redis-server.js";
-import { isStoreFailure } from "../../src/errors/store-errors.js";
-import type { Store } from "../../src/store/types.js";
+import { describe, expect, it, inject } from "vitest";
+import { expectStoreFailures, onPrivateRedis } from "../support/faults.js";
 import { createInventory, type Hold } from "../../src/inventory/index.js";
-import { faultTestStore } from "../support/stores.js";
 
 const hasRedis = inject("redisPort") !== null;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.runIf(hasRedis)("inventory against a Redis that crashes", () => {
-  let redis: PrivateRedis;
-  let store: Store;
-  beforeAll(async () => {
-    redis = await PrivateRedis.start({ args: ["--appendonly", "yes", "--appendfsync", "always"] });
-    store = await faultTestStore(redis);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await redis?.stop();
-  });
+  const fault = onPrivateRedis({ args: ["--appendonly", "yes", "--appendfsync", "always"] });
 
   it("fails closed while the store is down and keeps available + held + sold = total", async () => {
+    const { redis, store } = fault;
     const inv = createInventory(store);
     const item = "fault-sku";
     await inv.defineItem(item, { stock: 50 });
@@ -47,10 +36,7 @@ describe.runIf(hasRedis)("inventory against a Redis that crashes", () => {
       inv.defineItem("fault-other", { stock: 1 }),
     ];
     const results = await Promise.allSettled(calls);
-    for (const r of results) {
-      expect(r.status).toBe("rejected");
-      expect(isStoreFailure((r as PromiseRejectedResult).reason)).toBe(true);
-    }
+    expectStoreFailures(results, { orClosed: true });
 
     await sleep(600); // the short hold expires while Redis is down
     await redis.start();

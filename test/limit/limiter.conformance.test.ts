@@ -3,7 +3,7 @@
  * generous margins for a loaded machine).
  */
 import { expect, it } from "vitest";
-import { describeStores } from "../support/stores.js";
+import { describeStores, storeNow } from "../support/stores.js";
 import { createRateLimiter, rateLimitHeaders, type RateLimiter } from "../../src/limit/index.js";
 import type { LimitSpec } from "../../src/limit/types.js";
 import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js";
@@ -11,7 +11,6 @@ import type { Store } from "../../src/store/types.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import type { RedisStore } from "../../src/store/redis/redis-store.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const LONG: Record<string, LimitSpec> = {
   "fixed-window": { algorithm: "fixed-window", limit: 20, windowMs: 600_000 },
   "sliding-window": { algorithm: "sliding-window", limit: 20, windowMs: 600_000 },
@@ -27,7 +26,7 @@ async function countAllowed(l: RateLimiter, key: string, n: number, cost = 1): P
 /** The remaining TTL of a raw key in ms, read behind the library's back. */
 async function pttlOf(store: Store, key: string): Promise<number> {
   if (store instanceof MemoryStore) {
-    store.db.now = Date.now();
+    store.db.now = storeNow(store);
     return store.db.pttl(key);
   }
   return (store as RedisStore).client.pttl(key);
@@ -39,7 +38,7 @@ async function keysOf(store: Store): Promise<string[]> {
   return out;
 }
 
-describeStores("rate limiter", ({ store, target }) => {
+describeStores("rate limiter", ({ store, target, elapse }) => {
   for (const [algorithm, spec] of Object.entries(LONG)) {
     it(`${algorithm}: exactly the quota passes under 60 concurrent requests; cost counts`, async () => {
       const l = createRateLimiter(store(), { name: `c-${algorithm}`, limits: [spec] });
@@ -69,9 +68,9 @@ describeStores("rate limiter", ({ store, target }) => {
     if (!denied.allowed) {
       expect(denied.retryAfterMs).toBeGreaterThan(0);
       expect(denied.retryAfterMs).toBeLessThanOrEqual(300);
-      await sleep(denied.retryAfterMs + 20);
+      await elapse(denied.retryAfterMs + 20);
     } else {
-      await sleep(320);
+      await elapse(320);
     }
     expect((await l.consume("k")).allowed).toBe(true);
   });
@@ -84,7 +83,7 @@ describeStores("rate limiter", ({ store, target }) => {
       expect(denied.allowed).toBe(false);
       expect(denied.retryAfterMs).toBeGreaterThan(0);
       expect(denied.retryAfterMs).toBeLessThanOrEqual(500);
-      await sleep(denied.retryAfterMs + 20);
+      await elapse(denied.retryAfterMs + 20);
       expect((await l.consume("k")).allowed).toBe(true);
     }
   });
@@ -101,7 +100,7 @@ describeStores("rate limiter", ({ store, target }) => {
     expect(r.allowed).toBe(false);
     expect(r.retryAfterMs).toBeGreaterThan(0);
     expect(r.retryAfterMs).toBeLessThanOrEqual(800);
-    await sleep(850);
+    await elapse(850);
     expect(await countAllowed(l, "k", 6)).toBe(4);
   });
 
@@ -114,11 +113,11 @@ describeStores("rate limiter", ({ store, target }) => {
       blockDurationMs: 600,
     });
     expect(await countAllowed(l, "k", 3)).toBe(2);
-    await sleep(250); // a token is back, but the key is blocked
+    await elapse(250); // a token is back, but the key is blocked
     const r = await l.consume("k");
     expect(r.reason).toBe("blocked");
     expect(r.retryAfterMs).toBeLessThanOrEqual(600);
-    await sleep(r.retryAfterMs + 30);
+    await elapse(r.retryAfterMs + 30);
     expect((await l.consume("k")).allowed).toBe(true);
   });
 

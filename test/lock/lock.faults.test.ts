@@ -4,11 +4,9 @@
  * rejection; after a restart (without persistence) everything works again and fences still
  * increase thanks to the server-time floor.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { PrivateRedis } from "../support/redis-server.js";
-import { createStore } from "../../src/store/create-store.js";
+import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { onPrivateRedis } from "../support/faults.js";
 import { isStoreFailure } from "../../src/errors/store-errors.js";
-import type { Store } from "../../src/store/types.js";
 import { createLocks, type Locks } from "../../src/lock/locks.js";
 import { LockConflictError, LockLostError } from "../../src/lock/errors.js";
 
@@ -17,27 +15,13 @@ const COMMAND_TIMEOUT_MS = 300;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.runIf(hasRedis)("locks against a Redis that goes away", () => {
-  let redis: PrivateRedis;
-  let store: Store;
+  const fault = onPrivateRedis({ store: { commandTimeoutMs: COMMAND_TIMEOUT_MS } });
   let locks: Locks;
   const unhandled: unknown[] = [];
   const onUnhandled = (e: unknown) => unhandled.push(e);
 
-  beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    store = await createStore({
-      type: "redis",
-      redis: { url: redis.url },
-      env: {},
-      checkServer: false,
-      commandTimeoutMs: COMMAND_TIMEOUT_MS,
-      reconnectCapMs: 100,
-    });
-    locks = createLocks(store, { ttlMs: 5_000 });
-  });
-  afterAll(async () => {
-    await store?.close();
-    await redis?.stop();
+  beforeAll(() => {
+    locks = createLocks(fault.store, { ttlMs: 5_000 });
   });
   beforeEach(() => {
     unhandled.length = 0;
@@ -48,6 +32,7 @@ describe.runIf(hasRedis)("locks against a Redis that goes away", () => {
   });
 
   it("fails closed within the command timeout, aborts withLock, and recovers after a restart", async () => {
+    const { redis } = fault;
     const before = await locks.acquire("fence-key", { ttlMs: 60_000 });
 
     // A running workload: 8 loops of acquire/release, plus one long withLock section.

@@ -8,15 +8,10 @@ import { createStore } from "../../src/store/create-store.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type { Store } from "../../src/store/types.js";
-import { PrivateRedis } from "../support/redis-server.js";
+import { onPrivateRedis } from "../support/faults.js";
 import { bookingDefinition, type BookingEvent } from "./booking.js";
-import { faultTestStore } from "../support/stores.js";
 
 const hasRedis = inject("redisPort") !== null;
-
-function redisStore(redis: PrivateRedis): Promise<Store> {
-  return faultTestStore(redis);
-}
 
 async function until<T>(fn: () => Promise<T>, tries = 100): Promise<T> {
   for (let i = 0; ; i++) {
@@ -95,18 +90,10 @@ describe("a send that fails in the script leaves entity and history unchanged", 
 });
 
 describe.runIf(hasRedis)("state machine against a Redis that crashes (AOF, fsync always)", () => {
-  let redis: PrivateRedis;
-  let store: Store;
-  beforeAll(async () => {
-    redis = await PrivateRedis.start({ args: ["--appendonly", "yes", "--appendfsync", "always"] });
-    store = await redisStore(redis);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await redis?.stop();
-  });
+  const fault = onPrivateRedis({ args: ["--appendonly", "yes", "--appendfsync", "always"] });
 
   it("fails with typed store errors; after restart version and history agree and keep every acknowledged send", async () => {
+    const { redis, store } = fault;
     const m = createMachine(store, bookingDefinition);
     const id = `crash-${randomUUID()}`;
     await m.create(id);
@@ -144,12 +131,9 @@ describe.runIf(hasRedis)("state machine against a Redis that crashes (AOF, fsync
 });
 
 describe.runIf(hasRedis)("state machine whose event log is down", () => {
-  let logRedis: PrivateRedis;
-  let logStore: Store;
+  const log = onPrivateRedis();
   let machineStore: Store;
   beforeAll(async () => {
-    logRedis = await PrivateRedis.start();
-    logStore = await redisStore(logRedis);
     machineStore = await createStore({
       type: "redis",
       redis: { host: "127.0.0.1", port: inject("redisPort")! },
@@ -159,11 +143,11 @@ describe.runIf(hasRedis)("state machine whose event log is down", () => {
     });
   });
   afterAll(async () => {
-    await Promise.all([logStore?.close(), machineStore?.close()]);
-    await logRedis?.stop();
+    await machineStore?.close();
   });
 
   it("commits the transition, reports eventLog: failed and counts it; never throws", async () => {
+    const { redis: logRedis, store: logStore } = log;
     const events = createEventLog(logStore);
     const m = createMachine(machineStore, { ...bookingDefinition, name: "logdown" }, { eventLog: events });
     const id = `b-${randomUUID()}`;

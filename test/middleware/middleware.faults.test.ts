@@ -5,16 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Store } from "../../src/store/types.js";
-import { PrivateRedis } from "../support/redis-server.js";
-import { faultTestStore } from "../support/stores.js";
+import { onPrivateRedis } from "../support/faults.js";
 import { ADAPTERS, call, until, type Served } from "./adapters.js";
 
 const uniq = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
 describe.runIf(inject("redisPort") !== null)("middleware while Redis is down", () => {
-  let redis: PrivateRedis;
-  let store: Store;
+  const fault = onPrivateRedis();
   const apps: {
     adapter: string;
     closed: Served;
@@ -25,8 +22,7 @@ describe.runIf(inject("redisPort") !== null)("middleware while Redis is down", (
   }[] = [];
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    store = await faultTestStore(redis);
+    const { store } = fault;
     for (const adapter of ADAPTERS) {
       const limit = { store, limit: 2, windowMs: 3_600_000 };
       apps.push({
@@ -44,8 +40,6 @@ describe.runIf(inject("redisPort") !== null)("middleware while Redis is down", (
   afterAll(async () => {
     for (const a of apps)
       await Promise.all([a.closed, a.open, a.local, a.slots, a.locked].map((s) => s.close()));
-    await store?.close();
-    await redis?.stop();
   });
 
   it("answers from Redis while it is up", async () => {
@@ -57,6 +51,7 @@ describe.runIf(inject("redisPort") !== null)("middleware while Redis is down", (
   });
 
   it("follows each policy while it is down, and recovers when it is back", async () => {
+    const { redis } = fault;
     await redis.kill();
     for (const a of apps) {
       const closed = await call(`${a.closed.url}/r`);

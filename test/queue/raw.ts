@@ -5,11 +5,12 @@
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type { Store } from "../../src/store/types.js";
+import { storeNow } from "../support/stores.js";
 
 /** Members of a sorted set in rank order, with scores. */
 export async function rawZset(store: Store, key: string): Promise<{ member: string; score: number }[]> {
   if (store instanceof MemoryStore) {
-    store.db.now = Date.now();
+    store.db.now = storeNow(store);
     return store.db.zrange(key, 0, -1).map((e) => ({ ...e }));
   }
   const flat = await (store as RedisStore).client.zrange(key, 0, -1, "WITHSCORES");
@@ -56,7 +57,7 @@ export async function rawDump(store: Store): Promise<Map<string, string>> {
 /** Remaining TTL of a key in ms (PTTL semantics: -1 none, -2 missing). */
 export async function rawPttl(store: Store, key: string): Promise<number> {
   if (store instanceof MemoryStore) {
-    store.db.now = Date.now();
+    store.db.now = storeNow(store);
     return store.db.pttl(key);
   }
   return (store as RedisStore).client.pttl(key);

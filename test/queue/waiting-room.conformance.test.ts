@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { expect, it } from "vitest";
-import { describeTimingStores } from "../support/stores.js";
+import { describeTimingStores, storeNow } from "../support/stores.js";
 import { createWaitingRoom } from "../../src/queue/index.js";
 import { WaitingRoomFullError, isWaitingRoomFullError } from "../../src/queue/errors.js";
 import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js";
-import { rawDump, rawPttl, rawZset, sleep } from "./raw.js";
+import { rawDump, rawPttl, rawZset } from "./raw.js";
 
 const room = () => `room-${randomUUID().slice(0, 8)}`;
 
-describeTimingStores("waiting room", ({ store }) => {
+describeTimingStores("waiting room", ({ store, elapse }) => {
   it("places users in arrival order, 1-based position and 0-based ahead, idempotent join", async () => {
     const wr = createWaitingRoom(store());
     const r = room();
@@ -74,10 +74,9 @@ describeTimingStores("waiting room", ({ store }) => {
     const r = room();
     await wr.join(r, "silent");
     await wr.join(r, "alive");
-    const deadline = Date.now() + 1500;
-    while (Date.now() < deadline) {
+    for (let i = 0; i < 15; i++) {
       expect(await wr.heartbeat(r, "alive")).toBe(true);
-      await sleep(100);
+      await elapse(100);
     }
     expect(await wr.position(r, "alive")).toEqual({ state: "queued", position: 1, ahead: 0, length: 1 });
     expect(await wr.heartbeat(r, "silent")).toBe(false);
@@ -91,9 +90,9 @@ describeTimingStores("waiting room", ({ store }) => {
     for (const u of ["stale", "a", "b", "c"]) await wr.join(r, u);
     await wr.admit(r, 1); // "stale" is admitted, not queued
     await wr.join(r, "stale-2");
-    await sleep(400);
+    await elapse(400);
     for (const u of ["a", "b", "c"]) await wr.heartbeat(r, u);
-    await sleep(400); // stale-2's deadline has passed; a, b, c heart-beat 400 ms ago
+    await elapse(400); // stale-2's deadline has passed; a, b, c heart-beat 400 ms ago
     const head = await wr.head(r, 2);
     expect(head).toMatchObject({ queued: 3, admitted: 1 });
     expect(head.first.map((u) => [u.position, u.user])).toEqual([
@@ -111,9 +110,9 @@ describeTimingStores("waiting room", ({ store }) => {
     const wr = createWaitingRoom(store(), { heartbeatTtlMs: 2000, reclaimLimit: 2 });
     const r = room();
     for (let i = 0; i < 5; i++) await wr.join(r, `s${i}`);
-    await sleep(1000);
+    await elapse(1000);
     await wr.join(r, "keeper"); // keeps the room's keys alive past the others' deadlines
-    await sleep(1100);
+    await elapse(1100);
     await wr.join(r, "fresh"); // reclaims s0, s1
     // admit reclaims s2, s3 up front, then meets stale s4 at the head: dropped, not admitted.
     expect(await wr.admit(r, 2)).toEqual(["keeper", "fresh"]);
@@ -125,10 +124,10 @@ describeTimingStores("waiting room", ({ store }) => {
     const wr = createWaitingRoom(store(), { heartbeatTtlMs: 2000, reclaimLimit: 2 });
     const r = room();
     for (let i = 0; i < 5; i++) await wr.join(r, `s${i}`);
-    await sleep(1000);
+    await elapse(1000);
     // A live user keeps the room's keys alive past the others' deadlines.
     await wr.join(r, "alive");
-    await sleep(1100);
+    await elapse(1100);
     expect(await wr.length(r)).toBe(4); // 5 stale, 2 reclaimed, + alive
     expect(await wr.length(r)).toBe(2);
     expect(await wr.length(r)).toBe(1);
@@ -142,7 +141,7 @@ describeTimingStores("waiting room", ({ store }) => {
     await wr.join(r, "b");
     expect(await wr.admit(r, 2)).toEqual(["a", "b"]);
     expect(await wr.isAdmitted(r, "a")).toBe(true);
-    await sleep(1000);
+    await elapse(1000);
     expect(await wr.isAdmitted(r, "a")).toBe(false);
     expect(await wr.counts(r)).toEqual({ queued: 0, admitted: 0 });
     // After the admission lapsed the user can queue again, at the back.
@@ -154,10 +153,10 @@ describeTimingStores("waiting room", ({ store }) => {
     const r = room();
     for (const u of ["a", "b", "c"]) await wr.join(r, u);
     expect(await wr.admit(r, 3)).toEqual(["a", "b", "c"]);
-    await sleep(800);
+    await elapse(800);
     await wr.join(r, "d");
     expect(await wr.admit(r, 1)).toEqual(["d"]); // keeps the admitted set's key alive
-    await sleep(1000);
+    await elapse(1000);
     for (const u of ["a", "b", "c"]) {
       expect(await wr.isAdmitted(r, u)).toBe(false);
       expect(await wr.position(r, u)).toMatchObject({ state: "absent" });
@@ -180,9 +179,9 @@ describeTimingStores("waiting room", ({ store }) => {
     const ttl = await rawPttl(store(), q);
     // The key outlives every heartbeat deadline stored in it (same machine: same clock).
     const deadlines = await rawZset(store(), store().keys.key("room", r, "hb"));
-    for (const d of deadlines) expect(Date.now() + ttl).toBeGreaterThanOrEqual(d.score - 20);
+    for (const d of deadlines) expect(storeNow(store()) + ttl).toBeGreaterThanOrEqual(d.score - 20);
     expect(ttl).toBeLessThanOrEqual(600); // 1.5 × heartbeatTtlMs at most
-    await sleep(1000);
+    await elapse(1000);
     const left = [...(await rawDump(store())).keys()].filter((k) => k.includes(`{${r}}`));
     expect(left).toEqual([]);
   });

@@ -1,27 +1,17 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { PrivateRedis } from "../support/redis-server.js";
+import { describe, expect, inject, it } from "vitest";
+import { expectStoreFailures, onPrivateRedis } from "../support/faults.js";
 import { isStoreFailure } from "../../src/errors/store-errors.js";
-import type { Store } from "../../src/store/types.js";
 import { createSemaphores } from "../../src/semaphore/index.js";
 import { ConcurrencyPermitLostError, createConcurrencyLimiter } from "../../src/concurrency/index.js";
-import { faultTestStore } from "../support/stores.js";
 
 const hasRedis = inject("redisPort") !== null;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.runIf(hasRedis)("semaphores and the concurrency limiter against a Redis that goes away", () => {
-  let redis: PrivateRedis;
-  let store: Store;
-  beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    store = await faultTestStore(redis);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await redis?.stop();
-  });
+  const fault = onPrivateRedis();
 
   it("fails closed with a typed store error while acquiring, never hangs, and works after a restart", async () => {
+    const { redis, store } = fault;
     const s = createSemaphores(store, { retryCapMs: 50 });
     const limiter = createConcurrencyLimiter(store, {
       limit: 1,
@@ -64,14 +54,8 @@ describe.runIf(hasRedis)("semaphores and the concurrency limiter against a Redis
       s.holders("other"),
     ]);
     expect(Date.now() - killedAt).toBeLessThan(3_000);
-    for (const r of fresh) {
-      expect(r.status).toBe("rejected");
-      expect(isStoreFailure((r as PromiseRejectedResult).reason)).toBe(true);
-    }
-    for (const r of await waiting) {
-      expect(r.status).toBe("rejected");
-      expect(isStoreFailure((r as PromiseRejectedResult).reason)).toBe(true);
-    }
+    expectStoreFailures(fresh, { orClosed: true });
+    expectStoreFailures(await waiting, { orClosed: true });
     expect(Date.now() - killedAt).toBeLessThan(5_000);
 
     // The running call's permit cannot be confirmed: its signal aborts by the TTL, not never.
@@ -82,12 +66,10 @@ describe.runIf(hasRedis)("semaphores and the concurrency limiter against a Redis
     // A new call fails closed: the work does not run.
     let ran = false;
     const refused = await Promise.allSettled([limiter.run("fresh", () => (ran = true))]);
-    expect(refused[0].status).toBe("rejected");
-    expect(isStoreFailure((refused[0] as PromiseRejectedResult).reason)).toBe(true);
+    expectStoreFailures(refused, { orClosed: true });
     expect(ran).toBe(false);
     const q = await queued;
-    expect(q[0].status).toBe("rejected");
-    expect(isStoreFailure((q[0] as PromiseRejectedResult).reason)).toBe(true);
+    expectStoreFailures(q, { orClosed: true });
     expect(ranWhileQueued).toBe(false);
 
     await redis.start();

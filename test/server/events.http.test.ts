@@ -1,19 +1,28 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Store } from "../../src/store/types.js";
 import { makeStore } from "../support/stores.js";
-import { serveWithKeys, expectStoreDown, onPrivateRedis } from "./support.js";
+import {
+  serveWithKeys,
+  expectStoreDown,
+  onPrivateRedis,
+  keyedServiceFor,
+  type KeyedService,
+} from "./support.js";
 
 const port = inject("redisPort");
 
 const serve = serveWithKeys;
 
-describe.runIf(port !== null)("event routes over HTTP, on Redis", () => {
+// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
+const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
+
+describe.each(targets)("event routes over HTTP [%s]", (target) => {
   let store: Store;
-  let t: Awaited<ReturnType<typeof serve>>;
+  let t: KeyedService;
 
   beforeAll(async () => {
-    store = await makeStore("redis");
-    t = await serve(store);
+    store = await makeStore(target);
+    t = await keyedServiceFor(target, store);
   });
   afterAll(async () => {
     await t?.server.stop();

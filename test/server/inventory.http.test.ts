@@ -2,12 +2,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
-import { PrivateRedis } from "../support/redis-server.js";
-import { uniquePrefix, makeStore } from "../support/stores.js";
+import { makeStore } from "../support/stores.js";
 import fc from "fast-check";
-import { serveAs, type Answer, fuzzArea, fuzzValues, expectStoreDown } from "./support.js";
+import { serveAs, type Answer, fuzzArea, fuzzValues, expectStoreDown, onPrivateRedis } from "./support.js";
 
 const port = inject("redisPort");
 
@@ -278,38 +276,27 @@ describe.runIf(port !== null)("inventory routes over HTTP, on Redis", () => {
 });
 
 describe.runIf(port !== null)("inventory routes when the store is down", () => {
+  // Keys stay cached for a minute, so requests pass auth and reach the routes once Redis is gone.
+  const down = onPrivateRedis(serve);
+
   it("answer 503 with Retry-After and hold nothing (fail closed)", { timeout: 60_000 }, async () => {
-    const redis = await PrivateRedis.start();
-    const store = await createStore({
-      type: "redis",
-      redis: { host: "127.0.0.1", port: redis.port },
-      prefix: uniquePrefix(),
-      env: {},
-      checkServer: false,
-    });
-    const s = await serve(store, 60_000);
-    try {
-      expect((await s.admin("PUT", item("down"), { stock: 5 })).status).toBe(201);
-      const h = await s.acme("POST", item("down", "/holds"), { holder: "u" });
-      expect(h.status).toBe(201);
-      await redis.kill();
-      const answers = await Promise.all([
-        s.admin("PUT", item("down"), { stock: 5 }),
-        s.acme("GET", item("down")),
-        s.admin("POST", item("down", "/restock"), { units: 1 }),
-        s.admin("POST", item("down", "/adjust"), { delta: -1 }),
-        s.acme("POST", item("down", "/holds"), { holder: "u" }),
-        s.acme("POST", "/v1/inventory/holds", { holder: "u", lines: [{ item: "down", quantity: 1 }] }),
-        s.acme("POST", hold(h.body.holdId, "commit")),
-        s.acme("POST", hold(h.body.holdId, "release")),
-        s.acme("POST", hold(h.body.holdId, "extend"), { ttlMs: 1000 }),
-      ]);
-      expectStoreDown(answers);
-    } finally {
-      await s.server.stop();
-      await store.close();
-      await redis.stop();
-    }
+    const { redis, service: s } = down;
+    expect((await s.admin("PUT", item("down"), { stock: 5 })).status).toBe(201);
+    const h = await s.acme("POST", item("down", "/holds"), { holder: "u" });
+    expect(h.status).toBe(201);
+    await redis.kill();
+    const answers = await Promise.all([
+      s.admin("PUT", item("down"), { stock: 5 }),
+      s.acme("GET", item("down")),
+      s.admin("POST", item("down", "/restock"), { units: 1 }),
+      s.admin("POST", item("down", "/adjust"), { delta: -1 }),
+      s.acme("POST", item("down", "/holds"), { holder: "u" }),
+      s.acme("POST", "/v1/inventory/holds", { holder: "u", lines: [{ item: "down", quantity: 1 }] }),
+      s.acme("POST", hold(h.body.holdId, "commit")),
+      s.acme("POST", hold(h.body.holdId, "release")),
+      s.acme("POST", hold(h.body.holdId, "extend"), { ttlMs: 1000 }),
+    ]);
+    expectStoreDown(answers);
   });
 });
 

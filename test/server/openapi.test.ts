@@ -161,7 +161,8 @@ export async function acquireFence(baseUrl: string, apiKey: string, key: string)
 }
 `;
 
-describe("a client generated with openapi-typescript + openapi-fetch", () => {
+// Each test runs the TypeScript compiler over generated code: seconds of CPU, more on a busy machine.
+describe("a client generated with openapi-typescript + openapi-fetch", { timeout: 60_000 }, () => {
   it("types a lock acquire's fence as a number, and runs against a real server", async () => {
     writeFileSync(join(dir, "package.json"), '{ "type": "module" }');
     const types = astToString(await openapiTS(doc as never));

@@ -1,12 +1,10 @@
 /** Waiting-room routes over real HTTP, against a real server on a free port and a private Redis. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
-import { PrivateRedis } from "../support/redis-server.js";
-import { uniquePrefix, makeStore } from "../support/stores.js";
+import { makeStore } from "../support/stores.js";
 import fc from "fast-check";
-import { serveAs, fuzzArea, fuzzValues, expectStoreDown } from "./support.js";
+import { serveAs, fuzzArea, fuzzValues, expectStoreDown, onPrivateRedis, callersFor } from "./support.js";
 
 const port = inject("redisPort");
 
@@ -15,13 +13,16 @@ const serve = serveAs;
 const room = (name: string, rest = "") => `/v1/waiting-rooms/${encodeURIComponent(name)}${rest}`;
 const q = (user: string) => `?user=${encodeURIComponent(user)}`;
 
-describe.runIf(port !== null)("waiting-room routes over HTTP, on Redis", () => {
+// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
+const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
+
+describe.each(targets)("waiting-room routes over HTTP [%s]", (target) => {
   let store: Store;
-  let s: Awaited<ReturnType<typeof serve>>;
+  let s: Awaited<ReturnType<typeof callersFor>>;
 
   beforeAll(async () => {
-    store = await makeStore("redis");
-    s = await serve(store);
+    store = await makeStore(target);
+    s = await callersFor(target, store);
   });
   afterAll(async () => {
     await s?.server.stop();
@@ -172,35 +173,24 @@ describe.runIf(port !== null)("waiting-room routes over HTTP, on Redis", () => {
 });
 
 describe.runIf(port !== null)("waiting-room routes when the store is down", () => {
+  // Keys stay cached for a minute, so requests pass auth and reach the routes once Redis is gone.
+  const down = onPrivateRedis(serve);
+
   it("answer 503 with Retry-After and admit nobody (fail closed)", { timeout: 60_000 }, async () => {
-    const redis = await PrivateRedis.start();
-    const store = await createStore({
-      type: "redis",
-      redis: { host: "127.0.0.1", port: redis.port },
-      prefix: uniquePrefix(),
-      env: {},
-      checkServer: false,
-    });
-    const s = await serve(store, 60_000);
-    try {
-      expect((await s.acme("POST", room("down", "/join"), { user: "u" })).status).toBe(200);
-      expect((await s.admin("GET", room("down"))).status).toBe(200);
-      await redis.kill();
-      const answers = await Promise.all([
-        s.acme("POST", room("down", "/join"), { user: "v" }),
-        s.acme("POST", room("down", "/leave"), { user: "u" }),
-        s.acme("GET", room("down", `/position${q("u")}`)),
-        s.acme("POST", room("down", "/heartbeat"), { user: "u" }),
-        s.acme("GET", room("down", `/admitted${q("u")}`)),
-        s.admin("POST", room("down", "/admit"), { count: 1 }),
-        s.acme("GET", room("down")),
-      ]);
-      expectStoreDown(answers);
-    } finally {
-      await s.server.stop();
-      await store.close();
-      await redis.stop();
-    }
+    const { redis, service: s } = down;
+    expect((await s.acme("POST", room("down", "/join"), { user: "u" })).status).toBe(200);
+    expect((await s.admin("GET", room("down"))).status).toBe(200);
+    await redis.kill();
+    const answers = await Promise.all([
+      s.acme("POST", room("down", "/join"), { user: "v" }),
+      s.acme("POST", room("down", "/leave"), { user: "u" }),
+      s.acme("GET", room("down", `/position${q("u")}`)),
+      s.acme("POST", room("down", "/heartbeat"), { user: "u" }),
+      s.acme("GET", room("down", `/admitted${q("u")}`)),
+      s.admin("POST", room("down", "/admit"), { count: 1 }),
+      s.acme("GET", room("down")),
+    ]);
+    expectStoreDown(answers);
   });
 });
 

@@ -6,19 +6,22 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Store } from "../../src/store/types.js";
 import { makeStore } from "../support/stores.js";
-import { serveAs, onPrivateRedis } from "./support.js";
+import { serveAs, onPrivateRedis, callersFor } from "./support.js";
 
 const port = inject("redisPort");
 const rl = (name: string, op: string) => `/v1/ratelimits/${encodeURIComponent(name)}/${op}`;
 const perMinute = (limit: number) => [{ algorithm: "fixed-window", limit, windowMs: 60_000 }];
 
-describe.runIf(port !== null)("rate-limit and breaker routes over HTTP", () => {
+// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
+const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
+
+describe.each(targets)("rate-limit and breaker routes over HTTP [%s]", (target) => {
   let store: Store;
-  let s: Awaited<ReturnType<typeof serveAs>>;
+  let s: Awaited<ReturnType<typeof callersFor>>;
 
   beforeAll(async () => {
-    store = await makeStore("redis");
-    s = await serveAs(store);
+    store = await makeStore(target);
+    s = await callersFor(target, store);
   });
   afterAll(async () => {
     await s?.server.stop();

@@ -1,12 +1,10 @@
 /** Semaphore routes over real HTTP, against a real server on a free port and a private Redis. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
-import { PrivateRedis } from "../support/redis-server.js";
-import { uniquePrefix, makeStore } from "../support/stores.js";
+import { makeStore } from "../support/stores.js";
 import fc from "fast-check";
-import { serveAs, type Answer, fuzzArea, fuzzValues, expectStoreDown } from "./support.js";
+import { serveAs, type Answer, fuzzArea, fuzzValues, expectStoreDown, onPrivateRedis } from "./support.js";
 
 const port = inject("redisPort");
 
@@ -200,42 +198,30 @@ describe.runIf(port !== null)("semaphore routes over HTTP, on Redis", () => {
 });
 
 describe.runIf(port !== null)("semaphore routes when the store is down", () => {
+  // Keys stay cached for a minute, so requests pass auth and reach the routes once Redis is gone.
+  const down = onPrivateRedis(serve);
+
   it("answer 503 with Retry-After and acquire nothing (fail closed)", { timeout: 60_000 }, async () => {
-    const redis = await PrivateRedis.start();
-    const store = await createStore({
-      type: "redis",
-      redis: { host: "127.0.0.1", port: redis.port },
-      prefix: uniquePrefix(),
-      env: {},
-      checkServer: false,
-    });
-    // Keys stay cached for a minute, so requests pass auth and reach the routes once Redis is gone.
-    const s = await serve(store, 60_000);
-    try {
-      const held = await s.acme("POST", sem("down", "/acquire"), { limit: 1 });
-      expect(held.status).toBe(200);
-      await redis.kill();
-      const answers = await Promise.all([
-        s.acme("POST", sem("down", "/acquire"), { limit: 5 }),
-        s.acme("POST", sem("down", "/refresh"), { token: held.body.token }),
-        s.acme("POST", sem("down", "/release"), { token: held.body.token }),
-        s.acme("GET", sem("down")),
-        s.acme("GET", sem("down", "/holders")),
-      ]);
-      expectStoreDown(answers);
-      await redis.start();
-      // The permit taken before the crash is gone with the unpersisted Redis; nothing new was taken.
-      let count: Answer | undefined;
-      for (let i = 0; i < 50 && count?.status !== 200; i++) {
-        count = await s.acme("GET", sem("down"));
-        if (count.status !== 200) await new Promise((r) => setTimeout(r, 200));
-      }
-      expect(count?.body.count).toBe(0);
-    } finally {
-      await s.server.stop();
-      await store.close();
-      await redis.stop();
+    const { redis, service: s } = down;
+    const held = await s.acme("POST", sem("down", "/acquire"), { limit: 1 });
+    expect(held.status).toBe(200);
+    await redis.kill();
+    const answers = await Promise.all([
+      s.acme("POST", sem("down", "/acquire"), { limit: 5 }),
+      s.acme("POST", sem("down", "/refresh"), { token: held.body.token }),
+      s.acme("POST", sem("down", "/release"), { token: held.body.token }),
+      s.acme("GET", sem("down")),
+      s.acme("GET", sem("down", "/holders")),
+    ]);
+    expectStoreDown(answers);
+    await redis.start();
+    // The permit taken before the crash is gone with the unpersisted Redis; nothing new was taken.
+    let count: Answer | undefined;
+    for (let i = 0; i < 50 && count?.status !== 200; i++) {
+      count = await s.acme("GET", sem("down"));
+      if (count.status !== 200) await new Promise((r) => setTimeout(r, 200));
     }
+    expect(count?.body.count).toBe(0);
   });
 });
 

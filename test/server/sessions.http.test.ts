@@ -1,19 +1,28 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Store } from "../../src/store/types.js";
 import { makeStore } from "../support/stores.js";
-import { serveWithKeys, expectStoreDown, onPrivateRedis } from "./support.js";
+import {
+  serveWithKeys,
+  expectStoreDown,
+  onPrivateRedis,
+  keyedServiceFor,
+  type KeyedService,
+} from "./support.js";
 
 const port = inject("redisPort");
 
 const serve = serveWithKeys;
 
-describe.runIf(port !== null)("session routes over HTTP, on Redis", () => {
+// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
+const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
+
+describe.each(targets)("session routes over HTTP [%s]", (target) => {
   let store: Store;
-  let t: Awaited<ReturnType<typeof serve>>;
+  let t: KeyedService;
 
   beforeAll(async () => {
-    store = await makeStore("redis");
-    t = await serve(store);
+    store = await makeStore(target);
+    t = await keyedServiceFor(target, store);
   });
   afterAll(async () => {
     await t?.server.stop();
@@ -146,7 +155,7 @@ describe.runIf(port !== null)("session routes over HTTP, on Redis", () => {
   });
 
   it("keeps the token out of every URL the API defines", async () => {
-    const doc = (await (await fetch(`${t.server.url}/openapi.json`)).json()) as {
+    const doc = (await t.call(t.acme, "GET", "/openapi.json")).body as {
       paths: Record<string, Record<string, { parameters: { name: string }[] }>>;
     };
     const sessionPaths = Object.entries(doc.paths).filter(([p]) => p.startsWith("/v1/sessions"));

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect } from "vitest";
-import { PrivateRedis } from "../support/redis-server.js";
-import { faultTestStore } from "../support/stores.js";
+import type { PrivateRedis } from "../support/redis-server.js";
+import { onPrivateRedis as privateRedisStore } from "../support/faults.js";
+import type { StoreTarget } from "../support/stores.js";
 import { createStore } from "../../src/store/create-store.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,15 +99,107 @@ export async function serveWithKeys(store: Store, keyCacheMs = 0) {
   return { server, acme, globex, call, mint };
 }
 
+/** What route tests call: {@link serveWithKeys} over a socket, or {@link injectWithKeys} in process. */
+export interface KeyedService {
+  server: { stop(): Promise<void> };
+  acme: string;
+  globex: string;
+  call(
+    key: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Answer>;
+  mint(role: "client" | "admin", tenant: string): Promise<string>;
+}
+
+/**
+ * {@link serveWithKeys} in process: the app `holdfast serve` builds over `store`, API keys required,
+ * the same two client keys, and `call` through Fastify's `inject` instead of a socket. For running
+ * route tests on every store without a server and a port each.
+ */
+export async function injectWithKeys(store: Store, keyCacheMs = 0): Promise<KeyedService> {
+  const keys = new StoreKeyStore(store);
+  const mint = async (role: "client" | "admin", tenant: string) => {
+    const { key, record } = mintApiKey({ name: "t", role, tenants: [tenant] });
+    await keys.put(record);
+    return key;
+  };
+  const acme = await mint("client", "acme");
+  const globex = await mint("client", "globex");
+  const config = DEFAULT_SERVE_CONFIG;
+  const { app } = await buildApp({
+    store,
+    keyStore: keys,
+    authMode: "keys",
+    corsOrigins: config.corsOrigins,
+    logLevel: "silent",
+    bodyLimit: config.bodyLimit,
+    keyCacheMs,
+    checkReplies: true,
+    limits: {
+      maxChannelsPerTenant: config.maxChannelsPerTenant,
+      maxEventSourcesPerTenant: config.maxEventSourcesPerTenant,
+      maxWsConnectionsPerKey: config.maxWsConnectionsPerKey,
+      maxWsConnectionsPerTenant: config.maxWsConnectionsPerTenant,
+    },
+  });
+  await app.ready();
+  const call = async (
+    key: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> => {
+    const r = await app.inject({
+      method: method as "GET",
+      url: path,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
+    const answerHeaders = new Headers();
+    for (const [name, value] of Object.entries(r.headers)) {
+      if (value === undefined) continue;
+      for (const v of Array.isArray(value) ? value : [value]) answerHeaders.append(name, String(v));
+    }
+    const text = r.body;
+    return { status: r.statusCode, body: text ? JSON.parse(text) : undefined, text, headers: answerHeaders };
+  };
+  return { server: { stop: () => app.close() }, acme, globex, call, mint };
+}
+
+/**
+ * Route tests' service on `target`: over a socket on the single Redis (what `holdfast serve`
+ * really does), in process on the other stores (the same routes, another store behind them).
+ */
+export function keyedServiceFor(target: StoreTarget, store: Store): Promise<KeyedService> {
+  return target === "redis" ? serveWithKeys(store) : injectWithKeys(store);
+}
+
 /** {@link serveWithKeys} plus an admin key of `acme`, with one caller function per key. */
 export async function serveAs(store: Store, keyCacheMs = 0) {
-  const base = await serveWithKeys(store, keyCacheMs);
+  return callersOf(await serveWithKeys(store, keyCacheMs));
+}
+
+/** {@link serveAs} on `target`: over a socket on the single Redis, in process on the others (see {@link keyedServiceFor}). */
+export async function callersFor(target: StoreTarget, store: Store) {
+  return callersOf(await keyedServiceFor(target, store));
+}
+
+/** An admin key of `acme` and one of `globex` added to `base`, and one caller function per key. */
+async function callersOf<S extends KeyedService>(base: S) {
   const admin = await base.mint("admin", "acme");
   const globexAdmin = await base.mint("admin", "globex");
   const as = (key: string) => (method: string, path: string, body?: unknown) =>
     base.call(key, method, path, body);
   return {
-    server: base.server,
+    server: base.server as S["server"],
     bearer: { acme: `Bearer ${base.acme}`, globex: `Bearer ${base.globex}`, admin: `Bearer ${admin}` },
     acme: as(base.acme),
     globex: as(base.globex),
@@ -219,23 +312,32 @@ export function expectStoreDown(answers: readonly (Answer & { what?: string })[]
 }
 
 /**
- * For a describe block: a private Redis (to kill and restart), a store with short timeouts on it,
- * and a service from `serve` whose API keys are cached for a minute, so requests still authenticate
- * while Redis is gone. Read the fields inside tests (they are set in beforeAll).
+ * For a describe block: the fault tests' private Redis and store with short timeouts (see
+ * ../support/faults.ts), and a service from `serve` on it whose API keys are cached for a minute,
+ * so requests still authenticate while Redis is gone. Read the fields inside tests (they are set in
+ * beforeAll).
  */
 export function onPrivateRedis<S extends { server: { stop(): Promise<void> } }>(
   serve: (store: Store, keyCacheMs: number) => Promise<S>,
-): { redis: PrivateRedis; store: Store; service: S } {
-  const ctx = {} as { redis: PrivateRedis; store: Store; service: S };
+): { readonly redis: PrivateRedis; readonly store: Store; readonly service: S } {
+  const fault = privateRedisStore();
+  let service: S | undefined;
   beforeAll(async () => {
-    ctx.redis = await PrivateRedis.start();
-    ctx.store = await faultTestStore(ctx.redis);
-    ctx.service = await serve(ctx.store, 60_000);
+    service = await serve(fault.store, 60_000);
   });
   afterAll(async () => {
-    await ctx.service?.server.stop();
-    await ctx.store?.close();
-    await ctx.redis?.stop();
+    await service?.server.stop();
   });
-  return ctx;
+  return {
+    get redis() {
+      return fault.redis;
+    },
+    get store() {
+      return fault.store;
+    },
+    get service() {
+      if (!service) throw new Error("the service is not started yet (read it inside a test)");
+      return service;
+    },
+  };
 }

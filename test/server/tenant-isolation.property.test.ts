@@ -104,6 +104,7 @@ describeStores(
       await app?.app.close();
     });
 
+    // Many generated request pairs, each through the whole HTTP stack: longer than one call.
     it("end to end: the keys two valid tenants' requests touch are disjoint, and each is its tenant's", async () => {
       const scripts = new Set<string>();
       const run = async (tenant: string, n: string) => {
@@ -191,7 +192,7 @@ describeStores(
           area,
         ).toBe(true);
       }
-    });
+    }, 60_000);
   },
   { targets: ["memory", "redis"] },
 );

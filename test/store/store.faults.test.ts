@@ -1,28 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { PrivateRedis } from "../support/redis-server.js";
+import { expectStoreFailures, onPrivateRedis } from "../support/faults.js";
 import { createStore } from "../../src/store/create-store.js";
 import { checkRedis } from "../../src/store/redis/check.js";
 import { StoreUnavailableError, StoreTimeoutError } from "../../src/errors/store-errors.js";
-import type { Store } from "../../src/store/types.js";
 import { bump } from "../fixtures/bump.js";
-import { faultTestStore } from "../support/stores.js";
 
 const hasRedis = inject("redisPort") !== null;
 
 describe.runIf(hasRedis)("store against a Redis that goes away", () => {
-  let redis: PrivateRedis;
-  let store: Store;
-  beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    store = await faultTestStore(redis);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await redis?.stop();
-  });
+  const fault = onPrivateRedis();
 
   it("fails with a typed error within the timeout, then works again after a restart", async () => {
+    const { redis, store } = fault;
     const key = store.keys.key("fault", "k");
     expect(((await store.run(bump, [key], [1, 60_000])) as number[])[0]).toBe(1);
     await redis.kill();
@@ -31,11 +22,7 @@ describe.runIf(hasRedis)("store against a Redis that goes away", () => {
       Array.from({ length: 50 }, () => store.run(bump, [key], [1, 60_000])),
     );
     expect(Date.now() - started).toBeLessThan(1500);
-    for (const r of results) {
-      expect(r.status).toBe("rejected");
-      const err = (r as PromiseRejectedResult).reason;
-      expect(err instanceof StoreUnavailableError || err instanceof StoreTimeoutError).toBe(true);
-    }
+    expectStoreFailures(results);
     expect((await store.health()).status).toBe("down");
     await redis.start();
     // The restarted server has an empty script cache: the store must reload (NOSCRIPT) by itself.
@@ -52,6 +39,7 @@ describe.runIf(hasRedis)("store against a Redis that goes away", () => {
   });
 
   it("times out (StoreTimeoutError) when Redis stalls, then recovers", async () => {
+    const { redis, store } = fault;
     const key = store.keys.key("fault", "stall");
     await store.run(bump, [key], [1, 60_000]);
     redis.pause();

@@ -93,6 +93,23 @@ export interface StoreContext {
   store(): Store;
   /** A further store on the same backend and prefix, e.g. a second "process". Closed after the block. */
   another(): Promise<Store>;
+  /**
+   * Lets `ms` of store time pass: on Redis it waits them out; on the memory store it moves the
+   * store's clock forward at once (the clock still follows real time besides). For waits whose only
+   * purpose is that TTLs and deadlines kept by the store run out.
+   */
+  elapse(ms: number): Promise<void>;
+}
+
+/** Memory stores made by {@link describeStores}: their clock, which `elapse` moves. */
+const movableClocks = new WeakMap<Store, () => number>();
+
+/**
+ * `store`'s clock in ms: a memory store's own clock (moved by `elapse`), else this machine's clock,
+ * which a Redis on this machine (TIME) shares.
+ */
+export function storeNow(store: Store): number {
+  return (movableClocks.get(store) ?? Date.now)();
 }
 
 /**
@@ -105,13 +122,17 @@ export function describeStores(
   options: { targets?: StoreTarget[]; storeOptions?: CreateStoreOptions } = {},
 ): void {
   for (const target of options.targets ?? CONFORMANCE_TARGETS) {
-    const opts = storeOptions(target, options.storeOptions);
+    let skipped = 0; // ms that elapse has moved a memory store's clock ahead of real time
+    const movable = target === "memory" && options.storeOptions?.clock === undefined;
+    const clock = () => Date.now() + skipped;
+    const opts = storeOptions(target, movable ? { ...options.storeOptions, clock } : options.storeOptions);
     const run = opts ? describe : describe.skip;
     run(`${title} [${target}]`, () => {
       let store: Store | undefined;
       const extra: Store[] = [];
       beforeAll(async () => {
         store = await makeStore(target, opts!);
+        if (movable) movableClocks.set(store, clock);
       });
       afterAll(async () => {
         await Promise.all([store?.close(), ...extra.map((s) => s.close())]);
@@ -127,6 +148,11 @@ export function describeStores(
           const s = await makeStore(target, { ...opts!, prefix: store!.keys.prefix });
           extra.push(s);
           return s;
+        },
+        elapse: async (ms) => {
+          if (!movable) return new Promise((resolve) => setTimeout(resolve, ms));
+          skipped += ms;
+          await new Promise((resolve) => setImmediate(resolve));
         },
       });
     });
