@@ -17,7 +17,8 @@
  *   npm run bench:http                                # 5 s per row, 3 rounds
  *   BENCH_DURATION_MS=2000 BENCH_ROUNDS=1 npm run bench:http   # quick check
  *   BENCH_CPU_PROF=.tmp/prof BENCH_SERVERS=0 npm run bench:http  # CPU profiles (--cpu-prof) of the
- *       servers, only holdfast serve (0) or the seed-004 app (1) beside the two peers
+ *       servers, only holdfast serve (0) or the seed-004 app (1) beside the two peers;
+ *       BENCH_LOCKS_ONLY=1 leaves out the rate-limit rows (a profile of lock cycles only)
  *
  * Holdfast's servers run in open loopback mode (no API keys) with HOLDFAST_LOG_LEVEL=warn (the
  * hand-written peers log nothing). Any non-2xx response fails the bench: a figure made of 400s or
@@ -428,12 +429,19 @@ async function main(): Promise<void> {
       library.push(lib.opsPerSec);
     }
 
+    console.log(await environmentLine((await store.health()).serverVersion));
+    console.log(
+      `${DURATION_MS} ms per row after ${WARMUP_MS} ms warm-up; Redis, the servers and autocannon share this machine`,
+    );
+    printLockTable(servers, runs, library);
+    const serve = running.find((r) => r.server.name === "holdfast serve");
+    if (process.env.BENCH_LOCKS_ONLY || !serve) return;
     // Rate-limit checks through holdfast serve vs the library.
     const limiter = createRateLimiter(store, { name: "bench-lib", limits: [GCRA] });
     const names = Array.from({ length: KEYS }, (_, i) => `user-${i}`);
     let refused = 0;
-    await httpRateLimitChecks(running[0], WARMUP_MS);
-    const httpChecks = await httpRateLimitChecks(running[0], DURATION_MS);
+    await httpRateLimitChecks(serve, WARMUP_MS);
+    const httpChecks = await httpRateLimitChecks(serve, DURATION_MS);
     const libChecks = await measure({
       name: "library checks",
       concurrency: CONCURRENCY,
@@ -445,11 +453,6 @@ async function main(): Promise<void> {
     });
     if (refused > 0) throw new Error(`the library rate limiter refused ${refused} checks: limits too small`);
 
-    console.log(await environmentLine((await store.health()).serverVersion));
-    console.log(
-      `${DURATION_MS} ms per row after ${WARMUP_MS} ms warm-up; Redis, the servers and autocannon share this machine`,
-    );
-    printLockTable(servers, runs, library);
     const httpCps = httpChecks["2xx"] / httpChecks.duration;
     console.log(
       [
