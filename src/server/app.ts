@@ -5,6 +5,7 @@ import type { Store } from "../store/types.js";
 import { histogram } from "../observe/metrics.js";
 import { HttpError, sendError } from "./http-errors.js";
 import { RouteRegistry } from "./route.js";
+import { routeConfigOf } from "./route-config.js";
 import { installReplyCheck } from "./reply-check.js";
 import { ServerContext } from "./context.js";
 import { Authenticator, type AuthMode } from "./auth/authenticator.js";
@@ -126,11 +127,12 @@ export async function buildApp(
   }
 
   app.decorateRequest("principal", undefined as never);
+  app.decorateRequest("holdfastRouteConfig", undefined);
   // The per-request hooks take callbacks, not promises: on the hot path (a cached key or open
   // mode, a flat body) they answer without a promise or a microtask each.
   app.addHook("onRequest", (request, reply, done) => {
     void reply.header("x-request-id", request.id);
-    const scope = request.routeOptions.config?.scope ?? "client";
+    const scope = routeConfigOf(request)?.scope ?? "client";
     if (scope === "public") return done();
     let principal;
     try {
@@ -163,7 +165,7 @@ export async function buildApp(
   /** The histogram's child per method, route and status (prom-client hashes its labels on every call). */
   const durations = new Map<string, { observe(v: number): void }>();
   app.addHook("onResponse", (request, reply, done) => {
-    const route = request.routeOptions.url ?? "unmatched";
+    const route = routeConfigOf(request)?.url ?? "unmatched";
     const status = reply.statusCode;
     const id = `${request.method} ${status} ${route}`;
     let child = durations.get(id);
