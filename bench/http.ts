@@ -154,7 +154,10 @@ function lockServers(redisPort: number): LockServer[] {
       env: { REDIS_URL: `redis://127.0.0.1:${redisPort}`, HOLDFAST_LOG_LEVEL: "warn" },
       readyPath: "/readyz",
       acquire: (key) => ({ path: `/v1/locks/${key}/acquire`, body: JSON.stringify({ ttlMs: TTL_MS }) }),
-      release: (key, lockId) => ({ path: `/v1/locks/${key}/release`, body: JSON.stringify({ token: lockId }) }),
+      release: (key, lockId) => ({
+        path: `/v1/locks/${key}/release`,
+        body: JSON.stringify({ token: lockId }),
+      }),
     },
     {
       name: "seed-004 app (Holdfast)",
@@ -180,7 +183,9 @@ function lockServers(redisPort: number): LockServer[] {
 /** Starts `server` as a child process on a free port; resolves once its ready path answers 200. */
 async function startServer(server: LockServer): Promise<Running> {
   const port = await freePort();
-  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const profile = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   const proc = spawn(process.execPath, [...profile, ...server.argv], {
     cwd: ROOT,
     env: { ...process.env, ...server.env, PORT: String(port), HOST: "127.0.0.1" },
@@ -345,15 +350,12 @@ function printLockTable(servers: LockServer[], runs: Map<string, LockRun[]>, lib
   ];
   for (const s of servers) {
     const rs = runs.get(s.name)!;
-    const ratio = (peer: LockRun[], f: (r: LockRun) => number) =>
-      median(rs.map((r, i) => f(r) / f(peer[i])));
+    const ratio = (peer: LockRun[], f: (r: LockRun) => number) => median(rs.map((r, i) => f(r) / f(peer[i])));
     lines.push(
       `| ${s.name} | ${int(median(rs.map((r) => r.cyclesPerSec)))} | ${fmt(median(rs.map((r) => r.requestP50Ms)))} | ${fmt(median(rs.map((r) => r.requestP99Ms)))} | ${fmt(median(rs.map((r) => r.cycleP99Ms)))} | ${int(median(rs.map((r) => r.serverCpuUsPerCycle)))} | ${ratio(express, (r) => r.cyclesPerSec).toFixed(2)}× | ${ratio(bare, (r) => r.cyclesPerSec).toFixed(2)}× | ${ratio(bare, (r) => r.requestP99Ms).toFixed(2)}× |`,
     );
   }
-  lines.push(
-    `| library, in process (no HTTP) | ${int(median(library))} | – | – | – | – | – | – | – |`,
-  );
+  lines.push(`| library, in process (no HTTP) | ${int(median(library))} | – | – | – | – | – | – | – |`);
   console.log(`\n${lines.join("\n")}\n`);
   console.log(
     "Ratios are medians of the per-round ratios (each round runs every server once, in a rotated order). " +
@@ -371,7 +373,10 @@ function printLockTable(servers: LockServer[], runs: Map<string, LockRun[]>, lib
 async function main(): Promise<void> {
   // holdfast serve runs dist/ (bin/holdfast.js runs the sources through tsx when dist/ is stale,
   // which would measure tsx): build it first when a source changed.
-  const built = spawnSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd: ROOT, stdio: "inherit" });
+  const built = spawnSync(process.execPath, ["scripts/build.mjs", "--if-stale"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   if (built.status !== 0) throw new Error("npm run build failed");
   const redis = await PrivateRedis.start();
   const running: Running[] = [];

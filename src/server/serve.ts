@@ -41,7 +41,6 @@ export interface LogStream {
   write(line: string): void;
 }
 
-
 /** A running server: its address and a graceful stop. */
 export interface RunningServer {
   app: FastifyInstance;

@@ -25,7 +25,10 @@ const server = createServer((req, res) => {
         ? release
         : undefined;
   if (req.method === "GET" && req.url === "/api/locks/health") {
-    send(res, { status: 200, body: { success: true, healthy: true, message: "Lock service is operational" } });
+    send(res, {
+      status: 200,
+      body: { success: true, healthy: true, message: "Lock service is operational" },
+    });
     return;
   }
   if (!route) {
