@@ -6,6 +6,7 @@ import { histogram } from "../observe/metrics.js";
 import { HttpError, sendError } from "./http-errors.js";
 import { RouteRegistry } from "./route.js";
 import { routeConfigOf } from "./route-config.js";
+import { lazyChildLogger } from "./request-logger.js";
 import { installReplyCheck } from "./reply-check.js";
 import { ServerContext } from "./context.js";
 import { Authenticator, type AuthMode } from "./auth/authenticator.js";
@@ -80,6 +81,7 @@ export async function buildApp(
     },
     // Load balancers and orchestrators poll these every few seconds: no request lines for them.
     logController: new LogController({ disableRequestLogging: isProbeRequest }),
+    childLoggerFactory: lazyChildLogger,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
