@@ -116,6 +116,14 @@ async function main(): Promise<void> {
         }
       }
       printTable(s.title, [median(runs[SEED_ROW]), median(runs[HOLDFAST_ROW])], SEED_ROW);
+      // Rows measured seconds apart on a loaded machine differ by more than the rows do: the ratio
+      // to compare is the median of the per-round ratios (each round runs both, back to back).
+      const ratios = runs[HOLDFAST_ROW].map((m, r) => m.opsPerSec / runs[SEED_ROW][r].opsPerSec).sort(
+        (a, b) => a - b,
+      );
+      console.log(
+        `${HOLDFAST_ROW}: ${ratios[Math.floor(ratios.length / 2)].toFixed(2)}× the seed's holds/s, median of the ${ROUNDS} per-round ratios (${ratios[0].toFixed(2)}–${ratios[ratios.length - 1].toFixed(2)}; target ≥ 0.75)`,
+      );
     }
     const check = await inv.get(hot);
     if (check.available + check.held + check.sold !== check.total)

@@ -1,33 +1,50 @@
 /**
- * The cost of the HTTP service: lock cycles (acquire + release) and rate-limit checks sent with
- * autocannon to `holdfast serve` running as a separate process, beside the same operations through
- * the library directly, at the same concurrency, against the same private Redis, in the same run.
+ * The HTTP path against what a user would run instead, for seed 004's lock routes, in one run:
  *
- *   npm run bench:http                          # 5 s per row
- *   BENCH_DURATION_MS=2000 npm run bench:http   # quick check
+ *   - `holdfast serve` (`/v1/locks/:key/acquire` + `/release`),
+ *   - seed 004's app on Holdfast (examples/appointment-locks: `/api/locks/acquire` + `/release`,
+ *     which also claims the slot record, so a booked slot is refused at lock time),
+ *   - the seed's approach by hand on Express 5 + ioredis (SET NX PX with a random lockId, a Lua
+ *     compare-and-delete on release; bench/support/lock-peers/express-locks.ts),
+ *   - a bare node:http + ioredis server doing the same two commands (the floor of a Node HTTP lock
+ *     service; bench/support/lock-peers/bare-locks.ts),
  *
- * The service runs in open loopback mode (no API keys) with HOLDFAST_LOG_LEVEL=warn. Each HTTP
- * connection locks its own key, so cycles never conflict; a lock cycle's throughput is the number
- * of successful release responses per second. Any non-2xx response fails the bench: a figure made
- * of 400s or 409s would measure the wrong thing.
+ * each in its own process, on the same private Redis, driven by autocannon from this process (50
+ * keep-alive connections, each doing acquire + release cycles on its own key). Rounds interleave
+ * the servers (the order rotates each round); ratios are the median of the per-round ratios. Also
+ * the library's own lock cycle and rate-limit checks over HTTP vs the library, for reference.
+ *
+ *   npm run bench:http                                # 5 s per row, 3 rounds
+ *   BENCH_DURATION_MS=2000 BENCH_ROUNDS=1 npm run bench:http   # quick check
+ *   BENCH_CPU_PROF=.tmp/prof BENCH_SERVERS=0 npm run bench:http  # CPU profiles (--cpu-prof) of the
+ *       servers, only holdfast serve (0) or the seed-004 app (1) beside the two peers;
+ *       BENCH_LOCKS_ONLY=1 leaves out the rate-limit rows (a profile of lock cycles only)
+ *
+ * Holdfast's servers run in open loopback mode (no API keys) with HOLDFAST_LOG_LEVEL=warn (the
+ * hand-written peers log nothing). Any non-2xx response fails the bench: a figure made of 400s or
+ * 409s would measure the wrong thing. Server CPU per cycle is read from /proc/<pid>/stat.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 // @ts-expect-error autocannon 8 ships no type declarations.
 import autocannonModule from "autocannon";
-import { environmentLine, measure, type Measurement } from "./support/harness.js";
-import { PrivateRedis, freePort } from "./support/redis-server.js";
 import { createLocks, createRateLimiter, createStore, type LimitSpec } from "holdfast";
+import { environmentLine, measure } from "./support/harness.js";
+import { PrivateRedis, freePort } from "./support/redis-server.js";
 
 const CONCURRENCY = 50;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
-const WARMUP_MS = 500;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP_MS = 1000;
 const TTL_MS = 30_000;
 /** Rate-limit checks are spread over this many keys; the limit is so large every check passes. */
 const KEYS = 1000;
 const GCRA: LimitSpec = { algorithm: "gcra", burst: 1_000_000, ratePerSec: 1_000_000 };
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const JSON_HEADERS = { "content-type": "application/json" };
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime. */
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim() || 100);
 
 /** The part of autocannon 8's programmatic API this bench uses (see its README). */
 interface CannonRequest {
@@ -60,6 +77,11 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 /** Latencies recorded by hand (performance.now() deltas, ms) while `on` is set. */
 class Samples {
   on = false;
@@ -74,40 +96,99 @@ class Samples {
     }
     this.data[this.n++] = ms;
   }
-  reset(): void {
-    this.n = 0;
-  }
   percentiles(): { p50: number; p99: number } {
     const sorted = this.data.slice(0, this.n).sort();
     return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
   }
 }
 
-interface Row {
-  operation: string;
-  via: "HTTP" | "library";
-  opsPerSec: number;
-  /** Per operation (a lock cycle is one operation of two requests). */
-  p50Ms: number;
-  p99Ms: number;
-  /** Per single request/call (acquire or release alone, for locks). */
-  requestP99Ms: number;
+/** A lock server under test: how to start it, and its acquire/release requests for one key. */
+interface LockServer {
+  name: string;
+  /** Node arguments (a .ts entry point runs with `--import tsx`). */
+  argv: string[];
+  env: Record<string, string>;
+  readyPath: string;
+  acquire(key: string): { path: string; body: string };
+  release(key: string, lockId: string): { path: string; body: string };
 }
 
-/** `holdfast serve` as a child process on a free port; resolves once /readyz answers 200. */
-async function startService(
-  redisUrl: string,
-): Promise<{ url: string; proc: ChildProcess; output: () => string }> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, ["bin/holdfast.js", "serve"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      REDIS_URL: redisUrl,
-      HOLDFAST_LOG_LEVEL: "warn",
+interface Running {
+  server: LockServer;
+  url: string;
+  proc: ChildProcess;
+  output: () => string;
+}
+
+/** One measured run of one server. */
+interface LockRun {
+  cyclesPerSec: number;
+  requestP50Ms: number;
+  requestP99Ms: number;
+  cycleP99Ms: number;
+  /** Server process CPU (user + system) per cycle, µs. */
+  serverCpuUsPerCycle: number;
+}
+
+function seedBody(key: string) {
+  return { tenantId: "bench", resourceId: key, date: "2026-12-06", startTime: "14:00", duration: 60 };
+}
+
+const EXPRESS = "Express + ioredis by hand";
+const BARE = "bare node:http + ioredis";
+
+function lockServers(redisPort: number): LockServer[] {
+  const redisEnv = { REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redisPort) };
+  const seedRoutes = {
+    readyPath: "/api/locks/health",
+    acquire: (key: string) => ({ path: "/api/locks/acquire", body: JSON.stringify(seedBody(key)) }),
+    release: (key: string, lockId: string) => ({
+      path: "/api/locks/release",
+      body: JSON.stringify({ ...seedBody(key), lockId }),
+    }),
+  };
+  return [
+    {
+      name: "holdfast serve",
+      argv: ["bin/holdfast.js", "serve"],
+      env: { REDIS_URL: `redis://127.0.0.1:${redisPort}`, HOLDFAST_LOG_LEVEL: "warn" },
+      readyPath: "/readyz",
+      acquire: (key) => ({ path: `/v1/locks/${key}/acquire`, body: JSON.stringify({ ttlMs: TTL_MS }) }),
+      release: (key, lockId) => ({
+        path: `/v1/locks/${key}/release`,
+        body: JSON.stringify({ token: lockId }),
+      }),
     },
+    {
+      name: "seed-004 app (Holdfast)",
+      argv: ["--import", "tsx", "examples/appointment-locks/server.ts"],
+      env: { ...redisEnv, HOLDFAST_LOG_LEVEL: "warn", LOCK_TTL: String(TTL_MS) },
+      ...seedRoutes,
+    },
+    {
+      name: EXPRESS,
+      argv: ["--import", "tsx", "bench/support/lock-peers/express-locks.ts"],
+      env: { ...redisEnv, LOCK_TTL: String(TTL_MS) },
+      ...seedRoutes,
+    },
+    {
+      name: BARE,
+      argv: ["--import", "tsx", "bench/support/lock-peers/bare-locks.ts"],
+      env: { ...redisEnv, LOCK_TTL: String(TTL_MS) },
+      ...seedRoutes,
+    },
+  ];
+}
+
+/** Starts `server` as a child process on a free port; resolves once its ready path answers 200. */
+async function startServer(server: LockServer): Promise<Running> {
+  const port = await freePort();
+  const profile = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const proc = spawn(process.execPath, [...profile, ...server.argv], {
+    cwd: ROOT,
+    env: { ...process.env, ...server.env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -120,27 +201,34 @@ async function startService(
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null)
-      throw new Error(`holdfast serve exited (${proc.exitCode ?? proc.signalCode}) before ready:\n${log}`);
+      throw new Error(`${server.name} exited (${proc.exitCode ?? proc.signalCode}) before ready:\n${log}`);
     try {
-      const res = await fetch(`${url}/readyz`);
-      if (res.status === 200) return { url, proc, output: () => log };
+      const res = await fetch(`${url}${server.readyPath}`);
+      if (res.status === 200) return { server, url, proc, output: () => log };
     } catch {
       // Not listening yet.
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   proc.kill("SIGKILL");
-  throw new Error(`holdfast serve was not ready within 60 s:\n${log}`);
+  throw new Error(`${server.name} was not ready within 60 s:\n${log}`);
 }
 
 /** SIGTERM (graceful drain), then SIGKILL if it has not exited within 5 s. */
-async function stopService(proc: ChildProcess): Promise<void> {
+async function stopServer(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((r) => proc.once("exit", r));
   proc.kill("SIGTERM");
   const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
   await exited;
   clearTimeout(timer);
+}
+
+/** A process's cumulative CPU time (user + system) in µs, from /proc/<pid>/stat. */
+function processCpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1e6;
 }
 
 /** Fails the bench on any non-2xx, error or timeout: such figures would not measure the operation. */
@@ -153,79 +241,85 @@ function checkClean(what: string, r: CannonResult, log: () => string): void {
 
 let lockRuns = 0;
 
-/** Lock cycles over HTTP: each connection acquires then releases its own key, carrying the token. */
-async function httpLockCycles(
-  url: string,
-  log: () => string,
-  durationMs: number,
-  record: boolean,
-): Promise<Row> {
+/** Lock cycles over HTTP: each connection acquires then releases its own key, carrying the lockId. */
+async function lockCycles(running: Running, durationMs: number): Promise<LockRun> {
+  const { server } = running;
   const cycles = new Samples();
+  const requests = new Samples();
+  cycles.on = requests.on = true;
   let released = 0;
   let nextConnection = 0;
   // Fresh keys per run: a run that stops mid-cycle leaves locks held until their TTL.
   const run = ++lockRuns;
   const statuses = new Map<number, number>();
   const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
-  const requestsFor = (key: string): CannonRequest[] => [
-    {
-      method: "POST",
-      path: `/v1/locks/${key}/acquire`,
-      headers: JSON_HEADERS,
-      body: JSON.stringify({ ttlMs: TTL_MS }),
-      setupRequest: (req, context) => {
-        context.t0 = performance.now();
-        return req;
+  const requestsFor = (key: string): CannonRequest[] => {
+    const acquire = server.acquire(key);
+    return [
+      {
+        method: "POST",
+        path: acquire.path,
+        headers: JSON_HEADERS,
+        body: acquire.body,
+        setupRequest: (req, context) => {
+          context.t0 = context.sent = performance.now();
+          return req;
+        },
+        onResponse: (status, body, context) => {
+          count(status);
+          const now = performance.now();
+          requests.add(now - (context.sent as number));
+          if (status === 200) context.lockId = (JSON.parse(body) as { lockId: string }).lockId;
+        },
       },
-      onResponse: (status, body, context) => {
-        count(status);
-        if (status === 200) context.token = (JSON.parse(body) as { token: string }).token;
+      {
+        method: "POST",
+        path: server.release(key, "").path,
+        headers: JSON_HEADERS,
+        // No lockId (acquire failed): returning undefined restarts the connection at acquire.
+        setupRequest: (req, context) => {
+          if (typeof context.lockId !== "string") return undefined;
+          context.sent = performance.now();
+          return { ...req, body: server.release(key, context.lockId).body };
+        },
+        onResponse: (status, _body, context) => {
+          count(status);
+          const now = performance.now();
+          requests.add(now - (context.sent as number));
+          context.lockId = undefined;
+          if (status !== 200) return;
+          released++;
+          cycles.add(now - (context.t0 as number));
+        },
       },
-    },
-    {
-      method: "POST",
-      path: `/v1/locks/${key}/release`,
-      headers: JSON_HEADERS,
-      // No token (acquire failed): returning undefined restarts the connection at acquire.
-      setupRequest: (req, context) =>
-        typeof context.token === "string"
-          ? { ...req, body: JSON.stringify({ token: context.token }) }
-          : undefined,
-      onResponse: (status, _body, context) => {
-        count(status);
-        if (status !== 200) return;
-        released++;
-        cycles.add(performance.now() - (context.t0 as number));
-      },
-    },
-  ];
-  cycles.on = record;
+    ];
+  };
+  const cpu0 = processCpuUs(running.proc.pid!);
   const r = await autocannon({
-    url,
+    url: running.url,
     connections: CONCURRENCY,
     duration: durationMs / 1000,
     requests: requestsFor("placeholder"),
     setupClient: (client) => client.setRequests(requestsFor(`http-${run}-${nextConnection++}`)),
   });
-  cycles.on = false;
-  checkClean(`HTTP lock cycles (statuses ${JSON.stringify([...statuses])})`, r, log);
-  const { p50, p99 } = cycles.percentiles();
+  const cpu = processCpuUs(running.proc.pid!) - cpu0;
+  checkClean(`${server.name} lock cycles (statuses ${JSON.stringify([...statuses])})`, r, running.output);
+  const req = requests.percentiles();
   return {
-    operation: "lock cycle (acquire + release)",
-    via: "HTTP",
-    opsPerSec: released / r.duration,
-    p50Ms: p50,
-    p99Ms: p99,
-    requestP99Ms: r.latency.p99,
+    cyclesPerSec: released / r.duration,
+    requestP50Ms: req.p50,
+    requestP99Ms: req.p99,
+    cycleP99Ms: cycles.percentiles().p99,
+    serverCpuUsPerCycle: cpu / Math.max(1, released),
   };
 }
 
 /** Rate-limit checks over HTTP, keys spread over KEYS values. */
-async function httpRateLimitChecks(url: string, log: () => string, durationMs: number): Promise<Row> {
+async function httpRateLimitChecks(running: Running, durationMs: number): Promise<CannonResult> {
   const bodies = Array.from({ length: KEYS }, (_, i) => JSON.stringify({ key: `user-${i}`, limits: [GCRA] }));
   let i = 0;
   const r = await autocannon({
-    url,
+    url: running.url,
     connections: CONCURRENCY,
     duration: durationMs / 1000,
     requests: [
@@ -238,52 +332,58 @@ async function httpRateLimitChecks(url: string, log: () => string, durationMs: n
       },
     ],
   });
-  checkClean("HTTP rate-limit checks", r, log);
-  return {
-    operation: "rate-limit check (gcra)",
-    via: "HTTP",
-    opsPerSec: r["2xx"] / r.duration,
-    p50Ms: r.latency.p50,
-    p99Ms: r.latency.p99,
-    requestP99Ms: r.latency.p99,
-  };
+  checkClean("HTTP rate-limit checks", r, running.output);
+  return r;
 }
 
-function libraryRow(operation: string, m: Measurement, requestP99Ms: number): Row {
-  return { operation, via: "library", opsPerSec: m.opsPerSec, p50Ms: m.p50Ms, p99Ms: m.p99Ms, requestP99Ms };
-}
+const fmt = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
+const int = (n: number) => Math.round(n).toLocaleString("en-US");
 
-function printComparison(rows: Row[]): void {
-  const fmt = (n: number) => (n < 10 ? n.toFixed(3) : n.toFixed(1));
+function printLockTable(servers: LockServer[], runs: Map<string, LockRun[]>, library: number[]): void {
+  const express = runs.get(EXPRESS)!;
+  const bare = runs.get(BARE)!;
   const lines = [
-    `### HTTP service (holdfast serve, separate process) vs library, concurrency ${CONCURRENCY}`,
+    `### Seed 004's lock cycle (acquire + release) over HTTP, ${CONCURRENCY} keep-alive connections, median of ${ROUNDS} round(s)`,
     "",
-    "| operation | via | ops/s | p50 ms | p99 ms | p99 ms per request | ops/s HTTP ÷ library | p99 HTTP ÷ library |",
-    "|---|---|---:|---:|---:|---:|---:|---:|",
+    "| server | cycles/s | p50 ms / request | p99 ms / request | p99 ms / cycle | server CPU µs / cycle | × Express by hand | × bare node:http | p99 ÷ bare's |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
-  for (const r of rows) {
-    const lib = rows.find((x) => x.operation === r.operation && x.via === "library");
-    const ratio = (a: number, b: number | undefined) =>
-      r.via === "HTTP" && b !== undefined ? `${(a / b).toFixed(2)}×` : "–";
+  for (const s of servers) {
+    const rs = runs.get(s.name)!;
+    const ratio = (peer: LockRun[], f: (r: LockRun) => number) => median(rs.map((r, i) => f(r) / f(peer[i])));
     lines.push(
-      `| ${r.operation} | ${r.via} | ${Math.round(r.opsPerSec).toLocaleString("en-US")} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.requestP99Ms)} | ${ratio(r.opsPerSec, lib?.opsPerSec)} | ${ratio(r.p99Ms, lib?.p99Ms)} |`,
+      `| ${s.name} | ${int(median(rs.map((r) => r.cyclesPerSec)))} | ${fmt(median(rs.map((r) => r.requestP50Ms)))} | ${fmt(median(rs.map((r) => r.requestP99Ms)))} | ${fmt(median(rs.map((r) => r.cycleP99Ms)))} | ${int(median(rs.map((r) => r.serverCpuUsPerCycle)))} | ${ratio(express, (r) => r.cyclesPerSec).toFixed(2)}× | ${ratio(bare, (r) => r.cyclesPerSec).toFixed(2)}× | ${ratio(bare, (r) => r.requestP99Ms).toFixed(2)}× |`,
     );
   }
+  lines.push(`| library, in process (no HTTP) | ${int(median(library))} | – | – | – | – | – | – | – |`);
   console.log(`\n${lines.join("\n")}\n`);
   console.log(
-    "ops/s of a lock cycle = release responses per second; p99 ms is per operation (a whole cycle for locks), " +
-      "'p99 ms per request' is per single HTTP request or library call (autocannon's latency for HTTP, in whole milliseconds).",
+    "Ratios are medians of the per-round ratios (each round runs every server once, in a rotated order). " +
+      "Latencies are timed by hand per request (send → response) and per cycle (acquire sent → release answered).",
   );
+  for (const s of servers)
+    console.log(
+      `  ${s.name}: cycles/s per round ${runs
+        .get(s.name)!
+        .map((r) => int(r.cyclesPerSec))
+        .join(", ")}`,
+    );
 }
 
 async function main(): Promise<void> {
+  // holdfast serve runs dist/ (bin/holdfast.js runs the sources through tsx when dist/ is stale,
+  // which would measure tsx): build it first when a source changed.
+  const built = spawnSync(process.execPath, ["scripts/build.mjs", "--if-stale"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
+  if (built.status !== 0) throw new Error("npm run build failed");
   const redis = await PrivateRedis.start();
-  let service: ChildProcess | undefined;
+  const running: Running[] = [];
   let store: Awaited<ReturnType<typeof createStore>> | undefined;
   const cleanup = async () => {
     try {
-      if (service) await stopService(service);
-      service = undefined;
+      for (const r of running.splice(0)) await stopServer(r.proc);
     } finally {
       try {
         await store?.close();
@@ -294,16 +394,16 @@ async function main(): Promise<void> {
     }
   };
   const onSignal = (signal: NodeJS.Signals) => {
-    // Loops still in flight fail once the store closes: ignore that while the children are stopped.
     process.on("unhandledRejection", () => {});
     void cleanup().finally(() => process.kill(process.pid, signal));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const started = await startService(redis.url);
-    service = started.proc;
-    const log = started.output;
+    const only = process.env.BENCH_SERVERS?.split(",");
+    const servers = lockServers(redis.port).filter((_s, i) => !only || i >= 2 || only.includes(String(i)));
+    for (const s of servers) running.push(await startServer(s));
+    for (const r of running) await lockCycles(r, WARMUP_MS);
 
     store = await createStore({
       logger: { debug() {}, info() {}, warn() {}, error() {} },
@@ -315,62 +415,62 @@ async function main(): Promise<void> {
     });
     const locks = createLocks(store, { ttlMs: TTL_MS });
     const lockKeys = Array.from({ length: CONCURRENCY }, (_, w) => `lib-${w}`);
-    const calls = new Samples();
-    const lockCycle = async (w: number) => {
-      const t0 = performance.now();
-      const lease = await locks.acquire(lockKeys[w]);
-      const t1 = performance.now();
-      await locks.release(lease);
-      calls.add(t1 - t0);
-      calls.add(performance.now() - t1);
-    };
+    const libraryCycle = async (w: number) => locks.release(await locks.acquire(lockKeys[w]));
+
+    const runs = new Map<string, LockRun[]>(servers.map((s) => [s.name, []]));
+    const library: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let j = 0; j < running.length; j++) {
+        const r = running[(round + j) % running.length];
+        runs.get(r.server.name)!.push(await lockCycles(r, DURATION_MS));
+      }
+      const lib = await measure({
+        name: "library",
+        concurrency: CONCURRENCY,
+        durationMs: DURATION_MS,
+        warmupMs: round === 0 ? WARMUP_MS : 200,
+        op: libraryCycle,
+      });
+      library.push(lib.opsPerSec);
+    }
+
+    console.log(await environmentLine((await store.health()).serverVersion));
+    console.log(
+      `${DURATION_MS} ms per row after ${WARMUP_MS} ms warm-up; Redis, the servers and autocannon share this machine`,
+    );
+    printLockTable(servers, runs, library);
+    const serve = running.find((r) => r.server.name === "holdfast serve");
+    if (process.env.BENCH_LOCKS_ONLY || !serve) return;
+    // Rate-limit checks through holdfast serve vs the library.
     const limiter = createRateLimiter(store, { name: "bench-lib", limits: [GCRA] });
     const names = Array.from({ length: KEYS }, (_, i) => `user-${i}`);
     let refused = 0;
-    const check = async (w: number, i: number) => {
-      if (!(await limiter.consume(names[(w * 7919 + i) % KEYS])).allowed) refused++;
-    };
-
-    const rows: Row[] = [];
-    // Locks: warm both paths up (JIT, script cache, connections), then measure.
-    await httpLockCycles(started.url, log, WARMUP_MS, false);
-    rows.push(await httpLockCycles(started.url, log, DURATION_MS, true));
-    await measure({
-      name: "warm-up",
-      concurrency: CONCURRENCY,
-      durationMs: WARMUP_MS,
-      warmupMs: 0,
-      op: lockCycle,
-    });
-    calls.on = true;
-    const libLocks = await measure({
-      name: "library locks",
-      concurrency: CONCURRENCY,
-      durationMs: DURATION_MS,
-      warmupMs: 0,
-      op: lockCycle,
-    });
-    calls.on = false;
-    rows.push(libraryRow("lock cycle (acquire + release)", libLocks, calls.percentiles().p99));
-
-    // Rate limits.
-    await httpRateLimitChecks(started.url, log, WARMUP_MS);
-    rows.push(await httpRateLimitChecks(started.url, log, DURATION_MS));
+    await httpRateLimitChecks(serve, WARMUP_MS);
+    const httpChecks = await httpRateLimitChecks(serve, DURATION_MS);
     const libChecks = await measure({
       name: "library checks",
       concurrency: CONCURRENCY,
       durationMs: DURATION_MS,
       warmupMs: WARMUP_MS,
-      op: check,
+      op: async (w, i) => {
+        if (!(await limiter.consume(names[(w * 7919 + i) % KEYS])).allowed) refused++;
+      },
     });
     if (refused > 0) throw new Error(`the library rate limiter refused ${refused} checks: limits too small`);
-    rows.push(libraryRow("rate-limit check (gcra)", libChecks, libChecks.p99Ms));
 
-    console.log(await environmentLine((await store.health()).serverVersion));
+    const httpCps = httpChecks["2xx"] / httpChecks.duration;
     console.log(
-      `${DURATION_MS} ms per row after ${WARMUP_MS} ms warm-up; Redis and the service share this machine`,
+      [
+        "",
+        `### Rate-limit check (gcra), holdfast serve vs the library, concurrency ${CONCURRENCY}`,
+        "",
+        "| via | checks/s | p50 ms | p99 ms | ÷ library |",
+        "|---|---:|---:|---:|---:|",
+        `| HTTP (holdfast serve) | ${int(httpCps)} | ${fmt(httpChecks.latency.p50)} | ${fmt(httpChecks.latency.p99)} | ${(httpCps / libChecks.opsPerSec).toFixed(2)}× |`,
+        `| library | ${int(libChecks.opsPerSec)} | ${fmt(libChecks.p50Ms)} | ${fmt(libChecks.p99Ms)} | – |`,
+        "",
+      ].join("\n"),
     );
-    printComparison(rows);
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);

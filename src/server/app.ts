@@ -5,6 +5,8 @@ import type { Store } from "../store/types.js";
 import { histogram } from "../observe/metrics.js";
 import { HttpError, sendError } from "./http-errors.js";
 import { RouteRegistry } from "./route.js";
+import { routeConfigOf } from "./route-config.js";
+import { lazyChildLogger } from "./request-logger.js";
 import { installReplyCheck } from "./reply-check.js";
 import { ServerContext } from "./context.js";
 import { Authenticator, type AuthMode } from "./auth/authenticator.js";
@@ -79,6 +81,7 @@ export async function buildApp(
     },
     // Load balancers and orchestrators poll these every few seconds: no request lines for them.
     logController: new LogController({ disableRequestLogging: isProbeRequest }),
+    childLoggerFactory: lazyChildLogger,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
@@ -126,28 +129,54 @@ export async function buildApp(
   }
 
   app.decorateRequest("principal", undefined as never);
-  app.addHook("onRequest", async (request, reply) => {
+  app.decorateRequest("holdfastRouteConfig", undefined);
+  // The per-request hooks take callbacks, not promises: on the hot path (a cached key or open
+  // mode, a flat body) they answer without a promise or a microtask each.
+  app.addHook("onRequest", (request, reply, done) => {
     void reply.header("x-request-id", request.id);
-    const scope = request.routeOptions.config?.scope ?? "client";
-    if (scope === "public") return;
-    request.principal = await auth.authenticate(request.headers, scope);
+    const scope = routeConfigOf(request)?.scope ?? "client";
+    if (scope === "public") return done();
+    let principal;
+    try {
+      principal = auth.authenticateNow(request.headers, scope);
+    } catch (e) {
+      return done(e as Error);
+    }
+    if (principal !== undefined) {
+      request.principal = principal;
+      return done();
+    }
+    auth.authenticate(request.headers, scope).then((p) => {
+      request.principal = p;
+      done();
+    }, done);
   });
   // JSON.parse takes any depth; JSON.stringify and recursive code do not: refuse deep bodies here.
-  app.addHook("preValidation", async (request) => {
-    if (exceedsJsonDepth(request.body)) {
-      throw new HttpError(
+  app.addHook("preValidation", (request, _reply, done) => {
+    if (!exceedsJsonDepth(request.body)) return done();
+    done(
+      new HttpError(
         400,
         "HOLDFAST_INVALID_ARGUMENT",
         `Invalid body: nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects (the limit of every body).`,
         { field: "body", reason: `must nest at most ${MAX_JSON_DEPTH} levels deep` },
-      );
-    }
+      ),
+    );
   });
   if (options.checkReplies) installReplyCheck(app, registry);
-  app.addHook("onResponse", async (request, reply) => {
-    httpDuration
-      .labels(request.method, request.routeOptions.url ?? "unmatched", String(reply.statusCode))
-      .observe(reply.elapsedTime / 1000);
+  /** The histogram's child per method, route and status (prom-client hashes its labels on every call). */
+  const durations = new Map<string, { observe(v: number): void }>();
+  app.addHook("onResponse", (request, reply, done) => {
+    const route = routeConfigOf(request)?.url ?? "unmatched";
+    const status = reply.statusCode;
+    const id = `${request.method} ${status} ${route}`;
+    let child = durations.get(id);
+    if (child === undefined) {
+      child = httpDuration.labels(request.method, route, String(status));
+      durations.set(id, child);
+    }
+    child.observe(reply.elapsedTime / 1000);
+    done();
   });
 
   app.setErrorHandler((error: Error, request, reply) => {

@@ -41,7 +41,6 @@ export interface LogStream {
   write(line: string): void;
 }
 
-
 /** A running server: its address and a graceful stop. */
 export interface RunningServer {
   app: FastifyInstance;
@@ -71,7 +70,16 @@ export async function startServer(
   const logger = createJsonLogger({ level: config.logLevel as LogLevel, write: (l) => logStream.write(l) });
   const store =
     options.store ??
-    (await createStore({ prefix: config.prefix, maxMemoryBytes: config.maxMemoryBytes, logger }));
+    (await createStore({
+      prefix: config.prefix,
+      maxMemoryBytes: config.maxMemoryBytes,
+      logger,
+      // A request's command is issued in its own tick, so corking the socket to the end of the tick
+      // gathers nothing and costs a cork, a nextTick and a buffered write per command: under
+      // bench:http's lock cycles the service spent 186 µs of CPU per cycle without it against 243
+      // with it in one run, 184 against 188 in another, and answered more cycles/s in both.
+      coalesceWrites: false,
+    }));
   const keyStore = keyStoreFor(store, config.keysFile);
   let entries;
   try {

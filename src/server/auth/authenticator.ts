@@ -158,45 +158,31 @@ export class Authenticator {
       await this.keyStatus();
       if (this.currentMode === "open") return { ...OPEN, tenant: wanted ?? "default" };
     }
-    const record = await this.recordOf(bearer(headers));
-    if (scope === "operator") {
-      if (record.role === "operator" || (record.role === "admin" && record.tenants.includes(ALL_TENANTS))) {
-        return { keyId: record.id, role: record.role, tenants: record.tenants, tenant: "" };
-      }
-      throw new HttpError(
-        403,
-        "HOLDFAST_FORBIDDEN",
-        "This route spans every tenant: use an operator key (`holdfast keys create --role operator`) or an admin key of every tenant (`--tenant '*'`).",
-      );
+    return principalFor(await this.recordOf(bearer(headers)), scope, wanted);
+  }
+
+  /**
+   * {@link authenticate} without waiting, when everything it needs is at hand: open mode with the
+   * key count checked within `cacheMs`, or a cached, unrevoked key whose secret matches. Then it
+   * answers (or throws) exactly as `authenticate` would; `undefined` means "call `authenticate`"
+   * (a key to look up, a refusal to note, a key count to refresh). The request hot path: no
+   * promise, no microtask per request.
+   */
+  authenticateNow(headers: IncomingHttpHeaders, scope: Exclude<AuthScope, "public">): Principal | undefined {
+    const tenantHeader = headers["x-holdfast-tenant"];
+    const wanted = typeof tenantHeader === "string" && tenantHeader !== "" ? tenantHeader : undefined;
+    if (wanted !== undefined && !TENANT_NAME.test(wanted)) return undefined;
+    if (this.currentMode === "open") {
+      const status = this.status;
+      if (!status || Date.now() - status.at >= this.cacheMs) return undefined;
+      return { ...OPEN, tenant: wanted ?? "default" };
     }
-    if (record.role === "operator") {
-      throw new HttpError(
-        403,
-        "HOLDFAST_FORBIDDEN",
-        "An operator key acts for no tenant (it reads /metrics): use a client or admin key of the tenant.",
-      );
-    }
-    if (scope === "admin" && record.role !== "admin") {
-      throw new HttpError(
-        403,
-        "HOLDFAST_FORBIDDEN",
-        "This route needs an admin key (`holdfast keys create --role admin`).",
-      );
-    }
-    const all = record.tenants.includes(ALL_TENANTS);
-    const tenant = wanted ?? (record.tenants.length === 1 && !all ? record.tenants[0] : undefined);
-    if (!tenant) {
-      throw new HttpError(
-        400,
-        "HOLDFAST_INVALID_ARGUMENT",
-        "This key serves several tenants: name one in the x-holdfast-tenant header.",
-        { field: "headers.x-holdfast-tenant", reason: "required for a key with several tenants" },
-      );
-    }
-    if (!all && !record.tenants.includes(tenant)) {
-      throw new HttpError(403, "HOLDFAST_FORBIDDEN", `This API key may not act for tenant "${tenant}".`);
-    }
-    return { keyId: record.id, role: record.role, tenants: record.tenants, tenant };
+    const presented = bearer(headers);
+    const parsed = presented ? parseApiKey(presented) : undefined;
+    const record = parsed ? this.known?.get(parsed.id) : undefined;
+    if (!parsed || !record || record.revokedAt !== undefined || !secretMatches(record, parsed.secret))
+      return undefined;
+    return principalFor(record, scope, wanted);
   }
 
   /** The valid, unrevoked record whose secret is presented, or 401. */
@@ -248,6 +234,52 @@ export class Authenticator {
     else this.unknown?.set(id, true);
     return record;
   }
+}
+
+/** The principal of a valid key's `record` for `scope` and the tenant `wanted` by the caller. */
+function principalFor(
+  record: ApiKeyRecord,
+  scope: Exclude<AuthScope, "public">,
+  wanted: string | undefined,
+): Principal {
+  if (scope === "operator") {
+    if (record.role === "operator" || (record.role === "admin" && record.tenants.includes(ALL_TENANTS))) {
+      return { keyId: record.id, role: record.role, tenants: record.tenants, tenant: "" };
+    }
+    throw new HttpError(
+      403,
+      "HOLDFAST_FORBIDDEN",
+      "This route spans every tenant: use an operator key (`holdfast keys create --role operator`) or an admin key of every tenant (`--tenant '*'`).",
+    );
+  }
+  if (record.role === "operator") {
+    throw new HttpError(
+      403,
+      "HOLDFAST_FORBIDDEN",
+      "An operator key acts for no tenant (it reads /metrics): use a client or admin key of the tenant.",
+    );
+  }
+  if (scope === "admin" && record.role !== "admin") {
+    throw new HttpError(
+      403,
+      "HOLDFAST_FORBIDDEN",
+      "This route needs an admin key (`holdfast keys create --role admin`).",
+    );
+  }
+  const all = record.tenants.includes(ALL_TENANTS);
+  const tenant = wanted ?? (record.tenants.length === 1 && !all ? record.tenants[0] : undefined);
+  if (!tenant) {
+    throw new HttpError(
+      400,
+      "HOLDFAST_INVALID_ARGUMENT",
+      "This key serves several tenants: name one in the x-holdfast-tenant header.",
+      { field: "headers.x-holdfast-tenant", reason: "required for a key with several tenants" },
+    );
+  }
+  if (!all && !record.tenants.includes(tenant)) {
+    throw new HttpError(403, "HOLDFAST_FORBIDDEN", `This API key may not act for tenant "${tenant}".`);
+  }
+  return { keyId: record.id, role: record.role, tenants: record.tenants, tenant };
 }
 
 function bearer(headers: IncomingHttpHeaders): string | undefined {

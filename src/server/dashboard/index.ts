@@ -32,10 +32,22 @@ export interface DashboardOptions {
 export function registerDashboard(ctx: ServerContext, options: DashboardOptions): Activity {
   const activity = new Activity();
   activity.start();
-  ctx.app.addHook("onResponse", async (request, reply) => observeResponse(activity, request, reply));
-  ctx.app.addHook("preSerialization", async (request, _reply, payload) => {
-    observeAdmission(activity, request, payload);
-    return payload;
+  // Callback hooks (no promise per request): they run on every answered request.
+  ctx.app.addHook("onResponse", (request, reply, done) => {
+    try {
+      observeResponse(activity, request, reply);
+    } catch (e) {
+      return done(e as Error);
+    }
+    done();
+  });
+  ctx.app.addHook("preSerialization", (request, _reply, payload, done) => {
+    try {
+      observeAdmission(activity, request, payload);
+    } catch (e) {
+      return done(e as Error);
+    }
+    done(null, payload);
   });
   channelServiceOf(ctx).observer = (tenant, event, channel) => {
     const t = activity.of(tenant);

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Activity, ChangeKind, TenantActivity } from "./activity.js";
+import { routeConfigOf } from "../route-config.js";
 
 type Effect = (t: TenantActivity, a: Answer) => void;
 
@@ -115,9 +116,10 @@ const OWN = /^\/(dashboard|v1\/dashboard)(\/|$)/;
  */
 export function observeResponse(activity: Activity, request: FastifyRequest, reply: FastifyReply): void {
   const principal = request.principal;
-  const url = request.routeOptions.url;
+  const config = routeConfigOf(request);
+  const url = config?.url;
   if (!principal || url === undefined || OWN.test(url)) return;
-  const scope = request.routeOptions.config?.scope;
+  const scope = config?.scope;
   if (scope === "public") return;
   const t = activity.of(principal.tenant);
   const status = reply.statusCode;
@@ -137,7 +139,7 @@ export function observeResponse(activity: Activity, request: FastifyRequest, rep
 
 /** Counts admissions from the admit route's answer (read before it is serialised). */
 export function observeAdmission(activity: Activity, request: FastifyRequest, payload: unknown): void {
-  if (request.routeOptions.url !== "/v1/waiting-rooms/:room/admit" || !request.principal) return;
+  if (routeConfigOf(request)?.url !== "/v1/waiting-rooms/:room/admit" || !request.principal) return;
   const count = (payload as { count?: unknown } | null)?.count;
   const room = (request.params as { room?: string }).room;
   if (typeof count === "number" && count > 0 && room)

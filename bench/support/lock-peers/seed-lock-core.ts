@@ -1,0 +1,85 @@
+/**
+ * Seed 004's lock service as its authors wrote it, shared by the two hand-written peers of
+ * bench/http.ts: ioredis, `SET key lockId PX ttl NX` with a random lockId, `PTTL` for the
+ * conflict's remainingTTL, and a Lua compare-and-delete on release. The seed's key, routes, bodies
+ * and reply shapes; no fencing token, no slot record, no auth, no logging (what a user writes by hand).
+ */
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+
+const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const LOCK_TTL = Number(process.env.LOCK_TTL ?? 120_000);
+
+export interface Reply {
+  status: number;
+  body: unknown;
+}
+
+type LockRedis = Redis & { releaseLock(key: string, lockId: string): Promise<number> };
+
+export function connect(): LockRedis {
+  const redis = new Redis({
+    host: process.env.REDIS_HOST ?? "127.0.0.1",
+    port: Number(process.env.REDIS_PORT ?? 6379),
+    lazyConnect: false,
+  });
+  redis.defineCommand("releaseLock", { numberOfKeys: 1, lua: RELEASE_LUA });
+  return redis as LockRedis;
+}
+
+interface SlotBody {
+  tenantId?: unknown;
+  resourceId?: unknown;
+  date?: unknown;
+  startTime?: unknown;
+  duration?: unknown;
+  lockId?: unknown;
+}
+
+function missing(body: SlotBody, fields: (keyof SlotBody)[]): Reply | undefined {
+  for (const f of fields) {
+    if (typeof body[f] !== "string" || body[f] === "")
+      return { status: 400, body: { success: false, message: `Missing required field: ${f}` } };
+  }
+  return undefined;
+}
+
+const key = (b: SlotBody) =>
+  `booking_lock:{${b.tenantId as string}|${b.resourceId as string}}:${b.date as string}:${b.startTime as string}`;
+
+export async function acquire(redis: LockRedis, body: SlotBody): Promise<Reply> {
+  const bad = missing(body, ["tenantId", "resourceId", "date", "startTime"]);
+  if (bad) return bad;
+  const k = key(body);
+  const lockId = randomUUID();
+  const ok = await redis.set(k, lockId, "PX", LOCK_TTL, "NX");
+  if (ok !== "OK") {
+    const remainingTTL = await redis.pttl(k);
+    return {
+      status: 409,
+      body: {
+        success: false,
+        locked: false,
+        reason: "slot_locked",
+        message: "Slot is currently locked by another user",
+        remainingTTL,
+      },
+    };
+  }
+  return {
+    status: 200,
+    body: { success: true, locked: true, lockId, expiresIn: LOCK_TTL, expiresAt: Date.now() + LOCK_TTL },
+  };
+}
+
+export async function release(redis: LockRedis, body: SlotBody): Promise<Reply> {
+  const bad = missing(body, ["tenantId", "resourceId", "date", "startTime", "lockId"]);
+  if (bad) return bad;
+  const released = (await redis.releaseLock(key(body), body.lockId as string)) === 1;
+  return {
+    status: 200,
+    body: released
+      ? { success: true, released: true }
+      : { success: true, released: false, message: "The lock had already expired or was released." },
+  };
+}
