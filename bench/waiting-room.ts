@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import type { Redis } from "ioredis";
 import { createStore } from "../src/store/create-store.js";
 import type { RedisStore } from "../src/store/redis/redis-store.js";
-import { createWaitingRoom } from "../src/queue/index.js";
+import { createWaitingRoom } from "../src/waiting-room/index.js";
 import { environmentLine, measure, printTable, type Measurement } from "./support/harness.js";
 
 const USERS = 100_000;

@@ -8,7 +8,7 @@
  */
 import type { FastifyBaseLogger } from "fastify";
 import type { Inventory } from "../../src/inventory/index.js";
-import type { WaitingRoom } from "../../src/queue/index.js";
+import type { WaitingRoom } from "../../src/waiting-room/index.js";
 import type { Store } from "../../src/store/types.js";
 import { isStoreFailure } from "../../src/errors/index.js";
 import { saleIdOf } from "./replies.js";

@@ -15,7 +15,7 @@ import {
   isInsufficientStockError,
   type ItemState,
 } from "../../src/inventory/index.js";
-import { createWaitingRoom } from "../../src/queue/index.js";
+import { createWaitingRoom } from "../../src/waiting-room/index.js";
 import { createSessions } from "../../src/session/index.js";
 import { isStoreFailure } from "../../src/errors/index.js";
 import type { Store } from "../../src/store/types.js";

@@ -9,7 +9,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { isHolderLimitError, isInsufficientStockError, type Inventory } from "../../src/inventory/index.js";
-import type { WaitingRoom } from "../../src/queue/index.js";
+import type { WaitingRoom } from "../../src/waiting-room/index.js";
 import type { Sessions } from "../../src/session/index.js";
 import type { Store } from "../../src/store/types.js";
 import { common, idSchema, invalid, saleName } from "./replies.js";

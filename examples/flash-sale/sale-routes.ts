@@ -3,7 +3,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { isStockCapacityError, type Inventory, type ItemState } from "../../src/inventory/index.js";
-import type { WaitingRoom } from "../../src/queue/index.js";
+import type { WaitingRoom } from "../../src/waiting-room/index.js";
 import type { Store } from "../../src/store/types.js";
 import { common, idSchema, invalid, saleIdOf, saleName, type SaleView } from "./replies.js";
 

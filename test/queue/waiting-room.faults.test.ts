@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PrivateRedis } from "../support/redis-server.js";
 import { StoreTimeoutError, StoreUnavailableError } from "../../src/errors/store-errors.js";
 import type { Store } from "../../src/store/types.js";
-import { createWaitingRoom } from "../../src/queue/index.js";
+import { createWaitingRoom } from "../../src/waiting-room/index.js";
 import { faultTestStore } from "../support/stores.js";
 
 const hasRedis = inject("redisPort") !== null;
