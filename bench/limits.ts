@@ -33,7 +33,7 @@ import {
 } from "../test/support/ioredis.js";
 import { createStore } from "../src/store/create-store.js";
 import { createRateLimiter } from "../src/limit/index.js";
-import { consumeArgs, consumeScriptFor } from "../src/limit/script.js";
+import { consumeArgs, consumeScriptFor } from "../src/limit/scripts/scripts.js";
 import { normalizeLimits } from "../src/limit/spec.js";
 import type { LimitSpec } from "../src/limit/types.js";
 

@@ -16,11 +16,11 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { Redis } from "ioredis";
-import { consumeArgs, consumeScriptFor } from "../src/limit/script.js";
+import { consumeArgs, consumeScriptFor } from "../src/limit/scripts/scripts.js";
 import { normalizeLimits } from "../src/limit/spec.js";
 import { holdScript } from "../src/inventory/scripts/scripts.js";
 import { SEED_RESERVE_LUA } from "./support/seed-scripts.js";
-import { positionScript } from "../src/waiting-room/scripts.js";
+import { positionScript } from "../src/waiting-room/scripts/scripts.js";
 import type { LimitSpec } from "../src/limit/types.js";
 import { freePort } from "../test/support/redis-server.js";
 

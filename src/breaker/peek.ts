@@ -1,6 +1,7 @@
 import { assertName } from "../util/validate.js";
 import type { Store } from "../store/types.js";
-import { decodeReply, peekScript } from "./scripts.js";
+import { decodeReply } from "./decode.js";
+import { peekScript } from "./scripts/scripts.js";
 import type { BreakerStateKind } from "./state.js";
 
 /** A shared breaker's state as stored, read without changing it. */

@@ -4,15 +4,8 @@ import type { Store } from "../store/types.js";
 import { BrokenCircuitError, IsolatedCircuitError } from "./errors.js";
 import { LocalCore, type Outcome, type Ticket } from "./local-core.js";
 import type { BreakerConfig } from "./options.js";
-import {
-  admitScript,
-  decodeReply,
-  forceScript,
-  reportScript,
-  settleScript,
-  type ReportArgs,
-  type SharedReply,
-} from "./scripts.js";
+import { decodeReply, type SharedReply } from "./decode.js";
+import { admitScript, forceScript, reportScript, settleScript, type ReportArgs } from "./scripts/scripts.js";
 import { CLOSED, ISOLATED, type BreakerState } from "./state.js";
 
 /**

@@ -18,7 +18,8 @@ import {
   type DeliveryMode,
 } from "./options.js";
 import { RedisTransport } from "./redis-transport.js";
-import { decodeRead, publishScript, readScript } from "./scripts.js";
+import { decodeRead } from "./decode.js";
+import { publishScript, readScript } from "./scripts/scripts.js";
 import {
   LiveSubscription,
   type ChannelGap,

@@ -7,7 +7,8 @@ import { assertDurationMs, assertInt, describe } from "../util/validate.js";
 import { readRange } from "./read.js";
 import { decodeCursor, encodeCursor, pageLimit, type Page, type PageOptions } from "../util/cursor.js";
 import type { RawReply } from "../store/script.js";
-import { appendScript, compareIds, idParts, nowScript, registerScript, sourcesScript } from "./scripts.js";
+import { compareIds, idParts } from "./decode.js";
+import { appendScript, nowScript, registerScript, sourcesScript } from "./scripts/scripts.js";
 import { tailEvents } from "./tail.js";
 import {
   DEFAULT_EVENT_LOG_OPTIONS,
@@ -18,7 +19,7 @@ import {
   type TailOptions,
 } from "./types.js";
 import { assertOptionsObject, assertToken, encodeJsonObject } from "./validate.js";
-import type { StreamRow } from "./scripts.js";
+import type { StreamRow } from "./decode.js";
 
 /** Key kind of the per-source streams and of the index of sources. */
 export const EVENTS_KIND = "events";

@@ -1,5 +1,6 @@
 import type { Store } from "../store/types.js";
-import { decodeRange, rangeScript, type StreamRow } from "./scripts.js";
+import { decodeRange, type StreamRow } from "./decode.js";
+import { rangeScript } from "./scripts/scripts.js";
 
 /** Entries one script call examines at most, so a filtered read never blocks Redis for long. */
 export const SCAN_BUDGET = 2048;

@@ -11,11 +11,11 @@ import {
   OP_PEEK,
   OP_RESET,
   buildArgs,
-  decodeReply,
   rateLimitScript,
   consumeArgs,
   consumeScriptFor,
-} from "./script.js";
+} from "./scripts/scripts.js";
+import { decodeReply } from "./decode.js";
 import { MAX_QUOTA, assertLimitName, limitsOf, normalizeLimits, type NormalizedLimit } from "./spec.js";
 import {
   DEFAULT_RATE_LIMITER_OPTIONS,

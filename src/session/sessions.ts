@@ -14,7 +14,7 @@ import {
   recordScript,
   revokeAllScript,
   revokeScript,
-} from "./scripts.js";
+} from "./scripts/scripts.js";
 
 /** A live session as Holdfast returns it. The raw token is never stored, so it is never returned. */
 export interface Session<D = unknown> {

@@ -5,7 +5,7 @@ import type { Store } from "../store/types.js";
 import { assertInt, assertName } from "../util/validate.js";
 import { WaitingRoomFullError } from "./errors.js";
 import { resolveWaitingRoomOptions, type WaitingRoomOptions } from "./options.js";
-import { admitScript, countsScript, headScript, joinScript, leaveScript, positionScript } from "./scripts.js";
+import { admitScript, countsScript, headScript, joinScript, leaveScript, positionScript } from "./scripts/scripts.js";
 
 /** Where a user stands in a room. `position` is 1-based (1 = next in line); `ahead` is 0-based. */
 export type RoomPosition =

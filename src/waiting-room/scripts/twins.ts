@@ -2,8 +2,8 @@
  * The memory twins of the waiting-room scripts. Each mirrors its `.lua` file line by line and
  * returns exactly the same raw reply.
  */
-import type { MemoryDb } from "../store/memory/memory-db.js";
-import type { RawReply } from "../store/script.js";
+import type { MemoryDb } from "../../store/memory/memory-db.js";
+import type { RawReply } from "../../store/script.js";
 
 /** Mirror of `reclaim` in includes/room.lua. */
 function reclaim(db: MemoryDb, keys: string[], now: number, limit: number, admissions: boolean): void {

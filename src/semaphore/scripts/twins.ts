@@ -1,14 +1,14 @@
 /**
- * The semaphore's atomic operations: each is one Lua script (`<name>-2.lua` beside this file) and
- * its TypeScript twin for the memory store. Both return the same raw reply, decoded in `codec.ts`.
+ * The semaphore's atomic operations: each is one Lua script (`<name>-2.lua` in this folder) and
+ * its TypeScript twin for the memory store. Both return the same raw reply, decoded in `../decode.ts`.
  *
  * Keys: KEYS[1] is a sorted set of owner token → expiry (server ms), KEYS[2] a hash of owner
  * token → metadata JSON. Only permits expiring after the server's now are counted, so a crashed
  * holder's permit returns by itself at its expiry and no sweeper is needed; each script removes at
  * most `reclaimLimit` expired permits, so none does work proportional to how many expired.
  */
-import type { MemoryDb } from "../store/memory/memory-db.js";
-import { defineScript } from "../store/script.js";
+import type { MemoryDb } from "../../store/memory/memory-db.js";
+import type { MemoryTwin } from "../../store/script.js";
 
 /** Mirror of `reclaim_expired`: removes up to `limit` expired permits and their metadata. */
 function prune(db: MemoryDb, holders: string, meta: string, now: number, limit: number): void {
@@ -37,9 +37,9 @@ function touch(db: MemoryDb, holders: string, meta: string, now: number): boolea
   return true;
 }
 
-export const acquireScript = defineScript<
+export const acquireTwin: MemoryTwin<
   [token: string, limit: number, ttlMs: number, metadata: string, reclaimLimit: number]
->(new URL("./acquire-2.lua", import.meta.url), (db, [holders, meta], [token, limit, ttlMs, data, r], now) => {
+> = (db, [holders, meta], [token, limit, ttlMs, data, r], now) => {
   prune(db, holders, meta, now, r);
   let count = liveCount(db, holders, now);
   const score = db.zscore(holders, token);
@@ -56,38 +56,42 @@ export const acquireScript = defineScript<
   else if (score !== null && !held) db.hdel(meta, token);
   touch(db, holders, meta, now);
   return [1, expiresAt, count];
-});
+};
 
-export const refreshScript = defineScript<[token: string, ttlMs: number, reclaimLimit: number]>(
-  new URL("./refresh-2.lua", import.meta.url),
-  (db, [holders, meta], [token, ttlMs, r], now) => {
-    prune(db, holders, meta, now, r);
-    const score = db.zscore(holders, token);
-    if (score === null || score <= now) return [-2];
-    const expiresAt = now + ttlMs;
-    db.zadd(holders, expiresAt, token);
-    touch(db, holders, meta, now);
-    return [1, expiresAt];
-  },
-);
+export const refreshTwin: MemoryTwin<[token: string, ttlMs: number, reclaimLimit: number]> = (
+  db,
+  [holders, meta],
+  [token, ttlMs, r],
+  now,
+) => {
+  prune(db, holders, meta, now, r);
+  const score = db.zscore(holders, token);
+  if (score === null || score <= now) return [-2];
+  const expiresAt = now + ttlMs;
+  db.zadd(holders, expiresAt, token);
+  touch(db, holders, meta, now);
+  return [1, expiresAt];
+};
 
-export const releaseScript = defineScript<[token: string, reclaimLimit: number]>(
-  new URL("./release-2.lua", import.meta.url),
-  (db, [holders, meta], [token, r], now) => {
-    prune(db, holders, meta, now, r);
-    const score = db.zscore(holders, token);
-    if (score === null) return [-2];
-    db.zrem(holders, token);
-    db.hdel(meta, token);
-    if (score <= now) return [-2];
-    if (!touch(db, holders, meta, now)) return [1, 0];
-    return [1, liveCount(db, holders, now)];
-  },
-);
+export const releaseTwin: MemoryTwin<[token: string, reclaimLimit: number]> = (
+  db,
+  [holders, meta],
+  [token, r],
+  now,
+) => {
+  prune(db, holders, meta, now, r);
+  const score = db.zscore(holders, token);
+  if (score === null) return [-2];
+  db.zrem(holders, token);
+  db.hdel(meta, token);
+  if (score <= now) return [-2];
+  if (!touch(db, holders, meta, now)) return [1, 0];
+  return [1, liveCount(db, holders, now)];
+};
 
-export const holdersScript = defineScript<
+export const holdersTwin: MemoryTwin<
   [reclaimLimit: number, pageSize: number, cursorExpiresAt: string, cursorToken: string]
->(new URL("./holders-2.lua", import.meta.url), (db, [holders, meta], [r, n, cs, ct], now) => {
+> = (db, [holders, meta], [r, n, cs, ct], now) => {
   prune(db, holders, meta, now, r);
   const liveFrom = db.zcount(holders, -Infinity, now);
   let start = liveFrom;
@@ -104,12 +108,9 @@ export const holdersScript = defineScript<
   const out: (string | number)[] = [now, entries.length === n ? 1 : 0];
   for (const e of entries) out.push(e.member, e.score, db.hget(meta, e.member) ?? "");
   return out;
-});
+};
 
-export const countScript = defineScript<[reclaimLimit: number]>(
-  new URL("./count-2.lua", import.meta.url),
-  (db, [holders, meta], [r], now) => {
-    prune(db, holders, meta, now, r);
-    return [liveCount(db, holders, now)];
-  },
-);
+export const countTwin: MemoryTwin<[reclaimLimit: number]> = (db, [holders, meta], [r], now) => {
+  prune(db, holders, meta, now, r);
+  return [liveCount(db, holders, now)];
+};

@@ -1,5 +1,5 @@
-import type { MemoryDb } from "../store/memory/memory-db.js";
-import type { RawReply, ScriptArg } from "../store/script.js";
+import type { MemoryDb } from "../../store/memory/memory-db.js";
+import type { RawReply, ScriptArg } from "../../store/script.js";
 
 /**
  * The memory twin of `ratelimit-1.lua`: the same arithmetic in the same order (so both stores

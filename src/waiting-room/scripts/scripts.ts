@@ -1,4 +1,4 @@
-import { defineScript } from "../store/script.js";
+import { defineScript } from "../../store/script.js";
 import { admitTwin, countsTwin, headTwin, joinTwin, leaveTwin, positionTwin } from "./twins.js";
 
 export const joinScript = defineScript<

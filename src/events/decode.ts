@@ -1,0 +1,35 @@
+/** Decoders of the event-log scripts' raw replies and stream ids, shared by both stores. */
+import type { RawReply } from "../store/script.js";
+
+/** One decoded row of {@link rangeScript}. */
+export interface StreamRow {
+  id: string;
+  /** Field → value, from the entry's flat field list. */
+  fields: Map<string, string>;
+}
+
+/** Decodes {@link rangeScript}'s reply. */
+export function decodeRange(reply: RawReply): { last: string; exhausted: boolean; rows: StreamRow[] } {
+  const r = reply as RawReply[];
+  const rows: StreamRow[] = new Array<StreamRow>(r.length - 2);
+  for (let i = 2; i < r.length; i++) {
+    const [id, flat] = r[i] as [string, string[]];
+    const fields = new Map<string, string>();
+    for (let j = 0; j < flat.length; j += 2) fields.set(flat[j], flat[j + 1]);
+    rows[i - 2] = { id, fields };
+  }
+  return { last: r[0] as string, exhausted: r[1] === 1, rows };
+}
+
+/** Splits a stream id `ms-seq` into numbers. */
+export function idParts(id: string): [ms: number, seq: number] {
+  const dash = id.indexOf("-");
+  return [Number(id.slice(0, dash)), Number(id.slice(dash + 1))];
+}
+
+/** Orders stream ids (`ms-seq`) numerically. */
+export function compareIds(a: string, b: string): number {
+  const [am, as] = idParts(a);
+  const [bm, bs] = idParts(b);
+  return am !== bm ? am - bm : as - bs;
+}
