@@ -9,7 +9,7 @@ import {
 } from "./errors.js";
 import type { MachineMetrics } from "./metrics.js";
 import { sendScript } from "./scripts/scripts.js";
-import { Status } from "./status.js";
+import { MachineStatus } from "./status.js";
 import type { HistoryEntry, MachineSnapshot, TransitionResult } from "./types.js";
 import type { StreamRow } from "../events/decode.js";
 
@@ -34,7 +34,7 @@ export class SendDecoder<S extends string, E extends string> {
   ): TransitionResult<S, E> {
     const r = asArray(reply);
     switch (r[0]) {
-      case Status.Applied:
+      case MachineStatus.Applied:
         return {
           id,
           event,
@@ -46,15 +46,15 @@ export class SendDecoder<S extends string, E extends string> {
           replayed: false,
           eventLog: "disabled",
         };
-      case Status.Replayed:
+      case MachineStatus.Replayed:
         return this.replay(id, event, idemKey!, r[1] as string);
-      case Status.NotFound:
+      case MachineStatus.NotFound:
         this.metrics.notFound.inc();
         throw new EntityNotFoundError(this.machine, id);
-      case Status.VersionConflict:
+      case MachineStatus.VersionConflict:
         this.metrics.conflict.inc();
         throw new VersionConflictError(this.machine, id, expected, r[1] as string, r[2] as number);
-      case Status.InvalidTransition:
+      case MachineStatus.InvalidTransition:
         this.metrics.invalid.inc();
         throw new InvalidTransitionError(
           this.machine,
@@ -64,7 +64,7 @@ export class SendDecoder<S extends string, E extends string> {
           [...(this.compiled.allowed.get(r[1] as S) ?? [])],
           r[2] as number,
         );
-      case Status.WrongType:
+      case MachineStatus.WrongType:
         throw new ScriptError(
           sendScript.name,
           `the history key of entity "${id}" holds a ${String(r[1])}, not a stream; nothing was written. ` +

@@ -18,7 +18,7 @@ import {
 import { SendDecoder } from "./decode.js";
 import { machineMetrics, type MachineMetrics } from "./metrics.js";
 import { createScript, deleteScript, getScript, sendScript, type SendArgs } from "./scripts/scripts.js";
-import { Status } from "./status.js";
+import { MachineStatus as Status } from "./status.js";
 import {
   DEFAULT_MACHINE_OPTIONS,
   type CreateOptions,

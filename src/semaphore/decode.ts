@@ -5,16 +5,8 @@
 import { ScriptError } from "../errors/store-errors.js";
 import type { RawReply } from "../store/script.js";
 import { PermitNotHeldError } from "./errors.js";
+import { SemaphoreStatus } from "./status.js";
 import type { PermitMetadata, SemaphoreHolder } from "./types.js";
-
-/** The status in the first element of every semaphore script's reply. */
-export const SemaphoreStatus = Object.freeze({
-  Ok: 1,
-  /** acquire: every permit is held. */
-  Full: -1,
-  /** refresh / release: the token holds no live permit. */
-  NotHeld: -2,
-});
 
 /** The raw reply of a script as an array of integers and strings; a ScriptError if it is not one. */
 function asArray(reply: RawReply, script: string): (number | string)[] {

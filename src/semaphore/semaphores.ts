@@ -10,7 +10,13 @@ import { decodeAcquire, decodeCount, decodeHolders, decodeRefresh, decodeRelease
 import { isPermitNotHeldError, SemaphoreFullError } from "./errors.js";
 import { localWakeOf, type LocalWake } from "./local-wake.js";
 import { semaphoreMetrics as metrics } from "./metrics.js";
-import { acquireScript, countScript, holdersScript, refreshScript, releaseScript } from "./scripts/scripts.js";
+import {
+  acquireScript,
+  countScript,
+  holdersScript,
+  refreshScript,
+  releaseScript,
+} from "./scripts/scripts.js";
 import type {
   SemaphoreAcquireOptions,
   Permit,

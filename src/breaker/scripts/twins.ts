@@ -1,5 +1,6 @@
 import type { MemoryDb } from "../../store/memory/memory-db.js";
 import type { MemoryTwin } from "../../store/script.js";
+import { BreakerStatus } from "../status.js";
 
 interface Head {
   st: number;
@@ -36,7 +37,7 @@ export type ReportArgs = [
 export const reportTwin: MemoryTwin<ReportArgs> = (db, [stateKey, windowKey, trialsKey], a, now) => {
   const [gen, s, f, tail, strategy, threshold, minCalls, bucketMs, buckets, baseMs, capMs, ttlMs] = a;
   let { st, until, att, gen: g, consec } = head(db, stateKey);
-  if (st === 0 && gen === g && s + f > 0) {
+  if (st === BreakerStatus.Closed && gen === g && s + f > 0) {
     let trip: boolean;
     if (strategy === 1) {
       consec = s > 0 ? tail : consec + f;
@@ -59,7 +60,7 @@ export const reportTwin: MemoryTwin<ReportArgs> = (db, [stateKey, windowKey, tri
       trip = total >= minCalls && tf * 1_000_000 >= threshold * total;
     }
     if (trip) {
-      st = 1;
+      st = BreakerStatus.Open;
       att = 0;
       g += 1;
       until = now + Math.min(capMs, baseMs);
@@ -68,7 +69,7 @@ export const reportTwin: MemoryTwin<ReportArgs> = (db, [stateKey, windowKey, tri
       db.del(trialsKey);
     }
   }
-  if (st !== 3 && db.exists(stateKey)) db.pexpire(stateKey, ttlMs);
+  if (st !== BreakerStatus.Isolated && db.exists(stateKey)) db.pexpire(stateKey, ttlMs);
   return [st, until, att, g, now, 0];
 };
 
@@ -83,12 +84,12 @@ export const admitTwin: MemoryTwin<AdmitArgs> = (
   let { st } = head(db, stateKey);
   const { until, att, gen } = head(db, stateKey);
   let granted = 0;
-  if (st === 1 && now >= until) {
-    st = 2;
+  if (st === BreakerStatus.Open && now >= until) {
+    st = BreakerStatus.HalfOpen;
     db.hset(stateKey, { st });
     db.del(trialsKey);
   }
-  if (st === 2) {
+  if (st === BreakerStatus.HalfOpen) {
     db.zremrangebyscore(trialsKey, -Infinity, now);
     if (db.zcard(trialsKey) < maxTrials) {
       db.zadd(trialsKey, now + leaseTtlMs, token);
@@ -117,17 +118,17 @@ export const settleTwin: MemoryTwin<SettleArgs> = (
   let { st, until, att, gen } = head(db, stateKey);
   let applied = 0;
   const lease = db.zscore(trialsKey, token);
-  if (st === 2 && lease !== null && lease > now) {
+  if (st === BreakerStatus.HalfOpen && lease !== null && lease > now) {
     applied = 1;
     if (outcome === 1) {
-      st = 0;
+      st = BreakerStatus.Closed;
       att = 0;
       gen += 1;
       db.hset(stateKey, { st, until: 0, att, gen, consec: 0 });
       db.del(windowKey);
       db.del(trialsKey);
     } else if (outcome === 0) {
-      st = 1;
+      st = BreakerStatus.Open;
       att += 1;
       gen += 1;
       until = now + openMs(att, baseMs, capMs);
@@ -165,7 +166,7 @@ export const forceTwin: MemoryTwin<ForceArgs> = (
     att = 0;
     db.del(windowKey);
   } else if (target === 1) {
-    if (h.st !== 1 && h.st !== 2) att = 0;
+    if (h.st !== BreakerStatus.Open && h.st !== BreakerStatus.HalfOpen) att = 0;
     until = now + (durationMs > 0 ? durationMs : openMs(att, baseMs, capMs));
   }
   db.hset(stateKey, { st: target, until, att, gen, consec: 0 });

@@ -4,6 +4,7 @@
  */
 import type { MemoryDb } from "../../store/memory/memory-db.js";
 import type { MemoryTwin, RawReply } from "../../store/script.js";
+import { LockStatus } from "../status.js";
 
 /** Mirror of `reclaim_readers`: removes at most 100 expired readers, oldest first. */
 function reclaimReaders(db: MemoryDb, readersKey: string, now: number): void {
@@ -27,8 +28,8 @@ const heldBy = (v: string | null, token: string) => v !== null && v.startsWith(`
 /** `{-1, …}` held by another owner, or `{-5, …}` held by this very token (not reentrant). */
 function holderConflict(db: MemoryDb, lockKey: string, v: string, token: string): RawReply[] {
   const f = lockFields(v);
-  if (f.token === token) return [-5, db.pttl(lockKey), f.fence, ""];
-  return [-1, db.pttl(lockKey), f.fence, f.metadata];
+  if (f.token === token) return [LockStatus.HeldBySelf, db.pttl(lockKey), f.fence, ""];
+  return [LockStatus.HeldByOwner, db.pttl(lockKey), f.fence, f.metadata];
 }
 
 /** `{-4, ms until the last reader expires, readers}` if live readers hold the key, else undefined. */
@@ -37,7 +38,7 @@ function readersConflict(db: MemoryDb, readersKey: string, now: number): RawRepl
   reclaimReaders(db, readersKey, now);
   const top = db.zrange(readersKey, -1, -1);
   if (top.length === 0 || top[0].score <= now) return undefined;
-  return [-4, top[0].score - now, db.zcount(readersKey, now + 1, Infinity), ""];
+  return [LockStatus.HeldByReaders, top[0].score - now, db.zcount(readersKey, now + 1, Infinity), ""];
 }
 
 /** max(counter + 1, server time in µs), stored back with the retention TTL. */
@@ -72,11 +73,11 @@ export const acquireReadTwin: MemoryTwin<[token: string, ttlMs: number]> = (
   const v = db.get(lk);
   if (v !== null) {
     const f = lockFields(v);
-    return [-1, db.pttl(lk), f.fence, f.metadata];
+    return [LockStatus.HeldByOwner, db.pttl(lk), f.fence, f.metadata];
   }
   reclaimReaders(db, rk, now);
   const mine = db.zscore(rk, token);
-  if (mine !== null && mine > now) return [-5, mine - now, 0, ""];
+  if (mine !== null && mine > now) return [LockStatus.HeldBySelf, mine - now, 0, ""];
   db.zadd(rk, now + ttlMs, token);
   extendReaders(db, rk, ttlMs);
   return [Number(db.get(fk) ?? 0), now];
@@ -99,7 +100,7 @@ export const refreshTwin: MemoryTwin<[token: string, ttlMs: number]> = (
     extendReaders(db, rk, ttlMs);
     return [Number(db.get(fk) ?? 0), now, 2];
   }
-  return v === null ? -2 : -3;
+  return v === null ? LockStatus.NotHeld : LockStatus.HeldByAnother;
 };
 
 export const releaseTwin: MemoryTwin<[token: string]> = (db, [lk, rk], [token], now) => {
@@ -113,7 +114,7 @@ export const releaseTwin: MemoryTwin<[token: string]> = (db, [lk, rk], [token], 
     db.zrem(rk, token);
     if (score > now) return 2;
   }
-  return v === null ? -2 : -3;
+  return v === null ? LockStatus.NotHeld : LockStatus.HeldByAnother;
 };
 
 export const acquireManyTwin: MemoryTwin<
@@ -144,7 +145,7 @@ export const refreshManyTwin: MemoryTwin<[token: string, ttlMs: number]> = (
 ) => {
   for (let i = 0; i < keys.length; i++) {
     const v = db.get(keys[i]);
-    if (!heldBy(v, token)) return [v === null ? -2 : -3, i + 1];
+    if (!heldBy(v, token)) return [v === null ? LockStatus.NotHeld : LockStatus.HeldByAnother, i + 1];
   }
   for (const k of keys) db.pexpire(k, ttlMs);
   return now;
@@ -158,7 +159,7 @@ export const releaseManyTwin: MemoryTwin<[token: string]> = (db, keys, [token]) 
     if (heldBy(v, token)) db.del(keys[i]);
     else if (bad === 0) {
       bad = i + 1;
-      code = v === null ? -2 : -3;
+      code = v === null ? LockStatus.NotHeld : LockStatus.HeldByAnother;
     }
   }
   return bad === 0 ? 0 : [code, bad];

@@ -2,7 +2,7 @@ import type { MemoryDb } from "../../store/memory/memory-db.js";
 import { memoryStream } from "../../store/memory/stream.js";
 import type { MemoryTwin, RawReply } from "../../store/script.js";
 import { CREATE_EVENT } from "../definition.js";
-import { Status } from "../status.js";
+import { MachineStatus } from "../status.js";
 
 function trimHistory(db: MemoryDb, key: string, maxLen: number, maxAgeMs: number, nowMs: number): void {
   const stream = memoryStream(db, key, false);
@@ -48,13 +48,13 @@ export const createTwin: MemoryTwin<
 > = (db, keys, args, nowMs) => {
   const [initial, maxLen, maxAgeMs, actor, context, data] = args;
   const state = db.hget(keys[0], "s");
-  if (state !== null) return [Status.Exists, state, Number(db.hget(keys[0], "v"))];
+  if (state !== null) return [MachineStatus.Exists, state, Number(db.hget(keys[0], "v"))];
   db.del(keys[1]);
   db.hset(keys[0], { s: initial, v: 1, c: nowMs, u: nowMs, ...pairsToObject(args as readonly string[], 6) });
   const stream = memoryStream(db, keys[1], true)!;
   const id = stream.add(nowMs, historyEntry(CREATE_EVENT, "", initial, 1, nowMs, actor, context, data));
   trimHistory(db, keys[1], maxLen, maxAgeMs, nowMs);
-  return [Status.Applied, 1, nowMs, id];
+  return [MachineStatus.Applied, 1, nowMs, id];
 };
 
 /** The arguments of `send-3.lua`. */
@@ -76,12 +76,12 @@ export const sendTwin: MemoryTwin<SendArgs> = (db, keys, args, nowMs): RawReply 
   const [event, expected, idemTtl, maxLen, maxAgeMs, actor, context, data, n] = args;
   if (idemTtl > 0) {
     const prior = db.get(keys[2]);
-    if (prior !== null) return [Status.Replayed, prior];
+    if (prior !== null) return [MachineStatus.Replayed, prior];
   }
   const state = db.hget(keys[0], "s");
-  if (state === null) return [Status.NotFound];
+  if (state === null) return [MachineStatus.NotFound];
   const version = Number(db.hget(keys[0], "v"));
-  if (expected >= 0 && expected !== version) return [Status.VersionConflict, state, version];
+  if (expected >= 0 && expected !== version) return [MachineStatus.VersionConflict, state, version];
   const rest = args as readonly (string | number)[];
   let to: string | undefined;
   for (let i = 9; i < 9 + 2 * n; i += 2) {
@@ -90,9 +90,9 @@ export const sendTwin: MemoryTwin<SendArgs> = (db, keys, args, nowMs): RawReply 
       break;
     }
   }
-  if (to === undefined) return [Status.InvalidTransition, state, version];
+  if (to === undefined) return [MachineStatus.InvalidTransition, state, version];
   const historyType = db.type(keys[1]);
-  if (historyType !== "stream" && historyType !== "none") return [Status.WrongType, historyType];
+  if (historyType !== "stream" && historyType !== "none") return [MachineStatus.WrongType, historyType];
   const nv = version + 1;
   db.hset(keys[0], { s: to, v: nv, u: nowMs, ...pairsToObject(rest as string[], 9 + 2 * n) });
   const id = memoryStream(db, keys[1], true)!.add(
@@ -101,7 +101,7 @@ export const sendTwin: MemoryTwin<SendArgs> = (db, keys, args, nowMs): RawReply 
   );
   trimHistory(db, keys[1], maxLen, maxAgeMs, nowMs);
   if (idemTtl > 0) db.set(keys[2], `${event}\n${state}\n${to}\n${nv}\n${nowMs}\n${id}`, { px: idemTtl });
-  return [Status.Applied, state, to, nv, nowMs, id];
+  return [MachineStatus.Applied, state, to, nv, nowMs, id];
 };
 
 /** Twin of `get-2.lua`. */
@@ -114,10 +114,10 @@ export const getTwin: MemoryTwin<[]> = (db, keys) => {
 /** Twin of `delete-2.lua`. */
 export const deleteTwin: MemoryTwin<[expectedVersion: number]> = (db, keys, [expected]) => {
   const state = db.hget(keys[0], "s");
-  if (state === null) return [Status.NotFound];
+  if (state === null) return [MachineStatus.NotFound];
   const version = Number(db.hget(keys[0], "v"));
-  if (expected >= 0 && expected !== version) return [Status.VersionConflict, state, version];
+  if (expected >= 0 && expected !== version) return [MachineStatus.VersionConflict, state, version];
   db.del(keys[0]);
   db.del(keys[1]);
-  return [Status.Applied, version];
+  return [MachineStatus.Applied, version];
 };

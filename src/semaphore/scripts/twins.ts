@@ -9,6 +9,7 @@
  */
 import type { MemoryDb } from "../../store/memory/memory-db.js";
 import type { MemoryTwin } from "../../store/script.js";
+import { SemaphoreStatus } from "../status.js";
 
 /** Mirror of `reclaim_expired`: removes up to `limit` expired permits and their metadata. */
 function prune(db: MemoryDb, holders: string, meta: string, now: number, limit: number): void {
@@ -47,7 +48,7 @@ export const acquireTwin: MemoryTwin<
   if (!held && count >= limit) {
     const total = db.zcard(holders);
     const nth = db.zrange(holders, total - limit, total - limit)[0];
-    return [-1, count, nth.score - now];
+    return [SemaphoreStatus.Full, count, nth.score - now];
   }
   const expiresAt = now + ttlMs;
   db.zadd(holders, expiresAt, token);
@@ -55,7 +56,7 @@ export const acquireTwin: MemoryTwin<
   if (data !== "") db.hset(meta, { [token]: data });
   else if (score !== null && !held) db.hdel(meta, token);
   touch(db, holders, meta, now);
-  return [1, expiresAt, count];
+  return [SemaphoreStatus.Ok, expiresAt, count];
 };
 
 export const refreshTwin: MemoryTwin<[token: string, ttlMs: number, reclaimLimit: number]> = (
@@ -66,11 +67,11 @@ export const refreshTwin: MemoryTwin<[token: string, ttlMs: number, reclaimLimit
 ) => {
   prune(db, holders, meta, now, r);
   const score = db.zscore(holders, token);
-  if (score === null || score <= now) return [-2];
+  if (score === null || score <= now) return [SemaphoreStatus.NotHeld];
   const expiresAt = now + ttlMs;
   db.zadd(holders, expiresAt, token);
   touch(db, holders, meta, now);
-  return [1, expiresAt];
+  return [SemaphoreStatus.Ok, expiresAt];
 };
 
 export const releaseTwin: MemoryTwin<[token: string, reclaimLimit: number]> = (
@@ -81,12 +82,12 @@ export const releaseTwin: MemoryTwin<[token: string, reclaimLimit: number]> = (
 ) => {
   prune(db, holders, meta, now, r);
   const score = db.zscore(holders, token);
-  if (score === null) return [-2];
+  if (score === null) return [SemaphoreStatus.NotHeld];
   db.zrem(holders, token);
   db.hdel(meta, token);
-  if (score <= now) return [-2];
-  if (!touch(db, holders, meta, now)) return [1, 0];
-  return [1, liveCount(db, holders, now)];
+  if (score <= now) return [SemaphoreStatus.NotHeld];
+  if (!touch(db, holders, meta, now)) return [SemaphoreStatus.Ok, 0];
+  return [SemaphoreStatus.Ok, liveCount(db, holders, now)];
 };
 
 export const holdersTwin: MemoryTwin<

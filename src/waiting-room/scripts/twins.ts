@@ -4,6 +4,7 @@
  */
 import type { MemoryDb } from "../../store/memory/memory-db.js";
 import type { RawReply } from "../../store/script.js";
+import { WaitingRoomStatus } from "../status.js";
 
 /** Mirror of `reclaim` in includes/room.lua. */
 function reclaim(db: MemoryDb, keys: string[], now: number, limit: number, admissions: boolean): void {
@@ -41,18 +42,18 @@ export function joinTwin(
   reclaim(db, keys, now, limit, true);
   const expires = db.zscore(keys[2], user);
   if (expires !== null) {
-    if (expires > now) return [2, 0, db.zcard(keys[0]), expires - now];
+    if (expires > now) return [WaitingRoomStatus.Admitted, 0, db.zcard(keys[0]), expires - now];
     db.zrem(keys[2], user);
   }
-  let state = 0;
+  let state: number = WaitingRoomStatus.Queued;
   let rank = db.zrank(keys[0], user);
   if (rank === null) {
     const length = db.zcard(keys[0]);
-    if (length >= maxLength) return [-1, 0, length, 0];
+    if (length >= maxLength) return [WaitingRoomStatus.Full, 0, length, 0];
     const seq = db.incrby(keys[3], 1);
     db.zadd(keys[0], seq, user);
     rank = db.zrank(keys[0], user)!;
-    state = 1;
+    state = WaitingRoomStatus.Joined;
   }
   db.zadd(keys[1], now + ttl, user);
   keepAlive(db, keys, ttl);
@@ -67,14 +68,15 @@ export function positionTwin(
 ): RawReply {
   reclaim(db, keys, now, limit, false);
   const expires = db.zscore(keys[2], user);
-  if (expires !== null && expires > now) return [2, 0, db.zcard(keys[0]), expires - now];
+  if (expires !== null && expires > now)
+    return [WaitingRoomStatus.Admitted, 0, db.zcard(keys[0]), expires - now];
   const rank = db.zrank(keys[0], user);
-  if (rank === null) return [3, 0, db.zcard(keys[0]), 0];
+  if (rank === null) return [WaitingRoomStatus.Absent, 0, db.zcard(keys[0]), 0];
   if (refresh === 1) {
     db.zadd(keys[1], now + ttl, user);
     keepAlive(db, keys, ttl);
   }
-  return [0, rank, db.zcard(keys[0]), 0];
+  return [WaitingRoomStatus.Queued, rank, db.zcard(keys[0]), 0];
 }
 
 export function leaveTwin(
@@ -87,9 +89,9 @@ export function leaveTwin(
   const queued = db.zrem(keys[0], user);
   db.zrem(keys[1], user);
   const admitted = db.zrem(keys[2], user);
-  if (queued === 1) return 1;
-  if (admitted === 1) return 2;
-  return 0;
+  if (queued === 1) return WaitingRoomStatus.LeftQueue;
+  if (admitted === 1) return WaitingRoomStatus.LeftAdmission;
+  return WaitingRoomStatus.LeftNothing;
 }
 
 export function admitTwin(
