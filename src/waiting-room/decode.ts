@@ -1,6 +1,6 @@
 import { ScriptError } from "../errors/store-errors.js";
-import type { RawReply } from "../store/script.js";
 import { WaitingRoomFullError } from "./errors.js";
+import type { PositionReply } from "./scripts/scripts.js";
 import { WaitingRoomStatus } from "./status.js";
 import type { RoomPosition } from "./waiting-room.js";
 
@@ -9,14 +9,14 @@ import type { RoomPosition } from "./waiting-room.js";
  * stores: maps the negative status to its typed error.
  */
 export function decodePosition(
-  raw: RawReply,
+  raw: PositionReply,
   room: string,
   maxLength: number,
 ): RoomPosition & { joined: boolean } {
   if (!Array.isArray(raw) || raw.length !== 4) {
     throw new ScriptError("waiting-room", `unexpected reply ${JSON.stringify(raw)}`);
   }
-  const [state, ahead, length, remaining] = raw as number[];
+  const [state, ahead, length, remaining] = raw;
   switch (state) {
     case WaitingRoomStatus.Queued:
     case WaitingRoomStatus.Joined:

@@ -1,6 +1,5 @@
 import { ScriptError } from "../errors/store-errors.js";
 import { counter } from "../observe/metrics.js";
-import type { RawReply } from "../store/script.js";
 import type { Store } from "../store/types.js";
 import { assertInt, assertName } from "../util/validate.js";
 import { WaitingRoomStatus } from "./status.js";
@@ -234,7 +233,7 @@ export class WaitingRoom {
     if (!Array.isArray(raw))
       throw new ScriptError(admitScript.name, `unexpected reply ${JSON.stringify(raw)}`);
     if (raw.length > 0) admittedTotal.inc(raw.length);
-    return raw as string[];
+    return raw;
   }
 
   /**
@@ -249,17 +248,17 @@ export class WaitingRoom {
   async head(room: string, count: number): Promise<RoomHead> {
     const keys = this.keys(room);
     assertInt("count", count, 1, MAX_HEAD_COUNT);
-    const raw = (await this.store.run(headScript, keys, [count, this.o.reclaimLimit])) as RawReply[];
-    const now = raw[0] as number;
+    const raw = await this.store.run(headScript, keys, [count, this.o.reclaimLimit]);
+    const now = raw[0];
     const first: RoomHead["first"] = [];
     for (let i = 3; i < raw.length; i += 2) {
       first.push({
         position: first.length + 1,
         user: String(raw[i]),
-        heartbeatInMs: (raw[i + 1] as number) - now,
+        heartbeatInMs: Number(raw[i + 1]) - now,
       });
     }
-    return { queued: raw[1] as number, admitted: raw[2] as number, first };
+    return { queued: raw[1], admitted: raw[2], first };
   }
 
   /** How many users are queued in `room`. */
@@ -270,7 +269,7 @@ export class WaitingRoom {
   /** How many users are queued in `room` and how many hold a live admission. */
   async counts(room: string): Promise<RoomCounts> {
     const keys = this.keys(room);
-    const raw = (await this.store.run(countsScript, keys, [this.o.reclaimLimit])) as number[];
+    const raw = await this.store.run(countsScript, keys, [this.o.reclaimLimit]);
     return { queued: raw[0], admitted: raw[1] };
   }
 }

@@ -10,6 +10,18 @@
 import type { MemoryDb } from "../../store/memory/memory-db.js";
 import type { MemoryTwin } from "../../store/script.js";
 import { SemaphoreStatus } from "../status.js";
+import type {
+  AcquireArgs,
+  AcquireReply,
+  CountArgs,
+  CountReply,
+  HoldersArgs,
+  HoldersReply,
+  RefreshArgs,
+  RefreshReply,
+  ReleaseArgs,
+  ReleaseReply,
+} from "./scripts.js";
 
 /** Mirror of `reclaim_expired`: removes up to `limit` expired permits and their metadata. */
 function prune(db: MemoryDb, holders: string, meta: string, now: number, limit: number): void {
@@ -38,9 +50,12 @@ function touch(db: MemoryDb, holders: string, meta: string, now: number): boolea
   return true;
 }
 
-export const acquireTwin: MemoryTwin<
-  [token: string, limit: number, ttlMs: number, metadata: string, reclaimLimit: number]
-> = (db, [holders, meta], [token, limit, ttlMs, data, r], now) => {
+export const acquireTwin: MemoryTwin<AcquireArgs, AcquireReply> = (
+  db,
+  [holders, meta],
+  [token, limit, ttlMs, data, r],
+  now,
+) => {
   prune(db, holders, meta, now, r);
   let count = liveCount(db, holders, now);
   const score = db.zscore(holders, token);
@@ -59,7 +74,7 @@ export const acquireTwin: MemoryTwin<
   return [SemaphoreStatus.Ok, expiresAt, count];
 };
 
-export const refreshTwin: MemoryTwin<[token: string, ttlMs: number, reclaimLimit: number]> = (
+export const refreshTwin: MemoryTwin<RefreshArgs, RefreshReply> = (
   db,
   [holders, meta],
   [token, ttlMs, r],
@@ -74,12 +89,7 @@ export const refreshTwin: MemoryTwin<[token: string, ttlMs: number, reclaimLimit
   return [SemaphoreStatus.Ok, expiresAt];
 };
 
-export const releaseTwin: MemoryTwin<[token: string, reclaimLimit: number]> = (
-  db,
-  [holders, meta],
-  [token, r],
-  now,
-) => {
+export const releaseTwin: MemoryTwin<ReleaseArgs, ReleaseReply> = (db, [holders, meta], [token, r], now) => {
   prune(db, holders, meta, now, r);
   const score = db.zscore(holders, token);
   if (score === null) return [SemaphoreStatus.NotHeld];
@@ -90,9 +100,12 @@ export const releaseTwin: MemoryTwin<[token: string, reclaimLimit: number]> = (
   return [SemaphoreStatus.Ok, liveCount(db, holders, now)];
 };
 
-export const holdersTwin: MemoryTwin<
-  [reclaimLimit: number, pageSize: number, cursorExpiresAt: string, cursorToken: string]
-> = (db, [holders, meta], [r, n, cs, ct], now) => {
+export const holdersTwin: MemoryTwin<HoldersArgs, HoldersReply> = (
+  db,
+  [holders, meta],
+  [r, n, cs, ct],
+  now,
+) => {
   prune(db, holders, meta, now, r);
   const liveFrom = db.zcount(holders, -Infinity, now);
   let start = liveFrom;
@@ -106,12 +119,12 @@ export const holdersTwin: MemoryTwin<
     if (start < liveFrom) start = liveFrom;
   }
   const entries = db.zrange(holders, start, start + n - 1);
-  const out: (string | number)[] = [now, entries.length === n ? 1 : 0];
+  const out: HoldersReply = [now, entries.length === n ? 1 : 0];
   for (const e of entries) out.push(e.member, e.score, db.hget(meta, e.member) ?? "");
   return out;
 };
 
-export const countTwin: MemoryTwin<[reclaimLimit: number]> = (db, [holders, meta], [r], now) => {
+export const countTwin: MemoryTwin<CountArgs, CountReply> = (db, [holders, meta], [r], now) => {
   prune(db, holders, meta, now, r);
   return [liveCount(db, holders, now)];
 };

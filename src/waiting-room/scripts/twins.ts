@@ -3,8 +3,20 @@
  * returns exactly the same raw reply.
  */
 import type { MemoryDb } from "../../store/memory/memory-db.js";
-import type { RawReply } from "../../store/script.js";
 import { WaitingRoomStatus } from "../status.js";
+import type {
+  AdmitArgs,
+  AdmitReply,
+  CountsArgs,
+  CountsReply,
+  HeadArgs,
+  HeadReply,
+  JoinArgs,
+  LeaveArgs,
+  LeaveReply,
+  PositionArgs,
+  PositionReply,
+} from "./scripts.js";
 
 /** Mirror of `reclaim` in includes/room.lua. */
 function reclaim(db: MemoryDb, keys: string[], now: number, limit: number, admissions: boolean): void {
@@ -36,9 +48,9 @@ function keepAlive(db: MemoryDb, keys: string[], ttl: number): void {
 export function joinTwin(
   db: MemoryDb,
   keys: string[],
-  [user, ttl, limit, maxLength]: readonly [string, number, number, number],
+  [user, ttl, limit, maxLength]: JoinArgs,
   now: number,
-): RawReply {
+): PositionReply {
   reclaim(db, keys, now, limit, true);
   const expires = db.zscore(keys[2], user);
   if (expires !== null) {
@@ -63,9 +75,9 @@ export function joinTwin(
 export function positionTwin(
   db: MemoryDb,
   keys: string[],
-  [user, ttl, limit, refresh]: readonly [string, number, number, 0 | 1],
+  [user, ttl, limit, refresh]: PositionArgs,
   now: number,
-): RawReply {
+): PositionReply {
   reclaim(db, keys, now, limit, false);
   const expires = db.zscore(keys[2], user);
   if (expires !== null && expires > now)
@@ -79,12 +91,7 @@ export function positionTwin(
   return [WaitingRoomStatus.Queued, rank, db.zcard(keys[0]), 0];
 }
 
-export function leaveTwin(
-  db: MemoryDb,
-  keys: string[],
-  [user, limit]: readonly [string, number],
-  now: number,
-): RawReply {
+export function leaveTwin(db: MemoryDb, keys: string[], [user, limit]: LeaveArgs, now: number): LeaveReply {
   reclaim(db, keys, now, limit, true);
   const queued = db.zrem(keys[0], user);
   db.zrem(keys[1], user);
@@ -94,12 +101,7 @@ export function leaveTwin(
   return WaitingRoomStatus.LeftNothing;
 }
 
-export function admitTwin(
-  db: MemoryDb,
-  keys: string[],
-  [n, ttl, limit]: readonly [number, number, number],
-  now: number,
-): RawReply {
+export function admitTwin(db: MemoryDb, keys: string[], [n, ttl, limit]: AdmitArgs, now: number): AdmitReply {
   reclaim(db, keys, now, limit, true);
   const admitted: string[] = [];
   let skipped = 0;
@@ -123,20 +125,15 @@ export function admitTwin(
   return admitted;
 }
 
-export function headTwin(
-  db: MemoryDb,
-  keys: string[],
-  [count, limit]: readonly [number, number],
-  now: number,
-): RawReply {
+export function headTwin(db: MemoryDb, keys: string[], [count, limit]: HeadArgs, now: number): HeadReply {
   reclaim(db, keys, now, limit, true);
-  const out: RawReply[] = [now, db.zcard(keys[0]), db.zcard(keys[2])];
+  const out: HeadReply = [now, db.zcard(keys[0]), db.zcard(keys[2])];
   for (const { member } of db.zrange(keys[0], 0, count - 1))
     out.push(member, db.zscore(keys[1], member) ?? now);
   return out;
 }
 
-export function countsTwin(db: MemoryDb, keys: string[], [limit]: readonly [number], now: number): RawReply {
+export function countsTwin(db: MemoryDb, keys: string[], [limit]: CountsArgs, now: number): CountsReply {
   reclaim(db, keys, now, limit, true);
   return [db.zcard(keys[0]), db.zcard(keys[2])];
 }
