@@ -1,6 +1,6 @@
 /** The one place where the breaker scripts' raw replies are read, shared by both stores. */
 import { ScriptError } from "../errors/store-errors.js";
-import type { RawReply } from "../store/script.js";
+import type { BreakerReply } from "./scripts/scripts.js";
 
 /** What every breaker script returns, decoded. */
 export interface SharedReply {
@@ -17,10 +17,9 @@ export interface SharedReply {
 }
 
 /** The one decoder of every breaker script's reply (Redis and memory alike). */
-export function decodeReply(script: string, raw: RawReply): SharedReply {
+export function decodeReply(script: string, raw: BreakerReply): SharedReply {
   if (!Array.isArray(raw) || raw.length !== 6 || raw.some((v) => typeof v !== "number")) {
     throw new ScriptError(script, `unexpected reply ${JSON.stringify(raw)}`);
   }
-  const r = raw as number[];
-  return { code: r[0], untilMs: r[1], attempt: r[2], gen: r[3], nowMs: r[4], flag: r[5] };
+  return { code: raw[0], untilMs: raw[1], attempt: raw[2], gen: raw[3], nowMs: raw[4], flag: raw[5] };
 }

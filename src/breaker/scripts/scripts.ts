@@ -1,5 +1,23 @@
+/**
+ * The breaker's atomic operations: each a Lua script in this folder and its memory twin
+ * (twins.ts), all with one raw reply, declared here and read by `../decode.ts`.
+ */
 import { defineScript } from "../../store/script.js";
 import { reportTwin, admitTwin, settleTwin, forceTwin, peekTwin } from "./twins.js";
+
+/**
+ * What every breaker script returns: the state code (a `BreakerStatus`), the end of the open
+ * period and the server's clock in ms, the attempt and generation, and a flag (admit: lease
+ * granted; settle: outcome applied; otherwise 0 or 1).
+ */
+export type BreakerReply = [
+  code: number,
+  untilMs: number,
+  attempt: number,
+  gen: number,
+  nowMs: number,
+  flag: number,
+];
 
 export const reportScript = defineScript(new URL("./report-3.lua", import.meta.url), reportTwin);
 

@@ -1,6 +1,7 @@
 import type { MemoryDb } from "../../store/memory/memory-db.js";
 import type { MemoryTwin } from "../../store/script.js";
 import { BreakerStatus } from "../status.js";
+import type { BreakerReply } from "./scripts.js";
 
 interface Head {
   st: number;
@@ -34,7 +35,12 @@ export type ReportArgs = [
   stateTtlMs: number,
 ];
 
-export const reportTwin: MemoryTwin<ReportArgs> = (db, [stateKey, windowKey, trialsKey], a, now) => {
+export const reportTwin: MemoryTwin<ReportArgs, BreakerReply> = (
+  db,
+  [stateKey, windowKey, trialsKey],
+  a,
+  now,
+) => {
   const [gen, s, f, tail, strategy, threshold, minCalls, bucketMs, buckets, baseMs, capMs, ttlMs] = a;
   let { st, until, att, gen: g, consec } = head(db, stateKey);
   if (st === BreakerStatus.Closed && gen === g && s + f > 0) {
@@ -75,7 +81,7 @@ export const reportTwin: MemoryTwin<ReportArgs> = (db, [stateKey, windowKey, tri
 
 export type AdmitArgs = [token: string, leaseTtlMs: number, maxTrials: number, stateTtlMs: number];
 
-export const admitTwin: MemoryTwin<AdmitArgs> = (
+export const admitTwin: MemoryTwin<AdmitArgs, BreakerReply> = (
   db,
   [stateKey, , trialsKey],
   [token, leaseTtlMs, maxTrials, ttlMs],
@@ -109,7 +115,7 @@ export type SettleArgs = [
   stateTtlMs: number,
 ];
 
-export const settleTwin: MemoryTwin<SettleArgs> = (
+export const settleTwin: MemoryTwin<SettleArgs, BreakerReply> = (
   db,
   [stateKey, windowKey, trialsKey],
   [token, outcome, baseMs, capMs, ttlMs],
@@ -152,7 +158,7 @@ export type ForceArgs = [
   stateTtlMs: number,
 ];
 
-export const forceTwin: MemoryTwin<ForceArgs> = (
+export const forceTwin: MemoryTwin<ForceArgs, BreakerReply> = (
   db,
   [stateKey, windowKey, trialsKey],
   [target, durationMs, baseMs, capMs, ttlMs],
@@ -177,7 +183,7 @@ export const forceTwin: MemoryTwin<ForceArgs> = (
 };
 
 /** Reads the shared state, changing nothing (listings and the dashboard). */
-export const peekTwin: MemoryTwin<[]> = (db, [stateKey], _a, now) => {
+export const peekTwin: MemoryTwin<[], BreakerReply> = (db, [stateKey], _a, now) => {
   const h = head(db, stateKey);
   return [h.st, h.until, h.att, h.gen, now, db.exists(stateKey) ? 1 : 0];
 };

@@ -1,8 +1,9 @@
 import type { MemoryDb } from "../../store/memory/memory-db.js";
 import { memoryStream, type MemoryStream } from "../../store/memory/stream.js";
-import type { MemoryTwin, RawReply } from "../../store/script.js";
+import type { MemoryTwin } from "../../store/script.js";
 import { compareMessageIds } from "../ids.js";
 import { busOf } from "../memory-transport.js";
+import type { PublishArgs, PublishReply, ReadArgs, ReadReply } from "./scripts.js";
 
 /** Mirrors the scripts' `trim_age`: trims entries older than `maxAgeMs` and raises the floor. */
 function trimAge(
@@ -23,9 +24,12 @@ function trimAge(
 }
 
 /** `publish-2.lua`'s twin. Returns `[id, receivers]`. */
-export const publishTwin: MemoryTwin<
-  [liveName: string, payload: string, durable: 0 | 1, maxLen: number, maxAgeMs: number, sharded: 0 | 1]
-> = (db, keys, [liveName, payload, durable, maxLen, maxAgeMs], now) => {
+export const publishTwin: MemoryTwin<PublishArgs, PublishReply> = (
+  db,
+  keys,
+  [liveName, payload, durable, maxLen, maxAgeMs],
+  now,
+) => {
   let id = "";
   if (durable === 1) {
     const [logKey, metaKey] = keys;
@@ -49,12 +53,7 @@ export const publishTwin: MemoryTwin<
 };
 
 /** `read-2.lua`'s twin. Returns `[recovered, cursor, firstId, [id, payload, …]]`. */
-export const readTwin: MemoryTwin<[since: string, count: number, maxAgeMs: number]> = (
-  db,
-  keys,
-  [since, count, maxAgeMs],
-  now,
-) => {
+export const readTwin: MemoryTwin<ReadArgs, ReadReply> = (db, keys, [since, count, maxAgeMs], now) => {
   const [logKey, metaKey] = keys;
   let s = memoryStream(db, logKey, false);
   trimAge(db, s, metaKey, maxAgeMs, now);
@@ -85,7 +84,7 @@ export const readTwin: MemoryTwin<[since: string, count: number, maxAgeMs: numbe
     firstId = s?.first()?.id ?? "";
   }
   const page = s ? s.range(`(${since}`, "+", count) : [];
-  const out: RawReply[] = [];
+  const out: string[] = [];
   for (const e of page) out.push(e.id, e.fields[1]);
   return [recovered, cursor, firstId, out];
 };
