@@ -1,5 +1,5 @@
 /** Decoders of the event-log scripts' raw replies and stream ids, shared by both stores. */
-import type { RawReply } from "../store/script.js";
+import type { RangeReply } from "./scripts/scripts.js";
 
 /** One decoded row of {@link rangeScript}. */
 export interface StreamRow {
@@ -9,16 +9,16 @@ export interface StreamRow {
 }
 
 /** Decodes {@link rangeScript}'s reply. */
-export function decodeRange(reply: RawReply): { last: string; exhausted: boolean; rows: StreamRow[] } {
-  const r = reply as RawReply[];
-  const rows: StreamRow[] = new Array<StreamRow>(r.length - 2);
-  for (let i = 2; i < r.length; i++) {
-    const [id, flat] = r[i] as [string, string[]];
+export function decodeRange(reply: RangeReply): { last: string; exhausted: boolean; rows: StreamRow[] } {
+  const [last, exhausted, ...matches] = reply;
+  const rows: StreamRow[] = new Array<StreamRow>(matches.length);
+  for (let i = 0; i < matches.length; i++) {
+    const [id, flat] = matches[i];
     const fields = new Map<string, string>();
     for (let j = 0; j < flat.length; j += 2) fields.set(flat[j], flat[j + 1]);
-    rows[i - 2] = { id, fields };
+    rows[i] = { id, fields };
   }
-  return { last: r[0] as string, exhausted: r[1] === 1, rows };
+  return { last, exhausted: exhausted === 1, rows };
 }
 
 /** Splits a stream id `ms-seq` into numbers. */

@@ -1,8 +1,19 @@
-import type { MemoryTwin, RawReply } from "../../store/script.js";
+import type { MemoryTwin } from "../../store/script.js";
+import type {
+  AppendArgs,
+  AppendReply,
+  NowReply,
+  RangeArgs,
+  RangeReply,
+  RegisterArgs,
+  RegisterReply,
+  SourcesArgs,
+  SourcesReply,
+} from "./scripts.js";
 import { memoryStream } from "../../store/memory/stream.js";
 
 /** XADD + retention; see `append-1.lua`. */
-export const appendTwin: MemoryTwin<[type: string, contextJson: string, maxLen: number, maxAgeMs: number]> = (
+export const appendTwin: MemoryTwin<AppendArgs, AppendReply> = (
   db,
   keys,
   [type, contextJson, maxLen, maxAgeMs],
@@ -16,7 +27,7 @@ export const appendTwin: MemoryTwin<[type: string, contextJson: string, maxLen: 
 };
 
 /** ZADD NX into the index of sources, within its cap; see `register-1.lua`. */
-export const registerTwin: MemoryTwin<[source: string, maxSources: number]> = (
+export const registerTwin: MemoryTwin<RegisterArgs, RegisterReply> = (
   db,
   keys,
   [source, maxSources],
@@ -28,11 +39,7 @@ export const registerTwin: MemoryTwin<[source: string, maxSources: number]> = (
 };
 
 /** One page of the index of sources; see `sources-1.lua`. */
-export const sourcesTwin: MemoryTwin<[pageSize: number, cursorScore: string, cursorName: string]> = (
-  db,
-  [index],
-  [n, cs, cn],
-) => {
+export const sourcesTwin: MemoryTwin<SourcesArgs, SourcesReply> = (db, [index], [n, cs, cn]) => {
   let start = 0;
   if (cs !== "") {
     const rank = db.zrank(index, cn);
@@ -40,28 +47,22 @@ export const sourcesTwin: MemoryTwin<[pageSize: number, cursorScore: string, cur
     start = rank !== null ? rank + 1 : db.zcount(index, -Infinity, Number(cs) - 1);
   }
   const rows = db.zrange(index, start, start + n - 1);
-  return [rows.length === n ? 1 : 0, ...rows.map((e) => [String(e.score), e.member])];
+  return [rows.length === n ? 1 : 0, ...rows.map((e): [string, string] => [String(e.score), e.member])];
 };
 
 /** The server clock; see `now-0.lua`. */
-export const nowTwin: MemoryTwin<[]> = (_db, _keys, _args, nowMs) => nowMs;
+export const nowTwin: MemoryTwin<[], NowReply> = (_db, _keys, _args, nowMs) => nowMs;
 
 /** The twins' batch size, equal to the Lua script's, so both examine entries the same way. */
 const BATCH = 256;
 
 /** A filtered, budgeted range read; see `range-1.lua`. Shared by the event log and machine histories. */
-export const rangeTwin: MemoryTwin<
-  [
-    order: "asc" | "desc",
-    low: string,
-    high: string,
-    limit: number,
-    field: string,
-    value: string,
-    budget: number,
-  ]
-> = (db, keys, [order, lowIn, highIn, limit, field, value, budget]) => {
-  const out: RawReply[] = ["", 0];
+export const rangeTwin: MemoryTwin<RangeArgs, RangeReply> = (
+  db,
+  keys,
+  [order, lowIn, highIn, limit, field, value, budget],
+) => {
+  const out: RangeReply = ["", 0];
   const stream = memoryStream(db, keys[0], false);
   if (!stream) {
     out[1] = 1;
@@ -101,7 +102,7 @@ export const rangeTwin: MemoryTwin<
       out[1] = 1;
       return out;
     }
-    if (order === "asc") low = `(${out[0] as string}`;
-    else high = `(${out[0] as string}`;
+    if (order === "asc") low = `(${out[0]}`;
+    else high = `(${out[0]}`;
   }
 };

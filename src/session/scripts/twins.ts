@@ -3,7 +3,23 @@
  * the same raw reply.
  */
 import type { MemoryDb } from "../../store/memory/memory-db.js";
-import type { MemoryTwin, RawReply } from "../../store/script.js";
+import type { MemoryTwin } from "../../store/script.js";
+import type {
+  ListArgs,
+  ListReply,
+  PointerArgs,
+  PointerReply,
+  PointerSetArgs,
+  PointerSetReply,
+  PutArgs,
+  PutReply,
+  RecordArgs,
+  RecordReply,
+  RevokeAllArgs,
+  RevokeAllReply,
+  RevokeArgs,
+  RevokeReply,
+} from "./scripts.js";
 
 function reclaimIndex(db: MemoryDb, index: string, now: number, limit: number): void {
   for (const e of db.zrangebyscore(index, -Infinity, now, limit)) db.zrem(index, e.member);
@@ -13,9 +29,7 @@ function extend(db: MemoryDb, key: string, ms: number): void {
   if (db.pttl(key) < ms) db.pexpire(key, ms);
 }
 
-export const putTwin: MemoryTwin<
-  [id: string, data: string, ttlMs: number, maxSessions: number, reclaimLimit: number, recordPrefix: string]
-> = (db, [index, record], [id, data, ttl, max, limit, prefix], now) => {
+export const putTwin: MemoryTwin<PutArgs, PutReply> = (db, [index, record], [id, data, ttl, max, limit, prefix], now) => {
   reclaimIndex(db, index, now, limit);
   let evicted = 0;
   if (db.zscore(index, id) === null) {
@@ -35,7 +49,7 @@ export const putTwin: MemoryTwin<
   return [evicted, Number(db.hget(record, "c"))];
 };
 
-export const recordTwin: MemoryTwin<[id: string, touch: 0 | 1]> = (db, [index, record], [id, touch], now) => {
+export const recordTwin: MemoryTwin<RecordArgs, RecordReply> = (db, [index, record], [id, touch], now) => {
   const t = db.hget(record, "t");
   if (t === null) {
     db.zrem(index, id);
@@ -50,19 +64,19 @@ export const recordTwin: MemoryTwin<[id: string, touch: 0 | 1]> = (db, [index, r
   return [db.hget(record, "d") ?? "", db.pttl(record), Number(db.hget(record, "c")), ttl];
 };
 
-export const revokeTwin: MemoryTwin<[id: string]> = (db, [index, record], [id]) => {
+export const revokeTwin: MemoryTwin<RevokeArgs, RevokeReply> = (db, [index, record], [id]) => {
   db.zrem(index, id);
   return db.del(record);
 };
 
-export const listTwin: MemoryTwin<[recordPrefix: string, reclaimLimit: number]> = (
+export const listTwin: MemoryTwin<ListArgs, ListReply> = (
   db,
   [index],
   [prefix, limit],
   now,
 ) => {
   reclaimIndex(db, index, now, limit);
-  const out: RawReply[] = [];
+  const out: ListReply = [];
   for (const { member: id } of db.zrange(index, 0, -1)) {
     const key = prefix + id;
     const t = db.hget(key, "t");
@@ -72,21 +86,21 @@ export const listTwin: MemoryTwin<[recordPrefix: string, reclaimLimit: number]> 
   return out;
 };
 
-export const revokeAllTwin: MemoryTwin<[recordPrefix: string]> = (db, [index], [prefix]) => {
+export const revokeAllTwin: MemoryTwin<RevokeAllArgs, RevokeAllReply> = (db, [index], [prefix]) => {
   let n = 0;
   for (const { member: id } of db.zrange(index, 0, -1)) n += db.del(prefix + id);
   db.del(index);
   return n;
 };
 
-export const pointerSetTwin: MemoryTwin<[user: string, ttlMs: number]> = (db, [pointer], [user, ttl]) => {
+export const pointerSetTwin: MemoryTwin<PointerSetArgs, PointerSetReply> = (db, [pointer], [user, ttl]) => {
   const old = db.hget(pointer, "u");
   db.hset(pointer, { u: user, t: ttl });
   db.pexpire(pointer, ttl);
   return old;
 };
 
-export const pointerTwin: MemoryTwin<[mode: 0 | 1 | 2, onlyUser: string]> = (
+export const pointerTwin: MemoryTwin<PointerArgs, PointerReply> = (
   db,
   [pointer],
   [mode, onlyUser],
