@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { ScriptError } from "../errors/store-errors.js";
 import { counter } from "../observe/metrics.js";
-import type { RawReply } from "../store/script.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertName } from "../util/validate.js";
 import { resolveSessionOptions, type SessionOptions } from "./options.js";
@@ -14,6 +13,7 @@ import {
   recordScript,
   revokeAllScript,
   revokeScript,
+  type RecordReply,
 } from "./scripts/scripts.js";
 
 /** A live session as Holdfast returns it. The raw token is never stored, so it is never returned. */
@@ -261,15 +261,15 @@ export class Sessions<D = unknown> {
 function decodeSession<D>(
   id: string,
   user: string,
-  data: string | number,
-  created: string | number,
-  ttl: string | number,
-  left: string | number,
+  data: string | number | null,
+  created: string | number | null,
+  ttl: string | number | null,
+  left: string | number | null,
 ): Session<D> {
   return {
     id,
     user,
-    data: data === "" ? undefined : (JSON.parse(String(data)) as D),
+    data: data === "" || data === null ? undefined : (JSON.parse(String(data)) as D),
     createdAtMs: Number(created),
     ttlMs: Number(ttl),
     expiresInMs: Number(left),

@@ -25,8 +25,9 @@ export type PutReply = [evicted: number, createdAtMs: number];
 export const putScript = defineScript(new URL("./put-2.lua", import.meta.url), putTwin);
 
 export type RecordArgs = [id: string, touch: 0 | 1];
-/** null when the session is gone. */
-export type RecordReply = [data: string, expiresInMs: number, createdAtMs: number, ttlMs: number] | null;
+/** null when the session is gone; data is nil if the record lost its `d`. */
+export type RecordReply =
+  [data: string | null, expiresInMs: number, createdAtMs: number, ttlMs: number] | null;
 export const recordScript = defineScript(new URL("./record-2.lua", import.meta.url), recordTwin);
 
 export type RevokeArgs = [id: string];
@@ -35,8 +36,8 @@ export type RevokeReply = number;
 export const revokeScript = defineScript(new URL("./revoke-2.lua", import.meta.url), revokeTwin);
 
 export type ListArgs = [recordPrefix: string, reclaimLimit: number];
-/** id, data, createdAtMs, ttlMs, expiresInMs per live session. */
-export type ListReply = (string | number)[];
+/** id, data, createdAtMs, ttlMs, expiresInMs per live session (data is nil if a record lost its `d`). */
+export type ListReply = (string | number | null)[];
 export const listScript = defineScript(new URL("./list-1.lua", import.meta.url), listTwin);
 
 export type RevokeAllArgs = [recordPrefix: string];

@@ -29,7 +29,12 @@ function extend(db: MemoryDb, key: string, ms: number): void {
   if (db.pttl(key) < ms) db.pexpire(key, ms);
 }
 
-export const putTwin: MemoryTwin<PutArgs, PutReply> = (db, [index, record], [id, data, ttl, max, limit, prefix], now) => {
+export const putTwin: MemoryTwin<PutArgs, PutReply> = (
+  db,
+  [index, record],
+  [id, data, ttl, max, limit, prefix],
+  now,
+) => {
   reclaimIndex(db, index, now, limit);
   let evicted = 0;
   if (db.zscore(index, id) === null) {
@@ -69,12 +74,7 @@ export const revokeTwin: MemoryTwin<RevokeArgs, RevokeReply> = (db, [index, reco
   return db.del(record);
 };
 
-export const listTwin: MemoryTwin<ListArgs, ListReply> = (
-  db,
-  [index],
-  [prefix, limit],
-  now,
-) => {
+export const listTwin: MemoryTwin<ListArgs, ListReply> = (db, [index], [prefix, limit], now) => {
   reclaimIndex(db, index, now, limit);
   const out: ListReply = [];
   for (const { member: id } of db.zrange(index, 0, -1)) {
@@ -100,11 +100,7 @@ export const pointerSetTwin: MemoryTwin<PointerSetArgs, PointerSetReply> = (db, 
   return old;
 };
 
-export const pointerTwin: MemoryTwin<PointerArgs, PointerReply> = (
-  db,
-  [pointer],
-  [mode, onlyUser],
-) => {
+export const pointerTwin: MemoryTwin<PointerArgs, PointerReply> = (db, [pointer], [mode, onlyUser]) => {
   const user = db.hget(pointer, "u");
   if (user === null) return null;
   if (mode === 1) db.pexpire(pointer, Number(db.hget(pointer, "t")));
