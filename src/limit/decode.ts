@@ -1,5 +1,5 @@
 /** The one decoder of the rate-limit scripts' raw replies, shared by both stores. */
-import type { RawReply } from "../store/script.js";
+import type { RateLimitReply } from "./scripts/scripts.js";
 import type { NormalizedLimit } from "./spec.js";
 import type { LimitStatus, RateLimitReason, RateLimitResult } from "./types.js";
 
@@ -16,8 +16,7 @@ const ms = (v: number): number => (v < 0 ? Infinity : v);
  * Decodes the script's reply (the same on both stores) into a result. The binding limit is the one
  * that refused with the longest wait, or, when all allow, the one with the fewest units left.
  */
-export function decodeReply(reply: RawReply, limits: readonly NormalizedLimit[]): RateLimitResult {
-  const r = reply as number[];
+export function decodeReply(r: RateLimitReply, limits: readonly NormalizedLimit[]): RateLimitResult {
   // An allowed consume answers {remaining, resetMs} per limit (2n numbers); every other reply is
   // {allowed, reason, retryAfterMs} then {remaining, resetMs, retryAfterMs} per limit (3 + 3n).
   const compact = r.length === 2 * limits.length;

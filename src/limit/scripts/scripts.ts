@@ -4,13 +4,19 @@ import { defineScript, loadLua, scriptFromSource, type Script } from "../../stor
 import type { NormalizedLimit } from "../spec.js";
 import { rateLimitTwin } from "./twins.js";
 
-/** `ratelimit-1.lua` and its memory twin: decide, peek, adjust or reset every limit of one key. */
-export const rateLimitScript = defineScript<readonly (string | number)[]>(
-  new URL("./ratelimit-1.lua", import.meta.url),
-  rateLimitTwin,
-);
+/** The arguments of every rate-limit script (see {@link buildArgs} and {@link consumeArgs}). */
+export type RateLimitArgs = readonly (string | number)[];
+/**
+ * What every rate-limit script returns: `{allowed, reason, retryAfterMs}` then
+ * `{remaining, resetMs, retryAfterMs}` per limit, or, for an allowed consume, `{remaining, resetMs}`
+ * per limit (see `../decode.ts`); a reset answers `{1, 0, 0}`.
+ */
+export type RateLimitReply = number[];
 
-type RateLimitScript = Script<readonly (string | number)[]>;
+/** `ratelimit-1.lua` and its memory twin: decide, peek, adjust or reset every limit of one key. */
+export const rateLimitScript = defineScript(new URL("./ratelimit-1.lua", import.meta.url), rateLimitTwin);
+
+export type RateLimitScript = Script<RateLimitArgs, RateLimitReply>;
 
 /**
  * The reply of a consume script when it allowed: `{remaining, resetMs}` per limit (2n numbers;
@@ -73,7 +79,7 @@ function buildConsumeScript(codes: readonly number[]): RateLimitScript {
       ...range.map((i) => `${codes[i - 1]}, ARGV[${field(i)}], ARGV[${1 + 2 * i}], ARGV[${2 + 2 * i}]`),
     ].join(", "),
   });
-  return scriptFromSource<readonly (string | number)[]>(
+  return scriptFromSource<RateLimitArgs, RateLimitReply>(
     `consume-${codes.map((c) => LETTERS[c]).join("")}`,
     1,
     source,
@@ -82,7 +88,7 @@ function buildConsumeScript(codes: readonly number[]): RateLimitScript {
       const generic: (string | number)[] = [OP_CONSUME, cost, blockMs, n];
       for (let i = 1; i <= n; i++)
         generic.push(codes[i - 1], args[field(i) - 1], args[2 * i], args[2 * i + 1]);
-      return compactWhenAllowed(rateLimitTwin(db, keys, generic, now) as number[]);
+      return compactWhenAllowed(rateLimitTwin(db, keys, generic, now));
     },
   );
 }
