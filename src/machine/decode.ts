@@ -8,7 +8,7 @@ import {
   VersionConflictError,
 } from "./errors.js";
 import type { MachineMetrics } from "./metrics.js";
-import { sendScript } from "./scripts/scripts.js";
+import { sendScript, type SendReply } from "./scripts/scripts.js";
 import { MachineStatus } from "./status.js";
 import type { HistoryEntry, MachineSnapshot, TransitionResult } from "./types.js";
 import type { StreamRow } from "../events/decode.js";
@@ -30,9 +30,8 @@ export class SendDecoder<S extends string, E extends string> {
     event: E,
     expected: number,
     idemKey: string | undefined,
-    reply: RawReply,
+    r: SendReply,
   ): TransitionResult<S, E> {
-    const r = asArray(reply);
     switch (r[0]) {
       case MachineStatus.Applied:
         return {
@@ -40,29 +39,29 @@ export class SendDecoder<S extends string, E extends string> {
           event,
           from: r[1] as S,
           to: r[2] as S,
-          version: r[3] as number,
-          at: r[4] as number,
-          historyId: r[5] as string,
+          version: r[3],
+          at: r[4],
+          historyId: r[5],
           replayed: false,
           eventLog: "disabled",
         };
       case MachineStatus.Replayed:
-        return this.replay(id, event, idemKey!, r[1] as string);
+        return this.replay(id, event, idemKey!, r[1]);
       case MachineStatus.NotFound:
         this.metrics.notFound.inc();
         throw new EntityNotFoundError(this.machine, id);
       case MachineStatus.VersionConflict:
         this.metrics.conflict.inc();
-        throw new VersionConflictError(this.machine, id, expected, r[1] as string, r[2] as number);
+        throw new VersionConflictError(this.machine, id, expected, r[1], r[2]);
       case MachineStatus.InvalidTransition:
         this.metrics.invalid.inc();
         throw new InvalidTransitionError(
           this.machine,
           id,
-          r[1] as string,
+          r[1],
           event,
           [...(this.compiled.allowed.get(r[1] as S) ?? [])],
-          r[2] as number,
+          r[2],
         );
       case MachineStatus.WrongType:
         throw new ScriptError(

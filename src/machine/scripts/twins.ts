@@ -1,6 +1,15 @@
 import type { MemoryDb } from "../../store/memory/memory-db.js";
 import { memoryStream } from "../../store/memory/stream.js";
-import type { MemoryTwin, RawReply } from "../../store/script.js";
+import type { MemoryTwin } from "../../store/script.js";
+import type {
+  CreateArgs,
+  CreateReply,
+  DeleteArgs,
+  DeleteReply,
+  GetReply,
+  SendArgs,
+  SendReply,
+} from "./scripts.js";
 import { CREATE_EVENT } from "../definition.js";
 import { MachineStatus } from "../status.js";
 
@@ -35,17 +44,7 @@ function pairsToObject(flat: readonly string[], from: number): Record<string, st
 }
 
 /** Twin of `create-2.lua`. */
-export const createTwin: MemoryTwin<
-  [
-    initial: string,
-    maxLen: number,
-    maxAgeMs: number,
-    actor: string,
-    context: string,
-    data: string,
-    ...fields: string[],
-  ]
-> = (db, keys, args, nowMs) => {
+export const createTwin: MemoryTwin<CreateArgs, CreateReply> = (db, keys, args, nowMs) => {
   const [initial, maxLen, maxAgeMs, actor, context, data] = args;
   const state = db.hget(keys[0], "s");
   if (state !== null) return [MachineStatus.Exists, state, Number(db.hget(keys[0], "v"))];
@@ -57,22 +56,8 @@ export const createTwin: MemoryTwin<
   return [MachineStatus.Applied, 1, nowMs, id];
 };
 
-/** The arguments of `send-3.lua`. */
-export type SendArgs = [
-  event: string,
-  expectedVersion: number,
-  idempotencyTtlMs: number,
-  maxLen: number,
-  maxAgeMs: number,
-  actor: string,
-  context: string,
-  data: string,
-  pairCount: number,
-  ...rest: string[],
-];
-
 /** Twin of `send-3.lua`. */
-export const sendTwin: MemoryTwin<SendArgs> = (db, keys, args, nowMs): RawReply => {
+export const sendTwin: MemoryTwin<SendArgs, SendReply> = (db, keys, args, nowMs) => {
   const [event, expected, idemTtl, maxLen, maxAgeMs, actor, context, data, n] = args;
   if (idemTtl > 0) {
     const prior = db.get(keys[2]);
@@ -105,14 +90,14 @@ export const sendTwin: MemoryTwin<SendArgs> = (db, keys, args, nowMs): RawReply 
 };
 
 /** Twin of `get-2.lua`. */
-export const getTwin: MemoryTwin<[]> = (db, keys) => {
+export const getTwin: MemoryTwin<[], GetReply> = (db, keys) => {
   const flat: string[] = [];
   for (const [f, v] of db.hgetall(keys[0])) flat.push(f, v);
   return [flat, db.get(keys[1]) ?? ""];
 };
 
 /** Twin of `delete-2.lua`. */
-export const deleteTwin: MemoryTwin<[expectedVersion: number]> = (db, keys, [expected]) => {
+export const deleteTwin: MemoryTwin<DeleteArgs, DeleteReply> = (db, keys, [expected]) => {
   const state = db.hget(keys[0], "s");
   if (state === null) return [MachineStatus.NotFound];
   const version = Number(db.hget(keys[0], "v"));
