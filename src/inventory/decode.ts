@@ -4,7 +4,7 @@
  */
 import { ScriptError } from "../errors/store-errors.js";
 import type { Keyspace } from "../store/keyspace.js";
-import type { RawReply } from "../store/script.js";
+import type { Flat, HoldReply } from "./scripts/scripts.js";
 import {
   HoldExpiredError,
   HoldFinishedError,
@@ -32,22 +32,22 @@ export interface CallContext {
 
 export interface Reply {
   status: number;
-  payload: RawReply[];
+  payload: Flat;
   /** Flat {index, holdId, holder, qty} per expired line given back by this call. */
-  reclaimed: RawReply[];
+  reclaimed: Flat;
 }
 
-export function splitReply(raw: RawReply, script: string): Reply {
+export function splitReply(raw: HoldReply, script: string): Reply {
   // A hold that reclaimed nothing answers with its expiry alone (cheaper for Redis than a table).
   if (typeof raw === "number") return { status: InventoryStatus.Ok, payload: [raw], reclaimed: [] };
   if (!Array.isArray(raw) || raw.length !== 3 || typeof raw[0] !== "number") {
     throw new ScriptError(script, `unexpected reply ${JSON.stringify(raw)}`);
   }
-  return { status: raw[0], payload: raw[1] as RawReply[], reclaimed: raw[2] as RawReply[] };
+  return { status: raw[0], payload: raw[1], reclaimed: raw[2] };
 }
 
 /** Decodes {holdId, expiresAt, holder, B1, q1, …} into a Hold. */
-export function decodeHold(info: RawReply[], keys: Keyspace): Hold {
+export function decodeHold(info: Flat, keys: Keyspace): Hold {
   const lines: Hold["lines"] = [];
   for (let i = 3; i < info.length; i += 2) {
     const key = info[i] as string;
@@ -63,7 +63,7 @@ export function decodeHold(info: RawReply[], keys: Keyspace): Hold {
   };
 }
 
-export function decodeState(item: string, s: RawReply[]): ItemState {
+export function decodeState(item: string, s: Flat): ItemState {
   const [total, held, sold, max, limit] = s as number[];
   return {
     item,

@@ -3,7 +3,6 @@ import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { isStoreFailure } from "../errors/store-errors.js";
 import { EventSource, type Disposable } from "../observe/disposable.js";
 import { Keyspace } from "../store/keyspace.js";
-import type { RawReply } from "../store/script.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertInt, assertName, describe, MAX_NAME_LENGTH } from "../util/validate.js";
 import {
@@ -17,6 +16,7 @@ import {
   type Reply,
 } from "./decode.js";
 import { HoldExpiredError, HoldFinishedError } from "./errors.js";
+import type { HoldReply } from "./scripts/scripts.js";
 import { InventoryStatus } from "./status.js";
 import { inventoryMetrics } from "./metrics.js";
 import { adjustScript, defineItemScript, finishScript, getScript, holdScript } from "./scripts/scripts.js";
@@ -352,7 +352,11 @@ export class Inventory {
    * is run again, each time a bounded amount of work), decodes its envelope and reports the
    * expired holds each run gave back.
    */
-  private async call(script: string, items: readonly string[], run: () => Promise<RawReply>): Promise<Reply> {
+  private async call(
+    script: string,
+    items: readonly string[],
+    run: () => Promise<HoldReply>,
+  ): Promise<Reply> {
     for (;;) {
       const reply = this.report(splitReply(await run(), script), items);
       if (reply.status !== InventoryStatus.More) return reply;

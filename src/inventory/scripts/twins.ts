@@ -3,7 +3,7 @@
  * common.lua for the data layout) and returns exactly the same raw reply.
  */
 import type { MemoryDb } from "../../store/memory/memory-db.js";
-import type { RawReply } from "../../store/script.js";
+import type { Flat, HoldReply, HoldsReply, InventoryReply } from "./scripts.js";
 import { InventoryStatus } from "../status.js";
 
 const SEP = "\u001f";
@@ -14,11 +14,11 @@ export const FINISH_CLEANUP = 2;
 /** What `budget` is in common.lua: the due entries this call may still process. */
 interface Call {
   budget: number;
-  out: RawReply[];
+  out: Flat;
 }
 
-function recordInfo(r: string[], id: string, a: string): RawReply[] {
-  const info: RawReply[] = [id, Number(r[1]), r[2], a, Number(r[5])];
+function recordInfo(r: string[], id: string, a: string): Flat {
+  const info: Flat = [id, Number(r[1]), r[2], a, Number(r[5])];
   for (let i = 6; i < r.length; i += 3) info.push(r[i], Number(r[i + 2]));
   return info;
 }
@@ -119,9 +119,9 @@ function state(db: MemoryDb, b: string): number[] | null {
 export function getTwin(
   db: MemoryDb,
   keys: string[],
-  [tombMs, limit]: readonly [number, number],
+  [tombMs, limit]: readonly [tombMs: number, reclaimLimit: number],
   now: number,
-): RawReply {
+): InventoryReply {
   const c: Call = { budget: limit, out: [] };
   reclaim(db, keys[0], keys[1], now, tombMs, c, 0, Infinity, "", 0);
   const s = state(db, keys[0]);
@@ -132,12 +132,12 @@ export function getTwin(
 export function holdsTwin(
   db: MemoryDb,
   keys: string[],
-  [limit, scan]: readonly [number, number],
+  [limit, scan]: readonly [limit: number, scan: number],
   now: number,
-): RawReply {
+): HoldsReply {
   const [b, e] = keys;
   if (db.hget(b, "total") === null) return [InventoryStatus.ItemNotFound, []];
-  const lines: RawReply[] = [0];
+  const lines: Flat = [0];
   let found = 0;
   let start = db.zcount(e, -Infinity, now);
   const end = start + scan;
@@ -171,9 +171,15 @@ export function holdsTwin(
 export function defineTwin(
   db: MemoryDb,
   keys: string[],
-  [stock, max, limit, tombMs, reclaimLimit]: readonly [number, number, number, number, number],
+  [stock, max, limit, tombMs, reclaimLimit]: readonly [
+    stock: number,
+    max: number,
+    limit: number,
+    tombMs: number,
+    reclaimLimit: number,
+  ],
   now: number,
-): RawReply {
+): InventoryReply {
   const [b, e] = keys;
   const c: Call = { budget: reclaimLimit, out: [] };
   reclaim(db, b, e, now, tombMs, c, 0, Infinity, "", 0);
@@ -191,9 +197,9 @@ export function defineTwin(
 export function adjustTwin(
   db: MemoryDb,
   keys: string[],
-  [delta, tombMs, limit]: readonly [number, number, number],
+  [delta, tombMs, limit]: readonly [delta: number, tombMs: number, reclaimLimit: number],
   now: number,
-): RawReply {
+): InventoryReply {
   const [b, e] = keys;
   const c: Call = { budget: limit, out: [] };
   reclaim(db, b, e, now, tombMs, c, 0, Infinity, "", 0);
@@ -218,7 +224,7 @@ export type HoldArgs = readonly [
   ...quantities: number[],
 ];
 
-export function holdTwin(db: MemoryDb, keys: string[], args: HoldArgs, now: number): RawReply {
+export function holdTwin(db: MemoryDb, keys: string[], args: HoldArgs, now: number): HoldReply {
   const [id, holder, ttl, idem, tomb, limit] = args;
   const n = keys.length / 2;
   const a = keys[0];
@@ -290,7 +296,7 @@ export function finishTwin(
   keys: string[],
   [id, action, tomb, ttl]: readonly [holdId: string, action: FinishAction, tombMs: number, ttlMs: number],
   now: number,
-): RawReply {
+): InventoryReply {
   const [b, e] = keys;
   const c: Call = { budget: FINISH_CLEANUP, out: [] };
   reclaim(db, b, e, now, tomb, c, 0, Infinity, "", 0);
