@@ -3,7 +3,26 @@
  * reply its script returns.
  */
 import type { MemoryDb } from "../../store/memory/memory-db.js";
-import type { MemoryTwin, RawReply } from "../../store/script.js";
+import type { MemoryTwin } from "../../store/script.js";
+import type {
+  AcquireArgs,
+  AcquireManyArgs,
+  AcquireManyReply,
+  AcquireReadArgs,
+  AcquireReadReply,
+  AcquireReply,
+  ConflictReply,
+  ForceReleaseReply,
+  InspectReply,
+  RefreshArgs,
+  RefreshManyArgs,
+  RefreshManyReply,
+  RefreshReply,
+  ReleaseArgs,
+  ReleaseManyArgs,
+  ReleaseManyReply,
+  ReleaseReply,
+} from "./scripts.js";
 import { LockStatus } from "../status.js";
 
 /** Mirror of `reclaim_readers`: removes at most 100 expired readers, oldest first. */
@@ -26,14 +45,14 @@ function lockFields(v: string): { token: string; fence: number; metadata: string
 const heldBy = (v: string | null, token: string) => v !== null && v.startsWith(`${token}\n`);
 
 /** `{-1, …}` held by another owner, or `{-5, …}` held by this very token (not reentrant). */
-function holderConflict(db: MemoryDb, lockKey: string, v: string, token: string): RawReply[] {
+function holderConflict(db: MemoryDb, lockKey: string, v: string, token: string): ConflictReply {
   const f = lockFields(v);
   if (f.token === token) return [LockStatus.HeldBySelf, db.pttl(lockKey), f.fence, ""];
   return [LockStatus.HeldByOwner, db.pttl(lockKey), f.fence, f.metadata];
 }
 
 /** `{-4, ms until the last reader expires, readers}` if live readers hold the key, else undefined. */
-function readersConflict(db: MemoryDb, readersKey: string, now: number): RawReply[] | undefined {
+function readersConflict(db: MemoryDb, readersKey: string, now: number): ConflictReply | undefined {
   if (!db.exists(readersKey)) return undefined;
   reclaimReaders(db, readersKey, now);
   const top = db.zrange(readersKey, -1, -1);
@@ -52,9 +71,12 @@ function extendReaders(db: MemoryDb, readersKey: string, ttlMs: number): void {
   if (db.pttl(readersKey) < ttlMs) db.pexpire(readersKey, ttlMs);
 }
 
-export const acquireTwin: MemoryTwin<
-  [token: string, ttlMs: number, metadata: string, retentionMs: number]
-> = (db, [lk, fk, rk], [token, ttlMs, metadata, retentionMs], now) => {
+export const acquireTwin: MemoryTwin<AcquireArgs, AcquireReply> = (
+  db,
+  [lk, fk, rk],
+  [token, ttlMs, metadata, retentionMs],
+  now,
+) => {
   const v = db.get(lk);
   if (v !== null) return holderConflict(db, lk, v, token);
   const readers = readersConflict(db, rk, now);
@@ -64,7 +86,7 @@ export const acquireTwin: MemoryTwin<
   return [fence, now];
 };
 
-export const acquireReadTwin: MemoryTwin<[token: string, ttlMs: number]> = (
+export const acquireReadTwin: MemoryTwin<AcquireReadArgs, AcquireReadReply> = (
   db,
   [lk, fk, rk],
   [token, ttlMs],
@@ -83,12 +105,7 @@ export const acquireReadTwin: MemoryTwin<[token: string, ttlMs: number]> = (
   return [Number(db.get(fk) ?? 0), now];
 };
 
-export const refreshTwin: MemoryTwin<[token: string, ttlMs: number]> = (
-  db,
-  [lk, rk, fk],
-  [token, ttlMs],
-  now,
-) => {
+export const refreshTwin: MemoryTwin<RefreshArgs, RefreshReply> = (db, [lk, rk, fk], [token, ttlMs], now) => {
   const v = db.get(lk);
   if (v !== null && heldBy(v, token)) {
     db.pexpire(lk, ttlMs);
@@ -103,7 +120,7 @@ export const refreshTwin: MemoryTwin<[token: string, ttlMs: number]> = (
   return v === null ? LockStatus.NotHeld : LockStatus.HeldByAnother;
 };
 
-export const releaseTwin: MemoryTwin<[token: string]> = (db, [lk, rk], [token], now) => {
+export const releaseTwin: MemoryTwin<ReleaseArgs, ReleaseReply> = (db, [lk, rk], [token], now) => {
   const v = db.get(lk);
   if (heldBy(v, token)) {
     db.del(lk);
@@ -117,9 +134,12 @@ export const releaseTwin: MemoryTwin<[token: string]> = (db, [lk, rk], [token], 
   return v === null ? LockStatus.NotHeld : LockStatus.HeldByAnother;
 };
 
-export const acquireManyTwin: MemoryTwin<
-  [token: string, ttlMs: number, metadata: string, retentionMs: number]
-> = (db, keys, [token, ttlMs, metadata, retentionMs], now) => {
+export const acquireManyTwin: MemoryTwin<AcquireManyArgs, AcquireManyReply> = (
+  db,
+  keys,
+  [token, ttlMs, metadata, retentionMs],
+  now,
+) => {
   const n = keys.length / 3;
   for (let i = 0; i < n; i++) {
     const lk = keys[i * 3];
@@ -128,7 +148,7 @@ export const acquireManyTwin: MemoryTwin<
     const readers = readersConflict(db, keys[i * 3 + 2], now);
     if (readers) return [...readers, i + 1];
   }
-  const out: number[] = [now];
+  const out: AcquireManyReply = [now];
   for (let i = 0; i < n; i++) {
     const fence = nextFence(db, keys[i * 3 + 1], ttlMs, retentionMs);
     db.set(keys[i * 3], lockValue(token, fence, metadata), { px: ttlMs });
@@ -137,7 +157,7 @@ export const acquireManyTwin: MemoryTwin<
   return out;
 };
 
-export const refreshManyTwin: MemoryTwin<[token: string, ttlMs: number]> = (
+export const refreshManyTwin: MemoryTwin<RefreshManyArgs, RefreshManyReply> = (
   db,
   keys,
   [token, ttlMs],
@@ -151,7 +171,7 @@ export const refreshManyTwin: MemoryTwin<[token: string, ttlMs: number]> = (
   return now;
 };
 
-export const releaseManyTwin: MemoryTwin<[token: string]> = (db, keys, [token]) => {
+export const releaseManyTwin: MemoryTwin<ReleaseManyArgs, ReleaseManyReply> = (db, keys, [token]) => {
   let bad = 0;
   let code = 0;
   for (let i = 0; i < keys.length; i++) {
@@ -165,7 +185,7 @@ export const releaseManyTwin: MemoryTwin<[token: string]> = (db, keys, [token]) 
   return bad === 0 ? 0 : [code, bad];
 };
 
-export const inspectTwin: MemoryTwin<[]> = (db, [lk, rk, fk], _args, now) => {
+export const inspectTwin: MemoryTwin<[], InspectReply> = (db, [lk, rk, fk], _args, now) => {
   let readers = 0;
   let readerTtl = 0;
   if (db.exists(rk)) {
@@ -181,5 +201,5 @@ export const inspectTwin: MemoryTwin<[]> = (db, [lk, rk, fk], _args, now) => {
 // MemoryDb.del does not look at expiry; Redis' DEL does not count an expired key.
 const delLive = (db: MemoryDb, key: string) => (db.exists(key) ? db.del(key) : 0);
 
-export const forceReleaseTwin: MemoryTwin<[]> = (db, [lk, rk]) =>
+export const forceReleaseTwin: MemoryTwin<[], ForceReleaseReply> = (db, [lk, rk]) =>
   delLive(db, lk) + delLive(db, rk) > 0 ? 1 : 0;
