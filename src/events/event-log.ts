@@ -7,6 +7,7 @@ import { assertDurationMs, assertInt, describe } from "../util/validate.js";
 import { readRange } from "./read.js";
 import { decodeCursor, encodeCursor, pageLimit, type Page, type PageOptions } from "../util/cursor.js";
 import { compareIds, idParts } from "./decode.js";
+import { EventsStatus } from "./status.js";
 import { appendScript, nowScript, registerScript, sourcesScript } from "./scripts/scripts.js";
 import { tailEvents } from "./tail.js";
 import {
@@ -144,7 +145,7 @@ export class EventLog {
       p = this.store.run(registerScript, [this.indexKey], [source, this.maxSources]).then(
         (r) => {
           this.registering.delete(source);
-          if (r === -1) {
+          if (r === EventsStatus.Full) {
             throw new QuotaExceededError(
               "event sources",
               this.maxSources,

@@ -11,7 +11,7 @@ export type AppendReply = string;
 export const appendScript = defineScript(new URL("./append-1.lua", import.meta.url), appendTwin);
 
 export type RegisterArgs = [source: string, maxSources: number];
-/** 1 when added, 0 when already known, -1 when the index holds `maxSources` sources. */
+/** An `EventsStatus` (../status.ts): registered, known already, or the index is full. */
 export type RegisterReply = number;
 export const registerScript = defineScript(new URL("./register-1.lua", import.meta.url), registerTwin);
 

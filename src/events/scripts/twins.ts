@@ -1,4 +1,5 @@
 import type { MemoryTwin } from "../../store/script.js";
+import { EventsStatus } from "../status.js";
 import type {
   AppendArgs,
   AppendReply,
@@ -33,8 +34,8 @@ export const registerTwin: MemoryTwin<RegisterArgs, RegisterReply> = (
   [source, maxSources],
   nowMs,
 ) => {
-  if (db.zscore(keys[0], source) !== null) return 0;
-  if (maxSources > 0 && db.zcard(keys[0]) >= maxSources) return -1;
+  if (db.zscore(keys[0], source) !== null) return EventsStatus.Known;
+  if (maxSources > 0 && db.zcard(keys[0]) >= maxSources) return EventsStatus.Full;
   return db.zadd(keys[0], nowMs, source);
 };
 
