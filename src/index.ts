@@ -12,7 +12,7 @@ export * from "./observe/index.js";
 export * from "./limit/index.js";
 export * from "./lock/index.js";
 export * from "./inventory/index.js";
-export * from "./queue/index.js";
+export * from "./waiting-room/index.js";
 export * from "./session/index.js";
 export * from "./breaker/index.js";
 export * from "./policy/index.js";

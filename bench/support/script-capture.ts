@@ -31,7 +31,11 @@ export async function capturedScript(
     kind: inner.kind,
     mode: inner.mode,
     keys: inner.keys,
-    run<A extends readonly ScriptArg[]>(script: Script<A>, keys: string[], args: A): Promise<RawReply> {
+    run<A extends readonly ScriptArg[], R extends RawReply>(
+      script: Script<A, R>,
+      keys: string[],
+      args: A,
+    ): Promise<R> {
       if (recording) {
         runs.push({ name: script.name, lua: script.lua, sha: script.sha, keys: [...keys], args: [...args] });
       }

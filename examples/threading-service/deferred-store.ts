@@ -52,7 +52,11 @@ export class DeferredStore implements Store {
     this.inner = store;
   }
 
-  run<A extends readonly ScriptArg[]>(script: Script<A>, keys: string[], args: A): Promise<RawReply> {
+  run<A extends readonly ScriptArg[], R extends RawReply>(
+    script: Script<A, R>,
+    keys: string[],
+    args: A,
+  ): Promise<R> {
     if (this.inner) return this.inner.run(script, keys, args);
     return Promise.reject(new StoreUnavailableError(this.pendingReason));
   }

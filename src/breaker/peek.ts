@@ -1,7 +1,9 @@
 import { assertName } from "../util/validate.js";
 import type { Store } from "../store/types.js";
-import { decodeReply, peekScript } from "./scripts.js";
+import { decodeReply } from "./decode.js";
+import { peekScript } from "./scripts/scripts.js";
 import type { BreakerStateKind } from "./state.js";
+import { BreakerStatus } from "./status.js";
 
 /** A shared breaker's state as stored, read without changing it. */
 export interface SharedBreakerSnapshot {
@@ -18,6 +20,7 @@ export interface SharedBreakerSnapshot {
   stored: boolean;
 }
 
+/** The state of each {@link BreakerStatus}, by code. */
 const KINDS: BreakerStateKind[] = ["closed", "open", "half-open", "isolated"];
 
 /**
@@ -30,11 +33,11 @@ const KINDS: BreakerStateKind[] = ["closed", "open", "half-open", "isolated"];
 export async function peekBreaker(store: Store, name: string): Promise<SharedBreakerSnapshot> {
   assertName("name", name);
   const r = decodeReply("peek", await store.run(peekScript, [store.keys.key("breaker", name)], []));
-  const expired = r.code === 1 && r.nowMs >= r.untilMs;
+  const expired = r.code === BreakerStatus.Open && r.nowMs >= r.untilMs;
   return {
     name,
     state: expired ? "half-open" : (KINDS[r.code] ?? "closed"),
-    remainingOpenMs: r.code === 1 && !expired ? r.untilMs - r.nowMs : 0,
+    remainingOpenMs: r.code === BreakerStatus.Open && !expired ? r.untilMs - r.nowMs : 0,
     attempt: r.attempt,
     generation: r.gen,
     stored: r.flag === 1,

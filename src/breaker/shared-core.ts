@@ -4,16 +4,10 @@ import type { Store } from "../store/types.js";
 import { BrokenCircuitError, IsolatedCircuitError } from "./errors.js";
 import { LocalCore, type Outcome, type Ticket } from "./local-core.js";
 import type { BreakerConfig } from "./options.js";
-import {
-  admitScript,
-  decodeReply,
-  forceScript,
-  reportScript,
-  settleScript,
-  type ReportArgs,
-  type SharedReply,
-} from "./scripts.js";
+import { decodeReply, type SharedReply } from "./decode.js";
+import { admitScript, forceScript, reportScript, settleScript, type ReportArgs } from "./scripts/scripts.js";
 import { CLOSED, ISOLATED, type BreakerState } from "./state.js";
+import { BreakerStatus } from "./status.js";
 
 /**
  * The shared breaker's client side. The store holds the authoritative state; this instance keeps
@@ -236,13 +230,13 @@ export class SharedCore {
     }
     let next: BreakerState;
     switch (r.code) {
-      case 1:
+      case BreakerStatus.Open:
         next = { kind: "open", openUntilMs: this.localUntil, attempt: r.attempt };
         break;
-      case 2:
+      case BreakerStatus.HalfOpen:
         next = { kind: "half-open", attempt: r.attempt };
         break;
-      case 3:
+      case BreakerStatus.Isolated:
         next = ISOLATED;
         break;
       default:

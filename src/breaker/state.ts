@@ -20,14 +20,6 @@ export type BreakerStateKind = BreakerState["kind"];
 export const CLOSED: BreakerState = Object.freeze({ kind: "closed" });
 export const ISOLATED: BreakerState = Object.freeze({ kind: "isolated" });
 
-/** State codes shared by the Lua scripts and their twins. */
-export const enum StateCode {
-  Closed = 0,
-  Open = 1,
-  HalfOpen = 2,
-  Isolated = 3,
-}
-
 /**
  * How long the breaker stays open after `attempt` failed probes: `baseMs * 2^attempt`, capped at
  * `capMs`. The Lua scripts compute the same (see `open_ms` in each script).

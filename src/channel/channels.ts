@@ -14,7 +14,8 @@ import {
   type ChannelsOptions,
   type DeliveryMode,
 } from "./options.js";
-import { decodeRead, publishScript, readScript } from "./scripts.js";
+import { decodeRead } from "./decode.js";
+import { publishScript, readScript } from "./scripts/scripts.js";
 import {
   LiveSubscription,
   type ChannelGap,
@@ -168,14 +169,14 @@ export class Channels {
     if (!this.ready) await this.init();
     const keys = this.keysOf(channel);
     const durable = cfg.mode === "durable";
-    const raw = (await this.store.run(publishScript, keys, [
+    const raw = await this.store.run(publishScript, keys, [
       this.liveName(channel),
       payload,
       durable ? 1 : 0,
       cfg.maxLen,
       cfg.maxAgeMs,
       this.transport.sharded ? 1 : 0,
-    ])) as [string, number];
+    ]);
     (durable ? publishedDurable : publishedEphemeral).inc();
     return { id: raw[0] === "" ? null : raw[0], receivers: Number(raw[1]) };
   }

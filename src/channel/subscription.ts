@@ -2,7 +2,7 @@ import { isStoreFailure } from "../errors/store-errors.js";
 import { fullJitterBackoff } from "../util/backoff.js";
 import { compareMessageIds } from "./ids.js";
 import type { DeliveryMode } from "./options.js";
-import type { ReadReply } from "./scripts.js";
+import type { ReadReply } from "./decode.js";
 
 /** One message as subscribers receive it. */
 export interface ChannelMessage<T = unknown> {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { createWaitingRoom, DEFAULT_WAITING_ROOM_OPTIONS } from "../queue/index.js";
+import { createWaitingRoom, DEFAULT_WAITING_ROOM_OPTIONS } from "../waiting-room/index.js";
 import { Keyspace, SUFFIX_SEPARATOR } from "../store/keyspace.js";
 import type { Store } from "../store/types.js";
 import { formatMs, withStore, type StoreCommandOptions } from "./context.js";
@@ -7,7 +7,7 @@ import { Progress } from "./inventory.js";
 import { intArg } from "./args.js";
 import { color, printJson, table } from "./output.js";
 
-/** A room's keys are `room:{name}<0x1F>q|hb|adm|seq` (see src/queue/waiting-room.ts). */
+/** A room's keys are `room:{name}<0x1F>q|hb|adm|seq` (see src/waiting-room/waiting-room.ts). */
 const ROOM_KIND = "room";
 
 /** The room name of one of its keys, or undefined for a key that is not a room's. */

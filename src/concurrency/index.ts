@@ -1,4 +1,8 @@
-export { ConcurrencyLimiter, createConcurrencyLimiter, MAX_CONCURRENCY_QUEUE } from "./limiter.js";
+export {
+  ConcurrencyLimiter,
+  createConcurrencyLimiter,
+  MAX_CONCURRENCY_QUEUE,
+} from "./concurrency-limiter.js";
 export {
   DEFAULT_CONCURRENCY_LIMITER_OPTIONS,
   type ConcurrencyLimiterOptions,

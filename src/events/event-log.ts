@@ -6,8 +6,8 @@ import type { Store } from "../store/types.js";
 import { assertDurationMs, assertInt, describeValue } from "../util/validate.js";
 import { compareRecords, EVENTS_KIND, readRange, toRecord } from "./read.js";
 import { decodeCursor, encodeCursor, pageLimit, type Page, type PageOptions } from "../util/cursor.js";
-import type { RawReply } from "../store/script.js";
-import { appendScript, nowScript, registerScript, sourcesScript } from "./scripts.js";
+import { EventsStatus } from "./status.js";
+import { appendScript, nowScript, registerScript, sourcesScript } from "./scripts/scripts.js";
 import { tailEvents } from "./tail.js";
 import {
   DEFAULT_EVENT_LOG_OPTIONS,
@@ -122,11 +122,11 @@ export class EventLog {
     const registeredAt = this.registered.get(source);
     if (registeredAt === undefined || Date.now() - registeredAt > REREGISTER_MS) await this.register(source);
     const r = this.retentionBySource.get(source) ?? this.defaultRetention;
-    const id = (await this.store.run(
+    const id = await this.store.run(
       appendScript,
       [this.store.keys.key(EVENTS_KIND, source)],
       [type, json, r.maxLen, r.maxAgeMs],
-    )) as string;
+    );
     let c = this.counters.get(source);
     if (!c) {
       c = appendedTotal.labels(cappedLabel("holdfast_events_appended_total", "source", source));
@@ -142,7 +142,7 @@ export class EventLog {
       p = this.store.run(registerScript, [this.indexKey], [source, this.maxSources]).then(
         (r) => {
           this.registering.delete(source);
-          if (r === -1) {
+          if (r === EventsStatus.Full) {
             throw new QuotaExceededError(
               "event sources",
               this.maxSources,
@@ -187,15 +187,14 @@ export class EventLog {
   async sourcesPage(options: PageOptions = {}): Promise<Page<string>> {
     const limit = pageLimit("limit", options.limit, 100, MAX_SOURCES_PAGE);
     const [score, name] = decodeCursor("cursor", options.cursor, 2) ?? ["", ""];
-    const r = (await this.store.run(sourcesScript, [this.indexKey], [limit, score, name])) as RawReply[];
-    const rows = r.slice(1) as [string, string][];
+    const [more, ...rows] = await this.store.run(sourcesScript, [this.indexKey], [limit, score, name]);
     const last = rows[rows.length - 1];
-    return { items: rows.map((row) => row[1]), nextCursor: r[0] === 1 && last ? encodeCursor(last) : null };
+    return { items: rows.map((row) => row[1]), nextCursor: more === 1 && last ? encodeCursor(last) : null };
   }
 
   /** The Redis server's clock in ms (the memory store's clock in memory). */
   async serverTime(): Promise<number> {
-    return (await this.store.run(nowScript, [], [])) as number;
+    return await this.store.run(nowScript, [], []);
   }
 
   /**

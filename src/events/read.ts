@@ -1,6 +1,7 @@
 import type { Store } from "../store/types.js";
 import { compareStreamIds, streamIdParts } from "../util/stream-id.js";
-import { decodeRange, rangeScript, type StreamRow } from "./scripts.js";
+import { decodeRange, type StreamRow } from "./decode.js";
+import { rangeScript } from "./scripts/scripts.js";
 import type { EventRecord } from "./types.js";
 
 /** Key kind of the per-source streams and of the index of sources. */

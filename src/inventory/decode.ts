@@ -4,7 +4,7 @@
  */
 import { ScriptError } from "../errors/store-errors.js";
 import type { Keyspace } from "../store/keyspace.js";
-import type { RawReply } from "../store/script.js";
+import type { Flat, HoldReply } from "./scripts/scripts.js";
 import {
   HoldExpiredError,
   HoldFinishedError,
@@ -14,30 +14,11 @@ import {
   ItemNotFoundError,
   StockCapacityError,
 } from "./errors.js";
+import { InventoryStatus } from "./status.js";
 import type { Hold, ItemState } from "./types.js";
 
 export const ITEM_KIND = "inv";
 export const EXPIRY_KIND = "inv-exp";
-
-/** Status codes the inventory scripts return (first element of every reply). */
-export const InventoryStatus = {
-  OK: 0,
-  /** Created (define), existing live hold (idempotent hold), already done (commit/release retry). */
-  AGAIN: 1,
-  /**
-   * Not decided yet: the call spent its reclaim limit giving back expired holds and more may be
-   * due. Nothing else changed; the caller runs the script again (hold, get, adjust).
-   */
-  MORE: 2,
-  ITEM_NOT_FOUND: -1,
-  INSUFFICIENT: -2,
-  HOLDER_LIMIT: -3,
-  HOLD_NOT_FOUND: -4,
-  HOLD_EXPIRED: -5,
-  HOLD_COMMITTED: -6,
-  HOLD_RELEASED: -7,
-  CAPACITY: -8,
-} as const;
 
 /** What a call was about, to name things in its errors. */
 export interface CallContext {
@@ -51,22 +32,22 @@ export interface CallContext {
 
 export interface Reply {
   status: number;
-  payload: RawReply[];
+  payload: Flat;
   /** Flat {index, holdId, holder, qty} per expired line given back by this call. */
-  reclaimed: RawReply[];
+  reclaimed: Flat;
 }
 
-export function splitReply(raw: RawReply, script: string): Reply {
+export function splitReply(raw: HoldReply, script: string): Reply {
   // A hold that reclaimed nothing answers with its expiry alone (cheaper for Redis than a table).
-  if (typeof raw === "number") return { status: InventoryStatus.OK, payload: [raw], reclaimed: [] };
+  if (typeof raw === "number") return { status: InventoryStatus.Ok, payload: [raw], reclaimed: [] };
   if (!Array.isArray(raw) || raw.length !== 3 || typeof raw[0] !== "number") {
     throw new ScriptError(script, `unexpected reply ${JSON.stringify(raw)}`);
   }
-  return { status: raw[0], payload: raw[1] as RawReply[], reclaimed: raw[2] as RawReply[] };
+  return { status: raw[0], payload: raw[1], reclaimed: raw[2] };
 }
 
 /** Decodes {holdId, expiresAt, holder, B1, q1, …} into a Hold. */
-export function decodeHold(info: RawReply[], keys: Keyspace): Hold {
+export function decodeHold(info: Flat, keys: Keyspace): Hold {
   const lines: Hold["lines"] = [];
   for (let i = 3; i < info.length; i += 2) {
     const key = info[i] as string;
@@ -82,7 +63,7 @@ export function decodeHold(info: RawReply[], keys: Keyspace): Hold {
   };
 }
 
-export function decodeState(item: string, s: RawReply[]): ItemState {
+export function decodeState(item: string, s: Flat): ItemState {
   const [total, held, sold, max, limit] = s as number[];
   return {
     item,
@@ -102,11 +83,11 @@ export function raise(reply: Reply, ctx: CallContext): never {
   const item = ctx.items[index] ?? ctx.items[0] ?? "";
   const holdId = ctx.holdId ?? (typeof p[0] === "string" ? p[0] : "");
   switch (reply.status) {
-    case InventoryStatus.ITEM_NOT_FOUND:
+    case InventoryStatus.ItemNotFound:
       throw new ItemNotFoundError(item);
-    case InventoryStatus.INSUFFICIENT:
+    case InventoryStatus.Insufficient:
       throw new InsufficientStockError(item, ctx.requested?.[index] ?? 0, p[1] as number);
-    case InventoryStatus.HOLDER_LIMIT:
+    case InventoryStatus.HolderLimit:
       throw new HolderLimitError(
         item,
         ctx.holder ?? "",
@@ -114,15 +95,15 @@ export function raise(reply: Reply, ctx: CallContext): never {
         p[2] as number,
         ctx.requested?.[index] ?? 0,
       );
-    case InventoryStatus.HOLD_NOT_FOUND:
+    case InventoryStatus.HoldNotFound:
       throw new HoldNotFoundError(holdId);
-    case InventoryStatus.HOLD_EXPIRED:
+    case InventoryStatus.HoldExpired:
       throw new HoldExpiredError(p[0] as string, p[1] as number);
-    case InventoryStatus.HOLD_COMMITTED:
+    case InventoryStatus.HoldCommitted:
       throw new HoldFinishedError(p[0] as string, "committed");
-    case InventoryStatus.HOLD_RELEASED:
+    case InventoryStatus.HoldReleased:
       throw new HoldFinishedError(p[0] as string, "released");
-    case InventoryStatus.CAPACITY:
+    case InventoryStatus.Capacity:
       throw new StockCapacityError(item, p[0] as number, p[1] as number, ctx.requested?.[0] ?? 0);
     default:
       throw new ScriptError(ctx.script, `unknown status ${reply.status}`);

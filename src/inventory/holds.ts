@@ -1,5 +1,4 @@
 import { ScriptError } from "../errors/store-errors.js";
-import type { RawReply } from "../store/script.js";
 import type { Store } from "../store/types.js";
 import { assertInt, assertName } from "../util/validate.js";
 import { EXPIRY_KIND, ITEM_KIND } from "./decode.js";
@@ -36,7 +35,7 @@ export async function listHolds(
     throw new ScriptError(holdsScript.name, `unexpected reply ${JSON.stringify(raw)}`);
   }
   if (raw[0] === -1) throw new ItemNotFoundError(item);
-  const p = raw[1] as RawReply[];
+  const p = raw[1];
   const lines: ItemHolds["lines"] = [];
   for (let i = 1; i < p.length; i += 4) {
     lines.push({

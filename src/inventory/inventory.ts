@@ -3,14 +3,12 @@ import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { isStoreFailure } from "../errors/store-errors.js";
 import { EventSource, type Disposable } from "../observe/disposable.js";
 import { Keyspace } from "../store/keyspace.js";
-import type { RawReply } from "../store/script.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertInt, assertName, describeValue, MAX_NAME_LENGTH } from "../util/validate.js";
 import {
   decodeHold,
   decodeState,
   EXPIRY_KIND,
-  InventoryStatus,
   ITEM_KIND,
   raise,
   splitReply,
@@ -18,6 +16,8 @@ import {
   type Reply,
 } from "./decode.js";
 import { HoldExpiredError, HoldFinishedError } from "./errors.js";
+import type { HoldReply } from "./scripts/scripts.js";
+import { InventoryStatus } from "./status.js";
 import { inventoryMetrics } from "./metrics.js";
 import { adjustScript, defineItemScript, finishScript, getScript, holdScript } from "./scripts/scripts.js";
 import { InventorySweeper, type InventorySweeperOptions } from "./sweeper.js";
@@ -116,7 +116,7 @@ export class Inventory {
       ]),
     );
     if (reply.status < 0) raise(reply, { script: defineItemScript.name, items: [item], requested: [0] });
-    return { ...decodeState(item, reply.payload), created: reply.status === InventoryStatus.AGAIN };
+    return { ...decodeState(item, reply.payload), created: reply.status === InventoryStatus.Again };
   }
 
   /**
@@ -224,7 +224,7 @@ export class Inventory {
     const args = [holdId, holder, ttlMs, idem, tombstoneTtlMs, reclaimLimit, ...quantities] as const;
     const reply = await this.call(script.name, items, () => this.store.run(script, keys, args));
     const ctx: CallContext = { script: script.name, items, requested: quantities, holder };
-    if (reply.status === InventoryStatus.OK) {
+    if (reply.status === InventoryStatus.Ok) {
       let units = 0;
       for (const q of quantities) units += q;
       inventoryMetrics.holdsPlaced.inc();
@@ -239,8 +239,8 @@ export class Inventory {
       };
       return hold;
     }
-    if (reply.status === InventoryStatus.AGAIN) return decodeHold(reply.payload, this.store.keys);
-    if (reply.status === InventoryStatus.INSUFFICIENT || reply.status === InventoryStatus.HOLDER_LIMIT) {
+    if (reply.status === InventoryStatus.Again) return decodeHold(reply.payload, this.store.keys);
+    if (reply.status === InventoryStatus.Insufficient || reply.status === InventoryStatus.HolderLimit) {
       inventoryMetrics.holdsRefused.inc();
     }
     raise(reply, ctx);
@@ -257,13 +257,13 @@ export class Inventory {
   async commit(holdId: string): Promise<CommitResult> {
     const reply = await this.finish(holdId, "commit", 0);
     const hold = decodeHold(reply.payload, this.store.keys);
-    if (reply.status === InventoryStatus.OK) {
+    if (reply.status === InventoryStatus.Ok) {
       inventoryMetrics.holdsCommitted.inc();
       let units = 0;
       for (const l of hold.lines) units += l.quantity;
       inventoryMetrics.unitsSold.inc(units);
     }
-    return { hold, committed: reply.status === InventoryStatus.OK };
+    return { hold, committed: reply.status === InventoryStatus.Ok };
   }
 
   /**
@@ -282,7 +282,7 @@ export class Inventory {
       if (e instanceof HoldFinishedError) return { holdId, outcome: "committed" };
       throw e;
     }
-    if (reply.status === InventoryStatus.OK) {
+    if (reply.status === InventoryStatus.Ok) {
       inventoryMetrics.holdsReleased.inc();
       return { holdId, outcome: "released" };
     }
@@ -352,10 +352,14 @@ export class Inventory {
    * is run again, each time a bounded amount of work), decodes its envelope and reports the
    * expired holds each run gave back.
    */
-  private async call(script: string, items: readonly string[], run: () => Promise<RawReply>): Promise<Reply> {
+  private async call(
+    script: string,
+    items: readonly string[],
+    run: () => Promise<HoldReply>,
+  ): Promise<Reply> {
     for (;;) {
       const reply = this.report(splitReply(await run(), script), items);
-      if (reply.status !== InventoryStatus.MORE) return reply;
+      if (reply.status !== InventoryStatus.More) return reply;
       inventoryMetrics.reclaimRounds.inc();
     }
   }

@@ -1,4 +1,4 @@
-export { createRateLimiter, RateLimiter } from "./limiter.js";
+export { createRateLimiter, RateLimiter } from "./rate-limiter.js";
 export { rateLimitHeaders, httpStatusOf, retryAfterSeconds } from "./headers.js";
 export { RateLimitedError, isRateLimitedError } from "./errors.js";
 export {

@@ -6,15 +6,7 @@ import { ScriptError } from "../errors/store-errors.js";
 import type { RawReply } from "../store/script.js";
 import { LockConflictError, LockNotOwnedError, type LockHolderKind } from "./errors.js";
 import { decodeMetadata } from "./options.js";
-
-/** Status codes the lock scripts return (see each .lua header). */
-export const LockStatus = {
-  HeldByOwner: -1,
-  NotHeld: -2,
-  HeldByAnother: -3,
-  HeldByReaders: -4,
-  HeldBySelf: -5,
-} as const;
+import { LockStatus } from "./status.js";
 
 /** A refused acquire, before it becomes an error (waiting retries on it). */
 export interface Conflict {

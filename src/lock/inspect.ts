@@ -23,16 +23,11 @@ export async function getLock(
   keys: string[],
   options: { includeToken?: boolean },
 ): Promise<LockInfo | null> {
-  const r = (await store.run(inspectScript, keys, [])) as [
-    number,
-    string,
-    number,
-    string,
-    number,
-    number,
-    number,
-  ];
-  const [pttl, token, fence, metadata, readers, readerTtl, counter] = r;
+  const [pttl, token, fence, metadata, readers, readerTtl, counter] = await store.run(
+    inspectScript,
+    keys,
+    [],
+  );
   if (pttl !== -2 && token !== "") {
     const info: LockInfo = { key, mode: "exclusive", fence, remainingTtlMs: Math.max(0, pttl), readers: 0 };
     const meta = decodeMetadata(metadata);

@@ -1,6 +1,5 @@
 import { ScriptError } from "../errors/store-errors.js";
 import type { RawReply } from "../store/script.js";
-import { asArray, decodeStored } from "./codec.js";
 import type { CompiledMachine } from "./definition.js";
 import {
   EntityNotFoundError,
@@ -9,9 +8,10 @@ import {
   VersionConflictError,
 } from "./errors.js";
 import type { MachineMetrics } from "./metrics.js";
-import { sendScript } from "./scripts.js";
-import { Status } from "./status.js";
-import type { TransitionResult } from "./types.js";
+import { sendScript, type SendReply } from "./scripts/scripts.js";
+import { MachineStatus } from "./status.js";
+import type { HistoryEntry, MachineSnapshot, TransitionResult } from "./types.js";
+import type { StreamRow } from "../events/decode.js";
 
 /**
  * The one decoder of `send-3.lua`'s reply, for both stores: status codes become results or the
@@ -30,41 +30,40 @@ export class SendDecoder<S extends string, E extends string> {
     event: E,
     expected: number,
     idemKey: string | undefined,
-    reply: RawReply,
+    r: SendReply,
   ): TransitionResult<S, E> {
-    const r = asArray(reply);
     switch (r[0]) {
-      case Status.Applied:
+      case MachineStatus.Applied:
         return {
           id,
           event,
           from: r[1] as S,
           to: r[2] as S,
-          version: r[3] as number,
-          at: r[4] as number,
-          historyId: r[5] as string,
+          version: r[3],
+          at: r[4],
+          historyId: r[5],
           replayed: false,
           eventLog: "disabled",
         };
-      case Status.Replayed:
-        return this.replay(id, event, idemKey!, r[1] as string);
-      case Status.NotFound:
+      case MachineStatus.Replayed:
+        return this.replay(id, event, idemKey!, r[1]);
+      case MachineStatus.NotFound:
         this.metrics.notFound.inc();
         throw new EntityNotFoundError(this.machine, id);
-      case Status.VersionConflict:
+      case MachineStatus.VersionConflict:
         this.metrics.conflict.inc();
-        throw new VersionConflictError(this.machine, id, expected, r[1] as string, r[2] as number);
-      case Status.InvalidTransition:
+        throw new VersionConflictError(this.machine, id, expected, r[1], r[2]);
+      case MachineStatus.InvalidTransition:
         this.metrics.invalid.inc();
         throw new InvalidTransitionError(
           this.machine,
           id,
-          r[1] as string,
+          r[1],
           event,
           [...(this.compiled.allowed.get(r[1] as S) ?? [])],
-          r[2] as number,
+          r[2],
         );
-      case Status.WrongType:
+      case MachineStatus.WrongType:
         throw new ScriptError(
           sendScript.name,
           `the history key of entity "${id}" holds a ${String(r[1])}, not a stream; nothing was written. ` +
@@ -91,4 +90,62 @@ export class SendDecoder<S extends string, E extends string> {
       eventLog: "skipped",
     };
   }
+}
+
+/** Decodes `get-2.lua`'s entity hash (flat field/value list); null when the entity is missing. */
+export function decodeSnapshot<S extends string, D>(
+  id: string,
+  flat: readonly string[],
+): MachineSnapshot<S, D> | null {
+  if (flat.length === 0) return null;
+  const snap = { id, state: "", version: 0, data: {} as Record<string, unknown>, createdAt: 0, updatedAt: 0 };
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const f = flat[i];
+    const v = flat[i + 1];
+    if (f.startsWith("d:")) snap.data[f.slice(2)] = JSON.parse(v);
+    else if (f === "s") snap.state = v;
+    else if (f === "v") snap.version = Number(v);
+    else if (f === "c") snap.createdAt = Number(v);
+    else if (f === "u") snap.updatedAt = Number(v);
+  }
+  return snap as unknown as MachineSnapshot<S, D>;
+}
+
+/** Decodes one history stream entry. */
+export function decodeHistory<S extends string, E extends string>(row: StreamRow): HistoryEntry<S, E> {
+  const f = row.fields;
+  const from = f.get("f") ?? "";
+  const entry: HistoryEntry<S, E> = {
+    historyId: row.id,
+    event: f.get("e") as E,
+    from: from === "" ? null : (from as S),
+    to: f.get("t") as S,
+    version: Number(f.get("v")),
+    at: Number(f.get("at")),
+  };
+  const actor = f.get("a");
+  if (actor !== undefined) entry.actor = actor;
+  const ctx = f.get("x");
+  if (ctx !== undefined) entry.context = JSON.parse(ctx) as Record<string, unknown>;
+  const data = f.get("d");
+  if (data !== undefined) entry.data = JSON.parse(data) as Record<string, unknown>;
+  return entry;
+}
+
+/** Splits the stored idempotent result `event\nfrom\nto\nversion\nat\nhistoryId`. */
+export function decodeStored(stored: string): {
+  event: string;
+  from: string;
+  to: string;
+  version: number;
+  at: number;
+  historyId: string;
+} {
+  const [event, from, to, version, at, historyId] = stored.split("\n");
+  return { event, from, to, version: Number(version), at: Number(at), historyId };
+}
+
+/** The reply as an array (every machine script returns one). */
+export function asArray(reply: RawReply): RawReply[] {
+  return reply as RawReply[];
 }

@@ -1,6 +1,5 @@
 import type { Store } from "../store/types.js";
-import { asArray, decodeSnapshot } from "./codec.js";
-import type { SendDecoder } from "./decode.js";
+import { asArray, decodeSnapshot, type SendDecoder } from "./decode.js";
 import type { CompiledMachine } from "./definition.js";
 import {
   EntityNotFoundError,
@@ -9,7 +8,7 @@ import {
   VersionConflictError,
 } from "./errors.js";
 import type { MachineMetrics } from "./metrics.js";
-import { getScript, sendScript, type SendArgs } from "./scripts.js";
+import { getScript, sendScript, type SendArgs } from "./scripts/scripts.js";
 import type { TransitionResult } from "./types.js";
 
 /** What a guarded send needs of its machine. */

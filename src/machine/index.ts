@@ -38,4 +38,4 @@ export {
   type HistoryEntry,
   type HistoryOptions,
 } from "./types.js";
-export { MAX_DATA_FIELDS } from "./codec.js";
+export { MAX_DATA_FIELDS } from "./encode.js";

@@ -5,15 +5,16 @@ import { assertOptionsObject, assertToken, encodeJsonObject } from "../events/va
 import type { Store } from "../store/types.js";
 import { getDefaultLogger, ThrottledLog } from "../util/log.js";
 import { assertDurationMs, assertInt, assertName, describeValue } from "../util/validate.js";
-import { asArray, decodeHistory, decodeSnapshot, encodeData } from "./codec.js";
+import { asArray, decodeHistory, decodeSnapshot } from "./decode.js";
+import { encodeData } from "./encode.js";
 import { defineMachine, type CompiledMachine, type MachineDefinition } from "./definition.js";
 import { EntityExistsError, VersionConflictError } from "./errors.js";
 import { sendGuarded, type GuardedMachine } from "./guarded-send.js";
 import { historyQuery } from "./history.js";
 import { SendDecoder } from "./decode.js";
 import { machineMetrics, type MachineMetrics } from "./metrics.js";
-import { createScript, deleteScript, getScript, sendScript, type SendArgs } from "./scripts.js";
-import { Status } from "./status.js";
+import { createScript, deleteScript, getScript, sendScript, type SendArgs } from "./scripts/scripts.js";
+import { MachineStatus as Status } from "./status.js";
 import {
   DEFAULT_MACHINE_OPTIONS,
   type CreateOptions,

@@ -1,4 +1,4 @@
-import { createConcurrencyLimiter, type ConcurrencyLimiter } from "../concurrency/limiter.js";
+import { createConcurrencyLimiter, type ConcurrencyLimiter } from "../concurrency/concurrency-limiter.js";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import type { Store } from "../store/types.js";
 import { describeValue } from "../util/validate.js";

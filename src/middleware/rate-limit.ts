@@ -2,7 +2,7 @@ import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { StoreUnavailableError } from "../errors/store-errors.js";
 import { RateLimitedError } from "../limit/errors.js";
 import { httpStatusOf, rateLimitHeaders } from "../limit/headers.js";
-import { createRateLimiter, type RateLimiter } from "../limit/limiter.js";
+import { createRateLimiter, type RateLimiter } from "../limit/rate-limiter.js";
 import type { LimitSpec, RateLimitResult, StoreUnavailablePolicy } from "../limit/types.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertInt, describeValue } from "../util/validate.js";

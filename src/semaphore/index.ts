@@ -15,5 +15,5 @@ export {
   isSemaphoreFullError,
   isPermitNotHeldError,
 } from "./errors.js";
-export { SemaphoreStatus } from "./codec.js";
+export { SemaphoreStatus } from "./status.js";
 export { MAX_SEMAPHORE_LIMIT, MAX_PERMIT_TOKEN_LENGTH, MAX_PERMIT_METADATA_LENGTH } from "./validate.js";

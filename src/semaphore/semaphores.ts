@@ -6,11 +6,17 @@ import { abortReason, throwIfAborted } from "../util/abort.js";
 import { fullJitterBackoff } from "../util/backoff.js";
 import { assertDurationMs, assertName, describeValue } from "../util/validate.js";
 import { decodeCursor, encodeCursor, pageLimit, type Page, type PageOptions } from "../util/cursor.js";
-import { decodeAcquire, decodeCount, decodeHolders, decodeRefresh, decodeRelease } from "./codec.js";
+import { decodeAcquire, decodeCount, decodeHolders, decodeRefresh, decodeRelease } from "./decode.js";
 import { isPermitNotHeldError, SemaphoreFullError } from "./errors.js";
 import { localWakeOf, type LocalWake } from "./local-wake.js";
 import { semaphoreMetrics as metrics } from "./metrics.js";
-import { acquireScript, countScript, holdersScript, refreshScript, releaseScript } from "./scripts.js";
+import {
+  acquireScript,
+  countScript,
+  holdersScript,
+  refreshScript,
+  releaseScript,
+} from "./scripts/scripts.js";
 import type {
   SemaphoreAcquireOptions,
   Permit,

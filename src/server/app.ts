@@ -17,7 +17,7 @@ import { Readiness } from "./readiness.js";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../util/json-depth.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerPrimitiveRoutes } from "./routes/index.js";
-import { attachChannelGateway } from "./ws/gateway.js";
+import { attachChannelGateway } from "./ws/channel-service.js";
 import { isProbeRequest } from "./probes.js";
 import { registerDashboard } from "./dashboard/index.js";
 import "./auth/principal.js";

@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { ScriptError } from "../errors/store-errors.js";
 import { counter } from "../observe/metrics.js";
-import type { RawReply } from "../store/script.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertName } from "../util/validate.js";
 import { resolveSessionOptions, type SessionOptions } from "./options.js";
@@ -14,7 +13,8 @@ import {
   recordScript,
   revokeAllScript,
   revokeScript,
-} from "./scripts.js";
+  type RecordReply,
+} from "./scripts/scripts.js";
 
 /** A live session as Holdfast returns it. The raw token is never stored, so it is never returned. */
 export interface Session<D = unknown> {
@@ -149,7 +149,7 @@ export class Sessions<D = unknown> {
       this.store.run(pointerSetScript, [this.pointerKey(id)], [user, ttlMs]),
     ]);
     createdTotal.inc();
-    const [evicted, createdAtMs] = stored as [number, number];
+    const [evicted, createdAtMs] = stored;
     if (evicted > 0) evictedTotal.inc(evicted);
     if (typeof previous === "string" && previous !== user) {
       // The token moved to another user: its old record must not stay live under the old user.
@@ -184,7 +184,7 @@ export class Sessions<D = unknown> {
     const hint = lookup.user === undefined ? undefined : assertName("user", lookup.user);
     const pointer = this.pointerKey(id);
     let user: string;
-    let raw: RawReply;
+    let raw: RecordReply;
     if (hint !== undefined) {
       user = hint;
       const run = this.store.run(recordScript, this.userKeys(user, id), [id, touch]);
@@ -210,7 +210,7 @@ export class Sessions<D = unknown> {
     const id = this.token(token);
     const hint = lookup.user === undefined ? undefined : assertName("user", lookup.user);
     const pointer = this.pointerKey(id);
-    let n: RawReply;
+    let n: number;
     if (hint !== undefined) {
       [n] = await Promise.all([
         this.store.run(revokeScript, this.userKeys(hint, id), [id]),
@@ -237,7 +237,7 @@ export class Sessions<D = unknown> {
       throw new ScriptError(listScript.name, `unexpected reply ${JSON.stringify(raw)}`);
     const out: Session<D>[] = [];
     for (let i = 0; i + 4 < raw.length; i += 5) {
-      out.push(decodeSession<D>(raw[i] as string, user, raw[i + 1], raw[i + 2], raw[i + 3], raw[i + 4]));
+      out.push(decodeSession<D>(String(raw[i]), user, raw[i + 1], raw[i + 2], raw[i + 3], raw[i + 4]));
     }
     return out;
   }
@@ -254,22 +254,22 @@ export class Sessions<D = unknown> {
       [this.recordPrefix(user)],
     );
     if (typeof n === "number" && n > 0) revokedTotal.inc(n);
-    return n as number;
+    return n;
   }
 }
 
 function decodeSession<D>(
   id: string,
   user: string,
-  data: RawReply,
-  created: RawReply,
-  ttl: RawReply,
-  left: RawReply,
+  data: string | number | null,
+  created: string | number | null,
+  ttl: string | number | null,
+  left: string | number | null,
 ): Session<D> {
   return {
     id,
     user,
-    data: data === "" || data === null ? undefined : (JSON.parse(data as string) as D),
+    data: data === "" || data === null ? undefined : (JSON.parse(String(data)) as D),
     createdAtMs: Number(created),
     ttlMs: Number(ttl),
     expiresInMs: Number(left),

@@ -16,7 +16,11 @@ export function namespacedStore(base: Store, namespace: string): Store {
     kind: base.kind,
     mode: base.mode,
     keys,
-    run<A extends readonly ScriptArg[]>(script: Script<A>, k: string[], args: A): Promise<RawReply> {
+    run<A extends readonly ScriptArg[], R extends RawReply>(
+      script: Script<A, R>,
+      k: string[],
+      args: A,
+    ): Promise<R> {
       return base.run(script, k, args);
     },
     scan(pattern: string, options?: { count?: number }): AsyncIterable<string> {

@@ -12,17 +12,25 @@ export type ScriptArg = string | number;
 /**
  * The memory store's twin of a Lua script. It gets the same keys and arguments and the store's
  * clock, mutates the in-process {@link MemoryDb} synchronously (so it is atomic, like the script),
- * and must return exactly what the Lua script returns (integers only, as Redis truncates numbers).
+ * and must return exactly what the Lua script returns (integers only, as Redis truncates numbers):
+ * `R`, the script's raw reply as declared once beside it.
  */
-export type MemoryTwin<A extends readonly ScriptArg[]> = (
+export type MemoryTwin<A extends readonly ScriptArg[], R extends RawReply = RawReply> = (
   db: MemoryDb,
   keys: string[],
   args: A,
   nowMs: number,
-) => RawReply;
+) => R;
 
-/** One atomic operation: a Lua script for Redis and its TypeScript twin for the memory store. */
-export interface Script<A extends readonly ScriptArg[] = readonly ScriptArg[]> {
+/**
+ * One atomic operation: a Lua script for Redis and its TypeScript twin for the memory store.
+ * `A` types its arguments, `R` its raw reply (what both the Lua script and the twin return), so
+ * `store.run` answers an `R` and the decoders are checked against it.
+ */
+export interface Script<
+  A extends readonly ScriptArg[] = readonly ScriptArg[],
+  R extends RawReply = RawReply,
+> {
   /** The file name without `.lua`, e.g. `acquire-2`; shown in errors. */
   readonly name: string;
   /** How many of the arguments are KEYS (the rest are ARGV). */
@@ -31,7 +39,7 @@ export interface Script<A extends readonly ScriptArg[] = readonly ScriptArg[]> {
   readonly lua: string;
   /** SHA1 of {@link lua}, for EVALSHA. */
   readonly sha: string;
-  readonly memory: MemoryTwin<A>;
+  readonly memory: MemoryTwin<A, R>;
 }
 
 const INCLUDE = /^--\s*@include\s+"([\w./-]+)"\s*$/gm;
@@ -71,11 +79,15 @@ export function loadLua(url: URL): string {
  * read (and its SHA1 computed) when the script is first sent to Redis, not at import: a program
  * on the memory store never reads a Lua file, and `import "holdfast"` stays cheap.
  *
+ * The argument and reply types come from the twin (`MemoryTwin<A, R>`) or are given explicitly.
  * @example
- * const acquire = defineScript<[owner: string, ttlMs: number]>(
+ * const acquire = defineScript<[owner: string, ttlMs: number], [granted: 0 | 1]>(
  *   new URL("./acquire-2.lua", import.meta.url), acquireTwin);
  */
-export function defineScript<A extends readonly ScriptArg[]>(url: URL, memory: MemoryTwin<A>): Script<A> {
+export function defineScript<A extends readonly ScriptArg[], R extends RawReply = RawReply>(
+  url: URL,
+  memory: MemoryTwin<A, R>,
+): Script<A, R> {
   const file = url.pathname.split("/").pop() ?? "";
   const match = /^(.+)-(\d+)\.lua$/.exec(file);
   if (!match) throw new Error(`Script file ${file} must be named <name>-<numKeys>.lua`);
@@ -98,11 +110,11 @@ export function defineScript<A extends readonly ScriptArg[]>(url: URL, memory: M
  * A script from Lua source built at run time (from `.lua` templates, as the rate limiter builds
  * one script per combination of algorithms) and its memory twin.
  */
-export function scriptFromSource<A extends readonly ScriptArg[]>(
+export function scriptFromSource<A extends readonly ScriptArg[], R extends RawReply = RawReply>(
   name: string,
   numKeys: number,
   lua: string,
-  memory: MemoryTwin<A>,
-): Script<A> {
+  memory: MemoryTwin<A, R>,
+): Script<A, R> {
   return { name, numKeys, lua, sha: createHash("sha1").update(lua).digest("hex"), memory };
 }

@@ -47,10 +47,15 @@ export interface Store {
   /** Builds the store's keys: prefix, kind, hash tag. */
   readonly keys: Keyspace;
   /**
-   * Runs `script` atomically with `keys` and `args` and returns its raw reply.
+   * Runs `script` atomically with `keys` and `args` and returns its raw reply, typed as the script
+   * declares it (`Script<A, R>`).
    * @throws StoreUnavailableError, StoreTimeoutError, ScriptError, StoreClosedError
    */
-  run<A extends readonly ScriptArg[]>(script: Script<A>, keys: string[], args: A): Promise<RawReply>;
+  run<A extends readonly ScriptArg[], R extends RawReply>(
+    script: Script<A, R>,
+    keys: string[],
+    args: A,
+  ): Promise<R>;
   /**
    * Lists keys matching a glob `pattern` (`*` only) without blocking the server: SCAN on every
    * master of a cluster, never KEYS. Order is unspecified; a key may appear at most once per master.

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { namespacedStore } from "../../src/store/namespaced-store.js";
 import { createInventory } from "../../src/inventory/index.js";
-import { createWaitingRoom } from "../../src/queue/index.js";
+import { createWaitingRoom } from "../../src/waiting-room/index.js";
 import { cliOnRedis, holdfast } from "../support/cli.js";
 
 const port = inject("redisPort");

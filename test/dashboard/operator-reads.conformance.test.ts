@@ -2,7 +2,7 @@ import { expect, it } from "vitest";
 import { CircuitBreaker, peekBreaker } from "../../src/breaker/index.js";
 import { createInventory, listHolds } from "../../src/inventory/index.js";
 import { createLocks } from "../../src/lock/index.js";
-import { createWaitingRoom } from "../../src/queue/index.js";
+import { createWaitingRoom } from "../../src/waiting-room/index.js";
 import { describeStores } from "../support/stores.js";
 
 describeStores("operator reads", ({ store, target }) => {

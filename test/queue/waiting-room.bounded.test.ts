@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
-import { createWaitingRoom, type WaitingRoom } from "../../src/queue/index.js";
+import { createWaitingRoom, type WaitingRoom } from "../../src/waiting-room/index.js";
 import { census, seedZset } from "../fixtures/census.js";
 import { describeStores } from "../support/stores.js";
 

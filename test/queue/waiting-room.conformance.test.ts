@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { expect, it } from "vitest";
 import { describeTimingStores, storeNow } from "../support/stores.js";
-import { createWaitingRoom } from "../../src/queue/index.js";
-import { WaitingRoomFullError, isWaitingRoomFullError } from "../../src/queue/errors.js";
+import { createWaitingRoom } from "../../src/waiting-room/index.js";
+import { WaitingRoomFullError, isWaitingRoomFullError } from "../../src/waiting-room/errors.js";
 import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js";
 import { rawDump, rawPttl, rawZset } from "./raw.js";
 

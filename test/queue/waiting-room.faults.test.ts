@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { expectStoreFailures, onPrivateRedis } from "../support/faults.js";
-import { createWaitingRoom } from "../../src/queue/index.js";
+import { createWaitingRoom } from "../../src/waiting-room/index.js";
 
 const hasRedis = inject("redisPort") !== null;
 

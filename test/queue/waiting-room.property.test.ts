@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { expect, it } from "vitest";
 import { describeStores } from "../support/stores.js";
-import { createWaitingRoom, type WaitingRoom } from "../../src/queue/index.js";
+import { createWaitingRoom, type WaitingRoom } from "../../src/waiting-room/index.js";
 import type { Store } from "../../src/store/types.js";
 import { rawZset } from "./raw.js";
 

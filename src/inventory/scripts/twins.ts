@@ -3,7 +3,8 @@
  * common.lua for the data layout) and returns exactly the same raw reply.
  */
 import type { MemoryDb } from "../../store/memory/memory-db.js";
-import type { RawReply } from "../../store/script.js";
+import type { Flat, HoldReply, HoldsReply, InventoryReply } from "./scripts.js";
+import { InventoryStatus } from "../status.js";
 
 const SEP = "\u001f";
 
@@ -13,11 +14,11 @@ export const FINISH_CLEANUP = 2;
 /** What `budget` is in common.lua: the due entries this call may still process. */
 interface Call {
   budget: number;
-  out: RawReply[];
+  out: Flat;
 }
 
-function recordInfo(r: string[], id: string, a: string): RawReply[] {
-  const info: RawReply[] = [id, Number(r[1]), r[2], a, Number(r[5])];
+function recordInfo(r: string[], id: string, a: string): Flat {
+  const info: Flat = [id, Number(r[1]), r[2], a, Number(r[5])];
   for (let i = 6; i < r.length; i += 3) info.push(r[i], Number(r[i + 2]));
   return info;
 }
@@ -118,31 +119,31 @@ function state(db: MemoryDb, b: string): number[] | null {
 export function getTwin(
   db: MemoryDb,
   keys: string[],
-  [tombMs, limit]: readonly [number, number],
+  [tombMs, limit]: readonly [tombMs: number, reclaimLimit: number],
   now: number,
-): RawReply {
+): InventoryReply {
   const c: Call = { budget: limit, out: [] };
   reclaim(db, keys[0], keys[1], now, tombMs, c, 0, Infinity, "", 0);
   const s = state(db, keys[0]);
-  if (!s) return [-1, [], c.out];
-  return [c.budget <= 0 ? 2 : 0, s, c.out];
+  if (!s) return [InventoryStatus.ItemNotFound, [], c.out];
+  return [c.budget <= 0 ? InventoryStatus.More : InventoryStatus.Ok, s, c.out];
 }
 
 export function holdsTwin(
   db: MemoryDb,
   keys: string[],
-  [limit, scan]: readonly [number, number],
+  [limit, scan]: readonly [limit: number, scan: number],
   now: number,
-): RawReply {
+): HoldsReply {
   const [b, e] = keys;
-  if (db.hget(b, "total") === null) return [-1, []];
-  const lines: RawReply[] = [0];
+  if (db.hget(b, "total") === null) return [InventoryStatus.ItemNotFound, []];
+  const lines: Flat = [0];
   let found = 0;
   let start = db.zcount(e, -Infinity, now);
   const end = start + scan;
   for (; found < limit && start < end; start += 100) {
     const batch = db.zrange(e, start, Math.min(start + 99, end - 1));
-    if (batch.length === 0) return [0, lines];
+    if (batch.length === 0) return [InventoryStatus.Ok, lines];
     for (const { member: m, score } of batch) {
       if (m.startsWith("t:")) continue;
       const rec = db.hget(b, `r:${m}`);
@@ -159,52 +160,58 @@ export function holdsTwin(
       lines.push(m, score, who[0], who[1]);
       if (++found >= limit) {
         lines[0] = 1;
-        return [0, lines];
+        return [InventoryStatus.Ok, lines];
       }
     }
     if (start + 100 >= end) lines[0] = 1;
   }
-  return [0, lines];
+  return [InventoryStatus.Ok, lines];
 }
 
 export function defineTwin(
   db: MemoryDb,
   keys: string[],
-  [stock, max, limit, tombMs, reclaimLimit]: readonly [number, number, number, number, number],
+  [stock, max, limit, tombMs, reclaimLimit]: readonly [
+    stock: number,
+    max: number,
+    limit: number,
+    tombMs: number,
+    reclaimLimit: number,
+  ],
   now: number,
-): RawReply {
+): InventoryReply {
   const [b, e] = keys;
   const c: Call = { budget: reclaimLimit, out: [] };
   reclaim(db, b, e, now, tombMs, c, 0, Infinity, "", 0);
   const s = state(db, b);
   if (!s) {
     db.hset(b, { total: stock, held: 0, sold: 0, max, limit });
-    return [1, [stock, 0, 0, max, limit], c.out];
+    return [InventoryStatus.Again, [stock, 0, 0, max, limit], c.out];
   }
-  if (c.budget <= 0) return [2, s, c.out];
-  if (max > 0 && s[0] > max) return [-8, [max, s[0]], c.out];
+  if (c.budget <= 0) return [InventoryStatus.More, s, c.out];
+  if (max > 0 && s[0] > max) return [InventoryStatus.Capacity, [max, s[0]], c.out];
   db.hset(b, { max, limit });
-  return [0, [s[0], s[1], s[2], max, limit], c.out];
+  return [InventoryStatus.Ok, [s[0], s[1], s[2], max, limit], c.out];
 }
 
 export function adjustTwin(
   db: MemoryDb,
   keys: string[],
-  [delta, tombMs, limit]: readonly [number, number, number],
+  [delta, tombMs, limit]: readonly [delta: number, tombMs: number, reclaimLimit: number],
   now: number,
-): RawReply {
+): InventoryReply {
   const [b, e] = keys;
   const c: Call = { budget: limit, out: [] };
   reclaim(db, b, e, now, tombMs, c, 0, Infinity, "", 0);
   const s = state(db, b);
-  if (!s) return [-1, [], c.out];
-  if (c.budget <= 0) return [2, s, c.out];
+  if (!s) return [InventoryStatus.ItemNotFound, [], c.out];
+  if (c.budget <= 0) return [InventoryStatus.More, s, c.out];
   const total = s[0] + delta;
-  if (delta > 0 && s[3] > 0 && total > s[3]) return [-8, [s[3], s[0]], c.out];
-  if (delta < 0 && total < s[1] + s[2]) return [-2, [0, s[0] - s[1] - s[2]], c.out];
+  if (delta > 0 && s[3] > 0 && total > s[3]) return [InventoryStatus.Capacity, [s[3], s[0]], c.out];
+  if (delta < 0 && total < s[1] + s[2]) return [InventoryStatus.Insufficient, [0, s[0] - s[1] - s[2]], c.out];
   db.hset(b, { total });
   s[0] = total;
-  return [0, s, c.out];
+  return [InventoryStatus.Ok, s, c.out];
 }
 
 export type HoldArgs = readonly [
@@ -217,7 +224,7 @@ export type HoldArgs = readonly [
   ...quantities: number[],
 ];
 
-export function holdTwin(db: MemoryDb, keys: string[], args: HoldArgs, now: number): RawReply {
+export function holdTwin(db: MemoryDb, keys: string[], args: HoldArgs, now: number): HoldReply {
   const [id, holder, ttl, idem, tomb, limit] = args;
   const n = keys.length / 2;
   const a = keys[0];
@@ -230,7 +237,13 @@ export function holdTwin(db: MemoryDb, keys: string[], args: HoldArgs, now: numb
         const r = rec.split(SEP);
         const st = r[0];
         const code =
-          st === "X" || (st === "H" && Number(r[1]) <= now) ? -5 : st === "C" ? -6 : st === "R" ? -7 : 1;
+          st === "X" || (st === "H" && Number(r[1]) <= now)
+            ? InventoryStatus.HoldExpired
+            : st === "C"
+              ? InventoryStatus.HoldCommitted
+              : st === "R"
+                ? InventoryStatus.HoldReleased
+                : InventoryStatus.Again;
         return [code, recordInfo(r, prev, a), c.out];
       }
     }
@@ -240,7 +253,7 @@ export function holdTwin(db: MemoryDb, keys: string[], args: HoldArgs, now: numb
   for (let i = 0; i < n; i++) {
     const b = keys[2 * i];
     const total = db.hget(b, "total");
-    if (total === null) return [-1, [i], c.out];
+    if (total === null) return [InventoryStatus.ItemNotFound, [i], c.out];
     const q = args[6 + i] as number;
     let avail = Number(total) - Number(db.hget(b, "held")) - Number(db.hget(b, "sold"));
     const max = Number(db.hget(b, "limit"));
@@ -250,9 +263,12 @@ export function holdTwin(db: MemoryDb, keys: string[], args: HoldArgs, now: numb
       const [freed, mine] = reclaim(db, b, keys[2 * i + 1], now, tomb, c, i, q - avail, holder, over);
       avail += freed;
       cur -= mine;
-      if (q > avail) return [c.budget <= 0 ? 2 : -2, [i, avail], c.out];
+      if (q > avail)
+        return [c.budget <= 0 ? InventoryStatus.More : InventoryStatus.Insufficient, [i, avail], c.out];
       if (max > 0 && cur + q > max)
-        return c.budget <= 0 ? [2, [i, avail], c.out] : [-3, [i, max, cur], c.out];
+        return c.budget <= 0
+          ? [InventoryStatus.More, [i, avail], c.out]
+          : [InventoryStatus.HolderLimit, [i, max, cur], c.out];
     }
     counted.push(max > 0 ? "1" : "0");
   }
@@ -270,7 +286,7 @@ export function holdTwin(db: MemoryDb, keys: string[], args: HoldArgs, now: numb
   }
   if (idem !== "") db.hset(a, { [`r:${id}`]: rec, [`i:${idem}`]: id });
   else db.hset(a, { [`r:${id}`]: rec });
-  return c.out.length === 0 ? exp : [0, [exp], c.out];
+  return c.out.length === 0 ? exp : [InventoryStatus.Ok, [exp], c.out];
 }
 
 export type FinishAction = "commit" | "release" | "extend";
@@ -280,28 +296,38 @@ export function finishTwin(
   keys: string[],
   [id, action, tomb, ttl]: readonly [holdId: string, action: FinishAction, tombMs: number, ttlMs: number],
   now: number,
-): RawReply {
+): InventoryReply {
   const [b, e] = keys;
   const c: Call = { budget: FINISH_CLEANUP, out: [] };
   reclaim(db, b, e, now, tomb, c, 0, Infinity, "", 0);
   const rec = db.hget(b, `r:${id}`);
-  if (rec === null) return [-4, [], c.out];
+  if (rec === null) return [InventoryStatus.HoldNotFound, [], c.out];
   const r = rec.split(SEP);
   let st = r[0];
   if (st === "H" && Number(r[1]) <= now) {
     reclaimEntry(db, b, e, id, now, tomb, c, 0);
     st = "X";
   }
-  if (st === "X") return [-5, recordInfo(r, id, b), c.out];
-  if (st === "C") return [action === "commit" ? 1 : -6, recordInfo(r, id, b), c.out];
-  if (st === "R") return [action === "release" ? 1 : -7, recordInfo(r, id, b), c.out];
+  if (st === "X") return [InventoryStatus.HoldExpired, recordInfo(r, id, b), c.out];
+  if (st === "C")
+    return [
+      action === "commit" ? InventoryStatus.Again : InventoryStatus.HoldCommitted,
+      recordInfo(r, id, b),
+      c.out,
+    ];
+  if (st === "R")
+    return [
+      action === "release" ? InventoryStatus.Again : InventoryStatus.HoldReleased,
+      recordInfo(r, id, b),
+      c.out,
+    ];
   if (action === "extend") {
     const exp = now + ttl;
     db.zadd(e, exp, id);
     for (let i = 6; i < r.length; i += 3) db.zadd(r[i + 1], exp, id);
     r[1] = String(exp);
     db.hset(b, { [`r:${id}`]: r.join(SEP) });
-    return [0, recordInfo(r, id, b), c.out];
+    return [InventoryStatus.Ok, recordInfo(r, id, b), c.out];
   }
   for (let i = 3; i < r.length; i += 3) {
     const [bi, ei, q] = i === 3 ? [b, e, Number(r[5])] : [r[i], r[i + 1], Number(r[i + 2])];
@@ -323,5 +349,5 @@ export function finishTwin(
   r[0] = action === "commit" ? "C" : "R";
   db.hset(b, { [`r:${id}`]: r.join(SEP) });
   db.zadd(e, now + tomb, `t:${id}`);
-  return [0, recordInfo(r, id, b), c.out];
+  return [InventoryStatus.Ok, recordInfo(r, id, b), c.out];
 }

@@ -1,188 +1,78 @@
 /**
- * The lock's atomic operations: each a Lua script (beside this file) and its TypeScript twin for
- * the memory store. Each twin returns exactly the raw reply its script returns.
+ * The lock's atomic operations: each a Lua script beside this file and its memory twin
+ * (twins.ts), which returns exactly the raw reply its script returns.
  */
 import { defineScript, type RawReply, type Script } from "../../store/script.js";
-import type { MemoryDb } from "../../store/memory/memory-db.js";
+import {
+  acquireTwin,
+  acquireReadTwin,
+  refreshTwin,
+  releaseTwin,
+  acquireManyTwin,
+  refreshManyTwin,
+  releaseManyTwin,
+  inspectTwin,
+  forceReleaseTwin,
+} from "./twins.js";
 
 const url = (file: string) => new URL(`./${file}`, import.meta.url);
 
-/** Mirror of `reclaim_readers`: removes at most 100 expired readers, oldest first. */
-function reclaimReaders(db: MemoryDb, readersKey: string, now: number): void {
-  const expired = Math.min(db.zcount(readersKey, -Infinity, now), 100);
-  for (const e of expired > 0 ? db.zrange(readersKey, 0, expired - 1) : []) db.zrem(readersKey, e.member);
-}
+/** A refused acquire: a `LockStatus` (held by another owner, by readers, by this token), the ms left, the holder's fence or the readers, its metadata. */
+export type ConflictReply = [
+  status: number,
+  remainingTtlMs: number,
+  fenceOrReaders: number,
+  metadata: string,
+];
 
-/** An exclusive lock is one string: `<token>\n<fence>\n<metadata>` (see includes/lock-value.lua). */
-const lockValue = (token: string, fence: number, metadata: string) => `${token}\n${fence}\n${metadata}`;
+export type AcquireArgs = [token: string, ttlMs: number, metadata: string, retentionMs: number];
+export type AcquireReply = [fence: number, now: number] | ConflictReply;
+export type AcquireReadArgs = [token: string, ttlMs: number];
+export type AcquireReadReply = [fence: number, now: number] | ConflictReply;
+export type RefreshArgs = [token: string, ttlMs: number];
+/** The fence, the server's now and 1 (exclusive) or 2 (read), or a negative `LockStatus`. */
+export type RefreshReply = [fence: number, now: number, mode: number] | number;
+export type ReleaseArgs = [token: string];
+/** 1 (exclusive) or 2 (read) when released, or a negative `LockStatus`. */
+export type ReleaseReply = number;
+export type AcquireManyArgs = [token: string, ttlMs: number, metadata: string, retentionMs: number];
+/** The server's now and one fence per name, or the first conflict and its 1-based index. */
+export type AcquireManyReply = [now: number, ...fences: number[]] | [...ConflictReply, index: number];
+export type RefreshManyArgs = [token: string, ttlMs: number];
+/** The server's now, or a negative `LockStatus` and the 1-based index of the first name not held. */
+export type RefreshManyReply = number | [status: number, index: number];
+export type ReleaseManyArgs = [token: string];
+/** 0, or a negative `LockStatus` and the 1-based index of the first name not held. */
+export type ReleaseManyReply = number | [status: number, index: number];
+export type InspectReply = [
+  pttl: number,
+  token: string,
+  fence: number,
+  metadata: string,
+  readers: number,
+  readerTtlMs: number,
+  fenceCounter: number,
+];
+/** 1 when something was removed. */
+export type ForceReleaseReply = number;
 
-/** The token, fence and metadata of a lock value. */
-function lockFields(v: string): { token: string; fence: number; metadata: string } {
-  const a = v.indexOf("\n");
-  const b = v.indexOf("\n", a + 1);
-  return { token: v.slice(0, a), fence: Number(v.slice(a + 1, b)), metadata: v.slice(b + 1) };
-}
+export const acquireScript = defineScript(url("acquire-3.lua"), acquireTwin);
 
-/** True when the lock value `v` (null when free) belongs to `token`. */
-const heldBy = (v: string | null, token: string) => v !== null && v.startsWith(`${token}\n`);
+export const acquireReadScript = defineScript(url("acquire-read-3.lua"), acquireReadTwin);
 
-/** `{-1, …}` held by another owner, or `{-5, …}` held by this very token (not reentrant). */
-function holderConflict(db: MemoryDb, lockKey: string, v: string, token: string): RawReply[] {
-  const f = lockFields(v);
-  if (f.token === token) return [-5, db.pttl(lockKey), f.fence, ""];
-  return [-1, db.pttl(lockKey), f.fence, f.metadata];
-}
+export const refreshScript = defineScript(url("refresh-3.lua"), refreshTwin);
 
-/** `{-4, ms until the last reader expires, readers}` if live readers hold the key, else undefined. */
-function readersConflict(db: MemoryDb, readersKey: string, now: number): RawReply[] | undefined {
-  if (!db.exists(readersKey)) return undefined;
-  reclaimReaders(db, readersKey, now);
-  const top = db.zrange(readersKey, -1, -1);
-  if (top.length === 0 || top[0].score <= now) return undefined;
-  return [-4, top[0].score - now, db.zcount(readersKey, now + 1, Infinity), ""];
-}
+export const releaseScript = defineScript(url("release-2.lua"), releaseTwin);
 
-/** max(counter + 1, server time in µs), stored back with the retention TTL. */
-function nextFence(db: MemoryDb, fenceKey: string, ttlMs: number, retentionMs: number): number {
-  const fence = Math.max(Number(db.get(fenceKey) ?? 0) + 1, db.nowMicros());
-  db.set(fenceKey, fence, { px: Math.max(ttlMs, retentionMs) });
-  return fence;
-}
+const acquireManyBase = defineScript(url("acquire-many-3.lua"), acquireManyTwin);
 
-function extendReaders(db: MemoryDb, readersKey: string, ttlMs: number): void {
-  if (db.pttl(readersKey) < ttlMs) db.pexpire(readersKey, ttlMs);
-}
+const refreshManyBase = defineScript(url("refresh-many-1.lua"), refreshManyTwin);
 
-export const acquireScript = defineScript<
-  [token: string, ttlMs: number, metadata: string, retentionMs: number]
->(url("acquire-3.lua"), (db, [lk, fk, rk], [token, ttlMs, metadata, retentionMs], now) => {
-  const v = db.get(lk);
-  if (v !== null) return holderConflict(db, lk, v, token);
-  const readers = readersConflict(db, rk, now);
-  if (readers) return readers;
-  const fence = nextFence(db, fk, ttlMs, retentionMs);
-  db.set(lk, lockValue(token, fence, metadata), { px: ttlMs });
-  return [fence, now];
-});
+const releaseManyBase = defineScript(url("release-many-1.lua"), releaseManyTwin);
 
-export const acquireReadScript = defineScript<[token: string, ttlMs: number]>(
-  url("acquire-read-3.lua"),
-  (db, [lk, fk, rk], [token, ttlMs], now) => {
-    const v = db.get(lk);
-    if (v !== null) {
-      const f = lockFields(v);
-      return [-1, db.pttl(lk), f.fence, f.metadata];
-    }
-    reclaimReaders(db, rk, now);
-    const mine = db.zscore(rk, token);
-    if (mine !== null && mine > now) return [-5, mine - now, 0, ""];
-    db.zadd(rk, now + ttlMs, token);
-    extendReaders(db, rk, ttlMs);
-    return [Number(db.get(fk) ?? 0), now];
-  },
-);
+export const inspectScript = defineScript(url("inspect-3.lua"), inspectTwin);
 
-export const refreshScript = defineScript<[token: string, ttlMs: number]>(
-  url("refresh-3.lua"),
-  (db, [lk, rk, fk], [token, ttlMs], now) => {
-    const v = db.get(lk);
-    if (v !== null && heldBy(v, token)) {
-      db.pexpire(lk, ttlMs);
-      return [lockFields(v).fence, now, 1];
-    }
-    const score = db.zscore(rk, token);
-    if (score !== null && score > now) {
-      db.zadd(rk, now + ttlMs, token);
-      extendReaders(db, rk, ttlMs);
-      return [Number(db.get(fk) ?? 0), now, 2];
-    }
-    return v === null ? -2 : -3;
-  },
-);
-
-export const releaseScript = defineScript<[token: string]>(
-  url("release-2.lua"),
-  (db, [lk, rk], [token], now) => {
-    const v = db.get(lk);
-    if (heldBy(v, token)) {
-      db.del(lk);
-      return 1;
-    }
-    const score = db.zscore(rk, token);
-    if (score !== null) {
-      db.zrem(rk, token);
-      if (score > now) return 2;
-    }
-    return v === null ? -2 : -3;
-  },
-);
-
-const acquireManyBase = defineScript<[token: string, ttlMs: number, metadata: string, retentionMs: number]>(
-  url("acquire-many-3.lua"),
-  (db, keys, [token, ttlMs, metadata, retentionMs], now) => {
-    const n = keys.length / 3;
-    for (let i = 0; i < n; i++) {
-      const lk = keys[i * 3];
-      const v = db.get(lk);
-      if (v !== null) return [...holderConflict(db, lk, v, token), i + 1];
-      const readers = readersConflict(db, keys[i * 3 + 2], now);
-      if (readers) return [...readers, i + 1];
-    }
-    const out: number[] = [now];
-    for (let i = 0; i < n; i++) {
-      const fence = nextFence(db, keys[i * 3 + 1], ttlMs, retentionMs);
-      db.set(keys[i * 3], lockValue(token, fence, metadata), { px: ttlMs });
-      out.push(fence);
-    }
-    return out;
-  },
-);
-
-const refreshManyBase = defineScript<[token: string, ttlMs: number]>(
-  url("refresh-many-1.lua"),
-  (db, keys, [token, ttlMs], now) => {
-    for (let i = 0; i < keys.length; i++) {
-      const v = db.get(keys[i]);
-      if (!heldBy(v, token)) return [v === null ? -2 : -3, i + 1];
-    }
-    for (const k of keys) db.pexpire(k, ttlMs);
-    return now;
-  },
-);
-
-const releaseManyBase = defineScript<[token: string]>(url("release-many-1.lua"), (db, keys, [token]) => {
-  let bad = 0;
-  let code = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const v = db.get(keys[i]);
-    if (heldBy(v, token)) db.del(keys[i]);
-    else if (bad === 0) {
-      bad = i + 1;
-      code = v === null ? -2 : -3;
-    }
-  }
-  return bad === 0 ? 0 : [code, bad];
-});
-
-export const inspectScript = defineScript<[]>(url("inspect-3.lua"), (db, [lk, rk, fk], _args, now) => {
-  let readers = 0;
-  let readerTtl = 0;
-  if (db.exists(rk)) {
-    readers = db.zcount(rk, now + 1, Infinity);
-    const top = db.zrange(rk, -1, -1);
-    if (top.length && top[0].score > now) readerTtl = top[0].score - now;
-  }
-  const v = db.get(lk);
-  const f = v === null ? { token: "", fence: 0, metadata: "" } : lockFields(v);
-  return [db.pttl(lk), f.token, f.fence, f.metadata, readers, readerTtl, Number(db.get(fk) ?? 0)];
-});
-
-// MemoryDb.del does not look at expiry; Redis' DEL does not count an expired key.
-const delLive = (db: MemoryDb, key: string) => (db.exists(key) ? db.del(key) : 0);
-
-export const forceReleaseScript = defineScript<[]>(url("force-release-2.lua"), (db, [lk, rk]) =>
-  delLive(db, lk) + delLive(db, rk) > 0 ? 1 : 0,
-);
+export const forceReleaseScript = defineScript(url("force-release-2.lua"), forceReleaseTwin);
 
 /** The most names one multi-key call may lock. */
 export const MAX_MULTI_KEYS = 64;
@@ -191,8 +81,11 @@ export const MAX_MULTI_KEYS = 64;
  * The multi-key scripts take a variable number of keys; Redis needs numKeys per call, so each
  * count gets its own (cached) Script sharing the base's source and SHA.
  */
-function variants<A extends readonly (string | number)[]>(base: Script<A>, keysPerName: number): Script<A>[] {
-  const out: Script<A>[] = [];
+function variants<A extends readonly (string | number)[], R extends RawReply>(
+  base: Script<A, R>,
+  keysPerName: number,
+): Script<A, R>[] {
+  const out: Script<A, R>[] = [];
   for (let n = 0; n <= MAX_MULTI_KEYS; n++) out.push({ ...base, numKeys: n * keysPerName });
   return out;
 }

@@ -1,6 +1,6 @@
 import type { KeyStore } from "../auth/key-store.js";
 import type { ServerContext } from "../context.js";
-import { channelServiceOf } from "../ws/gateway.js";
+import { channelServiceOf } from "../ws/channel-service.js";
 import { Activity } from "./activity.js";
 import { defaultAssetsDir, registerDashboardAssets } from "./assets.js";
 import { registerKeyRoutes } from "./keys-routes.js";

@@ -7,7 +7,7 @@ import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
 import { errorResponse, nameParam, pageOrBadRequest } from "../routes/common.js";
 import { tenantNamespace } from "../tenants.js";
-import { channelServiceOf } from "../ws/gateway.js";
+import { channelServiceOf } from "../ws/channel-service.js";
 import type { Activity } from "./activity.js";
 import { listQuery } from "./lists.js";
 

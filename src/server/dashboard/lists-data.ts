@@ -3,8 +3,8 @@ import { entityListReply, itemHoldsReply, itemListReply, machineListReply } from
 import { isItemNotFoundError } from "../../inventory/errors.js";
 import { createInventory, listHolds, type Inventory } from "../../inventory/index.js";
 import { ITEM_KIND } from "../../inventory/decode.js";
-import { asArray, decodeSnapshot } from "../../machine/codec.js";
-import { getScript } from "../../machine/scripts.js";
+import { asArray, decodeSnapshot } from "../../machine/decode.js";
+import { getScript } from "../../machine/scripts/scripts.js";
 import { namespacedStore } from "../../store/namespaced-store.js";
 import type { Store } from "../../store/types.js";
 import { scanNames } from "../../store/scan-names.js";

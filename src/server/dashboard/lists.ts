@@ -8,7 +8,7 @@ import {
 import { roomPositionReply } from "../replies/rooms.js";
 import { peekBreaker } from "../../breaker/peek.js";
 import { createSemaphores, type Semaphores } from "../../semaphore/index.js";
-import { createWaitingRoom, type WaitingRoom } from "../../queue/index.js";
+import { createWaitingRoom, type WaitingRoom } from "../../waiting-room/index.js";
 import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";

@@ -3,7 +3,7 @@ import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
 import { counter } from "../../observe/metrics.js";
-import { channelServiceOf } from "../ws/gateway.js";
+import { channelServiceOf } from "../ws/channel-service.js";
 import { MAX_WS_TOKEN_TTL_MS } from "../ws/tokens.js";
 import { errorResponse, nameParam } from "./common.js";
 import { channelHistoryReply, publishedReply, wsTokenReply } from "../replies/events.js";

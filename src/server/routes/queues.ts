@@ -4,7 +4,7 @@ import {
   DEFAULT_WAITING_ROOM_OPTIONS,
   MAX_HEAD_COUNT,
   type WaitingRoom,
-} from "../../queue/index.js";
+} from "../../waiting-room/index.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { errorResponse, nameParam } from "./common.js";

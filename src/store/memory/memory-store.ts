@@ -67,7 +67,11 @@ export class MemoryStore implements Store {
     this.sweeper.unref();
   }
 
-  run<A extends readonly ScriptArg[]>(script: Script<A>, keys: string[], args: A): Promise<RawReply> {
+  run<A extends readonly ScriptArg[], R extends RawReply>(
+    script: Script<A, R>,
+    keys: string[],
+    args: A,
+  ): Promise<R> {
     if (this.closed) return Promise.reject(new StoreClosedError());
     const now = Math.floor(this.clock());
     this.db.now = now;

@@ -22,7 +22,7 @@
 -- Reset returns {1, 0, 0}. No negative status codes: bad input is refused by the caller.
 --
 -- One HMGET of exactly the fields needed, one HSET of everything changed, per-limit state in
--- parallel arrays. The memory twin (twin.ts) does the same arithmetic in the same order.
+-- parallel arrays. The memory twin (twins.ts) does the same arithmetic in the same order.
 
 -- @include "decide.lua"
 return rate_limit_decide(ARGV)

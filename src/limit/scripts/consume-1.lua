@@ -1,4 +1,4 @@
--- Consume on a key with a given list of limits. script.ts builds one script per list of
+-- Consume on a key with a given list of limits. scripts.ts builds one script per list of
 -- algorithms from this template: the common case (not blocked, every limit allows) is
 -- straight-line code, one step per limit (steps/<algorithm>.lua) nested in the one before, so it
 -- runs no loop, builds no table and converts no more than it must; the last step commits
@@ -8,7 +8,7 @@
 -- Returns  {remaining 1, resetMs 1, remaining 2, resetMs 2, ...} when allowed; otherwise the reply
 --          of ratelimit-1.lua (3 + 3n long, so the two cannot be confused).
 -- The memory store runs the generic twin for it, reshaped the same way.
--- Its slots (FIELDS: the state fields, STEPS, GENERIC: the generic arguments) are filled by script.ts.
+-- Its slots (FIELDS: the state fields, STEPS, GENERIC: the generic arguments) are filled by scripts.ts.
 -- @include "now.lua"
 local now = now_ms()
 local key = KEYS[1]

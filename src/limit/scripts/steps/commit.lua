@@ -1,7 +1,7 @@
 -- Every limit allows: write every new state v<i> in one HSET and answer each limit's remaining
 -- units r<i> and reset e<i>. The hash must live as long as its longest-lived state (the largest
 -- e<i>); its expiry is kept as includes/save-state.lua keeps it (written out here, as a function
--- would cost a closure per check). Its slots (TTL, PAIRS, REPLY) are filled by script.ts.
+-- would cost a closure per check). Its slots (TTL, PAIRS, REPLY) are filled by scripts.ts.
 local ttl = e1
 $TTL
 if ttl < 1 then ttl = 1 elseif ttl > 1e13 then ttl = 1e13 end

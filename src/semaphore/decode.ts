@@ -5,23 +5,22 @@
 import { ScriptError } from "../errors/store-errors.js";
 import type { RawReply } from "../store/script.js";
 import { PermitNotHeldError } from "./errors.js";
+import type {
+  AcquireReply as AcquireScriptReply,
+  CountReply,
+  HoldersReply,
+  RefreshReply,
+  ReleaseReply,
+} from "./scripts/scripts.js";
+import { SemaphoreStatus } from "./status.js";
 import type { PermitMetadata, SemaphoreHolder } from "./types.js";
 
-/** The status in the first element of every semaphore script's reply. */
-export const SemaphoreStatus = Object.freeze({
-  Ok: 1,
-  /** acquire: every permit is held. */
-  Full: -1,
-  /** refresh / release: the token holds no live permit. */
-  NotHeld: -2,
-});
-
-/** The raw reply of a script as an array of integers and strings; a ScriptError if it is not one. */
-function asArray(reply: RawReply, script: string): (number | string)[] {
+/** The reply itself; a ScriptError if it is not the non-empty array every script returns. */
+function asArray<R extends RawReply[]>(reply: R, script: string): R {
   if (!Array.isArray(reply) || reply.length === 0) {
     throw new ScriptError(script, `unexpected reply ${JSON.stringify(reply)}`);
   }
-  return reply as (number | string)[];
+  return reply;
 }
 
 /**
@@ -40,7 +39,7 @@ export function statusError(
 export type AcquireReply =
   { ok: true; expiresAt: number; holders: number } | { ok: false; holders: number; retryAfterMs: number };
 
-export function decodeAcquire(reply: RawReply): AcquireReply {
+export function decodeAcquire(reply: AcquireScriptReply): AcquireReply {
   const r = asArray(reply, "acquire-2");
   if (r[0] === SemaphoreStatus.Ok) return { ok: true, expiresAt: Number(r[1]), holders: Number(r[2]) };
   if (r[0] === SemaphoreStatus.Full) {
@@ -50,21 +49,25 @@ export function decodeAcquire(reply: RawReply): AcquireReply {
 }
 
 /** The new expiry of a refreshed permit. @throws PermitNotHeldError */
-export function decodeRefresh(reply: RawReply, name: string, token: string): number {
+export function decodeRefresh(reply: RefreshReply, name: string, token: string): number {
   const r = asArray(reply, "refresh-2");
   if (r[0] === SemaphoreStatus.Ok) return Number(r[1]);
   throw statusError(Number(r[0]), "refresh-2", { name, token, operation: "refresh" });
 }
 
 /** How many permits are left after a release. @throws PermitNotHeldError */
-export function decodeRelease(reply: RawReply, name: string, token: string): number {
+export function decodeRelease(reply: ReleaseReply, name: string, token: string): number {
   const r = asArray(reply, "release-2");
   if (r[0] === SemaphoreStatus.Ok) return Number(r[1]);
   throw statusError(Number(r[0]), "release-2", { name, token, operation: "release" });
 }
 
 /** One page of holders: the store's now, whether another page may follow, and the holders. */
-export function decodeHolders(reply: RawReply): { now: number; more: boolean; holders: SemaphoreHolder[] } {
+export function decodeHolders(reply: HoldersReply): {
+  now: number;
+  more: boolean;
+  holders: SemaphoreHolder[];
+} {
   const r = asArray(reply, "holders-2");
   const now = Number(r[0]);
   const out: SemaphoreHolder[] = [];
@@ -82,6 +85,6 @@ export function decodeHolders(reply: RawReply): { now: number; more: boolean; ho
   return { now, more: Number(r[1]) === 1, holders: out };
 }
 
-export function decodeCount(reply: RawReply): number {
+export function decodeCount(reply: CountReply): number {
   return Number(asArray(reply, "count-2")[0]);
 }

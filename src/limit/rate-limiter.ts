@@ -4,18 +4,19 @@ import { reportDegraded } from "../observe/degradation.js";
 import { counter, tally } from "../observe/metrics.js";
 import { MemoryStore } from "../store/memory/memory-store.js";
 import type { Store } from "../store/types.js";
-import type { Script } from "../store/script.js";
 import { assertDurationMs, assertInt, assertName, describeValue } from "../util/validate.js";
 import {
   OP_ADJUST,
   OP_PEEK,
   OP_RESET,
   buildArgs,
-  decodeReply,
   rateLimitScript,
   consumeArgs,
   consumeScriptFor,
-} from "./script.js";
+  type RateLimitReply,
+  type RateLimitScript,
+} from "./scripts/scripts.js";
+import { decodeReply } from "./decode.js";
 import { MAX_QUOTA, assertLimitName, limitsOf, normalizeLimits, type NormalizedLimit } from "./spec.js";
 import {
   DEFAULT_RATE_LIMITER_OPTIONS,
@@ -53,7 +54,7 @@ export class RateLimiter {
   private limitList: NormalizedLimit[];
   private consumeOne: readonly (string | number)[];
   /** The script `consume` runs (see {@link consumeScriptFor}). */
-  private consumeScript: Script<readonly (string | number)[]> = rateLimitScript;
+  private consumeScript: RateLimitScript = rateLimitScript;
   private peekOne: readonly (string | number)[];
   private allowedBy: { inc(): void }[] = [];
   private deniedBy: { inc(): void }[] = [];
@@ -307,8 +308,7 @@ export class RateLimiter {
   }
 }
 
-function decodeReplyOrReset(reply: unknown, limits: NormalizedLimit[]): RateLimitResult {
-  const r = reply as number[];
+function decodeReplyOrReset(r: RateLimitReply, limits: NormalizedLimit[]): RateLimitResult {
   if (r.length === 3) {
     // reset: nothing to report but a full budget.
     return decodeReply([1, 0, 0, ...limits.flatMap((l) => [l.quota, 0, 0])], limits);

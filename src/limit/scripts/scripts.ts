@@ -1,17 +1,22 @@
 import { LRUCache } from "lru-cache";
 import { readFileSync } from "node:fs";
-import { defineScript, loadLua, scriptFromSource, type RawReply, type Script } from "../store/script.js";
-import type { NormalizedLimit } from "./spec.js";
-import type { LimitStatus, RateLimitReason, RateLimitResult } from "./types.js";
-import { rateLimitTwin } from "./twin.js";
+import { defineScript, loadLua, scriptFromSource, type Script } from "../../store/script.js";
+import type { NormalizedLimit } from "../spec.js";
+import { rateLimitTwin } from "./twins.js";
+
+/** The arguments of every rate-limit script (see {@link buildArgs} and {@link consumeArgs}). */
+export type RateLimitArgs = readonly (string | number)[];
+/**
+ * What every rate-limit script returns: `{allowed, reason, retryAfterMs}` then
+ * `{remaining, resetMs, retryAfterMs}` per limit, or, for an allowed consume, `{remaining, resetMs}`
+ * per limit (see `../decode.ts`); a reset answers `{1, 0, 0}`.
+ */
+export type RateLimitReply = number[];
 
 /** `ratelimit-1.lua` and its memory twin: decide, peek, adjust or reset every limit of one key. */
-export const rateLimitScript = defineScript<readonly (string | number)[]>(
-  new URL("./ratelimit-1.lua", import.meta.url),
-  rateLimitTwin,
-);
+export const rateLimitScript = defineScript(new URL("./ratelimit-1.lua", import.meta.url), rateLimitTwin);
 
-type RateLimitScript = Script<readonly (string | number)[]>;
+export type RateLimitScript = Script<RateLimitArgs, RateLimitReply>;
 
 /**
  * The reply of a consume script when it allowed: `{remaining, resetMs}` per limit (2n numbers;
@@ -74,7 +79,7 @@ function buildConsumeScript(codes: readonly number[]): RateLimitScript {
       ...range.map((i) => `${codes[i - 1]}, ARGV[${field(i)}], ARGV[${1 + 2 * i}], ARGV[${2 + 2 * i}]`),
     ].join(", "),
   });
-  return scriptFromSource<readonly (string | number)[]>(
+  return scriptFromSource<RateLimitArgs, RateLimitReply>(
     `consume-${codes.map((c) => LETTERS[c]).join("")}`,
     1,
     source,
@@ -83,7 +88,7 @@ function buildConsumeScript(codes: readonly number[]): RateLimitScript {
       const generic: (string | number)[] = [OP_CONSUME, cost, blockMs, n];
       for (let i = 1; i <= n; i++)
         generic.push(codes[i - 1], args[field(i) - 1], args[2 * i], args[2 * i + 1]);
-      return compactWhenAllowed(rateLimitTwin(db, keys, generic, now) as number[]);
+      return compactWhenAllowed(rateLimitTwin(db, keys, generic, now));
     },
   );
 }
@@ -130,13 +135,6 @@ export const OP_PEEK = 1;
 export const OP_ADJUST = 2;
 export const OP_RESET = 3;
 
-const REASONS: (RateLimitReason | undefined)[] = [
-  undefined,
-  "limit-reached",
-  "blocked",
-  "cost-exceeds-limit",
-];
-
 /** The script's arguments: op, amount, block duration, then 4 per limit. */
 export function buildArgs(
   op: number,
@@ -147,53 +145,4 @@ export function buildArgs(
   const args: (string | number)[] = [op, amount, blockMs, limits.length];
   for (const l of limits) args.push(l.code, l.field, l.quota, l.param);
   return args;
-}
-
-/** A wait in ms as the script answers it: -1 (never) becomes Infinity. */
-const msOrNever = (v: number): number => (v < 0 ? Infinity : v);
-
-/**
- * Decodes the script's reply (the same on both stores) into a result. The binding limit is the one
- * that refused with the longest wait, or, when all allow, the one with the fewest units left.
- */
-export function decodeReply(reply: RawReply, limits: readonly NormalizedLimit[]): RateLimitResult {
-  const r = reply as number[];
-  // An allowed consume answers {remaining, resetMs} per limit (2n numbers); every other reply is
-  // {allowed, reason, retryAfterMs} then {remaining, resetMs, retryAfterMs} per limit (3 + 3n).
-  const compact = r.length === 2 * limits.length;
-  const allowed = compact || r[0] === 1;
-  const first = compact ? 0 : 3;
-  const stride = compact ? 2 : 3;
-  const statuses: LimitStatus[] = new Array<LimitStatus>(limits.length);
-  let bind = 0;
-  for (let i = 0; i < limits.length; i++) {
-    const l = limits[i];
-    const o = first + stride * i;
-    statuses[i] = {
-      name: l.name,
-      algorithm: l.algorithm,
-      quota: l.quota,
-      windowMs: l.windowMs,
-      remaining: r[o],
-      resetMs: r[o + 1],
-      retryAfterMs: compact ? 0 : msOrNever(r[o + 2]),
-    };
-    if (i > 0) {
-      const b = statuses[bind];
-      const s = statuses[i];
-      if (allowed ? s.remaining < b.remaining : s.retryAfterMs > b.retryAfterMs) bind = i;
-    }
-  }
-  const b = statuses[bind];
-  const result: RateLimitResult = {
-    allowed,
-    remaining: b.remaining,
-    resetMs: b.resetMs,
-    retryAfterMs: compact ? 0 : msOrNever(r[2]),
-    policy: b.name,
-    limits: statuses,
-  };
-  const reason = compact ? undefined : REASONS[r[1]];
-  if (reason !== undefined) result.reason = reason;
-  return result;
 }

@@ -1,14 +1,27 @@
 /**
- * The semaphore's atomic operations: each is one Lua script (`<name>-2.lua` beside this file) and
- * its TypeScript twin for the memory store. Both return the same raw reply, decoded in `codec.ts`.
+ * The semaphore's atomic operations: each is one Lua script (`<name>-2.lua` in this folder) and
+ * its TypeScript twin for the memory store. Both return the same raw reply, decoded in `../decode.ts`.
  *
  * Keys: KEYS[1] is a sorted set of owner token → expiry (server ms), KEYS[2] a hash of owner
  * token → metadata JSON. Only permits expiring after the server's now are counted, so a crashed
  * holder's permit returns by itself at its expiry and no sweeper is needed; each script removes at
  * most `reclaimLimit` expired permits, so none does work proportional to how many expired.
  */
-import type { MemoryDb } from "../store/memory/memory-db.js";
-import { defineScript } from "../store/script.js";
+import type { MemoryDb } from "../../store/memory/memory-db.js";
+import type { MemoryTwin } from "../../store/script.js";
+import { SemaphoreStatus } from "../status.js";
+import type {
+  AcquireArgs,
+  AcquireReply,
+  CountArgs,
+  CountReply,
+  HoldersArgs,
+  HoldersReply,
+  RefreshArgs,
+  RefreshReply,
+  ReleaseArgs,
+  ReleaseReply,
+} from "./scripts.js";
 
 /** Mirror of `reclaim_expired`: removes up to `limit` expired permits and their metadata. */
 function prune(db: MemoryDb, holders: string, meta: string, now: number, limit: number): void {
@@ -37,9 +50,12 @@ function touch(db: MemoryDb, holders: string, meta: string, now: number): boolea
   return true;
 }
 
-export const acquireScript = defineScript<
-  [token: string, limit: number, ttlMs: number, metadata: string, reclaimLimit: number]
->(new URL("./acquire-2.lua", import.meta.url), (db, [holders, meta], [token, limit, ttlMs, data, r], now) => {
+export const acquireTwin: MemoryTwin<AcquireArgs, AcquireReply> = (
+  db,
+  [holders, meta],
+  [token, limit, ttlMs, data, r],
+  now,
+) => {
   prune(db, holders, meta, now, r);
   let count = liveCount(db, holders, now);
   const score = db.zscore(holders, token);
@@ -47,7 +63,7 @@ export const acquireScript = defineScript<
   if (!held && count >= limit) {
     const total = db.zcard(holders);
     const nth = db.zrange(holders, total - limit, total - limit)[0];
-    return [-1, count, nth.score - now];
+    return [SemaphoreStatus.Full, count, nth.score - now];
   }
   const expiresAt = now + ttlMs;
   db.zadd(holders, expiresAt, token);
@@ -55,39 +71,41 @@ export const acquireScript = defineScript<
   if (data !== "") db.hset(meta, { [token]: data });
   else if (score !== null && !held) db.hdel(meta, token);
   touch(db, holders, meta, now);
-  return [1, expiresAt, count];
-});
+  return [SemaphoreStatus.Ok, expiresAt, count];
+};
 
-export const refreshScript = defineScript<[token: string, ttlMs: number, reclaimLimit: number]>(
-  new URL("./refresh-2.lua", import.meta.url),
-  (db, [holders, meta], [token, ttlMs, r], now) => {
-    prune(db, holders, meta, now, r);
-    const score = db.zscore(holders, token);
-    if (score === null || score <= now) return [-2];
-    const expiresAt = now + ttlMs;
-    db.zadd(holders, expiresAt, token);
-    touch(db, holders, meta, now);
-    return [1, expiresAt];
-  },
-);
+export const refreshTwin: MemoryTwin<RefreshArgs, RefreshReply> = (
+  db,
+  [holders, meta],
+  [token, ttlMs, r],
+  now,
+) => {
+  prune(db, holders, meta, now, r);
+  const score = db.zscore(holders, token);
+  if (score === null || score <= now) return [SemaphoreStatus.NotHeld];
+  const expiresAt = now + ttlMs;
+  db.zadd(holders, expiresAt, token);
+  touch(db, holders, meta, now);
+  return [SemaphoreStatus.Ok, expiresAt];
+};
 
-export const releaseScript = defineScript<[token: string, reclaimLimit: number]>(
-  new URL("./release-2.lua", import.meta.url),
-  (db, [holders, meta], [token, r], now) => {
-    prune(db, holders, meta, now, r);
-    const score = db.zscore(holders, token);
-    if (score === null) return [-2];
-    db.zrem(holders, token);
-    db.hdel(meta, token);
-    if (score <= now) return [-2];
-    if (!touch(db, holders, meta, now)) return [1, 0];
-    return [1, liveCount(db, holders, now)];
-  },
-);
+export const releaseTwin: MemoryTwin<ReleaseArgs, ReleaseReply> = (db, [holders, meta], [token, r], now) => {
+  prune(db, holders, meta, now, r);
+  const score = db.zscore(holders, token);
+  if (score === null) return [SemaphoreStatus.NotHeld];
+  db.zrem(holders, token);
+  db.hdel(meta, token);
+  if (score <= now) return [SemaphoreStatus.NotHeld];
+  if (!touch(db, holders, meta, now)) return [SemaphoreStatus.Ok, 0];
+  return [SemaphoreStatus.Ok, liveCount(db, holders, now)];
+};
 
-export const holdersScript = defineScript<
-  [reclaimLimit: number, pageSize: number, cursorExpiresAt: string, cursorToken: string]
->(new URL("./holders-2.lua", import.meta.url), (db, [holders, meta], [r, n, cs, ct], now) => {
+export const holdersTwin: MemoryTwin<HoldersArgs, HoldersReply> = (
+  db,
+  [holders, meta],
+  [r, n, cs, ct],
+  now,
+) => {
   prune(db, holders, meta, now, r);
   const liveFrom = db.zcount(holders, -Infinity, now);
   let start = liveFrom;
@@ -101,15 +119,12 @@ export const holdersScript = defineScript<
     if (start < liveFrom) start = liveFrom;
   }
   const entries = db.zrange(holders, start, start + n - 1);
-  const out: (string | number)[] = [now, entries.length === n ? 1 : 0];
+  const out: HoldersReply = [now, entries.length === n ? 1 : 0];
   for (const e of entries) out.push(e.member, e.score, db.hget(meta, e.member) ?? "");
   return out;
-});
+};
 
-export const countScript = defineScript<[reclaimLimit: number]>(
-  new URL("./count-2.lua", import.meta.url),
-  (db, [holders, meta], [r], now) => {
-    prune(db, holders, meta, now, r);
-    return [liveCount(db, holders, now)];
-  },
-);
+export const countTwin: MemoryTwin<CountArgs, CountReply> = (db, [holders, meta], [r], now) => {
+  prune(db, holders, meta, now, r);
+  return [liveCount(db, holders, now)];
+};

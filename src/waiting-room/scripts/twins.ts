@@ -2,8 +2,21 @@
  * The memory twins of the waiting-room scripts. Each mirrors its `.lua` file line by line and
  * returns exactly the same raw reply.
  */
-import type { MemoryDb } from "../store/memory/memory-db.js";
-import type { RawReply } from "../store/script.js";
+import type { MemoryDb } from "../../store/memory/memory-db.js";
+import { WaitingRoomStatus } from "../status.js";
+import type {
+  AdmitArgs,
+  AdmitReply,
+  CountsArgs,
+  CountsReply,
+  HeadArgs,
+  HeadReply,
+  JoinArgs,
+  LeaveArgs,
+  LeaveReply,
+  PositionArgs,
+  PositionReply,
+} from "./scripts.js";
 
 /** Mirror of `reclaim` in includes/room.lua. */
 function reclaim(db: MemoryDb, keys: string[], now: number, limit: number, admissions: boolean): void {
@@ -35,24 +48,24 @@ function keepAlive(db: MemoryDb, keys: string[], ttl: number): void {
 export function joinTwin(
   db: MemoryDb,
   keys: string[],
-  [user, ttl, limit, maxLength]: readonly [string, number, number, number],
+  [user, ttl, limit, maxLength]: JoinArgs,
   now: number,
-): RawReply {
+): PositionReply {
   reclaim(db, keys, now, limit, true);
   const expires = db.zscore(keys[2], user);
   if (expires !== null) {
-    if (expires > now) return [2, 0, db.zcard(keys[0]), expires - now];
+    if (expires > now) return [WaitingRoomStatus.Admitted, 0, db.zcard(keys[0]), expires - now];
     db.zrem(keys[2], user);
   }
-  let state = 0;
+  let state: number = WaitingRoomStatus.Queued;
   let rank = db.zrank(keys[0], user);
   if (rank === null) {
     const length = db.zcard(keys[0]);
-    if (length >= maxLength) return [-1, 0, length, 0];
+    if (length >= maxLength) return [WaitingRoomStatus.Full, 0, length, 0];
     const seq = db.incrby(keys[3], 1);
     db.zadd(keys[0], seq, user);
     rank = db.zrank(keys[0], user)!;
-    state = 1;
+    state = WaitingRoomStatus.Joined;
   }
   db.zadd(keys[1], now + ttl, user);
   keepAlive(db, keys, ttl);
@@ -62,42 +75,33 @@ export function joinTwin(
 export function positionTwin(
   db: MemoryDb,
   keys: string[],
-  [user, ttl, limit, refresh]: readonly [string, number, number, 0 | 1],
+  [user, ttl, limit, refresh]: PositionArgs,
   now: number,
-): RawReply {
+): PositionReply {
   reclaim(db, keys, now, limit, false);
   const expires = db.zscore(keys[2], user);
-  if (expires !== null && expires > now) return [2, 0, db.zcard(keys[0]), expires - now];
+  if (expires !== null && expires > now)
+    return [WaitingRoomStatus.Admitted, 0, db.zcard(keys[0]), expires - now];
   const rank = db.zrank(keys[0], user);
-  if (rank === null) return [3, 0, db.zcard(keys[0]), 0];
+  if (rank === null) return [WaitingRoomStatus.Absent, 0, db.zcard(keys[0]), 0];
   if (refresh === 1) {
     db.zadd(keys[1], now + ttl, user);
     keepAlive(db, keys, ttl);
   }
-  return [0, rank, db.zcard(keys[0]), 0];
+  return [WaitingRoomStatus.Queued, rank, db.zcard(keys[0]), 0];
 }
 
-export function leaveTwin(
-  db: MemoryDb,
-  keys: string[],
-  [user, limit]: readonly [string, number],
-  now: number,
-): RawReply {
+export function leaveTwin(db: MemoryDb, keys: string[], [user, limit]: LeaveArgs, now: number): LeaveReply {
   reclaim(db, keys, now, limit, true);
   const queued = db.zrem(keys[0], user);
   db.zrem(keys[1], user);
   const admitted = db.zrem(keys[2], user);
-  if (queued === 1) return 1;
-  if (admitted === 1) return 2;
-  return 0;
+  if (queued === 1) return WaitingRoomStatus.LeftQueue;
+  if (admitted === 1) return WaitingRoomStatus.LeftAdmission;
+  return WaitingRoomStatus.LeftNothing;
 }
 
-export function admitTwin(
-  db: MemoryDb,
-  keys: string[],
-  [n, ttl, limit]: readonly [number, number, number],
-  now: number,
-): RawReply {
+export function admitTwin(db: MemoryDb, keys: string[], [n, ttl, limit]: AdmitArgs, now: number): AdmitReply {
   reclaim(db, keys, now, limit, true);
   const admitted: string[] = [];
   let skipped = 0;
@@ -121,20 +125,15 @@ export function admitTwin(
   return admitted;
 }
 
-export function headTwin(
-  db: MemoryDb,
-  keys: string[],
-  [count, limit]: readonly [number, number],
-  now: number,
-): RawReply {
+export function headTwin(db: MemoryDb, keys: string[], [count, limit]: HeadArgs, now: number): HeadReply {
   reclaim(db, keys, now, limit, true);
-  const out: RawReply[] = [now, db.zcard(keys[0]), db.zcard(keys[2])];
+  const out: HeadReply = [now, db.zcard(keys[0]), db.zcard(keys[2])];
   for (const { member } of db.zrange(keys[0], 0, count - 1))
     out.push(member, db.zscore(keys[1], member) ?? now);
   return out;
 }
 
-export function countsTwin(db: MemoryDb, keys: string[], [limit]: readonly [number], now: number): RawReply {
+export function countsTwin(db: MemoryDb, keys: string[], [limit]: CountsArgs, now: number): CountsReply {
   reclaim(db, keys, now, limit, true);
   return [db.zcard(keys[0]), db.zcard(keys[2])];
 }

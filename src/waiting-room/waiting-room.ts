@@ -1,11 +1,19 @@
 import { ScriptError } from "../errors/store-errors.js";
 import { counter } from "../observe/metrics.js";
-import type { RawReply } from "../store/script.js";
 import type { Store } from "../store/types.js";
 import { assertInt, assertName } from "../util/validate.js";
-import { WaitingRoomFullError } from "./errors.js";
+import { WaitingRoomStatus } from "./status.js";
 import { resolveWaitingRoomOptions, type WaitingRoomOptions } from "./options.js";
-import { admitScript, countsScript, headScript, joinScript, leaveScript, positionScript } from "./scripts.js";
+import { decodePosition } from "./decode.js";
+import { WaitingRoomFullError } from "./errors.js";
+import {
+  admitScript,
+  countsScript,
+  headScript,
+  joinScript,
+  leaveScript,
+  positionScript,
+} from "./scripts/scripts.js";
 
 /** Where a user stands in a room. `position` is 1-based (1 = next in line); `ahead` is 0-based. */
 export type RoomPosition =
@@ -64,36 +72,6 @@ const admittedTotal = counter(
 );
 const leftTotal = counter("holdfast_waiting_room_left_total", "Users who left a waiting room.");
 const fullTotal = counter("holdfast_waiting_room_full_total", "Joins refused because a room was full.");
-
-const STATUS_FULL = -1;
-
-/**
- * The one decoder of the join/position reply `{state, ahead, length, remainingMs}`, shared by both
- * stores: maps the negative status to its typed error.
- */
-export function decodePosition(
-  raw: RawReply,
-  room: string,
-  maxLength: number,
-): RoomPosition & { joined: boolean } {
-  if (!Array.isArray(raw) || raw.length !== 4) {
-    throw new ScriptError("waiting-room", `unexpected reply ${JSON.stringify(raw)}`);
-  }
-  const [state, ahead, length, remaining] = raw as number[];
-  switch (state) {
-    case 0:
-    case 1:
-      return { state: "queued", position: ahead + 1, ahead, length, joined: state === 1 };
-    case 2:
-      return { state: "admitted", expiresInMs: remaining, length, joined: false };
-    case 3:
-      return { state: "absent", length, joined: false };
-    case STATUS_FULL:
-      throw new WaitingRoomFullError(room, maxLength, length);
-    default:
-      throw new ScriptError("waiting-room", `unknown status ${state}`);
-  }
-}
 
 /**
  * A FIFO waiting room (a virtual queue) per room name: users join in arrival order, poll their
@@ -231,8 +209,12 @@ export class WaitingRoom {
     const keys = this.keys(room);
     assertName("user", user);
     const raw = await this.store.run(leaveScript, keys, [user, this.o.reclaimLimit]);
-    if (raw === 1 || raw === 2) leftTotal.inc();
-    return raw === 1 ? "queued" : raw === 2 ? "admitted" : "absent";
+    if (raw === WaitingRoomStatus.LeftQueue || raw === WaitingRoomStatus.LeftAdmission) leftTotal.inc();
+    return raw === WaitingRoomStatus.LeftQueue
+      ? "queued"
+      : raw === WaitingRoomStatus.LeftAdmission
+        ? "admitted"
+        : "absent";
   }
 
   /**
@@ -251,7 +233,7 @@ export class WaitingRoom {
     if (!Array.isArray(raw))
       throw new ScriptError(admitScript.name, `unexpected reply ${JSON.stringify(raw)}`);
     if (raw.length > 0) admittedTotal.inc(raw.length);
-    return raw as string[];
+    return raw;
   }
 
   /**
@@ -266,17 +248,17 @@ export class WaitingRoom {
   async head(room: string, count: number): Promise<RoomHead> {
     const keys = this.keys(room);
     assertInt("count", count, 1, MAX_HEAD_COUNT);
-    const raw = (await this.store.run(headScript, keys, [count, this.o.reclaimLimit])) as RawReply[];
-    const now = raw[0] as number;
+    const raw = await this.store.run(headScript, keys, [count, this.o.reclaimLimit]);
+    const now = raw[0];
     const first: RoomHead["first"] = [];
     for (let i = 3; i < raw.length; i += 2) {
       first.push({
         position: first.length + 1,
         user: String(raw[i]),
-        heartbeatInMs: (raw[i + 1] as number) - now,
+        heartbeatInMs: Number(raw[i + 1]) - now,
       });
     }
-    return { queued: raw[1] as number, admitted: raw[2] as number, first };
+    return { queued: raw[1], admitted: raw[2], first };
   }
 
   /** How many users are queued in `room`. */
@@ -287,7 +269,7 @@ export class WaitingRoom {
   /** How many users are queued in `room` and how many hold a live admission. */
   async counts(room: string): Promise<RoomCounts> {
     const keys = this.keys(room);
-    const raw = (await this.store.run(countsScript, keys, [this.o.reclaimLimit])) as number[];
+    const raw = await this.store.run(countsScript, keys, [this.o.reclaimLimit]);
     return { queued: raw[0], admitted: raw[1] };
   }
 }

@@ -1,5 +1,6 @@
-import type { MemoryDb } from "../store/memory/memory-db.js";
-import type { RawReply, ScriptArg } from "../store/script.js";
+import type { MemoryDb } from "../../store/memory/memory-db.js";
+import type { ScriptArg } from "../../store/script.js";
+import type { RateLimitReply } from "./scripts.js";
 
 /**
  * The memory twin of `ratelimit-1.lua`: the same arithmetic in the same order (so both stores
@@ -30,7 +31,7 @@ export function rateLimitTwin(
   keys: string[],
   args: readonly ScriptArg[],
   now: number,
-): RawReply {
+): RateLimitReply {
   const key = keys[0];
   const op = Number(args[0]);
   if (op === 3) {

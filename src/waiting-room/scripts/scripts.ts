@@ -1,0 +1,34 @@
+/**
+ * The waiting room's atomic operations: each a Lua script in this folder and its memory twin
+ * (twins.ts); each declares its raw reply once here.
+ */
+import { defineScript } from "../../store/script.js";
+import { admitTwin, countsTwin, headTwin, joinTwin, leaveTwin, positionTwin } from "./twins.js";
+
+/** join and position: a `WaitingRoomStatus` (../status.ts), then the rank, the room's length, ms left on an admission. */
+export type PositionReply = [state: number, ahead: number, length: number, remainingMs: number];
+
+export type JoinArgs = [user: string, heartbeatTtlMs: number, reclaimLimit: number, maxLength: number];
+export const joinScript = defineScript(new URL("./join-4.lua", import.meta.url), joinTwin);
+
+export type PositionArgs = [user: string, heartbeatTtlMs: number, reclaimLimit: number, refresh: 0 | 1];
+export const positionScript = defineScript(new URL("./position-4.lua", import.meta.url), positionTwin);
+
+export type LeaveArgs = [user: string, reclaimLimit: number];
+/** What the user gave up: `WaitingRoomStatus.LeftNothing`, `LeftQueue` or `LeftAdmission`. */
+export type LeaveReply = number;
+export const leaveScript = defineScript(new URL("./leave-4.lua", import.meta.url), leaveTwin);
+
+export type AdmitArgs = [n: number, admissionTtlMs: number, reclaimLimit: number];
+/** The users admitted, in line order. */
+export type AdmitReply = string[];
+export const admitScript = defineScript(new URL("./admit-4.lua", import.meta.url), admitTwin);
+
+export type CountsArgs = [reclaimLimit: number];
+export type CountsReply = [queued: number, admitted: number];
+export const countsScript = defineScript(new URL("./counts-4.lua", import.meta.url), countsTwin);
+
+export type HeadArgs = [count: number, reclaimLimit: number];
+/** The store's now, the counts, then user and heartbeat deadline per user in line. */
+export type HeadReply = [now: number, queued: number, admitted: number, ...first: (string | number)[]];
+export const headScript = defineScript(new URL("./head-4.lua", import.meta.url), headTwin);
