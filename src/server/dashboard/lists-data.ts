@@ -10,7 +10,7 @@ import type { Store } from "../../store/types.js";
 import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
-import { errorResponse, nameParam, pageOrBadRequest } from "../routes/common.js";
+import { errorResponse, nameParam, pageOrBadRequest, perTenant } from "../routes/common.js";
 import { machineName } from "../routes/machines.js";
 import { listQuery } from "./lists.js";
 
@@ -31,8 +31,7 @@ async function readEntity(store: Store, machine: string, id: string) {
  */
 export function registerDataListRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
-  const inventory = (tenant: string): Inventory =>
-    ctx.perTenant("dashboard:inventory", tenant, (store) => createInventory(store));
+  const inventory = perTenant<Inventory>(ctx, "dashboard:inventory", (store) => createInventory(store));
 
   defineRoute(app, registry, {
     method: "GET",

@@ -12,7 +12,7 @@ import { createWaitingRoom, type WaitingRoom } from "../../queue/index.js";
 import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
-import { nameParam, pageOrBadRequest, pageQuery } from "../routes/common.js";
+import { nameParam, pageOrBadRequest, pageQuery, perTenant } from "../routes/common.js";
 import { MAX_NAME_LENGTH } from "../../util/validate.js";
 import type { Activity } from "./activity.js";
 
@@ -37,13 +37,11 @@ const HOLDERS_SHOWN = 10;
  */
 export function registerListRoutes(ctx: ServerContext, activity: Activity): void {
   const { app, registry } = ctx;
-  const groups = (tenant: string) =>
-    ctx.perTenant("dashboard:semaphores", tenant, (store) => ({
-      semaphore: createSemaphores(store),
-      concurrency: createSemaphores(store, { keyKind: "concurrency" }),
-    }));
-  const rooms = (tenant: string): WaitingRoom =>
-    ctx.perTenant("dashboard:rooms", tenant, (store) => createWaitingRoom(store));
+  const groups = perTenant(ctx, "dashboard:semaphores", (store) => ({
+    semaphore: createSemaphores(store),
+    concurrency: createSemaphores(store, { keyKind: "concurrency" }),
+  }));
+  const rooms = perTenant<WaitingRoom>(ctx, "dashboard:rooms", (store) => createWaitingRoom(store));
 
   defineRoute(app, registry, {
     method: "GET",

@@ -10,7 +10,7 @@ import {
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import { durationMs, errorResponse, nameParam } from "./common.js";
+import { durationMs, errorResponse, nameParam, perTenant } from "./common.js";
 import { CONTROL_CHARACTERS, MAX_NAME_LENGTH } from "../../util/validate.js";
 import { commitReply, holdReply, itemDefinedReply, itemReply, releaseReply } from "../replies/stock.js";
 
@@ -79,8 +79,7 @@ function holdJson(h: Hold, now = Date.now()) {
  */
 export function registerInventoryRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
-  const inventoryOf = (tenant: string): Inventory =>
-    ctx.perTenant("inventory", tenant, (store) => createInventory(store));
+  const inventoryOf = perTenant<Inventory>(ctx, "inventory", (store) => createInventory(store));
 
   defineRoute(app, registry, {
     method: "PUT",

@@ -5,7 +5,7 @@ import { createSessions, type Session, type Sessions } from "../../session/index
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
-import { durationMs, errorResponse, nameParam, plainText } from "./common.js";
+import { durationMs, errorResponse, nameParam, perTenant, plainText } from "./common.js";
 import {
   sessionEnvelopeReply,
   sessionRevokedReply,
@@ -82,8 +82,7 @@ const sessionJson = (s: Session) => ({ session: s });
  */
 export function registerSessionRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
-  const sessionsOf = (tenant: string): Sessions =>
-    ctx.perTenant("sessions", tenant, (store) => createSessions(store));
+  const sessionsOf = perTenant<Sessions>(ctx, "sessions", (store) => createSessions(store));
 
   defineRoute(app, registry, {
     method: "PUT",
