@@ -7,10 +7,9 @@ import { asArray, decodeSnapshot } from "../../machine/codec.js";
 import { getScript } from "../../machine/scripts.js";
 import { namespacedStore } from "../../store/namespaced-store.js";
 import type { Store } from "../../store/types.js";
-import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
-import { errorResponse, nameParam, pageOrBadRequest, perTenant } from "../routes/common.js";
+import { errorResponse, nameParam, perTenant, scanPage } from "../routes/common.js";
 import { machineName } from "../routes/machines.js";
 import { listQuery } from "./lists.js";
 
@@ -46,17 +45,15 @@ export function registerDataListRoutes(ctx: ServerContext): void {
     responses: { 200: { description: "A page of items with their stock", schema: itemListReply } },
     handler: async ({ query, principal }) => {
       const inv = inventory(principal.tenant);
-      const page = await pageOrBadRequest(() =>
-        scanNames(ctx.tenantStore(principal.tenant), [ITEM_KIND], query, async (_k, item) => {
-          try {
-            const s = await inv.get(item);
-            return { ...s, invariant: s.available + s.held + s.sold === s.total && s.available >= 0 };
-          } catch (e) {
-            if (isItemNotFoundError(e)) return null;
-            throw e;
-          }
-        }),
-      );
+      const page = await scanPage(ctx.tenantStore(principal.tenant), [ITEM_KIND], query, async (_k, item) => {
+        try {
+          const s = await inv.get(item);
+          return { ...s, invariant: s.available + s.held + s.sold === s.total && s.available >= 0 };
+        } catch (e) {
+          if (isItemNotFoundError(e)) return null;
+          throw e;
+        }
+      });
       return { items: page.items, nextCursor: page.nextCursor };
     },
   });
@@ -105,21 +102,19 @@ export function registerDataListRoutes(ctx: ServerContext): void {
       // The definitions are the entities of the registry machine "definitions" (see machine/stored-definitions.ts).
       const defs = namespacedStore(ctx.tenantStore(principal.tenant), "machine-defs:");
       const prefix = `definitions:${query.prefix ?? ""}`;
-      const page = await pageOrBadRequest(() =>
-        scanNames(defs, ["machine"], { ...query, prefix }, async (_k, key) => {
-          const name = key.slice("definitions:".length);
-          const snap = await readEntity(defs, "definitions", name);
-          if (!snap) return null;
-          const d = snap.data as { states?: string[]; initial?: string; events?: string[] };
-          return {
-            machine: name,
-            states: d.states ?? [],
-            initial: d.initial ?? "",
-            events: d.events ?? [],
-            version: snap.version,
-          };
-        }),
-      );
+      const page = await scanPage(defs, ["machine"], { ...query, prefix }, async (_k, key) => {
+        const name = key.slice("definitions:".length);
+        const snap = await readEntity(defs, "definitions", name);
+        if (!snap) return null;
+        const d = snap.data as { states?: string[]; initial?: string; events?: string[] };
+        return {
+          machine: name,
+          states: d.states ?? [],
+          initial: d.initial ?? "",
+          events: d.events ?? [],
+          version: snap.version,
+        };
+      });
       return { machines: page.items, nextCursor: page.nextCursor };
     },
   });
@@ -141,12 +136,15 @@ export function registerDataListRoutes(ctx: ServerContext): void {
     handler: async ({ params, query, principal }) => {
       const store = ctx.tenantStore(principal.tenant);
       const head = `${params.machine}:`;
-      const page = await pageOrBadRequest(() =>
-        scanNames(store, ["machine"], { ...query, prefix: head + (query.prefix ?? "") }, async (_k, key) => {
+      const page = await scanPage(
+        store,
+        ["machine"],
+        { ...query, prefix: head + (query.prefix ?? "") },
+        async (_k, key) => {
           const id = key.slice(head.length);
           const snap = await readEntity(store, params.machine, id);
           return snap ? { id, state: snap.state, version: snap.version, updatedAt: snap.updatedAt } : null;
-        }),
+        },
       );
       const counts: Record<string, number> = {};
       for (const e of page.items) counts[e.state] = (counts[e.state] ?? 0) + 1;

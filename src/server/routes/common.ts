@@ -7,6 +7,7 @@ import { MAX_NAME_LENGTH, NO_CONTROL_CHARACTERS } from "../../util/validate.js";
 import { HttpError } from "../http-errors.js";
 import type { ServerContext } from "../context.js";
 import type { Store } from "../../store/types.js";
+import { scanNames, type NameSource, type NamesPage, type ScanNamesOptions } from "../../store/scan-names.js";
 
 /** Non-empty text of at most `max` characters without control characters (names, tokens, keys). */
 export function plainText(max: number) {
@@ -80,4 +81,17 @@ export function perTenant<T extends object>(
   make: (store: Store) => T,
 ): (tenant: string) => T {
   return (tenant) => ctx.perTenant(kind, tenant, make);
+}
+
+/**
+ * One page of a listing's walk over the names of `kinds` (see store/scan-names.ts), with a cursor
+ * the listing did not issue answered as a 400 on `query.cursor`.
+ */
+export function scanPage<T>(
+  store: Store,
+  kinds: readonly NameSource[],
+  query: ScanNamesOptions,
+  visit: (kind: string, name: string, index: number) => Promise<T | null>,
+): Promise<NamesPage<T>> {
+  return pageOrBadRequest(() => scanNames(store, kinds, query, visit));
 }
