@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { createInventory, isItemNotFoundError, type ItemState } from "../inventory/index.js";
 import type { Store } from "../store/types.js";
 import { intArg } from "./args.js";
+import { listCommand } from "./listing.js";
 import { withStore, type StoreCommandOptions } from "./context.js";
 import { color, printJson, table } from "./output.js";
 
@@ -77,20 +78,15 @@ export function registerInventory(program: Command): void {
   const inventory = program
     .command("inventory")
     .description("Inspect items' stock (available, held, sold, total) and restock them");
-  inventory
-    .command("ls")
-    .description("List items with their stock (SCAN, never KEYS)")
-    .option("--prefix <prefix>", "only items whose name starts with this")
-    .option("--limit <n>", "at most this many", "1000")
-    .option("--tenant <tenant>", "a tenant of holdfast serve")
-    .option("--json", "print JSON")
-    .action(async (opts: StoreCommandOptions & { prefix?: string; limit: string }) => {
-      const limit = intArg("--limit", opts.limit);
-      const items = await withStore(opts, (store) => scanItems(store, { ...opts, limit }));
-      if (opts.json) return printJson(items);
-      if (items.length === 0) return console.log("no items");
-      console.log(table(stockHeaders, items.map(stockRow)));
-    });
+  listCommand(inventory, {
+    description: "List items with their stock (SCAN, never KEYS)",
+    prefixHelp: "only items whose name starts with this",
+    defaultLimit: "1000",
+    read: scanItems,
+    none: "no items",
+    headers: stockHeaders,
+    row: stockRow,
+  });
   inventory
     .command("show <item>")
     .description("Show one item's exact stock")

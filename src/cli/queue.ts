@@ -5,6 +5,7 @@ import type { Store } from "../store/types.js";
 import { formatMs, withStore, type StoreCommandOptions } from "./context.js";
 import { Progress } from "./inventory.js";
 import { intArg } from "./args.js";
+import { listCommand } from "./listing.js";
 import { color, printJson, table } from "./output.js";
 
 /** A room's keys are `room:{name}<0x1F>q|hb|adm|seq` (see src/queue/waiting-room.ts). */
@@ -57,25 +58,15 @@ export function registerQueue(program: Command): void {
   const queue = program
     .command("queue")
     .description("Inspect waiting rooms (queued and admitted users) and admit users");
-  queue
-    .command("ls")
-    .description("List waiting rooms with their length and live admissions (SCAN, never KEYS)")
-    .option("--prefix <prefix>", "only rooms whose name starts with this")
-    .option("--limit <n>", "at most this many", "1000")
-    .option("--tenant <tenant>", "a tenant of holdfast serve")
-    .option("--json", "print JSON")
-    .action(async (opts: StoreCommandOptions & { prefix?: string; limit: string }) => {
-      const limit = intArg("--limit", opts.limit);
-      const rooms = await withStore(opts, (store) => scanRooms(store, { ...opts, limit }));
-      if (opts.json) return printJson(rooms);
-      if (rooms.length === 0) return console.log("no waiting rooms with users");
-      console.log(
-        table(
-          ["room", "length", "admitted"],
-          rooms.map((r) => [r.room, r.length, r.admitted]),
-        ),
-      );
-    });
+  listCommand(queue, {
+    description: "List waiting rooms with their length and live admissions (SCAN, never KEYS)",
+    prefixHelp: "only rooms whose name starts with this",
+    defaultLimit: "1000",
+    read: scanRooms,
+    none: "no waiting rooms with users",
+    headers: ["room", "length", "admitted"],
+    row: (r) => [r.room, r.length, r.admitted],
+  });
   queue
     .command("show <room>")
     .description("Show a room's counts and the first users in line")
