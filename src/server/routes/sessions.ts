@@ -76,6 +76,12 @@ function notFound(): HttpError {
 
 const sessionJson = (s: Session) => ({ session: s });
 
+/** The reply of a read that found a live session; a 404 when it found none. */
+function liveSession(s: Session | null): { session: Session } {
+  if (!s) throw notFound();
+  return sessionJson(s);
+}
+
 /**
  * `/v1/sessions/…`: put, get, touch, revoke (token in the body or a header, never in the URL),
  * list a user's sessions, revoke all of them.
@@ -83,6 +89,16 @@ const sessionJson = (s: Session) => ({ session: s });
 export function registerSessionRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
   const sessionsOf = perTenant<Sessions>(ctx, "sessions", (store) => createSessions(store));
+  /** Runs `op` on the session of the request's token (body or header), with the body's `user` hint. */
+  const byToken = <T>(
+    tenant: string,
+    request: FastifyRequest,
+    body: z.infer<typeof lookupBody>,
+    op: (sessions: Sessions, token: string, hint: { user?: string }) => Promise<T>,
+  ): Promise<T> => {
+    const t = tokenOf(request, body);
+    return inBody(() => op(sessionsOf(tenant), t, { user: body.user }));
+  };
 
   defineRoute(app, registry, {
     method: "PUT",
@@ -130,12 +146,8 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       404: errorResponse("No live session for this token"),
       503: errorResponse("Store unreachable: never a guessed answer"),
     },
-    handler: async ({ body, principal, request }) => {
-      const t = tokenOf(request, body);
-      const s = await inBody(() => sessionsOf(principal.tenant).get(t, { user: body.user }));
-      if (!s) throw notFound();
-      return sessionJson(s);
-    },
+    handler: async ({ body, principal, request }) =>
+      liveSession(await byToken(principal.tenant, request, body, (s, t, hint) => s.get(t, hint))),
   });
 
   defineRoute(app, registry, {
@@ -151,12 +163,8 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       404: errorResponse("No live session for this token"),
       503: errorResponse("Store unreachable"),
     },
-    handler: async ({ body, principal, request }) => {
-      const t = tokenOf(request, body);
-      const s = await inBody(() => sessionsOf(principal.tenant).touch(t, { user: body.user }));
-      if (!s) throw notFound();
-      return sessionJson(s);
-    },
+    handler: async ({ body, principal, request }) =>
+      liveSession(await byToken(principal.tenant, request, body, (s, t, hint) => s.touch(t, hint))),
   });
 
   defineRoute(app, registry, {
@@ -172,10 +180,9 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       200: { description: "Whether a live session was ended", schema: sessionRevokedReply },
       503: errorResponse("Store unreachable: the session may still be live"),
     },
-    handler: async ({ body, principal, request }) => {
-      const t = tokenOf(request, body);
-      return { revoked: await inBody(() => sessionsOf(principal.tenant).revoke(t, { user: body.user })) };
-    },
+    handler: async ({ body, principal, request }) => ({
+      revoked: await byToken(principal.tenant, request, body, (s, t, hint) => s.revoke(t, hint)),
+    }),
   });
 
   defineRoute(app, registry, {
