@@ -2,64 +2,29 @@ import type { Command } from "commander";
 import { createInventory, isItemNotFoundError, type ItemState } from "../inventory/index.js";
 import type { Store } from "../store/types.js";
 import { intArg } from "./args.js";
-import { listCommand } from "./listing.js";
+import { listCommand, scanRows, type ListingQuery } from "./listing.js";
 import { withStore, type StoreCommandOptions } from "./context.js";
 import { color, printJson, table } from "./output.js";
 
 /** The key kind of an item's hash (see src/inventory/decode.ts). */
 const ITEM_KIND = "inv";
 
-/**
- * A progress line on stderr for long scans: only on a terminal and never with `--json`, so pipes
- * and scripts see clean output. Rewrites itself in place and is erased at the end.
- */
-export class Progress {
-  private readonly on: boolean;
-  private last = 0;
-  constructor(
-    private readonly what: string,
-    json: boolean | undefined,
-  ) {
-    this.on = process.stderr.isTTY === true && !json;
-  }
-  tick(count: number): void {
-    if (!this.on) return;
-    const now = Date.now();
-    if (now - this.last < 100) return;
-    this.last = now;
-    process.stderr.write(`\r${color.dim(`${this.what}: ${count}…`)}`);
-  }
-  done(): void {
-    if (this.on && this.last > 0) process.stderr.write("\r\x1b[2K");
-  }
-}
-
 /** Every item (found with SCAN, never KEYS) whose name starts with `prefix`, with its exact stock. */
-async function scanItems(
-  store: Store,
-  opts: { prefix?: string; limit: number; json?: boolean },
-): Promise<ItemState[]> {
+async function scanItems(store: Store, query: ListingQuery): Promise<ItemState[]> {
   const inventory = createInventory(store);
-  const progress = new Progress("scanning items", opts.json);
-  const out: ItemState[] = [];
-  const seen = new Set<string>();
-  try {
-    for await (const key of store.scan(store.keys.pattern(ITEM_KIND))) {
-      const item = store.keys.nameOf(ITEM_KIND, key);
-      if (item === undefined || seen.has(item) || (opts.prefix && !item.startsWith(opts.prefix))) continue;
-      seen.add(item);
+  return scanRows(store, query, {
+    kind: ITEM_KIND,
+    what: "items",
+    nameOf: (key) => store.keys.nameOf(ITEM_KIND, key),
+    read: async (item) => {
       try {
-        out.push(await inventory.get(item));
+        return await inventory.get(item);
       } catch (e) {
         if (!isItemNotFoundError(e)) throw e; // deleted between the scan and the read
+        return undefined;
       }
-      progress.tick(out.length);
-      if (out.length >= opts.limit) break;
-    }
-  } finally {
-    progress.done();
-  }
-  return out.sort((a, b) => (a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
+    },
+  });
 }
 
 const stockRow = (s: ItemState) => [

@@ -3,9 +3,8 @@ import { createWaitingRoom, DEFAULT_WAITING_ROOM_OPTIONS } from "../queue/index.
 import { Keyspace, SUFFIX_SEPARATOR } from "../store/keyspace.js";
 import type { Store } from "../store/types.js";
 import { formatMs, withStore, type StoreCommandOptions } from "./context.js";
-import { Progress } from "./inventory.js";
 import { intArg } from "./args.js";
-import { listCommand } from "./listing.js";
+import { listCommand, scanRows, type ListingQuery } from "./listing.js";
 import { color, printJson, table } from "./output.js";
 
 /** A room's keys are `room:{name}<0x1F>q|hb|adm|seq` (see src/queue/waiting-room.ts). */
@@ -28,29 +27,18 @@ interface RoomRow {
   admitted: number;
 }
 
-async function scanRooms(
-  store: Store,
-  opts: { prefix?: string; limit: number; json?: boolean },
-): Promise<RoomRow[]> {
+async function scanRooms(store: Store, query: ListingQuery): Promise<RoomRow[]> {
   const rooms = createWaitingRoom(store);
-  const progress = new Progress("scanning rooms", opts.json);
-  const seen = new Set<string>();
-  const out: RoomRow[] = [];
-  try {
-    for await (const key of store.scan(store.keys.pattern(ROOM_KIND))) {
-      const room = roomOf(store.keys, key);
-      if (room === undefined || seen.has(room) || (opts.prefix && !room.startsWith(opts.prefix))) continue;
-      seen.add(room);
+  return scanRows(store, query, {
+    kind: ROOM_KIND,
+    what: "rooms",
+    nameOf: (key) => roomOf(store.keys, key),
+    read: async (room) => {
       const c = await rooms.counts(room);
       // The sequence key outlives an emptied room; list only rooms with someone in them.
-      if (c.queued + c.admitted > 0) out.push({ room, length: c.queued, admitted: c.admitted });
-      progress.tick(seen.size);
-      if (out.length >= opts.limit) break;
-    }
-  } finally {
-    progress.done();
-  }
-  return out.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+      return c.queued + c.admitted > 0 ? { room, length: c.queued, admitted: c.admitted } : undefined;
+    },
+  });
 }
 
 /** `holdfast queue ls|show|admit`: waiting rooms. */
