@@ -23,6 +23,26 @@ async function readEntity(store: Store, machine: string, id: string) {
   return decodeSnapshot<string, Record<string, unknown>>(id, r[0] as string[]);
 }
 
+type Snapshot = NonNullable<Awaited<ReturnType<typeof readEntity>>>;
+
+/**
+ * One page of the stored entities of `machine` whose id starts with `query.prefix`, each turned
+ * into a row by `row` (entities gone between the scan and the read are skipped).
+ */
+function scanEntities<T>(
+  store: Store,
+  machine: string,
+  query: z.infer<typeof listQuery>,
+  row: (id: string, snap: Snapshot) => T,
+) {
+  const head = `${machine}:`;
+  return scanPage(store, ["machine"], { ...query, prefix: head + (query.prefix ?? "") }, async (_k, key) => {
+    const id = key.slice(head.length);
+    const snap = await readEntity(store, machine, id);
+    return snap ? row(id, snap) : null;
+  });
+}
+
 /**
  * Listings of stock and state machines (admin): items with their exact stock and the
  * invariant checked, an item's live holds, stored machine definitions, and a machine's entities
@@ -101,11 +121,7 @@ export function registerDataListRoutes(ctx: ServerContext): void {
     handler: async ({ query, principal }) => {
       // The definitions are the entities of the registry machine "definitions" (see machine/stored-definitions.ts).
       const defs = namespacedStore(ctx.tenantStore(principal.tenant), "machine-defs:");
-      const prefix = `definitions:${query.prefix ?? ""}`;
-      const page = await scanPage(defs, ["machine"], { ...query, prefix }, async (_k, key) => {
-        const name = key.slice("definitions:".length);
-        const snap = await readEntity(defs, "definitions", name);
-        if (!snap) return null;
+      const page = await scanEntities(defs, "definitions", query, (name, snap) => {
         const d = snap.data as { states?: string[]; initial?: string; events?: string[] };
         return {
           machine: name,
@@ -134,17 +150,11 @@ export function registerDataListRoutes(ctx: ServerContext): void {
       200: { description: "A page of entities, with this page's counts per state", schema: entityListReply },
     },
     handler: async ({ params, query, principal }) => {
-      const store = ctx.tenantStore(principal.tenant);
-      const head = `${params.machine}:`;
-      const page = await scanPage(
-        store,
-        ["machine"],
-        { ...query, prefix: head + (query.prefix ?? "") },
-        async (_k, key) => {
-          const id = key.slice(head.length);
-          const snap = await readEntity(store, params.machine, id);
-          return snap ? { id, state: snap.state, version: snap.version, updatedAt: snap.updatedAt } : null;
-        },
+      const page = await scanEntities(
+        ctx.tenantStore(principal.tenant),
+        params.machine,
+        query,
+        (id, snap) => ({ id, state: snap.state, version: snap.version, updatedAt: snap.updatedAt }),
       );
       const counts: Record<string, number> = {};
       for (const e of page.items) counts[e.state] = (counts[e.state] ?? 0) + 1;
