@@ -2,63 +2,29 @@ import type { Command } from "commander";
 import { createInventory, isItemNotFoundError, type ItemState } from "../inventory/index.js";
 import type { Store } from "../store/types.js";
 import { intArg } from "./args.js";
+import { listCommand, scanRows, type ListingQuery } from "./listing.js";
 import { withStore, type StoreCommandOptions } from "./context.js";
 import { color, printJson, table } from "./output.js";
 
 /** The key kind of an item's hash (see src/inventory/decode.ts). */
 const ITEM_KIND = "inv";
 
-/**
- * A progress line on stderr for long scans: only on a terminal and never with `--json`, so pipes
- * and scripts see clean output. Rewrites itself in place and is erased at the end.
- */
-export class Progress {
-  private readonly on: boolean;
-  private last = 0;
-  constructor(
-    private readonly what: string,
-    json: boolean | undefined,
-  ) {
-    this.on = process.stderr.isTTY === true && !json;
-  }
-  tick(count: number): void {
-    if (!this.on) return;
-    const now = Date.now();
-    if (now - this.last < 100) return;
-    this.last = now;
-    process.stderr.write(`\r${color.dim(`${this.what}: ${count}…`)}`);
-  }
-  done(): void {
-    if (this.on && this.last > 0) process.stderr.write("\r\x1b[2K");
-  }
-}
-
 /** Every item (found with SCAN, never KEYS) whose name starts with `prefix`, with its exact stock. */
-async function scanItems(
-  store: Store,
-  opts: { prefix?: string; limit: number; json?: boolean },
-): Promise<ItemState[]> {
+async function scanItems(store: Store, query: ListingQuery): Promise<ItemState[]> {
   const inventory = createInventory(store);
-  const progress = new Progress("scanning items", opts.json);
-  const out: ItemState[] = [];
-  const seen = new Set<string>();
-  try {
-    for await (const key of store.scan(store.keys.pattern(ITEM_KIND))) {
-      const item = store.keys.nameOf(ITEM_KIND, key);
-      if (item === undefined || seen.has(item) || (opts.prefix && !item.startsWith(opts.prefix))) continue;
-      seen.add(item);
+  return scanRows(store, query, {
+    kind: ITEM_KIND,
+    what: "items",
+    nameOf: (key) => store.keys.nameOf(ITEM_KIND, key),
+    read: async (item) => {
       try {
-        out.push(await inventory.get(item));
+        return await inventory.get(item);
       } catch (e) {
         if (!isItemNotFoundError(e)) throw e; // deleted between the scan and the read
+        return undefined;
       }
-      progress.tick(out.length);
-      if (out.length >= opts.limit) break;
-    }
-  } finally {
-    progress.done();
-  }
-  return out.sort((a, b) => (a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
+    },
+  });
 }
 
 const stockRow = (s: ItemState) => [
@@ -77,20 +43,15 @@ export function registerInventory(program: Command): void {
   const inventory = program
     .command("inventory")
     .description("Inspect items' stock (available, held, sold, total) and restock them");
-  inventory
-    .command("ls")
-    .description("List items with their stock (SCAN, never KEYS)")
-    .option("--prefix <prefix>", "only items whose name starts with this")
-    .option("--limit <n>", "at most this many", "1000")
-    .option("--tenant <tenant>", "a tenant of holdfast serve")
-    .option("--json", "print JSON")
-    .action(async (opts: StoreCommandOptions & { prefix?: string; limit: string }) => {
-      const limit = intArg("--limit", opts.limit);
-      const items = await withStore(opts, (store) => scanItems(store, { ...opts, limit }));
-      if (opts.json) return printJson(items);
-      if (items.length === 0) return console.log("no items");
-      console.log(table(stockHeaders, items.map(stockRow)));
-    });
+  listCommand(inventory, {
+    description: "List items with their stock (SCAN, never KEYS)",
+    prefixHelp: "only items whose name starts with this",
+    defaultLimit: "1000",
+    read: scanItems,
+    none: "no items",
+    headers: stockHeaders,
+    row: stockRow,
+  });
   inventory
     .command("show <item>")
     .description("Show one item's exact stock")

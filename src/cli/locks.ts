@@ -2,37 +2,28 @@ import type { Command } from "commander";
 import { createLocks } from "../lock/index.js";
 import { color, printJson, table } from "./output.js";
 import { formatMs, withStore, type StoreCommandOptions } from "./context.js";
-import { intArg } from "./args.js";
+import { listCommand } from "./listing.js";
 
 /** `holdfast locks ls|show|release --force`. */
 export function registerLocks(program: Command): void {
   const locks = program.command("locks").description("Inspect and force-release locks (SCAN, never KEYS)");
-  locks
-    .command("ls")
-    .description("List active locks with fence, remaining TTL and owner metadata")
-    .option("--prefix <prefix>", "only names starting with this")
-    .option("--limit <n>", "at most this many", "100")
-    .option("--tenant <tenant>", "a tenant of holdfast serve")
-    .option("--json", "print JSON")
-    .action(async (opts: StoreCommandOptions & { prefix?: string; limit: string }) => {
-      const limit = intArg("--limit", opts.limit, { max: 10_000 });
-      const list = await withStore(opts, (store) => createLocks(store).list({ prefix: opts.prefix, limit }));
-      if (opts.json) return printJson(list);
-      if (list.length === 0) return console.log("no active locks");
-      console.log(
-        table(
-          ["key", "mode", "fence", "remaining", "readers", "metadata"],
-          list.map((l) => [
-            l.key,
-            l.mode,
-            l.fence,
-            formatMs(l.remainingTtlMs),
-            l.readers,
-            l.metadata ? JSON.stringify(l.metadata) : "",
-          ]),
-        ),
-      );
-    });
+  listCommand(locks, {
+    description: "List active locks with fence, remaining TTL and owner metadata",
+    prefixHelp: "only names starting with this",
+    defaultLimit: "100",
+    maxLimit: 10_000,
+    read: (store, q) => createLocks(store).list({ prefix: q.prefix, limit: q.limit }),
+    none: "no active locks",
+    headers: ["key", "mode", "fence", "remaining", "readers", "metadata"],
+    row: (l) => [
+      l.key,
+      l.mode,
+      l.fence,
+      formatMs(l.remainingTtlMs),
+      l.readers,
+      l.metadata ? JSON.stringify(l.metadata) : "",
+    ],
+  });
   locks
     .command("show <key>")
     .description("Show one lock")

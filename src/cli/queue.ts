@@ -3,8 +3,8 @@ import { createWaitingRoom, DEFAULT_WAITING_ROOM_OPTIONS } from "../waiting-room
 import { Keyspace, SUFFIX_SEPARATOR } from "../store/keyspace.js";
 import type { Store } from "../store/types.js";
 import { formatMs, withStore, type StoreCommandOptions } from "./context.js";
-import { Progress } from "./inventory.js";
 import { intArg } from "./args.js";
+import { listCommand, scanRows, type ListingQuery } from "./listing.js";
 import { color, printJson, table } from "./output.js";
 
 /** A room's keys are `room:{name}<0x1F>q|hb|adm|seq` (see src/waiting-room/waiting-room.ts). */
@@ -27,29 +27,18 @@ interface RoomRow {
   admitted: number;
 }
 
-async function scanRooms(
-  store: Store,
-  opts: { prefix?: string; limit: number; json?: boolean },
-): Promise<RoomRow[]> {
+async function scanRooms(store: Store, query: ListingQuery): Promise<RoomRow[]> {
   const rooms = createWaitingRoom(store);
-  const progress = new Progress("scanning rooms", opts.json);
-  const seen = new Set<string>();
-  const out: RoomRow[] = [];
-  try {
-    for await (const key of store.scan(store.keys.pattern(ROOM_KIND))) {
-      const room = roomOf(store.keys, key);
-      if (room === undefined || seen.has(room) || (opts.prefix && !room.startsWith(opts.prefix))) continue;
-      seen.add(room);
+  return scanRows(store, query, {
+    kind: ROOM_KIND,
+    what: "rooms",
+    nameOf: (key) => roomOf(store.keys, key),
+    read: async (room) => {
       const c = await rooms.counts(room);
       // The sequence key outlives an emptied room; list only rooms with someone in them.
-      if (c.queued + c.admitted > 0) out.push({ room, length: c.queued, admitted: c.admitted });
-      progress.tick(seen.size);
-      if (out.length >= opts.limit) break;
-    }
-  } finally {
-    progress.done();
-  }
-  return out.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+      return c.queued + c.admitted > 0 ? { room, length: c.queued, admitted: c.admitted } : undefined;
+    },
+  });
 }
 
 /** `holdfast queue ls|show|admit`: waiting rooms. */
@@ -57,25 +46,15 @@ export function registerQueue(program: Command): void {
   const queue = program
     .command("queue")
     .description("Inspect waiting rooms (queued and admitted users) and admit users");
-  queue
-    .command("ls")
-    .description("List waiting rooms with their length and live admissions (SCAN, never KEYS)")
-    .option("--prefix <prefix>", "only rooms whose name starts with this")
-    .option("--limit <n>", "at most this many", "1000")
-    .option("--tenant <tenant>", "a tenant of holdfast serve")
-    .option("--json", "print JSON")
-    .action(async (opts: StoreCommandOptions & { prefix?: string; limit: string }) => {
-      const limit = intArg("--limit", opts.limit);
-      const rooms = await withStore(opts, (store) => scanRooms(store, { ...opts, limit }));
-      if (opts.json) return printJson(rooms);
-      if (rooms.length === 0) return console.log("no waiting rooms with users");
-      console.log(
-        table(
-          ["room", "length", "admitted"],
-          rooms.map((r) => [r.room, r.length, r.admitted]),
-        ),
-      );
-    });
+  listCommand(queue, {
+    description: "List waiting rooms with their length and live admissions (SCAN, never KEYS)",
+    prefixHelp: "only rooms whose name starts with this",
+    defaultLimit: "1000",
+    read: scanRooms,
+    none: "no waiting rooms with users",
+    headers: ["room", "length", "admitted"],
+    row: (r) => [r.room, r.length, r.admitted],
+  });
   queue
     .command("show <room>")
     .description("Show a room's counts and the first users in line")

@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { channelListReply, channelRecentReply } from "../replies/dashboard.js";
 import { readRange } from "../../events/read.js";
-import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
-import { errorResponse, nameParam, pageOrBadRequest } from "../routes/common.js";
+import { errorResponse, nameParam, scanPage } from "../routes/common.js";
 import { tenantNamespace } from "../tenants.js";
 import { channelServiceOf } from "../ws/channel-service.js";
 import type { Activity } from "./activity.js";
@@ -28,17 +27,13 @@ export function registerChannelListRoutes(ctx: ServerContext, activity: Activity
   const { app, registry } = ctx;
   const service = () => channelServiceOf(ctx);
 
+  /** The newest `limit` entries of the history of a channel named `scoped` (tenant included), newest first. */
+  const newest = (scoped: string, limit: number) =>
+    readRange(ctx.store, ctx.store.keys.key("channel", scoped, "log"), "desc", "-", "+", limit);
+
   /** The last messages of a durable channel, newest first, from its stream (the `d` field). */
   const recent = async (tenant: string, channel: string, limit: number) => {
-    const scoped = service().tenant(tenant).scoped(channel);
-    const r = await readRange(
-      ctx.store,
-      ctx.store.keys.key("channel", scoped, "log"),
-      "desc",
-      "-",
-      "+",
-      limit,
-    );
+    const r = await newest(service().tenant(tenant).scoped(channel), limit);
     return r.rows.map((row) => {
       const raw = row.fields.get("d") ?? "null";
       let data: unknown;
@@ -68,32 +63,23 @@ export function registerChannelListRoutes(ctx: ServerContext, activity: Activity
       const subs = await service().subscribers(tenant);
       const t = activity.of(tenant);
       const now = Date.now();
-      const page = await pageOrBadRequest(() =>
-        scanNames(
-          ctx.store,
-          [{ kind: "channel", suffix: "log" }],
-          { ...query, prefix: head + (query.prefix ?? "") },
-          async (_k, scoped) => {
-            const channel = scoped.slice(head.length);
-            const last = await readRange(
-              ctx.store,
-              ctx.store.keys.key("channel", scoped, "log"),
-              "desc",
-              "-",
-              "+",
-              RATE_WINDOW_ENTRIES,
-            );
-            if (last.rows.length === 0) return null;
-            const lastId = last.rows[0].id;
-            return {
-              channel,
-              subscribers: subs.get(channel) ?? 0,
-              perMinute: last.rows.filter((r) => msOf(r.id) > now - MINUTE_MS).length,
-              lastId,
-              lastAt: msOf(lastId),
-            };
-          },
-        ),
+      const page = await scanPage(
+        ctx.store,
+        [{ kind: "channel", suffix: "log" }],
+        { ...query, prefix: head + (query.prefix ?? "") },
+        async (_k, scoped) => {
+          const channel = scoped.slice(head.length);
+          const last = await newest(scoped, RATE_WINDOW_ENTRIES);
+          if (last.rows.length === 0) return null;
+          const lastId = last.rows[0].id;
+          return {
+            channel,
+            subscribers: subs.get(channel) ?? 0,
+            perMinute: last.rows.filter((r) => msOf(r.id) > now - MINUTE_MS).length,
+            lastId,
+            lastAt: msOf(lastId),
+          };
+        },
       );
       const listed = new Set(page.items.map((c) => c.channel));
       const live =

@@ -7,10 +7,9 @@ import { asArray, decodeSnapshot } from "../../machine/decode.js";
 import { getScript } from "../../machine/scripts/scripts.js";
 import { namespacedStore } from "../../store/namespaced-store.js";
 import type { Store } from "../../store/types.js";
-import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
-import { errorResponse, nameParam, pageOrBadRequest } from "../routes/common.js";
+import { errorResponse, nameParam, perTenant, scanPage } from "../routes/common.js";
 import { machineName } from "../routes/machines.js";
 import { listQuery } from "./lists.js";
 
@@ -24,6 +23,26 @@ async function readEntity(store: Store, machine: string, id: string) {
   return decodeSnapshot<string, Record<string, unknown>>(id, r[0] as string[]);
 }
 
+type Snapshot = NonNullable<Awaited<ReturnType<typeof readEntity>>>;
+
+/**
+ * One page of the stored entities of `machine` whose id starts with `query.prefix`, each turned
+ * into a row by `row` (entities gone between the scan and the read are skipped).
+ */
+function scanEntities<T>(
+  store: Store,
+  machine: string,
+  query: z.infer<typeof listQuery>,
+  row: (id: string, snap: Snapshot) => T,
+) {
+  const head = `${machine}:`;
+  return scanPage(store, ["machine"], { ...query, prefix: head + (query.prefix ?? "") }, async (_k, key) => {
+    const id = key.slice(head.length);
+    const snap = await readEntity(store, machine, id);
+    return snap ? row(id, snap) : null;
+  });
+}
+
 /**
  * Listings of stock and state machines (admin): items with their exact stock and the
  * invariant checked, an item's live holds, stored machine definitions, and a machine's entities
@@ -31,8 +50,7 @@ async function readEntity(store: Store, machine: string, id: string) {
  */
 export function registerDataListRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
-  const inventory = (tenant: string): Inventory =>
-    ctx.perTenant("dashboard:inventory", tenant, (store) => createInventory(store));
+  const inventory = perTenant<Inventory>(ctx, "dashboard:inventory", (store) => createInventory(store));
 
   defineRoute(app, registry, {
     method: "GET",
@@ -47,17 +65,15 @@ export function registerDataListRoutes(ctx: ServerContext): void {
     responses: { 200: { description: "A page of items with their stock", schema: itemListReply } },
     handler: async ({ query, principal }) => {
       const inv = inventory(principal.tenant);
-      const page = await pageOrBadRequest(() =>
-        scanNames(ctx.tenantStore(principal.tenant), [ITEM_KIND], query, async (_k, item) => {
-          try {
-            const s = await inv.get(item);
-            return { ...s, invariant: s.available + s.held + s.sold === s.total && s.available >= 0 };
-          } catch (e) {
-            if (isItemNotFoundError(e)) return null;
-            throw e;
-          }
-        }),
-      );
+      const page = await scanPage(ctx.tenantStore(principal.tenant), [ITEM_KIND], query, async (_k, item) => {
+        try {
+          const s = await inv.get(item);
+          return { ...s, invariant: s.available + s.held + s.sold === s.total && s.available >= 0 };
+        } catch (e) {
+          if (isItemNotFoundError(e)) return null;
+          throw e;
+        }
+      });
       return { items: page.items, nextCursor: page.nextCursor };
     },
   });
@@ -105,22 +121,16 @@ export function registerDataListRoutes(ctx: ServerContext): void {
     handler: async ({ query, principal }) => {
       // The definitions are the entities of the registry machine "definitions" (see machine/stored-definitions.ts).
       const defs = namespacedStore(ctx.tenantStore(principal.tenant), "machine-defs:");
-      const prefix = `definitions:${query.prefix ?? ""}`;
-      const page = await pageOrBadRequest(() =>
-        scanNames(defs, ["machine"], { ...query, prefix }, async (_k, key) => {
-          const name = key.slice("definitions:".length);
-          const snap = await readEntity(defs, "definitions", name);
-          if (!snap) return null;
-          const d = snap.data as { states?: string[]; initial?: string; events?: string[] };
-          return {
-            machine: name,
-            states: d.states ?? [],
-            initial: d.initial ?? "",
-            events: d.events ?? [],
-            version: snap.version,
-          };
-        }),
-      );
+      const page = await scanEntities(defs, "definitions", query, (name, snap) => {
+        const d = snap.data as { states?: string[]; initial?: string; events?: string[] };
+        return {
+          machine: name,
+          states: d.states ?? [],
+          initial: d.initial ?? "",
+          events: d.events ?? [],
+          version: snap.version,
+        };
+      });
       return { machines: page.items, nextCursor: page.nextCursor };
     },
   });
@@ -140,14 +150,11 @@ export function registerDataListRoutes(ctx: ServerContext): void {
       200: { description: "A page of entities, with this page's counts per state", schema: entityListReply },
     },
     handler: async ({ params, query, principal }) => {
-      const store = ctx.tenantStore(principal.tenant);
-      const head = `${params.machine}:`;
-      const page = await pageOrBadRequest(() =>
-        scanNames(store, ["machine"], { ...query, prefix: head + (query.prefix ?? "") }, async (_k, key) => {
-          const id = key.slice(head.length);
-          const snap = await readEntity(store, params.machine, id);
-          return snap ? { id, state: snap.state, version: snap.version, updatedAt: snap.updatedAt } : null;
-        }),
+      const page = await scanEntities(
+        ctx.tenantStore(principal.tenant),
+        params.machine,
+        query,
+        (id, snap) => ({ id, state: snap.state, version: snap.version, updatedAt: snap.updatedAt }),
       );
       const counts: Record<string, number> = {};
       for (const e of page.items) counts[e.state] = (counts[e.state] ?? 0) + 1;

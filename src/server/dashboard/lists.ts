@@ -9,10 +9,9 @@ import { roomPositionReply } from "../replies/rooms.js";
 import { peekBreaker } from "../../breaker/peek.js";
 import { createSemaphores, type Semaphores } from "../../semaphore/index.js";
 import { createWaitingRoom, type WaitingRoom } from "../../waiting-room/index.js";
-import { scanNames } from "../../store/scan-names.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
-import { nameParam, pageOrBadRequest, pageQuery } from "../routes/common.js";
+import { nameParam, pageQuery, perTenant, scanPage } from "../routes/common.js";
 import { MAX_NAME_LENGTH } from "../../util/validate.js";
 import type { Activity } from "./activity.js";
 
@@ -37,13 +36,11 @@ const HOLDERS_SHOWN = 10;
  */
 export function registerListRoutes(ctx: ServerContext, activity: Activity): void {
   const { app, registry } = ctx;
-  const groups = (tenant: string) =>
-    ctx.perTenant("dashboard:semaphores", tenant, (store) => ({
-      semaphore: createSemaphores(store),
-      concurrency: createSemaphores(store, { keyKind: "concurrency" }),
-    }));
-  const rooms = (tenant: string): WaitingRoom =>
-    ctx.perTenant("dashboard:rooms", tenant, (store) => createWaitingRoom(store));
+  const groups = perTenant(ctx, "dashboard:semaphores", (store) => ({
+    semaphore: createSemaphores(store),
+    concurrency: createSemaphores(store, { keyKind: "concurrency" }),
+  }));
+  const rooms = perTenant<WaitingRoom>(ctx, "dashboard:rooms", (store) => createWaitingRoom(store));
 
   defineRoute(app, registry, {
     method: "GET",
@@ -59,8 +56,11 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
     handler: async ({ query, principal }) => {
       const g = groups(principal.tenant);
       const limits = activity.of(principal.tenant).semaphoreLimits;
-      const page = await pageOrBadRequest(() =>
-        scanNames(ctx.tenantStore(principal.tenant), ["sem", "concurrency"], query, async (kind, name) => {
+      const page = await scanPage(
+        ctx.tenantStore(principal.tenant),
+        ["sem", "concurrency"],
+        query,
+        async (kind, name) => {
           const group = kind === "sem" ? "semaphore" : "concurrency";
           const sems: Semaphores = g[group];
           const holders = await sems.holders(name);
@@ -76,7 +76,7 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
               ...(h.metadata ? { metadata: h.metadata } : {}),
             })),
           };
-        }),
+        },
       );
       return { semaphores: page.items, nextCursor: page.nextCursor };
     },
@@ -96,14 +96,12 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
     handler: async ({ query, principal }) => {
       const store = ctx.tenantStore(principal.tenant);
       const t = activity.of(principal.tenant);
-      const page = await pageOrBadRequest(() =>
-        scanNames(store, ["breaker"], query, async (_kind, name) => {
-          const b = await peekBreaker(store, name);
-          if (!b.stored) return null;
-          t.breakerState(name, b.state, "observed", b.generation);
-          return { ...b, history: t.breakerHistory(name) };
-        }),
-      );
+      const page = await scanPage(store, ["breaker"], query, async (_kind, name) => {
+        const b = await peekBreaker(store, name);
+        if (!b.stored) return null;
+        t.breakerState(name, b.state, "observed", b.generation);
+        return { ...b, history: t.breakerHistory(name) };
+      });
       return { breakers: page.items, nextCursor: page.nextCursor };
     },
   });
@@ -126,8 +124,11 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
         { kind: "room", suffix: "q" },
         { kind: "room", suffix: "adm" },
       ];
-      const page = await pageOrBadRequest(() =>
-        scanNames(ctx.tenantStore(principal.tenant), sources, query, async (_k, room, index) => {
+      const page = await scanPage(
+        ctx.tenantStore(principal.tenant),
+        sources,
+        query,
+        async (_k, room, index) => {
           const c = await r.counts(room);
           // A room with users in line was listed from its queue: its admissions key would list it twice.
           if (index === 1 && c.queued > 0) return null;
@@ -139,7 +140,7 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
             admitted: c.admitted,
             admittedPerMin: Math.round(rate * 600) / 10,
           };
-        }),
+        },
       );
       return { rooms: page.items, nextCursor: page.nextCursor };
     },

@@ -16,6 +16,12 @@ export function registerBreakerRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
   const breaker = (tenant: string, name: string) =>
     ctx.perTenant(`breaker:${name}`, tenant, (store) => new CircuitBreaker({ name, store }));
+  /** Runs `act` on the tenant's breaker `name`, then replies with the breaker's state after it. */
+  const stateAfter = async (tenant: string, name: string, act: (b: CircuitBreaker) => Promise<void>) => {
+    const b = breaker(tenant, name);
+    await act(b);
+    return { name, state: b.toJSON() };
+  };
 
   defineRoute(app, registry, {
     method: "GET",
@@ -26,11 +32,7 @@ export function registerBreakerRoutes(ctx: ServerContext): void {
     summary: "The breaker's shared state (closed, open, half-open, isolated)",
     params: nameParams,
     responses: { 200: { description: "State", schema: breakerReply } },
-    handler: async ({ params, principal }) => {
-      const b = breaker(principal.tenant, params.name);
-      await b.sync();
-      return { name: params.name, state: b.toJSON() };
-    },
+    handler: ({ params, principal }) => stateAfter(principal.tenant, params.name, (b) => b.sync()),
   });
   defineRoute(app, registry, {
     method: "POST",
@@ -42,11 +44,8 @@ export function registerBreakerRoutes(ctx: ServerContext): void {
     params: nameParams,
     body: z.object({ durationMs: durationMs.optional() }).default({}),
     responses: { 200: { description: "Tripped", schema: breakerReply } },
-    handler: async ({ params, body, principal }) => {
-      const b = breaker(principal.tenant, params.name);
-      await b.trip(body.durationMs);
-      return { name: params.name, state: b.toJSON() };
-    },
+    handler: ({ params, body, principal }) =>
+      stateAfter(principal.tenant, params.name, (b) => b.trip(body.durationMs)),
   });
   defineRoute(app, registry, {
     method: "POST",
@@ -57,11 +56,7 @@ export function registerBreakerRoutes(ctx: ServerContext): void {
     summary: "Hold the breaker open until reset (maintenance)",
     params: nameParams,
     responses: { 200: { description: "Isolated", schema: breakerReply } },
-    handler: async ({ params, principal }) => {
-      const b = breaker(principal.tenant, params.name);
-      await b.isolate();
-      return { name: params.name, state: b.toJSON() };
-    },
+    handler: ({ params, principal }) => stateAfter(principal.tenant, params.name, (b) => b.isolate()),
   });
   defineRoute(app, registry, {
     method: "POST",
@@ -72,10 +67,6 @@ export function registerBreakerRoutes(ctx: ServerContext): void {
     summary: "Close the breaker for every instance",
     params: nameParams,
     responses: { 200: { description: "Closed", schema: breakerReply } },
-    handler: async ({ params, principal }) => {
-      const b = breaker(principal.tenant, params.name);
-      await b.reset();
-      return { name: params.name, state: b.toJSON() };
-    },
+    handler: ({ params, principal }) => stateAfter(principal.tenant, params.name, (b) => b.reset()),
   });
 }

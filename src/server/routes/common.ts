@@ -5,6 +5,9 @@ import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
 import { MAX_CURSOR_LENGTH } from "../../util/cursor.js";
 import { MAX_NAME_LENGTH, NO_CONTROL_CHARACTERS } from "../../util/validate.js";
 import { HttpError } from "../http-errors.js";
+import type { ServerContext } from "../context.js";
+import type { Store } from "../../store/types.js";
+import { scanNames, type NameSource, type NamesPage, type ScanNamesOptions } from "../../store/scan-names.js";
 
 /** Non-empty text of at most `max` characters without control characters (names, tokens, keys). */
 export function plainText(max: number) {
@@ -66,4 +69,29 @@ export async function pageOrBadRequest<T>(read: () => Promise<T>): Promise<T> {
     }
     throw e;
   }
+}
+
+/**
+ * The accessor a route group reads its primitive through: one instance per tenant, made on first
+ * use over the tenant's store and cached by the context under `kind`.
+ */
+export function perTenant<T extends object>(
+  ctx: ServerContext,
+  kind: string,
+  make: (store: Store) => T,
+): (tenant: string) => T {
+  return (tenant) => ctx.perTenant(kind, tenant, make);
+}
+
+/**
+ * One page of a listing's walk over the names of `kinds` (see store/scan-names.ts), with a cursor
+ * the listing did not issue answered as a 400 on `query.cursor`.
+ */
+export function scanPage<T>(
+  store: Store,
+  kinds: readonly NameSource[],
+  query: ScanNamesOptions,
+  visit: (kind: string, name: string, index: number) => Promise<T | null>,
+): Promise<NamesPage<T>> {
+  return pageOrBadRequest(() => scanNames(store, kinds, query, visit));
 }

@@ -10,7 +10,7 @@ import {
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import { durationMs, errorResponse, nameParam } from "./common.js";
+import { durationMs, errorResponse, nameParam, perTenant } from "./common.js";
 import { CONTROL_CHARACTERS, MAX_NAME_LENGTH } from "../../util/validate.js";
 import { commitReply, holdReply, itemDefinedReply, itemReply, releaseReply } from "../replies/stock.js";
 
@@ -73,14 +73,22 @@ function holdJson(h: Hold, now = Date.now()) {
   return { ...h, expiresIn: Math.max(0, h.expiresAt - now) };
 }
 
+/** The 404 of every route naming an item that was never defined. */
+const unknownItem = errorResponse("Unknown item");
+
+/** The replies of restock and adjust, before their own 409. */
+const stockChanged = {
+  200: { description: "The new stock", schema: itemReply },
+  404: unknownItem,
+};
+
 /**
  * `/v1/inventory/…`: items (define, read, restock, adjust) and holds (hold, cart, commit, release,
  * extend). Stock never oversells: every call is one atomic script that first returns expired holds.
  */
 export function registerInventoryRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
-  const inventoryOf = (tenant: string): Inventory =>
-    ctx.perTenant("inventory", tenant, (store) => createInventory(store));
+  const inventoryOf = perTenant<Inventory>(ctx, "inventory", (store) => createInventory(store));
 
   defineRoute(app, registry, {
     method: "PUT",
@@ -130,7 +138,7 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
     params: itemParams,
     responses: {
       200: { description: "Stock", schema: itemReply },
-      404: errorResponse("Unknown item"),
+      404: unknownItem,
     },
     handler: async ({ params, principal }) => inventoryOf(principal.tenant).get(params.item),
   });
@@ -145,8 +153,7 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
     params: itemParams,
     body: z.object({ units: stockFigure(1).describe("Units to add (≥ 1)") }),
     responses: {
-      200: { description: "The new stock", schema: itemReply },
-      404: errorResponse("Unknown item"),
+      ...stockChanged,
       409: errorResponse("Would pass maxStock (`HOLDFAST_STOCK_CAPACITY`); nothing changed"),
     },
     handler: async ({ params, body, principal }) =>
@@ -172,8 +179,7 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
         .describe("Units to add (positive) or remove (negative)"),
     }),
     responses: {
-      200: { description: "The new stock", schema: itemReply },
-      404: errorResponse("Unknown item"),
+      ...stockChanged,
       409: errorResponse("Decrease above `available` (INSUFFICIENT_STOCK) or increase past maxStock"),
     },
     handler: async ({ params, body, principal }) =>
@@ -191,7 +197,7 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
     body: z.object({ quantity: quantity.optional().describe("Units (default 1)"), ...holdCommon }),
     responses: {
       201: { description: "Held (an idempotent retry returns the same hold)", schema: holdReply },
-      404: errorResponse("Unknown item"),
+      404: unknownItem,
       409: errorResponse("Not enough stock (`available`) or the holder's limit (`limit`, `current`)"),
       503: errorResponse("Store unreachable: nothing was held (fail closed)"),
     },

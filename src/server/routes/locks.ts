@@ -4,7 +4,15 @@ import type { Lease } from "../../lock/types.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import { durationMs, errorResponse, metadata, nameParam, pageOrBadRequest, pageQuery } from "./common.js";
+import {
+  durationMs,
+  errorResponse,
+  metadata,
+  nameParam,
+  pageOrBadRequest,
+  pageQuery,
+  perTenant,
+} from "./common.js";
 import { MAX_NAME_LENGTH } from "../../util/validate.js";
 import {
   lockForceReleasedReply,
@@ -40,7 +48,7 @@ function leaseJson(lease: Lease, now = Date.now()) {
 /** `/v1/locks/…`: acquire, refresh, release, get, list (admin), force-release (admin). */
 export function registerLockRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
-  const locksOf = (tenant: string): Locks => ctx.perTenant("locks", tenant, (store) => createLocks(store));
+  const locksOf = perTenant<Locks>(ctx, "locks", (store) => createLocks(store));
 
   defineRoute(app, registry, {
     method: "POST",

@@ -7,7 +7,7 @@ import {
 } from "../../waiting-room/index.js";
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
-import { errorResponse, nameParam } from "./common.js";
+import { errorResponse, nameParam, perTenant } from "./common.js";
 import {
   roomAdmitReply,
   roomAdmittedReply,
@@ -30,8 +30,7 @@ const userQuery = z.object({ user: nameParam.describe("The user's id") });
  */
 export function registerWaitingRoomRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
-  const roomsOf = (tenant: string): WaitingRoom =>
-    ctx.perTenant("waiting-rooms", tenant, (store) => createWaitingRoom(store));
+  const roomsOf = perTenant<WaitingRoom>(ctx, "waiting-rooms", (store) => createWaitingRoom(store));
 
   defineRoute(app, registry, {
     method: "POST",

@@ -9,7 +9,15 @@ import {
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import { durationMs, errorResponse, nameParam, pageOrBadRequest, pageQuery, plainText } from "./common.js";
+import {
+  durationMs,
+  errorResponse,
+  nameParam,
+  pageOrBadRequest,
+  pageQuery,
+  perTenant,
+  plainText,
+} from "./common.js";
 import {
   permitRefreshedReply,
   permitReleasedReply,
@@ -59,8 +67,7 @@ function permitJson(p: Permit, now = Date.now()) {
  */
 export function registerSemaphoreRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
-  const semaphoresOf = (tenant: string): Semaphores =>
-    ctx.perTenant("semaphores", tenant, (store) => createSemaphores(store));
+  const semaphoresOf = perTenant<Semaphores>(ctx, "semaphores", (store) => createSemaphores(store));
 
   defineRoute(app, registry, {
     method: "POST",

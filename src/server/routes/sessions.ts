@@ -5,7 +5,7 @@ import { createSessions, type Session, type Sessions } from "../../session/index
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
-import { durationMs, errorResponse, nameParam, plainText } from "./common.js";
+import { durationMs, errorResponse, nameParam, perTenant, plainText } from "./common.js";
 import {
   sessionEnvelopeReply,
   sessionRevokedReply,
@@ -76,14 +76,29 @@ function notFound(): HttpError {
 
 const sessionJson = (s: Session) => ({ session: s });
 
+/** The reply of a read that found a live session; a 404 when it found none. */
+function liveSession(s: Session | null): { session: Session } {
+  if (!s) throw notFound();
+  return sessionJson(s);
+}
+
 /**
  * `/v1/sessions/…`: put, get, touch, revoke (token in the body or a header, never in the URL),
  * list a user's sessions, revoke all of them.
  */
 export function registerSessionRoutes(ctx: ServerContext): void {
   const { app, registry } = ctx;
-  const sessionsOf = (tenant: string): Sessions =>
-    ctx.perTenant("sessions", tenant, (store) => createSessions(store));
+  const sessionsOf = perTenant<Sessions>(ctx, "sessions", (store) => createSessions(store));
+  /** Runs `op` on the session of the request's token (body or header), with the body's `user` hint. */
+  const byToken = <T>(
+    tenant: string,
+    request: FastifyRequest,
+    body: z.infer<typeof lookupBody>,
+    op: (sessions: Sessions, token: string, hint: { user?: string }) => Promise<T>,
+  ): Promise<T> => {
+    const t = tokenOf(request, body);
+    return inBody(() => op(sessionsOf(tenant), t, { user: body.user }));
+  };
 
   defineRoute(app, registry, {
     method: "PUT",
@@ -131,12 +146,8 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       404: errorResponse("No live session for this token"),
       503: errorResponse("Store unreachable: never a guessed answer"),
     },
-    handler: async ({ body, principal, request }) => {
-      const t = tokenOf(request, body);
-      const s = await inBody(() => sessionsOf(principal.tenant).get(t, { user: body.user }));
-      if (!s) throw notFound();
-      return sessionJson(s);
-    },
+    handler: async ({ body, principal, request }) =>
+      liveSession(await byToken(principal.tenant, request, body, (s, t, hint) => s.get(t, hint))),
   });
 
   defineRoute(app, registry, {
@@ -152,12 +163,8 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       404: errorResponse("No live session for this token"),
       503: errorResponse("Store unreachable"),
     },
-    handler: async ({ body, principal, request }) => {
-      const t = tokenOf(request, body);
-      const s = await inBody(() => sessionsOf(principal.tenant).touch(t, { user: body.user }));
-      if (!s) throw notFound();
-      return sessionJson(s);
-    },
+    handler: async ({ body, principal, request }) =>
+      liveSession(await byToken(principal.tenant, request, body, (s, t, hint) => s.touch(t, hint))),
   });
 
   defineRoute(app, registry, {
@@ -173,10 +180,9 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       200: { description: "Whether a live session was ended", schema: sessionRevokedReply },
       503: errorResponse("Store unreachable: the session may still be live"),
     },
-    handler: async ({ body, principal, request }) => {
-      const t = tokenOf(request, body);
-      return { revoked: await inBody(() => sessionsOf(principal.tenant).revoke(t, { user: body.user })) };
-    },
+    handler: async ({ body, principal, request }) => ({
+      revoked: await byToken(principal.tenant, request, body, (s, t, hint) => s.revoke(t, hint)),
+    }),
   });
 
   defineRoute(app, registry, {
