@@ -32,32 +32,11 @@ import {
   type InventoryOptions,
   type ItemState,
   type ReleaseResult,
+  type HoldOptions,
+  type ItemOptions,
 } from "./types.js";
 
-/** Options of {@link Inventory.defineItem}. */
-export interface ItemOptions {
-  /** Units the item starts with (used only when the item is new). */
-  stock: number;
-  /** Ceiling of the item's total stock: increases past it are refused (StockCapacityError). @defaultValue none */
-  maxStock?: number;
-  /** Most units one holder may hold + buy of this item (HolderLimitError beyond). @defaultValue none */
-  perHolderLimit?: number;
-}
-
-/** Options of {@link Inventory.hold}. */
-export interface HoldOptions {
-  /** Who holds: a user, session or order id. */
-  holder: string;
-  /** Units. @defaultValue 1 */
-  quantity?: number;
-  /** Lifetime of the hold in ms, on the store's clock. @defaultValue `defaultHoldTtlMs` (300000) */
-  ttlMs?: number;
-  /**
-   * A retry with the same key (on the same first item) returns the same hold instead of holding
-   * again, for as long as the hold lives plus `tombstoneTtlMs`. @defaultValue none
-   */
-  idempotencyKey?: string;
-}
+export type { HoldOptions, ItemOptions } from "./types.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:/;
 

@@ -117,3 +117,28 @@ export interface ItemHolds {
   /** True when more lines may follow (the limit, or the examination budget, was reached). */
   more: boolean;
 }
+
+/** Options of {@link Inventory.defineItem}. */
+export interface ItemOptions {
+  /** Units the item starts with (used only when the item is new). */
+  stock: number;
+  /** Ceiling of the item's total stock: increases past it are refused (StockCapacityError). @defaultValue none */
+  maxStock?: number;
+  /** Most units one holder may hold + buy of this item (HolderLimitError beyond). @defaultValue none */
+  perHolderLimit?: number;
+}
+
+/** Options of {@link Inventory.hold}. */
+export interface HoldOptions {
+  /** Who holds: a user, session or order id. */
+  holder: string;
+  /** Units. @defaultValue 1 */
+  quantity?: number;
+  /** Lifetime of the hold in ms, on the store's clock. @defaultValue `defaultHoldTtlMs` (300000) */
+  ttlMs?: number;
+  /**
+   * A retry with the same key (on the same first item) returns the same hold instead of holding
+   * again, for as long as the hold lives plus `tombstoneTtlMs`. @defaultValue none
+   */
+  idempotencyKey?: string;
+}
