@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { useNow } from "./hooks";
+import { type PrefixList, useNow } from "./hooks";
 
 /** `m:ss` (or `h:mm:ss`) of a duration in ms, rounded up to the second. */
 export function formatDuration(ms: number): string {
@@ -199,4 +199,57 @@ export function Empty({ children }: { children: ComponentChildren }) {
 /** A note for a client key where the view needs an admin key. */
 export function AdminOnly({ what }: { what: string }) {
   return <p class="note">{what} needs an admin key. This key is a client key: use the lookup below.</p>;
+}
+
+/**
+ * A card listing one page of a {@link usePrefixList}: a "starts with" filter, the error, the table
+ * (or `empty` once loaded with no row), `notes` under it, and the pager.
+ */
+export function PrefixTable<T>(props: {
+  title: string;
+  /** The table's aria-label. */
+  label: string;
+  filter: { id: string; label: string };
+  list: PrefixList<T>;
+  columns: string[];
+  empty: ComponentChildren;
+  /** An action's error, shown when the listing has none. */
+  error?: string;
+  notes?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  const { list: loaded, pages, rows } = props.list;
+  return (
+    <Section
+      title={props.title}
+      actions={
+        <Filter
+          id={props.filter.id}
+          label={props.filter.label}
+          value={props.list.prefix}
+          onChange={props.list.setPrefix}
+        />
+      }
+    >
+      <ErrorNote error={loaded.error ?? props.error} />
+      {rows.length === 0 && !loaded.loading ? (
+        <Empty>{props.empty}</Empty>
+      ) : (
+        <table class="data" aria-label={props.label}>
+          <thead>
+            <tr>
+              {props.columns.map((c) => (
+                <th scope="col" key={c}>
+                  {c}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>{props.children}</tbody>
+        </table>
+      )}
+      {props.notes}
+      <Pager page={pages.page} nextCursor={loaded.data?.nextCursor} onNext={pages.next} onFirst={pages.first} />
+    </Section>
+  );
 }
