@@ -249,7 +249,12 @@ export function PrefixTable<T>(props: {
         </table>
       )}
       {props.notes}
-      <Pager page={pages.page} nextCursor={loaded.data?.nextCursor} onNext={pages.next} onFirst={pages.first} />
+      <Pager
+        page={pages.page}
+        nextCursor={loaded.data?.nextCursor}
+        onNext={pages.next}
+        onFirst={pages.first}
+      />
     </Section>
   );
 }

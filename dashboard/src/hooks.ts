@@ -165,7 +165,12 @@ export interface PrefixList<T> {
  * by name prefix, paged by cursor, reloaded on changes of `kinds`. A client key may not list, so for
  * one it stays empty without asking.
  */
-export function usePrefixList<T>(path: string, field: string, kinds: ChangeKind[], admin: boolean): PrefixList<T> {
+export function usePrefixList<T>(
+  path: string,
+  field: string,
+  kinds: ChangeKind[],
+  admin: boolean,
+): PrefixList<T> {
   const { client } = useDashboard();
   const [prefix, setPrefix] = useState("");
   const pages = usePages();

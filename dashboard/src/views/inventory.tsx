@@ -1,17 +1,7 @@
 import { useState } from "preact/hooks";
-import {
-  AdminOnly,
-  Confirm,
-  Countdown,
-  Empty,
-  ErrorNote,
-  Filter,
-  Lookup,
-  Pager,
-  Section,
-} from "../components";
+import { AdminOnly, Confirm, Countdown, Empty, ErrorNote, Lookup, PrefixTable, Section } from "../components";
 import { seg, useDashboard } from "../context";
-import { useAction, useLoad, usePages } from "../hooks";
+import { useAction, useLoad, usePrefixList } from "../hooks";
 import { announce } from "../live";
 
 interface Stock {
@@ -162,22 +152,10 @@ function Adjust({ item, onDone }: { item: Stock; onDone(): void }) {
 export function Inventory() {
   const { client, identity } = useDashboard();
   const admin = identity.role === "admin";
-  const [prefix, setPrefix] = useState("");
   const [selected, setSelected] = useState<string>();
   const [looked, setLooked] = useState<Stock>();
-  const pages = usePages();
   const action = useAction();
-  const list = useLoad(
-    () =>
-      admin
-        ? client.request<{ items: Stock[]; nextCursor: string | null }>(
-            "GET",
-            `/v1/inventory/items?limit=50&prefix=${encodeURIComponent(prefix)}${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
-          )
-        : Promise.resolve({ items: [], nextCursor: null }),
-    [prefix, pages.cursor, admin],
-    ["inventory"],
-  );
+  const list = usePrefixList<Stock>("/v1/inventory/items", "items", ["inventory"], admin);
   const lookup = (
     <Section title="Look up an item">
       <Lookup
@@ -205,69 +183,43 @@ export function Inventory() {
       </>
     );
   }
-  const items = list.data?.items ?? [];
+  const items = list.rows;
   return (
     <>
-      <Section
+      <PrefixTable
         title="Items"
-        actions={
-          <Filter
-            id="item-prefix"
-            label="Item starts with"
-            value={prefix}
-            onChange={(v) => (setPrefix(v), pages.first())}
-          />
-        }
+        label="Items"
+        filter={{ id: "item-prefix", label: "Item starts with" }}
+        list={list}
+        columns={["Item", "Stock", "Invariant (available + held + sold = total)", "Details"]}
+        empty="No item on this page."
       >
-        <ErrorNote error={list.error} />
-        {items.length === 0 && !list.loading ? (
-          <Empty>No item on this page.</Empty>
-        ) : (
-          <table class="data" aria-label="Items">
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col">Stock</th>
-                <th scope="col">Invariant (available + held + sold = total)</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((s) => (
-                <tr key={s.item}>
-                  <th scope="row">{s.item}</th>
-                  <td class="wide">
-                    <StockBar s={s} />
-                  </td>
-                  <td>
-                    <Invariant s={s} />
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      aria-pressed={selected === s.item}
-                      onClick={() => setSelected(selected === s.item ? undefined : s.item)}
-                    >
-                      {selected === s.item ? "Hide holds" : "Holds and stock"}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <Pager
-          page={pages.page}
-          nextCursor={list.data?.nextCursor}
-          onNext={pages.next}
-          onFirst={pages.first}
-        />
-      </Section>
+        {items.map((s) => (
+          <tr key={s.item}>
+            <th scope="row">{s.item}</th>
+            <td class="wide">
+              <StockBar s={s} />
+            </td>
+            <td>
+              <Invariant s={s} />
+            </td>
+            <td>
+              <button
+                type="button"
+                aria-pressed={selected === s.item}
+                onClick={() => setSelected(selected === s.item ? undefined : s.item)}
+              >
+                {selected === s.item ? "Hide holds" : "Holds and stock"}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </PrefixTable>
       {selected && items.find((i) => i.item === selected) && (
         <>
           <Holds item={selected} />
           <Section title={`Adjust stock of ${selected}`}>
-            <Adjust item={items.find((i) => i.item === selected)!} onDone={list.reload} />
+            <Adjust item={items.find((i) => i.item === selected)!} onDone={list.list.reload} />
           </Section>
         </>
       )}
