@@ -235,18 +235,9 @@ export function PrefixTable<T>(props: {
       {rows.length === 0 && !loaded.loading ? (
         <Empty>{props.empty}</Empty>
       ) : (
-        <table class="data" aria-label={props.label}>
-          <thead>
-            <tr>
-              {props.columns.map((c) => (
-                <th scope="col" key={c}>
-                  {c}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>{props.children}</tbody>
-        </table>
+        <DataTable label={props.label} columns={props.columns}>
+          {props.children}
+        </DataTable>
       )}
       {props.notes}
       <Pager
@@ -256,5 +247,30 @@ export function PrefixTable<T>(props: {
         onFirst={pages.first}
       />
     </Section>
+  );
+}
+
+/** A data table: one header row of `columns`, then `children` (the body's rows). */
+export function DataTable(props: {
+  label: string;
+  columns: string[];
+  compact?: boolean;
+  /** aria-live of a table that updates by itself. */
+  live?: "off" | "polite";
+  children: ComponentChildren;
+}) {
+  return (
+    <table class={props.compact ? "data compact" : "data"} aria-label={props.label} aria-live={props.live}>
+      <thead>
+        <tr>
+          {props.columns.map((c) => (
+            <th scope="col" key={c}>
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
   );
 }

@@ -1,5 +1,15 @@
 import { useState } from "preact/hooks";
-import { AdminOnly, Confirm, Countdown, Empty, ErrorNote, Lookup, PrefixTable, Section } from "../components";
+import {
+  AdminOnly,
+  Confirm,
+  Countdown,
+  DataTable,
+  Empty,
+  ErrorNote,
+  Lookup,
+  PrefixTable,
+  Section,
+} from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, useLoad, usePrefixList } from "../hooks";
 import { announce } from "../live";
@@ -70,30 +80,20 @@ function Holds({ item }: { item: string }) {
       {holds.length === 0 ? (
         <Empty>No live hold.</Empty>
       ) : (
-        <table class="data" aria-label={`Holds of ${item}`}>
-          <thead>
-            <tr>
-              <th scope="col">Holder</th>
-              <th scope="col">Units</th>
-              <th scope="col">Expires in</th>
-              <th scope="col">Hold id</th>
+        <DataTable label={`Holds of ${item}`} columns={["Holder", "Units", "Expires in", "Hold id"]}>
+          {holds.map((l) => (
+            <tr key={l.holdId}>
+              <th scope="row">{l.holder}</th>
+              <td class="num">{l.quantity}</td>
+              <td>
+                <Countdown remainingMs={l.expiresIn} at={h.at} label="hold expires in" />
+              </td>
+              <td>
+                <code>{l.holdId}</code>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {holds.map((l) => (
-              <tr key={l.holdId}>
-                <th scope="row">{l.holder}</th>
-                <td class="num">{l.quantity}</td>
-                <td>
-                  <Countdown remainingMs={l.expiresIn} at={h.at} label="hold expires in" />
-                </td>
-                <td>
-                  <code>{l.holdId}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
       {h.data?.more && <p class="muted">More holds follow (soonest expiry shown first).</p>}
     </Section>

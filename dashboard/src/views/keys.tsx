@@ -1,5 +1,5 @@
 import { useRef, useState } from "preact/hooks";
-import { Confirm, Empty, ErrorNote, formatTime, Section } from "../components";
+import { Confirm, DataTable, Empty, ErrorNote, formatTime, Section } from "../components";
 import { useDashboard } from "../context";
 import { useAction, useLoad } from "../hooks";
 import { announce } from "../live";
@@ -115,48 +115,36 @@ export function Keys() {
         {keys.length === 0 && !list.loading ? (
           <Empty>No key serves this tenant.</Empty>
         ) : (
-          <table class="data" aria-label="API keys">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Id</th>
-                <th scope="col">Role</th>
-                <th scope="col">Tenants</th>
-                <th scope="col">Created</th>
-                <th scope="col">Status</th>
+          <DataTable label="API keys" columns={["Name", "Id", "Role", "Tenants", "Created", "Status"]}>
+            {keys.map((k) => (
+              <tr key={k.id}>
+                <th scope="row">
+                  {k.name || <span class="muted">unnamed</span>}{" "}
+                  {k.current && <span class="badge">this key</span>}
+                </th>
+                <td>
+                  <code>{k.id}</code>
+                </td>
+                <td>{k.role}</td>
+                <td>{k.tenants.join(", ")}</td>
+                <td>{formatTime(k.createdAt)}</td>
+                <td>
+                  {k.revokedAt ? (
+                    <span class="badge bad">revoked {formatTime(k.revokedAt)}</span>
+                  ) : (
+                    <button
+                      type="button"
+                      class="danger"
+                      onClick={() => setRevoke(k)}
+                      aria-label={`Revoke key ${k.name || k.id}`}
+                    >
+                      Revoke
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id}>
-                  <th scope="row">
-                    {k.name || <span class="muted">unnamed</span>}{" "}
-                    {k.current && <span class="badge">this key</span>}
-                  </th>
-                  <td>
-                    <code>{k.id}</code>
-                  </td>
-                  <td>{k.role}</td>
-                  <td>{k.tenants.join(", ")}</td>
-                  <td>{formatTime(k.createdAt)}</td>
-                  <td>
-                    {k.revokedAt ? (
-                      <span class="badge bad">revoked {formatTime(k.revokedAt)}</span>
-                    ) : (
-                      <button
-                        type="button"
-                        class="danger"
-                        onClick={() => setRevoke(k)}
-                        aria-label={`Revoke key ${k.name || k.id}`}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </Section>
       {revoke && (
