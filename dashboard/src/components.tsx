@@ -104,6 +104,35 @@ export function Confirm(props: {
   );
 }
 
+/**
+ * The confirmation of an admin action: confirming closes the dialog, then runs `act` through
+ * `action` (whose error the view shows); cancelling only closes it.
+ */
+export function ConfirmAction(props: {
+  title: string;
+  children: ComponentChildren;
+  confirmLabel: string;
+  danger?: boolean;
+  close(): void;
+  action: { run(fn: () => Promise<unknown>): Promise<boolean> };
+  act(): Promise<unknown>;
+}) {
+  return (
+    <Confirm
+      title={props.title}
+      confirmLabel={props.confirmLabel}
+      danger={props.danger}
+      onCancel={props.close}
+      onConfirm={() => {
+        props.close();
+        void props.action.run(props.act);
+      }}
+    >
+      {props.children}
+    </Confirm>
+  );
+}
+
 /** Pages of a cursor listing: "Next page" while there is one, "First page" once past it. */
 export function Pager(props: {
   page: number;

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import {
   AdminOnly,
-  Confirm,
+  ConfirmAction,
   Countdown,
   ErrorNote,
   formatTime,
@@ -145,29 +145,27 @@ export function Breakers() {
         ))}
       </PrefixTable>
       {confirm && (
-        <Confirm
+        <ConfirmAction
           title={`${ACTIONS[confirm.act].label} “${confirm.name}”?`}
           confirmLabel={ACTIONS[confirm.act].label}
           danger={confirm.act !== "reset"}
-          onCancel={() => setConfirm(undefined)}
-          onConfirm={() => {
+          close={() => setConfirm(undefined)}
+          action={action}
+          act={async () => {
             const c = confirm;
-            setConfirm(undefined);
-            void action.run(async () => {
-              await client.request(
-                "POST",
-                `/v1/breakers/${seg(c.name)}/${c.act}`,
-                c.act === "trip" ? {} : undefined,
-              );
-              announce(["breakers"], [c.name]);
-            });
+            await client.request(
+              "POST",
+              `/v1/breakers/${seg(c.name)}/${c.act}`,
+              c.act === "trip" ? {} : undefined,
+            );
+            announce(["breakers"], [c.name]);
           }}
         >
           <p>
             This {ACTIONS[confirm.act].say}. Library processes sharing the breaker follow within their sync
             interval.
           </p>
-        </Confirm>
+        </ConfirmAction>
       )}
       {lookup}
     </>

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import {
   AdminOnly,
-  Confirm,
+  ConfirmAction,
   Countdown,
   DataTable,
   Empty,
@@ -125,25 +125,23 @@ function Adjust({ item, onDone }: { item: Stock; onDone(): void }) {
       <button type="submit">Adjust stock</button>
       <ErrorNote error={action.error} />
       {confirm && (
-        <Confirm
+        <ConfirmAction
           title={`Change the total of “${item.item}” by ${n > 0 ? `+${n}` : n}?`}
           confirmLabel="Adjust"
-          onCancel={() => setConfirm(false)}
-          onConfirm={() => {
-            setConfirm(false);
-            void action.run(async () => {
-              await client.request("POST", `/v1/inventory/items/${seg(item.item)}/adjust`, { delta: n });
-              setDelta("");
-              announce(["inventory"], [item.item]);
-              onDone();
-            });
+          close={() => setConfirm(false)}
+          action={action}
+          act={async () => {
+            await client.request("POST", `/v1/inventory/items/${seg(item.item)}/adjust`, { delta: n });
+            setDelta("");
+            announce(["inventory"], [item.item]);
+            onDone();
           }}
         >
           <p>
             Total {item.total} becomes {item.total + n}. A decrease never takes back held or sold units: more
             than the {item.available} available is refused whole.
           </p>
-        </Confirm>
+        </ConfirmAction>
       )}
     </form>
   );

@@ -1,5 +1,5 @@
 import { useRef, useState } from "preact/hooks";
-import { Confirm, DataTable, Empty, ErrorNote, formatTime, Section } from "../components";
+import { ConfirmAction, DataTable, Empty, ErrorNote, formatTime, Section } from "../components";
 import { useDashboard } from "../context";
 import { useAction, useLoad } from "../hooks";
 import { announce } from "../live";
@@ -148,25 +148,22 @@ export function Keys() {
         )}
       </Section>
       {revoke && (
-        <Confirm
+        <ConfirmAction
           title={`Revoke “${revoke.name || revoke.id}”?`}
           confirmLabel="Revoke"
           danger
-          onCancel={() => setRevoke(undefined)}
-          onConfirm={() => {
-            const k = revoke;
-            setRevoke(undefined);
-            void action.run(async () => {
-              await client.request("POST", `/v1/keys/${k.id}/revoke`);
-              announce(["keys"]);
-            });
+          close={() => setRevoke(undefined)}
+          action={action}
+          act={async () => {
+            await client.request("POST", `/v1/keys/${revoke.id}/revoke`);
+            announce(["keys"]);
           }}
         >
           <p>Every server refuses it within the key cache time (5 s by default). This cannot be undone.</p>
           {revoke.current && (
             <p class="error">This is the key you are signed in with: you will be signed out.</p>
           )}
-        </Confirm>
+        </ConfirmAction>
       )}
     </>
   );

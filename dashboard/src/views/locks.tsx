@@ -1,5 +1,14 @@
 import { useState } from "preact/hooks";
-import { AdminOnly, Confirm, Countdown, ErrorNote, Json, Lookup, PrefixTable, Section } from "../components";
+import {
+  AdminOnly,
+  ConfirmAction,
+  Countdown,
+  ErrorNote,
+  Json,
+  Lookup,
+  PrefixTable,
+  Section,
+} from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, usePrefixList } from "../hooks";
 import { announce } from "../live";
@@ -119,26 +128,23 @@ export function Locks() {
         </p>
       )}
       {confirm && (
-        <Confirm
+        <ConfirmAction
           title={`Force-release “${confirm.key}”?`}
           confirmLabel="Force release"
           danger
-          onCancel={() => setConfirm(undefined)}
-          onConfirm={() => {
-            const l = confirm;
-            setConfirm(undefined);
-            void action.run(async () => {
-              await client.request("DELETE", `/v1/locks/${seg(l.key)}`);
-              setReleased((r) => ({ ...r, [l.key]: l.fence }));
-              announce(["locks"], [l.key]);
-            });
+          close={() => setConfirm(undefined)}
+          action={action}
+          act={async () => {
+            await client.request("DELETE", `/v1/locks/${seg(confirm.key)}`);
+            setReleased((r) => ({ ...r, [confirm.key]: confirm.fence }));
+            announce(["locks"], [confirm.key]);
           }}
         >
           <p>
             Its holder (fence {confirm.fence}) loses the lock at once and is not told: its next refresh fails.
             The next holder gets a fence higher than {confirm.fence}.
           </p>
-        </Confirm>
+        </ConfirmAction>
       )}
       <LockLookup />
     </>
