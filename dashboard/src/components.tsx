@@ -225,9 +225,14 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="muted empty">{children}</p>;
 }
 
-/** A note for a client key where the view needs an admin key. */
-export function AdminOnly({ what }: { what: string }) {
-  return <p class="note">{what} needs an admin key. This key is a client key: use the lookup below.</p>;
+/** A note for a client key where the view needs an admin key, then what a client key may use (`children`). */
+export function AdminOnly({ what, children }: { what: string; children?: ComponentChildren }) {
+  return (
+    <>
+      <p class="note">{what} needs an admin key. This key is a client key: use the lookup below.</p>
+      {children}
+    </>
+  );
 }
 
 /**

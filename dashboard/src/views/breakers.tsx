@@ -89,11 +89,10 @@ export function Breakers() {
   );
   if (!admin) {
     return (
-      <>
-        <AdminOnly what="Listing breakers and forcing them open or closed" />
+      <AdminOnly what="Listing breakers and forcing them open or closed">
         <ErrorNote error={action.error} />
         {lookup}
-      </>
+      </AdminOnly>
     );
   }
   return (

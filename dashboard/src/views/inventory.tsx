@@ -173,14 +173,7 @@ export function Inventory() {
       )}
     </Section>
   );
-  if (!admin) {
-    return (
-      <>
-        <AdminOnly what="Listing items, their holds and adjusting stock" />
-        {lookup}
-      </>
-    );
-  }
+  if (!admin) return <AdminOnly what="Listing items, their holds and adjusting stock">{lookup}</AdminOnly>;
   const items = list.rows;
   return (
     <>

@@ -69,10 +69,9 @@ export function Locks() {
   const held = usePrefixList<LockInfo>("/v1/locks", "locks", ["locks"], admin);
   if (!admin) {
     return (
-      <>
-        <AdminOnly what="Listing locks" />
+      <AdminOnly what="Listing locks">
         <LockLookup />
-      </>
+      </AdminOnly>
     );
   }
   const { prefix } = held;

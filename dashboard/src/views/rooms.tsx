@@ -66,10 +66,9 @@ export function Rooms() {
   const list = usePrefixList<Room>("/v1/waiting-rooms", "rooms", ["rooms"], admin);
   if (!admin) {
     return (
-      <>
-        <AdminOnly what="Listing waiting rooms" />
+      <AdminOnly what="Listing waiting rooms">
         <PositionLookup />
-      </>
+      </AdminOnly>
     );
   }
   // A room can come once from its line and once from its admissions: keep one row per room.

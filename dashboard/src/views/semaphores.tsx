@@ -67,10 +67,9 @@ export function Semaphores() {
   const list = usePrefixList<SemaphoreRow>("/v1/semaphores", "semaphores", ["semaphores"], admin);
   if (!admin) {
     return (
-      <>
-        <AdminOnly what="Listing semaphores" />
+      <AdminOnly what="Listing semaphores">
         <SemaphoreLookup />
-      </>
+      </AdminOnly>
     );
   }
   return (
