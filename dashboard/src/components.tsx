@@ -266,13 +266,14 @@ export function PrefixTable<T>(props: {
       }
     >
       <ErrorNote error={loaded.error ?? props.error} />
-      {rows.length === 0 && !loaded.loading ? (
-        <Empty>{props.empty}</Empty>
-      ) : (
-        <DataTable label={props.label} columns={props.columns}>
-          {props.children}
-        </DataTable>
-      )}
+      <DataTable
+        label={props.label}
+        columns={props.columns}
+        isEmpty={rows.length === 0 && !loaded.loading}
+        empty={props.empty}
+      >
+        {props.children}
+      </DataTable>
       {props.notes}
       <Pager
         page={pages.page}
@@ -284,15 +285,21 @@ export function PrefixTable<T>(props: {
   );
 }
 
-/** A data table: one header row of `columns`, then `children` (the body's rows). */
+/**
+ * A data table: one header row of `columns`, then `children` (the body's rows); or, when
+ * `isEmpty`, the `empty` note instead.
+ */
 export function DataTable(props: {
   label: string;
   columns: string[];
   compact?: boolean;
   /** aria-live of a table that updates by itself. */
   live?: "off" | "polite";
+  isEmpty?: boolean;
+  empty?: ComponentChildren;
   children: ComponentChildren;
 }) {
+  if (props.isEmpty) return <Empty>{props.empty}</Empty>;
   return (
     <table class={props.compact ? "data compact" : "data"} aria-label={props.label} aria-live={props.live}>
       <thead>

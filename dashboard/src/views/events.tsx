@@ -79,26 +79,24 @@ function EventTail() {
         </button>
       </div>
       <ErrorNote error={events.error ?? sources.error} />
-      {shown.length === 0 ? (
-        <Empty>No event matches.</Empty>
-      ) : (
-        <DataTable
-          label="Events"
-          live={paused ? "off" : "polite"}
-          columns={["At", "Source", "Type", "Context"]}
-        >
-          {shown.map((e) => (
-            <tr key={e.id}>
-              <td>{formatTime(e.at)}</td>
-              <td>{e.source}</td>
-              <td>{e.type}</td>
-              <td>
-                <Json value={e.context} />
-              </td>
-            </tr>
-          ))}
-        </DataTable>
-      )}
+      <DataTable
+        label="Events"
+        live={paused ? "off" : "polite"}
+        columns={["At", "Source", "Type", "Context"]}
+        isEmpty={shown.length === 0}
+        empty="No event matches."
+      >
+        {shown.map((e) => (
+          <tr key={e.id}>
+            <td>{formatTime(e.at)}</td>
+            <td>{e.source}</td>
+            <td>{e.type}</td>
+            <td>
+              <Json value={e.context} />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </Section>
   );
 }
@@ -190,27 +188,25 @@ function Channels({ onPick }: { onPick(c: string): void }) {
   return (
     <Section title="Channels">
       <ErrorNote error={list.error} />
-      {rows.length === 0 && !list.loading ? (
-        <Empty>No channel with history or subscribers on this page.</Empty>
-      ) : (
-        <DataTable
-          label="Channels"
-          columns={["Channel", "Subscribers here", "Messages / minute", "Last message"]}
-        >
-          {rows.map((c) => (
-            <tr key={c.channel}>
-              <th scope="row">
-                <button type="button" class="link" onClick={() => onPick(c.channel)}>
-                  {c.channel}
-                </button>
-              </th>
-              <td class="num">{c.subscribers}</td>
-              <td class="num">{c.perMinute >= 100 ? "≥ 100" : c.perMinute}</td>
-              <td>{c.lastAt ? formatTime(c.lastAt) : <span class="muted">no history</span>}</td>
-            </tr>
-          ))}
-        </DataTable>
-      )}
+      <DataTable
+        label="Channels"
+        columns={["Channel", "Subscribers here", "Messages / minute", "Last message"]}
+        isEmpty={rows.length === 0 && !list.loading}
+        empty="No channel with history or subscribers on this page."
+      >
+        {rows.map((c) => (
+          <tr key={c.channel}>
+            <th scope="row">
+              <button type="button" class="link" onClick={() => onPick(c.channel)}>
+                {c.channel}
+              </button>
+            </th>
+            <td class="num">{c.subscribers}</td>
+            <td class="num">{c.perMinute >= 100 ? "≥ 100" : c.perMinute}</td>
+            <td>{c.lastAt ? formatTime(c.lastAt) : <span class="muted">no history</span>}</td>
+          </tr>
+        ))}
+      </DataTable>
       <Pager page={pages.page} nextCursor={list.data?.nextCursor} onNext={pages.next} onFirst={pages.first} />
     </Section>
   );

@@ -4,7 +4,6 @@ import {
   ConfirmAction,
   Countdown,
   DataTable,
-  Empty,
   ErrorNote,
   Lookup,
   PrefixTable,
@@ -77,24 +76,25 @@ function Holds({ item }: { item: string }) {
   return (
     <Section title={`Active holds of ${item}`}>
       <ErrorNote error={h.error} />
-      {holds.length === 0 ? (
-        <Empty>No live hold.</Empty>
-      ) : (
-        <DataTable label={`Holds of ${item}`} columns={["Holder", "Units", "Expires in", "Hold id"]}>
-          {holds.map((l) => (
-            <tr key={l.holdId}>
-              <th scope="row">{l.holder}</th>
-              <td class="num">{l.quantity}</td>
-              <td>
-                <Countdown remainingMs={l.expiresIn} at={h.at} label="hold expires in" />
-              </td>
-              <td>
-                <code>{l.holdId}</code>
-              </td>
-            </tr>
-          ))}
-        </DataTable>
-      )}
+      <DataTable
+        label={`Holds of ${item}`}
+        columns={["Holder", "Units", "Expires in", "Hold id"]}
+        isEmpty={holds.length === 0}
+        empty="No live hold."
+      >
+        {holds.map((l) => (
+          <tr key={l.holdId}>
+            <th scope="row">{l.holder}</th>
+            <td class="num">{l.quantity}</td>
+            <td>
+              <Countdown remainingMs={l.expiresIn} at={h.at} label="hold expires in" />
+            </td>
+            <td>
+              <code>{l.holdId}</code>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {h.data?.more && <p class="muted">More holds follow (soonest expiry shown first).</p>}
     </Section>
   );

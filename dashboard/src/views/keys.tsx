@@ -1,5 +1,5 @@
 import { useRef, useState } from "preact/hooks";
-import { ConfirmAction, DataTable, Empty, ErrorNote, formatTime, Section } from "../components";
+import { ConfirmAction, DataTable, ErrorNote, formatTime, Section } from "../components";
 import { useDashboard } from "../context";
 import { useAction, useLoad } from "../hooks";
 import { announce } from "../live";
@@ -112,40 +112,41 @@ export function Keys() {
       </Section>
       <Section title="Keys of this tenant">
         <ErrorNote error={list.error ?? action.error} />
-        {keys.length === 0 && !list.loading ? (
-          <Empty>No key serves this tenant.</Empty>
-        ) : (
-          <DataTable label="API keys" columns={["Name", "Id", "Role", "Tenants", "Created", "Status"]}>
-            {keys.map((k) => (
-              <tr key={k.id}>
-                <th scope="row">
-                  {k.name || <span class="muted">unnamed</span>}{" "}
-                  {k.current && <span class="badge">this key</span>}
-                </th>
-                <td>
-                  <code>{k.id}</code>
-                </td>
-                <td>{k.role}</td>
-                <td>{k.tenants.join(", ")}</td>
-                <td>{formatTime(k.createdAt)}</td>
-                <td>
-                  {k.revokedAt ? (
-                    <span class="badge bad">revoked {formatTime(k.revokedAt)}</span>
-                  ) : (
-                    <button
-                      type="button"
-                      class="danger"
-                      onClick={() => setRevoke(k)}
-                      aria-label={`Revoke key ${k.name || k.id}`}
-                    >
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </DataTable>
-        )}
+        <DataTable
+          label="API keys"
+          columns={["Name", "Id", "Role", "Tenants", "Created", "Status"]}
+          isEmpty={keys.length === 0 && !list.loading}
+          empty="No key serves this tenant."
+        >
+          {keys.map((k) => (
+            <tr key={k.id}>
+              <th scope="row">
+                {k.name || <span class="muted">unnamed</span>}{" "}
+                {k.current && <span class="badge">this key</span>}
+              </th>
+              <td>
+                <code>{k.id}</code>
+              </td>
+              <td>{k.role}</td>
+              <td>{k.tenants.join(", ")}</td>
+              <td>{formatTime(k.createdAt)}</td>
+              <td>
+                {k.revokedAt ? (
+                  <span class="badge bad">revoked {formatTime(k.revokedAt)}</span>
+                ) : (
+                  <button
+                    type="button"
+                    class="danger"
+                    onClick={() => setRevoke(k)}
+                    aria-label={`Revoke key ${k.name || k.id}`}
+                  >
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       </Section>
       {revoke && (
         <ConfirmAction

@@ -117,24 +117,25 @@ function Entities({ m, onPick }: { m: MachineRow; onPick(id: string): void }) {
           .join(", ") || "none"}
       </p>
       <CountAll machine={m.machine} states={m.states} />
-      {rows.length === 0 && !list.loading ? (
-        <Empty>No entity on this page.</Empty>
-      ) : (
-        <DataTable label={`Entities of ${m.machine}`} columns={["Entity", "State", "Version", "Last change"]}>
-          {rows.map((e) => (
-            <tr key={e.id}>
-              <th scope="row">
-                <button type="button" class="link" onClick={() => onPick(e.id)}>
-                  {e.id}
-                </button>
-              </th>
-              <td>{e.state}</td>
-              <td class="num">{e.version}</td>
-              <td>{formatTime(e.updatedAt)}</td>
-            </tr>
-          ))}
-        </DataTable>
-      )}
+      <DataTable
+        label={`Entities of ${m.machine}`}
+        columns={["Entity", "State", "Version", "Last change"]}
+        isEmpty={rows.length === 0 && !list.loading}
+        empty="No entity on this page."
+      >
+        {rows.map((e) => (
+          <tr key={e.id}>
+            <th scope="row">
+              <button type="button" class="link" onClick={() => onPick(e.id)}>
+                {e.id}
+              </button>
+            </th>
+            <td>{e.state}</td>
+            <td class="num">{e.version}</td>
+            <td>{formatTime(e.updatedAt)}</td>
+          </tr>
+        ))}
+      </DataTable>
       <Pager page={pages.page} nextCursor={list.data?.nextCursor} onNext={pages.next} onFirst={pages.first} />
     </Section>
   );

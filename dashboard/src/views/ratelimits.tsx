@@ -2,7 +2,6 @@ import { useState } from "preact/hooks";
 import {
   AdminOnly,
   DataTable,
-  Empty,
   ErrorNote,
   formatDuration,
   formatRate,
@@ -133,25 +132,26 @@ export function RateLimits() {
           Limits travel with each call, so this service knows the limiters called through it, with the limits
           last sent. Rates are over the last minute.
         </p>
-        {limiters.length === 0 && !list.loading ? (
-          <Empty>No rate limiter has been called through this service yet.</Empty>
-        ) : (
-          <DataTable label="Rate limiters" columns={["Limiter", "Limits", "Allowed", "Denied", "Last call"]}>
-            {limiters.map((l) => (
-              <tr key={l.name}>
-                <th scope="row">{l.name}</th>
-                <td>{l.limits.map(describeLimit).join("; ")}</td>
-                <td class="num">
-                  {formatRate(l.allowedPerSec)} <span class="muted">({l.allowed} in all)</span>
-                </td>
-                <td class={l.deniedPerSec > 0 ? "num bad" : "num"}>
-                  {formatRate(l.deniedPerSec)} <span class="muted">({l.denied} in all)</span>
-                </td>
-                <td>{formatTime(l.lastSeenAt)}</td>
-              </tr>
-            ))}
-          </DataTable>
-        )}
+        <DataTable
+          label="Rate limiters"
+          columns={["Limiter", "Limits", "Allowed", "Denied", "Last call"]}
+          isEmpty={limiters.length === 0 && !list.loading}
+          empty="No rate limiter has been called through this service yet."
+        >
+          {limiters.map((l) => (
+            <tr key={l.name}>
+              <th scope="row">{l.name}</th>
+              <td>{l.limits.map(describeLimit).join("; ")}</td>
+              <td class="num">
+                {formatRate(l.allowedPerSec)} <span class="muted">({l.allowed} in all)</span>
+              </td>
+              <td class={l.deniedPerSec > 0 ? "num bad" : "num"}>
+                {formatRate(l.deniedPerSec)} <span class="muted">({l.denied} in all)</span>
+              </td>
+              <td>{formatTime(l.lastSeenAt)}</td>
+            </tr>
+          ))}
+        </DataTable>
       </Section>
       <KeyLookup limiters={limiters} />
     </>
