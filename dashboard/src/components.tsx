@@ -216,6 +216,31 @@ export function Lookup(props: {
   );
 }
 
+/**
+ * A card looking one name up: the one-field form (its lookup runs through `action`), `error` when
+ * the view shows it here, then what was found (`children`).
+ */
+export function LookupCard(props: {
+  title: string;
+  field: { id: string; label: string };
+  action: { run(fn: () => Promise<unknown>): Promise<boolean> };
+  lookup(name: string): Promise<unknown>;
+  error?: string;
+  children?: ComponentChildren;
+}) {
+  return (
+    <Section title={props.title}>
+      <Lookup
+        fields={[props.field]}
+        button="Look up"
+        onSubmit={(v) => void props.action.run(() => props.lookup(v[props.field.id]))}
+      />
+      <ErrorNote error={props.error} />
+      {props.children}
+    </Section>
+  );
+}
+
 export function Json({ value }: { value: unknown }) {
   if (value === undefined || value === null) return <span class="muted">—</span>;
   return <code class="json">{JSON.stringify(value)}</code>;

@@ -5,9 +5,8 @@ import {
   Countdown,
   ErrorNote,
   formatTime,
-  Lookup,
+  LookupCard,
   PrefixTable,
-  Section,
 } from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, usePrefixList } from "../hooks";
@@ -70,22 +69,18 @@ export function Breakers() {
   const action = useAction();
   const list = usePrefixList<BreakerRow>("/v1/breakers", "breakers", ["breakers"], admin);
   const lookup = (
-    <Section title="Look up a breaker">
-      <Lookup
-        fields={[{ id: "breaker-name", label: "Breaker name" }]}
-        button="Look up"
-        onSubmit={(v) =>
-          void action.run(async () =>
-            setLooked(await client.request("GET", `/v1/breakers/${seg(v["breaker-name"])}`)),
-          )
-        }
-      />
+    <LookupCard
+      title="Look up a breaker"
+      field={{ id: "breaker-name", label: "Breaker name" }}
+      action={action}
+      lookup={async (name) => setLooked(await client.request("GET", `/v1/breakers/${seg(name)}`))}
+    >
       {looked && (
         <p>
           <strong>{looked.name}</strong>: <State state={looked.state.kind} />
         </p>
       )}
-    </Section>
+    </LookupCard>
   );
   if (!admin) {
     return (

@@ -5,7 +5,7 @@ import {
   Countdown,
   DataTable,
   ErrorNote,
-  Lookup,
+  LookupCard,
   PrefixTable,
   Section,
 } from "../components";
@@ -155,23 +155,21 @@ export function Inventory() {
   const action = useAction();
   const list = usePrefixList<Stock>("/v1/inventory/items", "items", ["inventory"], admin);
   const lookup = (
-    <Section title="Look up an item">
-      <Lookup
-        fields={[{ id: "item-name", label: "Item" }]}
-        button="Look up"
-        onSubmit={(v) =>
-          void action.run(async () =>
-            setLooked(await client.request<Stock>("GET", `/v1/inventory/items/${seg(v["item-name"])}`)),
-          )
-        }
-      />
-      <ErrorNote error={action.error} />
+    <LookupCard
+      title="Look up an item"
+      field={{ id: "item-name", label: "Item" }}
+      action={action}
+      error={action.error}
+      lookup={async (name) =>
+        setLooked(await client.request<Stock>("GET", `/v1/inventory/items/${seg(name)}`))
+      }
+    >
       {looked && (
         <div>
           <StockBar s={looked} /> <Invariant s={looked} />
         </div>
       )}
-    </Section>
+    </LookupCard>
   );
   if (!admin) return <AdminOnly what="Listing items, their holds and adjusting stock">{lookup}</AdminOnly>;
   const items = list.rows;

@@ -1,14 +1,5 @@
 import { useState } from "preact/hooks";
-import {
-  AdminOnly,
-  ConfirmAction,
-  Countdown,
-  ErrorNote,
-  Json,
-  Lookup,
-  PrefixTable,
-  Section,
-} from "../components";
+import { AdminOnly, ConfirmAction, Countdown, Json, LookupCard, PrefixTable } from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, usePrefixList } from "../hooks";
 import { announce } from "../live";
@@ -27,24 +18,21 @@ function LockLookup() {
   const [found, setFound] = useState<{ name: string; info: LockInfo | null; at: number }>();
   const action = useAction();
   return (
-    <Section title="Look up a lock">
-      <Lookup
-        fields={[{ id: "lock-name", label: "Lock name" }]}
-        button="Look up"
-        onSubmit={(v) =>
-          void action.run(async () => {
-            try {
-              const info = await client.request<LockInfo>("GET", `/v1/locks/${seg(v["lock-name"])}`);
-              setFound({ name: v["lock-name"], info, at: Date.now() });
-            } catch (e) {
-              if ((e as { status?: number }).status === 404)
-                setFound({ name: v["lock-name"], info: null, at: Date.now() });
-              else throw e;
-            }
-          })
+    <LookupCard
+      title="Look up a lock"
+      field={{ id: "lock-name", label: "Lock name" }}
+      action={action}
+      error={action.error}
+      lookup={async (name) => {
+        try {
+          const info = await client.request<LockInfo>("GET", `/v1/locks/${seg(name)}`);
+          setFound({ name, info, at: Date.now() });
+        } catch (e) {
+          if ((e as { status?: number }).status === 404) setFound({ name, info: null, at: Date.now() });
+          else throw e;
         }
-      />
-      <ErrorNote error={action.error} />
+      }}
+    >
       {found &&
         (found.info ? (
           <p>
@@ -56,7 +44,7 @@ function LockLookup() {
             <strong>{found.name}</strong> is not locked.
           </p>
         ))}
-    </Section>
+    </LookupCard>
   );
 }
 

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { AdminOnly, Countdown, ErrorNote, Json, Lookup, PrefixTable, Section } from "../components";
+import { AdminOnly, Countdown, Json, LookupCard, PrefixTable } from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, usePrefixList } from "../hooks";
 
@@ -34,21 +34,19 @@ function SemaphoreLookup() {
   const [found, setFound] = useState<{ name: string; count: number; holders: Holder[]; at: number }>();
   const action = useAction();
   return (
-    <Section title="Look up a semaphore">
-      <Lookup
-        fields={[{ id: "sem-name", label: "Semaphore name" }]}
-        button="Look up"
-        onSubmit={(v) =>
-          void action.run(async () => {
-            const r = await client.request<{ count: number; holders: Holder[] }>(
-              "GET",
-              `/v1/semaphores/${seg(v["sem-name"])}/holders`,
-            );
-            setFound({ name: v["sem-name"], ...r, at: Date.now() });
-          })
-        }
-      />
-      <ErrorNote error={action.error} />
+    <LookupCard
+      title="Look up a semaphore"
+      field={{ id: "sem-name", label: "Semaphore name" }}
+      action={action}
+      error={action.error}
+      lookup={async (name) => {
+        const r = await client.request<{ count: number; holders: Holder[] }>(
+          "GET",
+          `/v1/semaphores/${seg(name)}/holders`,
+        );
+        setFound({ name, ...r, at: Date.now() });
+      }}
+    >
       {found && (
         <div>
           <p>
@@ -57,7 +55,7 @@ function SemaphoreLookup() {
           <Holders holders={found.holders} at={found.at} />
         </div>
       )}
-    </Section>
+    </LookupCard>
   );
 }
 
