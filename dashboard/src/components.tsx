@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { useNow } from "./hooks";
+import { type PrefixList, useNow } from "./hooks";
 
 /** `m:ss` (or `h:mm:ss`) of a duration in ms, rounded up to the second. */
 export function formatDuration(ms: number): string {
@@ -104,6 +104,35 @@ export function Confirm(props: {
   );
 }
 
+/**
+ * The confirmation of an admin action: confirming closes the dialog, then runs `act` through
+ * `action` (whose error the view shows); cancelling only closes it.
+ */
+export function ConfirmAction(props: {
+  title: string;
+  children: ComponentChildren;
+  confirmLabel: string;
+  danger?: boolean;
+  close(): void;
+  action: { run(fn: () => Promise<unknown>): Promise<boolean> };
+  act(): Promise<unknown>;
+}) {
+  return (
+    <Confirm
+      title={props.title}
+      confirmLabel={props.confirmLabel}
+      danger={props.danger}
+      onCancel={props.close}
+      onConfirm={() => {
+        props.close();
+        void props.action.run(props.act);
+      }}
+    >
+      {props.children}
+    </Confirm>
+  );
+}
+
 /** Pages of a cursor listing: "Next page" while there is one, "First page" once past it. */
 export function Pager(props: {
   page: number;
@@ -187,6 +216,31 @@ export function Lookup(props: {
   );
 }
 
+/**
+ * A card looking one name up: the one-field form (its lookup runs through `action`), `error` when
+ * the view shows it here, then what was found (`children`).
+ */
+export function LookupCard(props: {
+  title: string;
+  field: { id: string; label: string };
+  action: { run(fn: () => Promise<unknown>): Promise<boolean> };
+  lookup(name: string): Promise<unknown>;
+  error?: string;
+  children?: ComponentChildren;
+}) {
+  return (
+    <Section title={props.title}>
+      <Lookup
+        fields={[props.field]}
+        button="Look up"
+        onSubmit={(v) => void props.action.run(() => props.lookup(v[props.field.id]))}
+      />
+      <ErrorNote error={props.error} />
+      {props.children}
+    </Section>
+  );
+}
+
 export function Json({ value }: { value: unknown }) {
   if (value === undefined || value === null) return <span class="muted">—</span>;
   return <code class="json">{JSON.stringify(value)}</code>;
@@ -196,7 +250,93 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="muted empty">{children}</p>;
 }
 
-/** A note for a client key where the view needs an admin key. */
-export function AdminOnly({ what }: { what: string }) {
-  return <p class="note">{what} needs an admin key. This key is a client key: use the lookup below.</p>;
+/** A note for a client key where the view needs an admin key, then what a client key may use (`children`). */
+export function AdminOnly({ what, children }: { what: string; children?: ComponentChildren }) {
+  return (
+    <>
+      <p class="note">{what} needs an admin key. This key is a client key: use the lookup below.</p>
+      {children}
+    </>
+  );
+}
+
+/**
+ * A card listing one page of a {@link usePrefixList}: a "starts with" filter, the error, the table
+ * (or `empty` once loaded with no row), `notes` under it, and the pager.
+ */
+export function PrefixTable<T>(props: {
+  title: string;
+  /** The table's aria-label. */
+  label: string;
+  filter: { id: string; label: string };
+  list: PrefixList<T>;
+  columns: string[];
+  empty: ComponentChildren;
+  /** An action's error, shown when the listing has none. */
+  error?: string;
+  notes?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  const { list: loaded, pages, rows } = props.list;
+  return (
+    <Section
+      title={props.title}
+      actions={
+        <Filter
+          id={props.filter.id}
+          label={props.filter.label}
+          value={props.list.prefix}
+          onChange={props.list.setPrefix}
+        />
+      }
+    >
+      <ErrorNote error={loaded.error ?? props.error} />
+      <DataTable
+        label={props.label}
+        columns={props.columns}
+        isEmpty={rows.length === 0 && !loaded.loading}
+        empty={props.empty}
+      >
+        {props.children}
+      </DataTable>
+      {props.notes}
+      <Pager
+        page={pages.page}
+        nextCursor={loaded.data?.nextCursor}
+        onNext={pages.next}
+        onFirst={pages.first}
+      />
+    </Section>
+  );
+}
+
+/**
+ * A data table: one header row of `columns`, then `children` (the body's rows); or, when
+ * `isEmpty`, the `empty` note instead.
+ */
+export function DataTable(props: {
+  label: string;
+  columns: string[];
+  compact?: boolean;
+  /** aria-live of a table that updates by itself. */
+  live?: "off" | "polite";
+  isEmpty?: boolean;
+  empty?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  if (props.isEmpty) return <Empty>{props.empty}</Empty>;
+  return (
+    <table class={props.compact ? "data compact" : "data"} aria-label={props.label} aria-live={props.live}>
+      <thead>
+        <tr>
+          {props.columns.map((c) => (
+            <th scope="col" key={c}>
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
+  );
 }

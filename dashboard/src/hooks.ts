@@ -144,3 +144,53 @@ export function useAction(): {
     },
   };
 }
+
+/** One page of a prefix-filtered listing, as {@link usePrefixList} keeps it. */
+export interface PrefixPage<T> {
+  rows: T[];
+  nextCursor: string | null;
+}
+
+export interface PrefixList<T> {
+  prefix: string;
+  /** Filters by a new prefix, from the first page. */
+  setPrefix(prefix: string): void;
+  pages: ReturnType<typeof usePages>;
+  list: Loaded<PrefixPage<T>>;
+  rows: T[];
+}
+
+/**
+ * An admin listing of `GET path?limit=50&prefix=…&cursor=…`, whose rows come under `field`: filtered
+ * by name prefix, paged by cursor, reloaded on changes of `kinds`. A client key may not list, so for
+ * one it stays empty without asking.
+ */
+export function usePrefixList<T>(
+  path: string,
+  field: string,
+  kinds: ChangeKind[],
+  admin: boolean,
+): PrefixList<T> {
+  const { client } = useDashboard();
+  const [prefix, setPrefix] = useState("");
+  const pages = usePages();
+  const list = useLoad<PrefixPage<T>>(
+    async () => {
+      if (!admin) return { rows: [], nextCursor: null };
+      const r = await client.request<Record<string, unknown> & { nextCursor: string | null }>(
+        "GET",
+        `${path}?limit=50&prefix=${encodeURIComponent(prefix)}${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
+      );
+      return { rows: r[field] as T[], nextCursor: r.nextCursor };
+    },
+    [prefix, pages.cursor, admin],
+    kinds,
+  );
+  return {
+    prefix,
+    setPrefix: (v) => (setPrefix(v), pages.first()),
+    pages,
+    list,
+    rows: list.data?.rows ?? [],
+  };
+}

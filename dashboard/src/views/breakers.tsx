@@ -1,18 +1,15 @@
 import { useState } from "preact/hooks";
 import {
   AdminOnly,
-  Confirm,
+  ConfirmAction,
   Countdown,
-  Empty,
   ErrorNote,
-  Filter,
   formatTime,
-  Lookup,
-  Pager,
-  Section,
+  LookupCard,
+  PrefixTable,
 } from "../components";
 import { seg, useDashboard } from "../context";
-import { useAction, useLoad, usePages } from "../hooks";
+import { useAction, usePrefixList } from "../hooks";
 import { announce } from "../live";
 
 interface BreakerEvent {
@@ -67,146 +64,102 @@ function History({ events }: { events: BreakerEvent[] }) {
 export function Breakers() {
   const { client, identity } = useDashboard();
   const admin = identity.role === "admin";
-  const [prefix, setPrefix] = useState("");
-  const pages = usePages();
   const [confirm, setConfirm] = useState<{ name: string; act: Act }>();
   const [looked, setLooked] = useState<{ name: string; state: { kind: string } }>();
   const action = useAction();
-  const list = useLoad(
-    () =>
-      admin
-        ? client.request<{ breakers: BreakerRow[]; nextCursor: string | null }>(
-            "GET",
-            `/v1/breakers?limit=50&prefix=${encodeURIComponent(prefix)}${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
-          )
-        : Promise.resolve({ breakers: [], nextCursor: null }),
-    [prefix, pages.cursor, admin],
-    ["breakers"],
-  );
+  const list = usePrefixList<BreakerRow>("/v1/breakers", "breakers", ["breakers"], admin);
   const lookup = (
-    <Section title="Look up a breaker">
-      <Lookup
-        fields={[{ id: "breaker-name", label: "Breaker name" }]}
-        button="Look up"
-        onSubmit={(v) =>
-          void action.run(async () =>
-            setLooked(await client.request("GET", `/v1/breakers/${seg(v["breaker-name"])}`)),
-          )
-        }
-      />
+    <LookupCard
+      title="Look up a breaker"
+      field={{ id: "breaker-name", label: "Breaker name" }}
+      action={action}
+      lookup={async (name) => setLooked(await client.request("GET", `/v1/breakers/${seg(name)}`))}
+    >
       {looked && (
         <p>
           <strong>{looked.name}</strong>: <State state={looked.state.kind} />
         </p>
       )}
-    </Section>
+    </LookupCard>
   );
   if (!admin) {
     return (
-      <>
-        <AdminOnly what="Listing breakers and forcing them open or closed" />
+      <AdminOnly what="Listing breakers and forcing them open or closed">
         <ErrorNote error={action.error} />
         {lookup}
-      </>
+      </AdminOnly>
     );
   }
-  const rows = list.data?.breakers ?? [];
   return (
     <>
-      <Section
+      <PrefixTable
         title="Shared breakers"
-        actions={
-          <Filter
-            id="breaker-prefix"
-            label="Name starts with"
-            value={prefix}
-            onChange={(v) => (setPrefix(v), pages.first())}
-          />
-        }
-      >
-        <ErrorNote error={list.error ?? action.error} />
-        {rows.length === 0 && !list.loading ? (
-          <Empty>
+        label="Breakers"
+        filter={{ id: "breaker-prefix", label: "Name starts with" }}
+        list={list}
+        columns={["Breaker", "State", "Failed probes", "History", "Actions"]}
+        empty={
+          <>
             No breaker has stored state on this page (a breaker that never tripped, or stayed idle past its
             state TTL, reads as closed).
-          </Empty>
-        ) : (
-          <table class="data" aria-label="Breakers">
-            <thead>
-              <tr>
-                <th scope="col">Breaker</th>
-                <th scope="col">State</th>
-                <th scope="col">Failed probes</th>
-                <th scope="col">History</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((b) => (
-                <tr key={b.name} data-breaker={b.name}>
-                  <th scope="row">{b.name}</th>
-                  <td class="state">
-                    <State state={b.state} />
-                    {b.state === "open" && (
-                      <>
-                        {" "}
-                        probe in <Countdown remainingMs={b.remainingOpenMs} at={list.at} label="probe in" />
-                      </>
-                    )}
-                  </td>
-                  <td class="num">{b.attempt}</td>
-                  <td>
-                    <History events={b.history} />
-                  </td>
-                  <td class="actions">
-                    {(Object.keys(ACTIONS) as Act[]).map((act) => (
-                      <button
-                        key={act}
-                        type="button"
-                        class={act === "reset" ? "" : "danger"}
-                        onClick={() => setConfirm({ name: b.name, act })}
-                        aria-label={`${ACTIONS[act].label} ${b.name}`}
-                      >
-                        {ACTIONS[act].label}
-                      </button>
-                    ))}
-                  </td>
-                </tr>
+          </>
+        }
+        error={action.error}
+      >
+        {list.rows.map((b) => (
+          <tr key={b.name} data-breaker={b.name}>
+            <th scope="row">{b.name}</th>
+            <td class="state">
+              <State state={b.state} />
+              {b.state === "open" && (
+                <>
+                  {" "}
+                  probe in <Countdown remainingMs={b.remainingOpenMs} at={list.list.at} label="probe in" />
+                </>
+              )}
+            </td>
+            <td class="num">{b.attempt}</td>
+            <td>
+              <History events={b.history} />
+            </td>
+            <td class="actions">
+              {(Object.keys(ACTIONS) as Act[]).map((act) => (
+                <button
+                  key={act}
+                  type="button"
+                  class={act === "reset" ? "" : "danger"}
+                  onClick={() => setConfirm({ name: b.name, act })}
+                  aria-label={`${ACTIONS[act].label} ${b.name}`}
+                >
+                  {ACTIONS[act].label}
+                </button>
               ))}
-            </tbody>
-          </table>
-        )}
-        <Pager
-          page={pages.page}
-          nextCursor={list.data?.nextCursor}
-          onNext={pages.next}
-          onFirst={pages.first}
-        />
-      </Section>
+            </td>
+          </tr>
+        ))}
+      </PrefixTable>
       {confirm && (
-        <Confirm
+        <ConfirmAction
           title={`${ACTIONS[confirm.act].label} “${confirm.name}”?`}
           confirmLabel={ACTIONS[confirm.act].label}
           danger={confirm.act !== "reset"}
-          onCancel={() => setConfirm(undefined)}
-          onConfirm={() => {
+          close={() => setConfirm(undefined)}
+          action={action}
+          act={async () => {
             const c = confirm;
-            setConfirm(undefined);
-            void action.run(async () => {
-              await client.request(
-                "POST",
-                `/v1/breakers/${seg(c.name)}/${c.act}`,
-                c.act === "trip" ? {} : undefined,
-              );
-              announce(["breakers"], [c.name]);
-            });
+            await client.request(
+              "POST",
+              `/v1/breakers/${seg(c.name)}/${c.act}`,
+              c.act === "trip" ? {} : undefined,
+            );
+            announce(["breakers"], [c.name]);
           }}
         >
           <p>
             This {ACTIONS[confirm.act].say}. Library processes sharing the breaker follow within their sync
             interval.
           </p>
-        </Confirm>
+        </ConfirmAction>
       )}
       {lookup}
     </>

@@ -1,6 +1,16 @@
 import { useEffect, useState } from "preact/hooks";
 import { ChannelClient, type ReceivedMessage } from "holdfast/client";
-import { AdminOnly, Empty, ErrorNote, formatTime, Json, Lookup, Pager, Section } from "../components";
+import {
+  AdminOnly,
+  DataTable,
+  Empty,
+  ErrorNote,
+  formatTime,
+  Json,
+  Lookup,
+  Pager,
+  Section,
+} from "../components";
 import { seg, useDashboard } from "../context";
 import { useLoad, usePages } from "../hooks";
 
@@ -69,32 +79,24 @@ function EventTail() {
         </button>
       </div>
       <ErrorNote error={events.error ?? sources.error} />
-      {shown.length === 0 ? (
-        <Empty>No event matches.</Empty>
-      ) : (
-        <table class="data" aria-label="Events" aria-live={paused ? "off" : "polite"}>
-          <thead>
-            <tr>
-              <th scope="col">At</th>
-              <th scope="col">Source</th>
-              <th scope="col">Type</th>
-              <th scope="col">Context</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((e) => (
-              <tr key={e.id}>
-                <td>{formatTime(e.at)}</td>
-                <td>{e.source}</td>
-                <td>{e.type}</td>
-                <td>
-                  <Json value={e.context} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label="Events"
+        live={paused ? "off" : "polite"}
+        columns={["At", "Source", "Type", "Context"]}
+        isEmpty={shown.length === 0}
+        empty="No event matches."
+      >
+        {shown.map((e) => (
+          <tr key={e.id}>
+            <td>{formatTime(e.at)}</td>
+            <td>{e.source}</td>
+            <td>{e.type}</td>
+            <td>
+              <Json value={e.context} />
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </Section>
   );
 }
@@ -186,34 +188,25 @@ function Channels({ onPick }: { onPick(c: string): void }) {
   return (
     <Section title="Channels">
       <ErrorNote error={list.error} />
-      {rows.length === 0 && !list.loading ? (
-        <Empty>No channel with history or subscribers on this page.</Empty>
-      ) : (
-        <table class="data" aria-label="Channels">
-          <thead>
-            <tr>
-              <th scope="col">Channel</th>
-              <th scope="col">Subscribers here</th>
-              <th scope="col">Messages / minute</th>
-              <th scope="col">Last message</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((c) => (
-              <tr key={c.channel}>
-                <th scope="row">
-                  <button type="button" class="link" onClick={() => onPick(c.channel)}>
-                    {c.channel}
-                  </button>
-                </th>
-                <td class="num">{c.subscribers}</td>
-                <td class="num">{c.perMinute >= 100 ? "≥ 100" : c.perMinute}</td>
-                <td>{c.lastAt ? formatTime(c.lastAt) : <span class="muted">no history</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label="Channels"
+        columns={["Channel", "Subscribers here", "Messages / minute", "Last message"]}
+        isEmpty={rows.length === 0 && !list.loading}
+        empty="No channel with history or subscribers on this page."
+      >
+        {rows.map((c) => (
+          <tr key={c.channel}>
+            <th scope="row">
+              <button type="button" class="link" onClick={() => onPick(c.channel)}>
+                {c.channel}
+              </button>
+            </th>
+            <td class="num">{c.subscribers}</td>
+            <td class="num">{c.perMinute >= 100 ? "≥ 100" : c.perMinute}</td>
+            <td>{c.lastAt ? formatTime(c.lastAt) : <span class="muted">no history</span>}</td>
+          </tr>
+        ))}
+      </DataTable>
       <Pager page={pages.page} nextCursor={list.data?.nextCursor} onNext={pages.next} onFirst={pages.first} />
     </Section>
   );

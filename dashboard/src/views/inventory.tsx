@@ -1,17 +1,16 @@
 import { useState } from "preact/hooks";
 import {
   AdminOnly,
-  Confirm,
+  ConfirmAction,
   Countdown,
-  Empty,
+  DataTable,
   ErrorNote,
-  Filter,
-  Lookup,
-  Pager,
+  LookupCard,
+  PrefixTable,
   Section,
 } from "../components";
 import { seg, useDashboard } from "../context";
-import { useAction, useLoad, usePages } from "../hooks";
+import { useAction, useLoad, usePrefixList } from "../hooks";
 import { announce } from "../live";
 
 interface Stock {
@@ -77,34 +76,25 @@ function Holds({ item }: { item: string }) {
   return (
     <Section title={`Active holds of ${item}`}>
       <ErrorNote error={h.error} />
-      {holds.length === 0 ? (
-        <Empty>No live hold.</Empty>
-      ) : (
-        <table class="data" aria-label={`Holds of ${item}`}>
-          <thead>
-            <tr>
-              <th scope="col">Holder</th>
-              <th scope="col">Units</th>
-              <th scope="col">Expires in</th>
-              <th scope="col">Hold id</th>
-            </tr>
-          </thead>
-          <tbody>
-            {holds.map((l) => (
-              <tr key={l.holdId}>
-                <th scope="row">{l.holder}</th>
-                <td class="num">{l.quantity}</td>
-                <td>
-                  <Countdown remainingMs={l.expiresIn} at={h.at} label="hold expires in" />
-                </td>
-                <td>
-                  <code>{l.holdId}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label={`Holds of ${item}`}
+        columns={["Holder", "Units", "Expires in", "Hold id"]}
+        isEmpty={holds.length === 0}
+        empty="No live hold."
+      >
+        {holds.map((l) => (
+          <tr key={l.holdId}>
+            <th scope="row">{l.holder}</th>
+            <td class="num">{l.quantity}</td>
+            <td>
+              <Countdown remainingMs={l.expiresIn} at={h.at} label="hold expires in" />
+            </td>
+            <td>
+              <code>{l.holdId}</code>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {h.data?.more && <p class="muted">More holds follow (soonest expiry shown first).</p>}
     </Section>
   );
@@ -135,25 +125,23 @@ function Adjust({ item, onDone }: { item: Stock; onDone(): void }) {
       <button type="submit">Adjust stock</button>
       <ErrorNote error={action.error} />
       {confirm && (
-        <Confirm
+        <ConfirmAction
           title={`Change the total of “${item.item}” by ${n > 0 ? `+${n}` : n}?`}
           confirmLabel="Adjust"
-          onCancel={() => setConfirm(false)}
-          onConfirm={() => {
-            setConfirm(false);
-            void action.run(async () => {
-              await client.request("POST", `/v1/inventory/items/${seg(item.item)}/adjust`, { delta: n });
-              setDelta("");
-              announce(["inventory"], [item.item]);
-              onDone();
-            });
+          close={() => setConfirm(false)}
+          action={action}
+          act={async () => {
+            await client.request("POST", `/v1/inventory/items/${seg(item.item)}/adjust`, { delta: n });
+            setDelta("");
+            announce(["inventory"], [item.item]);
+            onDone();
           }}
         >
           <p>
             Total {item.total} becomes {item.total + n}. A decrease never takes back held or sold units: more
             than the {item.available} available is refused whole.
           </p>
-        </Confirm>
+        </ConfirmAction>
       )}
     </form>
   );
@@ -162,112 +150,65 @@ function Adjust({ item, onDone }: { item: Stock; onDone(): void }) {
 export function Inventory() {
   const { client, identity } = useDashboard();
   const admin = identity.role === "admin";
-  const [prefix, setPrefix] = useState("");
   const [selected, setSelected] = useState<string>();
   const [looked, setLooked] = useState<Stock>();
-  const pages = usePages();
   const action = useAction();
-  const list = useLoad(
-    () =>
-      admin
-        ? client.request<{ items: Stock[]; nextCursor: string | null }>(
-            "GET",
-            `/v1/inventory/items?limit=50&prefix=${encodeURIComponent(prefix)}${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
-          )
-        : Promise.resolve({ items: [], nextCursor: null }),
-    [prefix, pages.cursor, admin],
-    ["inventory"],
-  );
+  const list = usePrefixList<Stock>("/v1/inventory/items", "items", ["inventory"], admin);
   const lookup = (
-    <Section title="Look up an item">
-      <Lookup
-        fields={[{ id: "item-name", label: "Item" }]}
-        button="Look up"
-        onSubmit={(v) =>
-          void action.run(async () =>
-            setLooked(await client.request<Stock>("GET", `/v1/inventory/items/${seg(v["item-name"])}`)),
-          )
-        }
-      />
-      <ErrorNote error={action.error} />
+    <LookupCard
+      title="Look up an item"
+      field={{ id: "item-name", label: "Item" }}
+      action={action}
+      error={action.error}
+      lookup={async (name) =>
+        setLooked(await client.request<Stock>("GET", `/v1/inventory/items/${seg(name)}`))
+      }
+    >
       {looked && (
         <div>
           <StockBar s={looked} /> <Invariant s={looked} />
         </div>
       )}
-    </Section>
+    </LookupCard>
   );
-  if (!admin) {
-    return (
-      <>
-        <AdminOnly what="Listing items, their holds and adjusting stock" />
-        {lookup}
-      </>
-    );
-  }
-  const items = list.data?.items ?? [];
+  if (!admin) return <AdminOnly what="Listing items, their holds and adjusting stock">{lookup}</AdminOnly>;
+  const items = list.rows;
   return (
     <>
-      <Section
+      <PrefixTable
         title="Items"
-        actions={
-          <Filter
-            id="item-prefix"
-            label="Item starts with"
-            value={prefix}
-            onChange={(v) => (setPrefix(v), pages.first())}
-          />
-        }
+        label="Items"
+        filter={{ id: "item-prefix", label: "Item starts with" }}
+        list={list}
+        columns={["Item", "Stock", "Invariant (available + held + sold = total)", "Details"]}
+        empty="No item on this page."
       >
-        <ErrorNote error={list.error} />
-        {items.length === 0 && !list.loading ? (
-          <Empty>No item on this page.</Empty>
-        ) : (
-          <table class="data" aria-label="Items">
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col">Stock</th>
-                <th scope="col">Invariant (available + held + sold = total)</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((s) => (
-                <tr key={s.item}>
-                  <th scope="row">{s.item}</th>
-                  <td class="wide">
-                    <StockBar s={s} />
-                  </td>
-                  <td>
-                    <Invariant s={s} />
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      aria-pressed={selected === s.item}
-                      onClick={() => setSelected(selected === s.item ? undefined : s.item)}
-                    >
-                      {selected === s.item ? "Hide holds" : "Holds and stock"}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <Pager
-          page={pages.page}
-          nextCursor={list.data?.nextCursor}
-          onNext={pages.next}
-          onFirst={pages.first}
-        />
-      </Section>
+        {items.map((s) => (
+          <tr key={s.item}>
+            <th scope="row">{s.item}</th>
+            <td class="wide">
+              <StockBar s={s} />
+            </td>
+            <td>
+              <Invariant s={s} />
+            </td>
+            <td>
+              <button
+                type="button"
+                aria-pressed={selected === s.item}
+                onClick={() => setSelected(selected === s.item ? undefined : s.item)}
+              >
+                {selected === s.item ? "Hide holds" : "Holds and stock"}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </PrefixTable>
       {selected && items.find((i) => i.item === selected) && (
         <>
           <Holds item={selected} />
           <Section title={`Adjust stock of ${selected}`}>
-            <Adjust item={items.find((i) => i.item === selected)!} onDone={list.reload} />
+            <Adjust item={items.find((i) => i.item === selected)!} onDone={list.list.reload} />
           </Section>
         </>
       )}

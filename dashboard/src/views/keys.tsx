@@ -1,5 +1,5 @@
 import { useRef, useState } from "preact/hooks";
-import { Confirm, Empty, ErrorNote, formatTime, Section } from "../components";
+import { ConfirmAction, DataTable, ErrorNote, formatTime, Section } from "../components";
 import { useDashboard } from "../context";
 import { useAction, useLoad } from "../hooks";
 import { announce } from "../live";
@@ -112,73 +112,59 @@ export function Keys() {
       </Section>
       <Section title="Keys of this tenant">
         <ErrorNote error={list.error ?? action.error} />
-        {keys.length === 0 && !list.loading ? (
-          <Empty>No key serves this tenant.</Empty>
-        ) : (
-          <table class="data" aria-label="API keys">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Id</th>
-                <th scope="col">Role</th>
-                <th scope="col">Tenants</th>
-                <th scope="col">Created</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id}>
-                  <th scope="row">
-                    {k.name || <span class="muted">unnamed</span>}{" "}
-                    {k.current && <span class="badge">this key</span>}
-                  </th>
-                  <td>
-                    <code>{k.id}</code>
-                  </td>
-                  <td>{k.role}</td>
-                  <td>{k.tenants.join(", ")}</td>
-                  <td>{formatTime(k.createdAt)}</td>
-                  <td>
-                    {k.revokedAt ? (
-                      <span class="badge bad">revoked {formatTime(k.revokedAt)}</span>
-                    ) : (
-                      <button
-                        type="button"
-                        class="danger"
-                        onClick={() => setRevoke(k)}
-                        aria-label={`Revoke key ${k.name || k.id}`}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          label="API keys"
+          columns={["Name", "Id", "Role", "Tenants", "Created", "Status"]}
+          isEmpty={keys.length === 0 && !list.loading}
+          empty="No key serves this tenant."
+        >
+          {keys.map((k) => (
+            <tr key={k.id}>
+              <th scope="row">
+                {k.name || <span class="muted">unnamed</span>}{" "}
+                {k.current && <span class="badge">this key</span>}
+              </th>
+              <td>
+                <code>{k.id}</code>
+              </td>
+              <td>{k.role}</td>
+              <td>{k.tenants.join(", ")}</td>
+              <td>{formatTime(k.createdAt)}</td>
+              <td>
+                {k.revokedAt ? (
+                  <span class="badge bad">revoked {formatTime(k.revokedAt)}</span>
+                ) : (
+                  <button
+                    type="button"
+                    class="danger"
+                    onClick={() => setRevoke(k)}
+                    aria-label={`Revoke key ${k.name || k.id}`}
+                  >
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       </Section>
       {revoke && (
-        <Confirm
+        <ConfirmAction
           title={`Revoke “${revoke.name || revoke.id}”?`}
           confirmLabel="Revoke"
           danger
-          onCancel={() => setRevoke(undefined)}
-          onConfirm={() => {
-            const k = revoke;
-            setRevoke(undefined);
-            void action.run(async () => {
-              await client.request("POST", `/v1/keys/${k.id}/revoke`);
-              announce(["keys"]);
-            });
+          close={() => setRevoke(undefined)}
+          action={action}
+          act={async () => {
+            await client.request("POST", `/v1/keys/${revoke.id}/revoke`);
+            announce(["keys"]);
           }}
         >
           <p>Every server refuses it within the key cache time (5 s by default). This cannot be undone.</p>
           {revoke.current && (
             <p class="error">This is the key you are signed in with: you will be signed out.</p>
           )}
-        </Confirm>
+        </ConfirmAction>
       )}
     </>
   );

@@ -1,18 +1,7 @@
 import { useState } from "preact/hooks";
-import {
-  AdminOnly,
-  Confirm,
-  Countdown,
-  Empty,
-  ErrorNote,
-  Filter,
-  Json,
-  Lookup,
-  Pager,
-  Section,
-} from "../components";
+import { AdminOnly, ConfirmAction, Countdown, Json, LookupCard, PrefixTable } from "../components";
 import { seg, useDashboard } from "../context";
-import { useAction, useLoad, usePages } from "../hooks";
+import { useAction, usePrefixList } from "../hooks";
 import { announce } from "../live";
 
 interface LockInfo {
@@ -29,24 +18,21 @@ function LockLookup() {
   const [found, setFound] = useState<{ name: string; info: LockInfo | null; at: number }>();
   const action = useAction();
   return (
-    <Section title="Look up a lock">
-      <Lookup
-        fields={[{ id: "lock-name", label: "Lock name" }]}
-        button="Look up"
-        onSubmit={(v) =>
-          void action.run(async () => {
-            try {
-              const info = await client.request<LockInfo>("GET", `/v1/locks/${seg(v["lock-name"])}`);
-              setFound({ name: v["lock-name"], info, at: Date.now() });
-            } catch (e) {
-              if ((e as { status?: number }).status === 404)
-                setFound({ name: v["lock-name"], info: null, at: Date.now() });
-              else throw e;
-            }
-          })
+    <LookupCard
+      title="Look up a lock"
+      field={{ id: "lock-name", label: "Lock name" }}
+      action={action}
+      error={action.error}
+      lookup={async (name) => {
+        try {
+          const info = await client.request<LockInfo>("GET", `/v1/locks/${seg(name)}`);
+          setFound({ name, info, at: Date.now() });
+        } catch (e) {
+          if ((e as { status?: number }).status === 404) setFound({ name, info: null, at: Date.now() });
+          else throw e;
         }
-      />
-      <ErrorNote error={action.error} />
+      }}
+    >
       {found &&
         (found.info ? (
           <p>
@@ -58,107 +44,67 @@ function LockLookup() {
             <strong>{found.name}</strong> is not locked.
           </p>
         ))}
-    </Section>
+    </LookupCard>
   );
 }
 
 export function Locks() {
   const { client, identity } = useDashboard();
   const admin = identity.role === "admin";
-  const [prefix, setPrefix] = useState("");
-  const pages = usePages();
   const [confirm, setConfirm] = useState<LockInfo>();
   const [released, setReleased] = useState<Record<string, number>>({});
   const action = useAction();
-  const list = useLoad(
-    () =>
-      admin
-        ? client.request<{ locks: LockInfo[]; nextCursor: string | null }>(
-            "GET",
-            `/v1/locks?limit=50&prefix=${encodeURIComponent(prefix)}${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
-          )
-        : Promise.resolve({ locks: [], nextCursor: null }),
-    [prefix, pages.cursor, admin],
-    ["locks"],
-  );
+  const held = usePrefixList<LockInfo>("/v1/locks", "locks", ["locks"], admin);
   if (!admin) {
     return (
-      <>
-        <AdminOnly what="Listing locks" />
+      <AdminOnly what="Listing locks">
         <LockLookup />
-      </>
+      </AdminOnly>
     );
   }
-  const locks = list.data?.locks ?? [];
+  const { prefix } = held;
   return (
     <>
-      <Section
+      <PrefixTable
         title="Held locks"
-        actions={
-          <Filter
-            id="lock-prefix"
-            label="Name starts with"
-            value={prefix}
-            onChange={(v) => (setPrefix(v), pages.first())}
-          />
-        }
+        label="Held locks"
+        filter={{ id: "lock-prefix", label: "Name starts with" }}
+        list={held}
+        columns={["Name", "Mode", "Fence", "Owner metadata", "Time left", "Action"]}
+        empty={`No lock is held${prefix ? ` with a name starting with “${prefix}”` : ""} on this page.`}
+        error={action.error}
       >
-        <ErrorNote error={list.error ?? action.error} />
-        {locks.length === 0 && !list.loading ? (
-          <Empty>No lock is held{prefix ? ` with a name starting with “${prefix}”` : ""} on this page.</Empty>
-        ) : (
-          <table class="data" aria-label="Held locks">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Mode</th>
-                <th scope="col">Fence</th>
-                <th scope="col">Owner metadata</th>
-                <th scope="col">Time left</th>
-                <th scope="col">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {locks.map((l) => (
-                <tr key={l.key} data-lock={l.key}>
-                  <th scope="row">{l.key}</th>
-                  <td>{l.mode === "read" ? `read (${l.readers} readers)` : "write"}</td>
-                  <td class="num">
-                    <span class="fence">{l.fence}</span>
-                    {released[l.key] !== undefined && l.fence > released[l.key] && (
-                      <span class="badge ok" title={`force-released at fence ${released[l.key]}`}>
-                        higher than {released[l.key]} ✓
-                      </span>
-                    )}
-                  </td>
-                  <td>
-                    <Json value={l.metadata} />
-                  </td>
-                  <td>
-                    <Countdown remainingMs={l.remainingTtlMs} at={list.at} label={`${l.key} time left`} />
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      class="danger"
-                      onClick={() => setConfirm(l)}
-                      aria-label={`Force-release ${l.key}`}
-                    >
-                      Force release
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <Pager
-          page={pages.page}
-          nextCursor={list.data?.nextCursor}
-          onNext={pages.next}
-          onFirst={pages.first}
-        />
-      </Section>
+        {held.rows.map((l) => (
+          <tr key={l.key} data-lock={l.key}>
+            <th scope="row">{l.key}</th>
+            <td>{l.mode === "read" ? `read (${l.readers} readers)` : "write"}</td>
+            <td class="num">
+              <span class="fence">{l.fence}</span>
+              {released[l.key] !== undefined && l.fence > released[l.key] && (
+                <span class="badge ok" title={`force-released at fence ${released[l.key]}`}>
+                  higher than {released[l.key]} ✓
+                </span>
+              )}
+            </td>
+            <td>
+              <Json value={l.metadata} />
+            </td>
+            <td>
+              <Countdown remainingMs={l.remainingTtlMs} at={held.list.at} label={`${l.key} time left`} />
+            </td>
+            <td>
+              <button
+                type="button"
+                class="danger"
+                onClick={() => setConfirm(l)}
+                aria-label={`Force-release ${l.key}`}
+              >
+                Force release
+              </button>
+            </td>
+          </tr>
+        ))}
+      </PrefixTable>
       {Object.keys(released).length > 0 && (
         <p class="note" role="status">
           Force-released:{" "}
@@ -169,26 +115,23 @@ export function Locks() {
         </p>
       )}
       {confirm && (
-        <Confirm
+        <ConfirmAction
           title={`Force-release “${confirm.key}”?`}
           confirmLabel="Force release"
           danger
-          onCancel={() => setConfirm(undefined)}
-          onConfirm={() => {
-            const l = confirm;
-            setConfirm(undefined);
-            void action.run(async () => {
-              await client.request("DELETE", `/v1/locks/${seg(l.key)}`);
-              setReleased((r) => ({ ...r, [l.key]: l.fence }));
-              announce(["locks"], [l.key]);
-            });
+          close={() => setConfirm(undefined)}
+          action={action}
+          act={async () => {
+            await client.request("DELETE", `/v1/locks/${seg(confirm.key)}`);
+            setReleased((r) => ({ ...r, [confirm.key]: confirm.fence }));
+            announce(["locks"], [confirm.key]);
           }}
         >
           <p>
             Its holder (fence {confirm.fence}) loses the lock at once and is not told: its next refresh fails.
             The next holder gets a fence higher than {confirm.fence}.
           </p>
-        </Confirm>
+        </ConfirmAction>
       )}
       <LockLookup />
     </>

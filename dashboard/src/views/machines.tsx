@@ -1,5 +1,5 @@
 import { useRef, useState } from "preact/hooks";
-import { AdminOnly, Empty, ErrorNote, formatTime, Json, Pager, Section } from "../components";
+import { AdminOnly, DataTable, Empty, ErrorNote, formatTime, Json, Pager, Section } from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, useLoad, usePages } from "../hooks";
 
@@ -80,26 +80,15 @@ function CountAll({ machine, states }: { machine: string; states: string[] }) {
       </div>
       <ErrorNote error={action.error} />
       {counts && (
-        <table class="data compact" aria-label={`${machine} entities by state`}>
-          <thead>
-            <tr>
-              {all.map((s) => (
-                <th scope="col" key={s}>
-                  {s}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              {all.map((s) => (
-                <td class="num" key={s}>
-                  {counts[s] ?? 0}
-                </td>
-              ))}
-            </tr>
-          </tbody>
-        </table>
+        <DataTable compact label={`${machine} entities by state`} columns={all}>
+          <tr>
+            {all.map((s) => (
+              <td class="num" key={s}>
+                {counts[s] ?? 0}
+              </td>
+            ))}
+          </tr>
+        </DataTable>
       )}
     </div>
   );
@@ -128,34 +117,25 @@ function Entities({ m, onPick }: { m: MachineRow; onPick(id: string): void }) {
           .join(", ") || "none"}
       </p>
       <CountAll machine={m.machine} states={m.states} />
-      {rows.length === 0 && !list.loading ? (
-        <Empty>No entity on this page.</Empty>
-      ) : (
-        <table class="data" aria-label={`Entities of ${m.machine}`}>
-          <thead>
-            <tr>
-              <th scope="col">Entity</th>
-              <th scope="col">State</th>
-              <th scope="col">Version</th>
-              <th scope="col">Last change</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((e) => (
-              <tr key={e.id}>
-                <th scope="row">
-                  <button type="button" class="link" onClick={() => onPick(e.id)}>
-                    {e.id}
-                  </button>
-                </th>
-                <td>{e.state}</td>
-                <td class="num">{e.version}</td>
-                <td>{formatTime(e.updatedAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label={`Entities of ${m.machine}`}
+        columns={["Entity", "State", "Version", "Last change"]}
+        isEmpty={rows.length === 0 && !list.loading}
+        empty="No entity on this page."
+      >
+        {rows.map((e) => (
+          <tr key={e.id}>
+            <th scope="row">
+              <button type="button" class="link" onClick={() => onPick(e.id)}>
+                {e.id}
+              </button>
+            </th>
+            <td>{e.state}</td>
+            <td class="num">{e.version}</td>
+            <td>{formatTime(e.updatedAt)}</td>
+          </tr>
+        ))}
+      </DataTable>
       <Pager page={pages.page} nextCursor={list.data?.nextCursor} onNext={pages.next} onFirst={pages.first} />
     </Section>
   );
@@ -175,34 +155,25 @@ function EntityHistory({ machine, id }: { machine: string; id: string }) {
   return (
     <Section title={`History of ${machine} / ${id}`}>
       <ErrorNote error={h.error} />
-      <table class="data" aria-label={`History of ${id}`}>
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Event</th>
-            <th scope="col">Transition</th>
-            <th scope="col">At</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Data</th>
+      <DataTable
+        label={`History of ${id}`}
+        columns={["Version", "Event", "Transition", "At", "Actor", "Data"]}
+      >
+        {(h.data?.history ?? []).map((e) => (
+          <tr key={e.historyId}>
+            <td class="num">{e.version}</td>
+            <td>{e.event}</td>
+            <td>
+              {e.from ?? "∅"} → {e.to}
+            </td>
+            <td>{formatTime(e.at)}</td>
+            <td>{e.actor ?? <span class="muted">—</span>}</td>
+            <td>
+              <Json value={e.data} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {(h.data?.history ?? []).map((e) => (
-            <tr key={e.historyId}>
-              <td class="num">{e.version}</td>
-              <td>{e.event}</td>
-              <td>
-                {e.from ?? "∅"} → {e.to}
-              </td>
-              <td>{formatTime(e.at)}</td>
-              <td>{e.actor ?? <span class="muted">—</span>}</td>
-              <td>
-                <Json value={e.data} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </Section>
   );
 }

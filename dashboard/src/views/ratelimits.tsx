@@ -1,5 +1,13 @@
 import { useState } from "preact/hooks";
-import { AdminOnly, Empty, ErrorNote, formatDuration, formatRate, formatTime, Section } from "../components";
+import {
+  AdminOnly,
+  DataTable,
+  ErrorNote,
+  formatDuration,
+  formatRate,
+  formatTime,
+  Section,
+} from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, useLoad } from "../hooks";
 
@@ -124,36 +132,26 @@ export function RateLimits() {
           Limits travel with each call, so this service knows the limiters called through it, with the limits
           last sent. Rates are over the last minute.
         </p>
-        {limiters.length === 0 && !list.loading ? (
-          <Empty>No rate limiter has been called through this service yet.</Empty>
-        ) : (
-          <table class="data" aria-label="Rate limiters">
-            <thead>
-              <tr>
-                <th scope="col">Limiter</th>
-                <th scope="col">Limits</th>
-                <th scope="col">Allowed</th>
-                <th scope="col">Denied</th>
-                <th scope="col">Last call</th>
-              </tr>
-            </thead>
-            <tbody>
-              {limiters.map((l) => (
-                <tr key={l.name}>
-                  <th scope="row">{l.name}</th>
-                  <td>{l.limits.map(describeLimit).join("; ")}</td>
-                  <td class="num">
-                    {formatRate(l.allowedPerSec)} <span class="muted">({l.allowed} in all)</span>
-                  </td>
-                  <td class={l.deniedPerSec > 0 ? "num bad" : "num"}>
-                    {formatRate(l.deniedPerSec)} <span class="muted">({l.denied} in all)</span>
-                  </td>
-                  <td>{formatTime(l.lastSeenAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        <DataTable
+          label="Rate limiters"
+          columns={["Limiter", "Limits", "Allowed", "Denied", "Last call"]}
+          isEmpty={limiters.length === 0 && !list.loading}
+          empty="No rate limiter has been called through this service yet."
+        >
+          {limiters.map((l) => (
+            <tr key={l.name}>
+              <th scope="row">{l.name}</th>
+              <td>{l.limits.map(describeLimit).join("; ")}</td>
+              <td class="num">
+                {formatRate(l.allowedPerSec)} <span class="muted">({l.allowed} in all)</span>
+              </td>
+              <td class={l.deniedPerSec > 0 ? "num bad" : "num"}>
+                {formatRate(l.deniedPerSec)} <span class="muted">({l.denied} in all)</span>
+              </td>
+              <td>{formatTime(l.lastSeenAt)}</td>
+            </tr>
+          ))}
+        </DataTable>
       </Section>
       <KeyLookup limiters={limiters} />
     </>

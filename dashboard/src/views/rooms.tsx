@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
-import { AdminOnly, Empty, ErrorNote, Filter, formatDuration, Pager, Section } from "../components";
+import { AdminOnly, ErrorNote, formatDuration, PrefixTable, Section } from "../components";
 import { seg, useDashboard } from "../context";
-import { useAction, useLoad, usePages } from "../hooks";
+import { useAction, usePrefixList } from "../hooks";
 
 interface Room {
   room: string;
@@ -61,79 +61,42 @@ function PositionLookup() {
 }
 
 export function Rooms() {
-  const { client, identity } = useDashboard();
+  const { identity } = useDashboard();
   const admin = identity.role === "admin";
-  const [prefix, setPrefix] = useState("");
-  const pages = usePages();
-  const list = useLoad(
-    () =>
-      admin
-        ? client.request<{ rooms: Room[]; nextCursor: string | null }>(
-            "GET",
-            `/v1/waiting-rooms?limit=50&prefix=${encodeURIComponent(prefix)}${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
-          )
-        : Promise.resolve({ rooms: [], nextCursor: null }),
-    [prefix, pages.cursor, admin],
-    ["rooms"],
-  );
+  const list = usePrefixList<Room>("/v1/waiting-rooms", "rooms", ["rooms"], admin);
   if (!admin) {
     return (
-      <>
-        <AdminOnly what="Listing waiting rooms" />
+      <AdminOnly what="Listing waiting rooms">
         <PositionLookup />
-      </>
+      </AdminOnly>
     );
   }
   // A room can come once from its line and once from its admissions: keep one row per room.
-  const rooms = [...new Map((list.data?.rooms ?? []).map((r) => [r.room, r])).values()];
+  const rooms = [...new Map(list.rows.map((r) => [r.room, r])).values()];
   return (
     <>
-      <Section
+      <PrefixTable
         title="Waiting rooms"
-        actions={
-          <Filter
-            id="room-prefix"
-            label="Room starts with"
-            value={prefix}
-            onChange={(v) => (setPrefix(v), pages.first())}
-          />
+        label="Waiting rooms"
+        filter={{ id: "room-prefix", label: "Room starts with" }}
+        list={list}
+        columns={["Room", "In line", "Admitted (live)", "Admissions per minute"]}
+        empty="No room with users in line or admitted on this page."
+        notes={
+          <p class="muted">
+            Admissions per minute: those made through this service's admit route over the last minute.
+          </p>
         }
       >
-        <ErrorNote error={list.error} />
-        {rooms.length === 0 && !list.loading ? (
-          <Empty>No room with users in line or admitted on this page.</Empty>
-        ) : (
-          <table class="data" aria-label="Waiting rooms">
-            <thead>
-              <tr>
-                <th scope="col">Room</th>
-                <th scope="col">In line</th>
-                <th scope="col">Admitted (live)</th>
-                <th scope="col">Admissions per minute</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rooms.map((r) => (
-                <tr key={r.room}>
-                  <th scope="row">{r.room}</th>
-                  <td class="num">{r.queued}</td>
-                  <td class="num">{r.admitted}</td>
-                  <td class="num">{r.admittedPerMin}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <p class="muted">
-          Admissions per minute: those made through this service's admit route over the last minute.
-        </p>
-        <Pager
-          page={pages.page}
-          nextCursor={list.data?.nextCursor}
-          onNext={pages.next}
-          onFirst={pages.first}
-        />
-      </Section>
+        {rooms.map((r) => (
+          <tr key={r.room}>
+            <th scope="row">{r.room}</th>
+            <td class="num">{r.queued}</td>
+            <td class="num">{r.admitted}</td>
+            <td class="num">{r.admittedPerMin}</td>
+          </tr>
+        ))}
+      </PrefixTable>
       <PositionLookup />
     </>
   );

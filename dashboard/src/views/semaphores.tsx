@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
-import { AdminOnly, Countdown, Empty, ErrorNote, Filter, Json, Lookup, Pager, Section } from "../components";
+import { AdminOnly, Countdown, Json, LookupCard, PrefixTable } from "../components";
 import { seg, useDashboard } from "../context";
-import { useAction, useLoad, usePages } from "../hooks";
+import { useAction, usePrefixList } from "../hooks";
 
 interface Holder {
   expiresAt: number;
@@ -34,21 +34,19 @@ function SemaphoreLookup() {
   const [found, setFound] = useState<{ name: string; count: number; holders: Holder[]; at: number }>();
   const action = useAction();
   return (
-    <Section title="Look up a semaphore">
-      <Lookup
-        fields={[{ id: "sem-name", label: "Semaphore name" }]}
-        button="Look up"
-        onSubmit={(v) =>
-          void action.run(async () => {
-            const r = await client.request<{ count: number; holders: Holder[] }>(
-              "GET",
-              `/v1/semaphores/${seg(v["sem-name"])}/holders`,
-            );
-            setFound({ name: v["sem-name"], ...r, at: Date.now() });
-          })
-        }
-      />
-      <ErrorNote error={action.error} />
+    <LookupCard
+      title="Look up a semaphore"
+      field={{ id: "sem-name", label: "Semaphore name" }}
+      action={action}
+      error={action.error}
+      lookup={async (name) => {
+        const r = await client.request<{ count: number; holders: Holder[] }>(
+          "GET",
+          `/v1/semaphores/${seg(name)}/holders`,
+        );
+        setFound({ name, ...r, at: Date.now() });
+      }}
+    >
       {found && (
         <div>
           <p>
@@ -57,93 +55,53 @@ function SemaphoreLookup() {
           <Holders holders={found.holders} at={found.at} />
         </div>
       )}
-    </Section>
+    </LookupCard>
   );
 }
 
 export function Semaphores() {
-  const { client, identity } = useDashboard();
+  const { identity } = useDashboard();
   const admin = identity.role === "admin";
-  const [prefix, setPrefix] = useState("");
-  const pages = usePages();
-  const list = useLoad(
-    () =>
-      admin
-        ? client.request<{ semaphores: SemaphoreRow[]; nextCursor: string | null }>(
-            "GET",
-            `/v1/semaphores?limit=50&prefix=${encodeURIComponent(prefix)}${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
-          )
-        : Promise.resolve({ semaphores: [], nextCursor: null }),
-    [prefix, pages.cursor, admin],
-    ["semaphores"],
-  );
+  const list = usePrefixList<SemaphoreRow>("/v1/semaphores", "semaphores", ["semaphores"], admin);
   if (!admin) {
     return (
-      <>
-        <AdminOnly what="Listing semaphores" />
+      <AdminOnly what="Listing semaphores">
         <SemaphoreLookup />
-      </>
+      </AdminOnly>
     );
   }
-  const rows = list.data?.semaphores ?? [];
   return (
     <>
-      <Section
+      <PrefixTable
         title="Semaphores and concurrency limits"
-        actions={
-          <Filter
-            id="sem-prefix"
-            label="Name starts with"
-            value={prefix}
-            onChange={(v) => (setPrefix(v), pages.first())}
-          />
+        label="Semaphores"
+        filter={{ id: "sem-prefix", label: "Name starts with" }}
+        list={list}
+        columns={["Name", "Kind", "Permits used", "Holders (soonest expiry first)"]}
+        empty="No permit is held on this page."
+        notes={
+          <p class="muted">
+            “?”: the limit travels with each acquire; it is shown once this service has seen one.
+          </p>
         }
       >
-        <ErrorNote error={list.error} />
-        {rows.length === 0 && !list.loading ? (
-          <Empty>No permit is held on this page.</Empty>
-        ) : (
-          <table class="data" aria-label="Semaphores">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Permits used</th>
-                <th scope="col">Holders (soonest expiry first)</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((s) => (
-                <tr key={`${s.group}:${s.name}`}>
-                  <th scope="row">{s.name}</th>
-                  <td>{s.group === "semaphore" ? "semaphore" : "concurrency limit"}</td>
-                  <td class="num">
-                    {s.count} / {s.limit ?? "?"}
-                    {s.limit !== null && (
-                      <meter min={0} max={s.limit} value={s.count} aria-label={`${s.name} permits used`} />
-                    )}
-                  </td>
-                  <td>
-                    <Holders holders={s.holders} at={list.at} />
-                    {s.count > s.holders.length && (
-                      <span class="muted">and {s.count - s.holders.length} more</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <p class="muted">
-          “?”: the limit travels with each acquire; it is shown once this service has seen one.
-        </p>
-        <Pager
-          page={pages.page}
-          nextCursor={list.data?.nextCursor}
-          onNext={pages.next}
-          onFirst={pages.first}
-        />
-      </Section>
+        {list.rows.map((s) => (
+          <tr key={`${s.group}:${s.name}`}>
+            <th scope="row">{s.name}</th>
+            <td>{s.group === "semaphore" ? "semaphore" : "concurrency limit"}</td>
+            <td class="num">
+              {s.count} / {s.limit ?? "?"}
+              {s.limit !== null && (
+                <meter min={0} max={s.limit} value={s.count} aria-label={`${s.name} permits used`} />
+              )}
+            </td>
+            <td>
+              <Holders holders={s.holders} at={list.list.at} />
+              {s.count > s.holders.length && <span class="muted">and {s.count - s.holders.length} more</span>}
+            </td>
+          </tr>
+        ))}
+      </PrefixTable>
       <SemaphoreLookup />
     </>
   );
