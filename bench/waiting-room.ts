@@ -3,7 +3,7 @@
  * reclaim check, admission check, ZRANK, heartbeat refresh) at concurrency 50, beside the seed's
  * hand-written approach: a raw ZRANK on a sorted set scored by join timestamp.
  *
- *   tsx bench/waiting-room.ts                 # starts a private redis-server
+ *   npm run bench:waiting-room                # starts a private redis-server
  *   BENCH_DURATION_MS=1000 tsx bench/waiting-room.ts
  *   BENCH_ROUNDS=5 tsx bench/waiting-room.ts  # interleaved rounds, median printed (default 3)
  *
