@@ -5,7 +5,7 @@
 export * from "./errors/index.js";
 export * from "./store/index.js";
 export { HOLDFAST_VERSION } from "./version.js";
-export { getDefaultLogger, type Logger } from "./util/log.js";
+export { getDefaultLogger, ThrottledLog, type Logger } from "./util/log.js";
 export type { Page, PageOptions } from "./util/cursor.js";
 export { loadDotEnv, type DotEnvOptions, type DotEnvResult } from "./util/dotenv.js";
 export * from "./observe/index.js";

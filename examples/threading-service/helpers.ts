@@ -23,6 +23,7 @@ import {
   RedisStore,
   reportDegraded,
   type Store,
+  ThrottledLog,
 } from "holdfast";
 import {
   assertDurationMs,
@@ -30,7 +31,6 @@ import {
   describeValue as describe,
   MAX_DURATION_MS,
 } from "../support/validate.js";
-import { ThrottledLog } from "./throttled-log.js";
 import { DeferredStore } from "./deferred-store.js";
 import {
   CONNECTED_LINE,

@@ -116,7 +116,12 @@ export function getDefaultLogger(): Logger {
 
 /**
  * Logs at most once per `intervalMs` per key, counting what it swallowed, so that a degraded store
- * is reported loudly but never floods the log.
+ * is reported loudly but never floods the log. Keys should come from your code (a small, fixed
+ * set such as "release-failed"), not from callers' input: one entry is kept per key.
+ *
+ * @example
+ * const log = new ThrottledLog(getDefaultLogger(), 10_000);
+ * log.warn("release-failed", { lock: "thread:1" }, "Redis did not answer a release");
  */
 export class ThrottledLog {
   private readonly last = new Map<string, { at: number; suppressed: number }>();

@@ -82,18 +82,18 @@ const fullTotal = counter("holdfast_waiting_room_full_total", "Joins refused bec
  * store error (fail closed): nobody is admitted on a guess.
  */
 export class WaitingRoom {
-  private readonly o: Required<WaitingRoomOptions>;
+  private readonly resolved: Required<WaitingRoomOptions>;
 
   constructor(
     private readonly store: Store,
     options: WaitingRoomOptions = {},
   ) {
-    this.o = resolveWaitingRoomOptions(options);
+    this.resolved = resolveWaitingRoomOptions(options);
   }
 
   /** The resolved options. */
   get options(): Readonly<Required<WaitingRoomOptions>> {
-    return this.o;
+    return this.resolved;
   }
 
   private keys(room: string): string[] {
@@ -122,13 +122,13 @@ export class WaitingRoom {
     assertName("user", user);
     const raw = await this.store.run(joinScript, keys, [
       user,
-      this.o.heartbeatTtlMs,
-      this.o.reclaimLimit,
-      this.o.maxLength,
+      this.resolved.heartbeatTtlMs,
+      this.resolved.reclaimLimit,
+      this.resolved.maxLength,
     ]);
     let r: RoomPosition & { joined: boolean };
     try {
-      r = decodePosition(raw, room, this.o.maxLength);
+      r = decodePosition(raw, room, this.resolved.maxLength);
     } catch (e) {
       if (e instanceof WaitingRoomFullError) fullTotal.inc();
       throw e;
@@ -146,16 +146,7 @@ export class WaitingRoom {
    * if (p.state === "queued") show(`You are number ${p.position} of ${p.length}`);
    */
   async position(room: string, user: string): Promise<RoomPosition> {
-    const keys = this.keys(room);
-    assertName("user", user);
-    const raw = await this.store.run(positionScript, keys, [
-      user,
-      this.o.heartbeatTtlMs,
-      this.o.reclaimLimit,
-      1,
-    ]);
-    const { joined: _joined, ...p } = decodePosition(raw, room, this.o.maxLength);
-    return p as RoomPosition;
+    return this.positionOf(room, user, 1);
   }
 
   /**
@@ -165,15 +156,20 @@ export class WaitingRoom {
    * const p = await room.peekPosition("sale-42", "user-7");
    */
   async peekPosition(room: string, user: string): Promise<RoomPosition> {
+    return this.positionOf(room, user, 0);
+  }
+
+  /** The position script, refreshing the user's heartbeat (1) or only looking (0). */
+  private async positionOf(room: string, user: string, refresh: 0 | 1): Promise<RoomPosition> {
     const keys = this.keys(room);
     assertName("user", user);
     const raw = await this.store.run(positionScript, keys, [
       user,
-      this.o.heartbeatTtlMs,
-      this.o.reclaimLimit,
-      0,
+      this.resolved.heartbeatTtlMs,
+      this.resolved.reclaimLimit,
+      refresh,
     ]);
-    const { joined: _joined, ...p } = decodePosition(raw, room, this.o.maxLength);
+    const { joined: _joined, ...p } = decodePosition(raw, room, this.resolved.maxLength);
     return p as RoomPosition;
   }
 
@@ -195,11 +191,11 @@ export class WaitingRoom {
     assertName("user", user);
     const raw = await this.store.run(positionScript, keys, [
       user,
-      this.o.heartbeatTtlMs,
-      this.o.reclaimLimit,
+      this.resolved.heartbeatTtlMs,
+      this.resolved.reclaimLimit,
       0,
     ]);
-    return decodePosition(raw, room, this.o.maxLength).state === "admitted";
+    return decodePosition(raw, room, this.resolved.maxLength).state === "admitted";
   }
 
   /**
@@ -208,7 +204,7 @@ export class WaitingRoom {
   async leave(room: string, user: string): Promise<"queued" | "admitted" | "absent"> {
     const keys = this.keys(room);
     assertName("user", user);
-    const raw = await this.store.run(leaveScript, keys, [user, this.o.reclaimLimit]);
+    const raw = await this.store.run(leaveScript, keys, [user, this.resolved.reclaimLimit]);
     if (raw === WaitingRoomStatus.LeftQueue || raw === WaitingRoomStatus.LeftAdmission) leftTotal.inc();
     return raw === WaitingRoomStatus.LeftQueue
       ? "queued"
@@ -228,8 +224,12 @@ export class WaitingRoom {
    */
   async admit(room: string, n: number): Promise<string[]> {
     const keys = this.keys(room);
-    assertInt("n", n, 1, this.o.maxAdmitBatch);
-    const raw = await this.store.run(admitScript, keys, [n, this.o.admissionTtlMs, this.o.reclaimLimit]);
+    assertInt("n", n, 1, this.resolved.maxAdmitBatch);
+    const raw = await this.store.run(admitScript, keys, [
+      n,
+      this.resolved.admissionTtlMs,
+      this.resolved.reclaimLimit,
+    ]);
     if (!Array.isArray(raw))
       throw new ScriptError(admitScript.name, `unexpected reply ${JSON.stringify(raw)}`);
     if (raw.length > 0) admittedTotal.inc(raw.length);
@@ -248,7 +248,7 @@ export class WaitingRoom {
   async head(room: string, count: number): Promise<RoomHead> {
     const keys = this.keys(room);
     assertInt("count", count, 1, MAX_HEAD_COUNT);
-    const raw = await this.store.run(headScript, keys, [count, this.o.reclaimLimit]);
+    const raw = await this.store.run(headScript, keys, [count, this.resolved.reclaimLimit]);
     const now = raw[0];
     const first: RoomHead["first"] = [];
     for (let i = 3; i < raw.length; i += 2) {
@@ -269,7 +269,7 @@ export class WaitingRoom {
   /** How many users are queued in `room` and how many hold a live admission. */
   async counts(room: string): Promise<RoomCounts> {
     const keys = this.keys(room);
-    const raw = await this.store.run(countsScript, keys, [this.o.reclaimLimit]);
+    const raw = await this.store.run(countsScript, keys, [this.resolved.reclaimLimit]);
     return { queued: raw[0], admitted: raw[1] };
   }
 }
