@@ -5,7 +5,15 @@ import { inject } from "vitest";
 import type { Store } from "../../src/store/types.js";
 import { makeStore } from "../support/stores.js";
 import fc from "fast-check";
-import { serveAs, type Answer, fuzzArea, fuzzValues, expectStoreDown, onPrivateRedis } from "./support.js";
+import {
+  serveAs,
+  callersFor,
+  type Answer,
+  fuzzArea,
+  fuzzValues,
+  expectStoreDown,
+  onPrivateRedis,
+} from "./support.js";
 
 const port = inject("redisPort");
 
@@ -15,13 +23,16 @@ const item = (name: string, rest = "") => `/v1/inventory/items/${encodeURICompon
 const hold = (id: string, op: string) => `/v1/inventory/holds/${encodeURIComponent(id)}/${op}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.runIf(port !== null)("inventory routes over HTTP, on Redis", () => {
+// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
+const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
+
+describe.each(targets)("inventory routes over HTTP [%s]", (target) => {
   let store: Store;
-  let s: Awaited<ReturnType<typeof serve>>;
+  let s: Awaited<ReturnType<typeof callersFor>>;
 
   beforeAll(async () => {
-    store = await makeStore("redis");
-    s = await serve(store);
+    store = await makeStore(target);
+    s = await callersFor(target, store);
   });
   afterAll(async () => {
     await s?.server.stop();
@@ -117,16 +128,8 @@ describe.runIf(port !== null)("inventory routes over HTTP, on Redis", () => {
 
   it("makes a retried hold idempotent through the Idempotency-Key header or the body", async () => {
     await s.admin("PUT", item("sku-3"), { stock: 5 });
-    const send = (body: object, key?: string) =>
-      fetch(`${s.server.url}${item("sku-3", "/holds")}`, {
-        method: "POST",
-        headers: {
-          authorization: s.bearer.acme,
-          "content-type": "application/json",
-          ...(key ? { "idempotency-key": key } : {}),
-        },
-        body: JSON.stringify(body),
-      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Answer["body"] }));
+    const send = (body: object, key?: string): Promise<Answer> =>
+      s.acme("POST", item("sku-3", "/holds"), body, key ? { "idempotency-key": key } : {});
     const a = await send({ holder: "u", quantity: 2 }, "req-1");
     const b = await send({ holder: "u", quantity: 2 }, "req-1");
     expect(a.status).toBe(201);

@@ -1,43 +1,30 @@
+/** Lock routes through the client SDK (holdfast/client) over real HTTP, on every store kind. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { Store } from "../../src/store/types.js";
-import { startServer, type RunningServer } from "../../src/server/serve.js";
-import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
 import { HoldfastClient, isHoldfastApiError } from "../../src/client/index.js";
-import { StoreKeyStore } from "../../src/server/auth/key-store.js";
-import { mintApiKey } from "../../src/server/auth/api-keys.js";
 import { makeStore } from "../support/stores.js";
-import { tempKeysFile } from "./support.js";
+import { serveWithKeys } from "./support.js";
 
 const port = inject("redisPort");
 
-describe.runIf(port !== null)("lock routes over HTTP, on Redis", () => {
+// A real server on a socket on each store: the client SDK speaks HTTP, not Fastify's inject.
+const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
+
+describe.each(targets)("lock routes over HTTP [%s]", (target) => {
   let store: Store;
-  let server: RunningServer;
+  let server: Awaited<ReturnType<typeof serveWithKeys>>["server"];
   let acme: HoldfastClient;
   let globex: HoldfastClient;
   let admin: HoldfastClient;
 
   beforeAll(async () => {
-    store = await makeStore("redis");
-    const keys = new StoreKeyStore(store);
-    const mint = async (role: "client" | "admin", tenants: string[]) => {
-      const { key, record } = mintApiKey({ name: "t", role, tenants });
-      await keys.put(record);
-      return key;
-    };
-    const [a, g, ad] = [
-      await mint("client", ["acme"]),
-      await mint("client", ["globex"]),
-      await mint("admin", ["acme"]),
-    ];
-    server = await startServer(
-      { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile: tempKeysFile(), logLevel: "silent", keyCacheMs: 0 },
-      { store, checkReplies: true },
-    );
-    acme = new HoldfastClient({ baseUrl: server.url, apiKey: a });
-    globex = new HoldfastClient({ baseUrl: server.url, apiKey: g });
-    admin = new HoldfastClient({ baseUrl: server.url, apiKey: ad });
+    store = await makeStore(target);
+    const service = await serveWithKeys(store);
+    server = service.server;
+    acme = new HoldfastClient({ baseUrl: server.url, apiKey: service.acme });
+    globex = new HoldfastClient({ baseUrl: server.url, apiKey: service.globex });
+    admin = new HoldfastClient({ baseUrl: server.url, apiKey: await service.mint("admin", "acme") });
   });
   afterAll(async () => {
     await server?.stop();

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Store } from "../../src/store/types.js";
 import { makeStore } from "../support/stores.js";
-import { serveWithKeys, expectStoreDown, onPrivateRedis } from "./support.js";
+import {
+  serveWithKeys,
+  expectStoreDown,
+  onPrivateRedis,
+  keyedServiceFor,
+  type KeyedService,
+} from "./support.js";
 
 const port = inject("redisPort");
 
@@ -19,13 +25,16 @@ const booking = {
   ],
 };
 
-describe.runIf(port !== null)("machine routes over HTTP, on Redis", () => {
+// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
+const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
+
+describe.each(targets)("machine routes over HTTP [%s]", (target) => {
   let store: Store;
-  let t: Awaited<ReturnType<typeof serve>>;
+  let t: KeyedService;
 
   beforeAll(async () => {
-    store = await makeStore("redis");
-    t = await serve(store);
+    store = await makeStore(target);
+    t = await keyedServiceFor(target, store);
     expect((await t.call(t.acme, "PUT", "/v1/machines/booking", booking)).status).toBe(200);
   });
   afterAll(async () => {
@@ -366,7 +375,7 @@ describe.runIf(port !== null)("machine routes over HTTP, on Redis", () => {
   });
 
   it("shares definitions between server instances through the store", async () => {
-    const other = await serve(store);
+    const other = await keyedServiceFor(target, store);
     try {
       const def = {
         states: ["on", "off"],

@@ -4,7 +4,15 @@ import { inject } from "vitest";
 import type { Store } from "../../src/store/types.js";
 import { makeStore } from "../support/stores.js";
 import fc from "fast-check";
-import { serveAs, type Answer, fuzzArea, fuzzValues, expectStoreDown, onPrivateRedis } from "./support.js";
+import {
+  serveAs,
+  callersFor,
+  type Answer,
+  fuzzArea,
+  fuzzValues,
+  expectStoreDown,
+  onPrivateRedis,
+} from "./support.js";
 
 const port = inject("redisPort");
 
@@ -12,13 +20,16 @@ const serve = serveAs;
 
 const sem = (name: string, rest = "") => `/v1/semaphores/${encodeURIComponent(name)}${rest}`;
 
-describe.runIf(port !== null)("semaphore routes over HTTP, on Redis", () => {
+// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
+const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
+
+describe.each(targets)("semaphore routes over HTTP [%s]", (target) => {
   let store: Store;
-  let s: Awaited<ReturnType<typeof serve>>;
+  let s: Awaited<ReturnType<typeof callersFor>>;
 
   beforeAll(async () => {
-    store = await makeStore("redis");
-    s = await serve(store);
+    store = await makeStore(target);
+    s = await callersFor(target, store);
   });
   afterAll(async () => {
     await s?.server.stop();
@@ -121,10 +132,12 @@ describe.runIf(port !== null)("semaphore routes over HTTP, on Redis", () => {
     await s.acme("POST", sem("waited", "/release"), { token: got.body.token });
   });
 
-  it("stops waiting, and keeps no permit, when the client hangs up", async () => {
+  // A hang-up needs a socket: on the service over HTTP only.
+  it.runIf(target === "redis")("stops waiting, and keeps no permit, when the client hangs up", async () => {
     const held = await s.acme("POST", sem("hang-up", "/acquire"), { limit: 1 });
     const gone = new AbortController();
-    const waiting = fetch(s.server.url + sem("hang-up", "/acquire"), {
+    const { url } = s.server as { url?: string };
+    const waiting = fetch(url + sem("hang-up", "/acquire"), {
       method: "POST",
       headers: { authorization: s.bearer.acme, "content-type": "application/json" },
       body: JSON.stringify({ limit: 1, waitMs: 20_000 }),

@@ -12,7 +12,7 @@ import { StoreKeyStore } from "../../src/server/auth/key-store.js";
 import { mintApiKey, type Role } from "../../src/server/auth/api-keys.js";
 import type { Store } from "../../src/store/types.js";
 import type { MemoryStore } from "../../src/store/memory/memory-store.js";
-import { startServer } from "../../src/server/serve.js";
+import { keyStoreFor, startServer } from "../../src/server/serve.js";
 import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
 
 const keysDirs: string[] = [];
@@ -65,7 +65,9 @@ export interface Answer {
  * `globex`, and `call(key, method, path, body?, headers?)` over a real socket.
  */
 export async function serveWithKeys(store: Store, keyCacheMs = 0) {
-  const keys = new StoreKeyStore(store);
+  // Where `holdfast serve` will look for keys on this store (Redis: the store; memory: the file).
+  const keysFile = tempKeysFile();
+  const keys = keyStoreFor(store, keysFile);
   const mint = async (role: "client" | "admin", tenant: string) => {
     const { key, record } = mintApiKey({ name: "t", role, tenants: [tenant] });
     await keys.put(record);
@@ -74,9 +76,11 @@ export async function serveWithKeys(store: Store, keyCacheMs = 0) {
   const acme = await mint("client", "acme");
   const globex = await mint("client", "globex");
   const server = await startServer(
-    { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile: tempKeysFile(), logLevel: "silent", keyCacheMs },
+    { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile, logLevel: "silent", keyCacheMs },
     { store, checkReplies: true },
   );
+  // A service that started open would pass tests of tenants and roles for the wrong reason.
+  expect(server.authMode).toBe("keys");
   const call = async (
     key: string,
     method: string,
@@ -196,8 +200,9 @@ export async function callersFor(target: StoreTarget, store: Store) {
 async function callersOf<S extends KeyedService>(base: S) {
   const admin = await base.mint("admin", "acme");
   const globexAdmin = await base.mint("admin", "globex");
-  const as = (key: string) => (method: string, path: string, body?: unknown) =>
-    base.call(key, method, path, body);
+  const as =
+    (key: string) => (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+      base.call(key, method, path, body, headers);
   return {
     server: base.server as S["server"],
     bearer: { acme: `Bearer ${base.acme}`, globex: `Bearer ${base.globex}`, admin: `Bearer ${admin}` },
