@@ -6,6 +6,14 @@ export * from "./errors/index.js";
 export * from "./store/index.js";
 export { HOLDFAST_VERSION } from "./version.js";
 export { getDefaultLogger, ThrottledLog, type Logger } from "./util/log.js";
+export {
+  assertDurationMs,
+  assertInt,
+  assertName,
+  describeValue,
+  MAX_DURATION_MS,
+  MAX_NAME_LENGTH,
+} from "./util/validate.js";
 export type { Page, PageOptions } from "./util/cursor.js";
 export { loadDotEnv, type DotEnvOptions, type DotEnvResult } from "./util/dotenv.js";
 export * from "./observe/index.js";

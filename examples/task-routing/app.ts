@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import {
+  assertInt,
   type Channels,
   createChannels,
   createGateway,
@@ -20,7 +21,6 @@ import {
   type Store,
 } from "holdfast";
 import { appCounter as counter } from "../support/metrics.js";
-import { assertInt } from "../support/validate.js";
 import { authModeAtStart, buildApp, keyStoreFor } from "holdfast/server";
 import { LiveFeed } from "./feed.js";
 import { complexity, selectAgent, type Agent, type ComplexityScore } from "./scoring.js";

@@ -24,13 +24,11 @@ import {
   reportDegraded,
   type Store,
   ThrottledLog,
-} from "holdfast";
-import {
   assertDurationMs,
   assertInt,
-  describeValue as describe,
+  describeValue,
   MAX_DURATION_MS,
-} from "../support/validate.js";
+} from "holdfast";
 import { DeferredStore } from "./deferred-store.js";
 import {
   CONNECTED_LINE,
@@ -87,7 +85,7 @@ export class RedisHelpers {
     if (!POLICIES.includes(policy as RateLimitOnRedisDown)) {
       throw new InvalidArgumentError(
         "RATE_LIMIT_ON_REDIS_DOWN",
-        `must be one of ${POLICIES.join(", ")}, got ${describe(policy)}`,
+        `must be one of ${POLICIES.join(", ")}, got ${describeValue(policy)}`,
       );
     }
     this.rateLimitOnRedisDown = policy as RateLimitOnRedisDown;
@@ -368,7 +366,7 @@ export class RedisHelpers {
 
 function secondsToMs(field: string, seconds: unknown): number {
   if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new InvalidArgumentError(field, `must be a number of seconds > 0, got ${describe(seconds)}`);
+    throw new InvalidArgumentError(field, `must be a number of seconds > 0, got ${describeValue(seconds)}`);
   }
   return assertDurationMs(field, Math.ceil(seconds * 1000));
 }
