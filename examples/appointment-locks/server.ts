@@ -11,7 +11,7 @@
 import { createStore } from "holdfast";
 import { describeEnvFiles, loadExampleEnv } from "../support/env.js";
 import {
-  explainListenError,
+  listenUntilSignal,
   intSetting,
   portSetting,
   runExample,
@@ -51,24 +51,9 @@ runExample(async () => {
     adminToken: env.ADMIN_TOKEN || undefined,
     logLevel: env.HOLDFAST_LOG_LEVEL ?? "info",
   });
-  let url: string;
-  try {
-    url = await app.listen({ port, host });
-  } catch (e) {
-    await app.close();
-    await store.close();
-    throw await explainListenError(e, { app: "appointment-locks", variable: "PORT", port, host });
-  }
+  const url = await listenUntilSignal(app, () => store.close(), { app: "appointment-locks", port, host });
   app.log.info(
     { store: store.kind, lockTtlMs },
     `Appointment slot locks on ${url} (open ${url}/ in a browser)`,
   );
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      void app
-        .close()
-        .then(() => store.close())
-        .then(() => process.exit(0));
-    });
-  }
 });

@@ -12,7 +12,7 @@
  */
 import { createStore } from "holdfast";
 import { describeEnvFiles, loadExampleEnv } from "../support/env.js";
-import { explainListenError, portSetting, runExample, say } from "../support/startup.js";
+import { listenUntilSignal, portSetting, runExample, say } from "../support/startup.js";
 import { buildFlashSaleApp } from "./app.js";
 import { intEnv, parseSales } from "./config.js";
 
@@ -37,23 +37,8 @@ runExample(async () => {
     enableDebugRoutes: env.ENABLE_DEBUG_ROUTES === "true",
     logLevel: env.HOLDFAST_LOG_LEVEL ?? "info",
   });
-  let url: string;
-  try {
-    url = await app.listen({ port, host });
-  } catch (e) {
-    await app.close();
-    await store.close();
-    throw await explainListenError(e, { app: "flash-sale", variable: "PORT", port, host });
-  }
+  const url = await listenUntilSignal(app, () => store.close(), { app: "flash-sale", port, host });
   app.log.info(
     `Flash sale on ${url} (${store.kind} store; debug routes ${env.ENABLE_DEBUG_ROUTES === "true" ? "ON" : "off"})`,
   );
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      void app
-        .close()
-        .then(() => store.close())
-        .then(() => process.exit(0));
-    });
-  }
 });

@@ -13,7 +13,7 @@ import { createInventory, createStore } from "holdfast";
 import { describeEnvFiles, loadExampleEnv } from "../support/env.js";
 import {
   aliasVariable,
-  explainListenError,
+  listenUntilSignal,
   intSetting,
   portSetting,
   runExample,
@@ -44,24 +44,9 @@ runExample(async () => {
     ...settings,
     logLevel: env.HOLDFAST_LOG_LEVEL ?? "info",
   });
-  let url: string;
-  try {
-    url = await app.listen({ port, host });
-  } catch (e) {
-    await app.close();
-    await store.close();
-    throw await explainListenError(e, { app: "restaurant-booking", variable: "PORT", port, host });
-  }
+  const url = await listenUntilSignal(app, () => store.close(), { app: "restaurant-booking", port, host });
   app.log.info(
     { store: store.kind },
     `Restaurant booking (V3 assignment pipeline) on ${url}: the booking page at ${url}/, POST ${url}/api/bookings`,
   );
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      void app
-        .close()
-        .then(() => store.close())
-        .then(() => process.exit(0));
-    });
-  }
 });

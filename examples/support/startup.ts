@@ -203,3 +203,38 @@ export function runExample(main: () => Promise<void>): void {
     process.exit(1);
   });
 }
+
+/** What {@link listenUntilSignal} listens with and shuts down. */
+export interface ListeningApp {
+  listen(options: { port: number; host: string }): Promise<string>;
+  close(): PromiseLike<unknown>;
+}
+
+/**
+ * Listens on `target` (a busy or forbidden port becomes a {@link StartupError} that says what to
+ * do) and, on SIGINT or SIGTERM, closes `app` and then `release` (the store, a Redis client) and
+ * exits. On a listen error, closes both before throwing. Resolves with the URL it listens on.
+ */
+export async function listenUntilSignal(
+  app: ListeningApp,
+  release: () => Promise<unknown>,
+  target: Omit<ListenTarget, "variable"> & { variable?: string },
+): Promise<string> {
+  const { port, host } = target;
+  let url: string;
+  try {
+    url = await app.listen({ port, host });
+  } catch (e) {
+    await app.close();
+    await release();
+    throw await explainListenError(e, { variable: "PORT", ...target });
+  }
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void Promise.resolve(app.close())
+        .then(release)
+        .then(() => process.exit(0));
+    });
+  }
+  return url;
+}

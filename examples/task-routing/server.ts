@@ -14,6 +14,7 @@ import { describeEnvFiles, loadExampleEnv } from "../support/env.js";
 import {
   aliasVariable,
   explainListenError,
+  listenUntilSignal,
   intSetting,
   portSetting,
   runExample,
@@ -52,24 +53,9 @@ runExample(async () => {
   }
   const { app } = built;
   setDegradationLogger(app.log);
-  let url: string;
-  try {
-    url = await app.listen({ port, host });
-  } catch (e) {
-    await app.close();
-    await store.close();
-    throw await explainListenError(e, { app: "task-routing", variable: "PORT", port, host });
-  }
+  const url = await listenUntilSignal(app, () => store.close(), { app: "task-routing", port, host });
   app.log.info(
     { store: store.kind },
     `Task routing on ${url}: POST ${url}/api/routing/test, live feed at ${url}/ and ws://${host}:${built.wsPort}`,
   );
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      void app
-        .close()
-        .then(() => store.close())
-        .then(() => process.exit(0));
-    });
-  }
 });

@@ -9,7 +9,7 @@
  */
 import { setDegradationLogger } from "holdfast";
 import { describeEnvFiles, loadExampleEnv } from "../support/env.js";
-import { explainListenError, intSetting, portSetting, runExample, say } from "../support/startup.js";
+import { listenUntilSignal, intSetting, portSetting, runExample, say } from "../support/startup.js";
 import { buildThreadingApp } from "./app.js";
 
 runExample(async () => {
@@ -29,24 +29,9 @@ runExample(async () => {
   await redis.ready();
   const app = buildThreadingApp({ redis, ...settings, logLevel: env.HOLDFAST_LOG_LEVEL ?? "info" });
   setDegradationLogger(app.log);
-  let url: string;
-  try {
-    url = await app.listen({ port, host });
-  } catch (e) {
-    await app.close();
-    await closeRedis();
-    throw await explainListenError(e, { app: "threading-service", variable: "PORT", port, host });
-  }
+  const url = await listenUntilSignal(app, closeRedis, { app: "threading-service", port, host });
   app.log.info(
     { store: redis.storeKind, rateLimitOnRedisDown: redis.rateLimitOnRedisDown },
     `Threading service on ${url} (POST /api/threads/:id/reply, GET /health)`,
   );
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      void app
-        .close()
-        .then(() => closeRedis())
-        .then(() => process.exit(0));
-    });
-  }
 });
