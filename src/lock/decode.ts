@@ -3,9 +3,9 @@
  * stores (the memory twins return the very same replies).
  */
 import { ScriptError } from "../errors/store-errors.js";
-import type { RawReply } from "../store/script.js";
 import { LockConflictError, LockNotOwnedError, type LockHolderKind } from "./errors.js";
 import { decodeMetadata } from "./options.js";
+import type { AnyConflictReply } from "./scripts/scripts.js";
 import { LockStatus } from "./status.js";
 
 /** A refused acquire, before it becomes an error (waiting retries on it). */
@@ -18,22 +18,32 @@ export interface Conflict {
   holderMetadata?: Record<string, unknown>;
 }
 
+/**
+ * Whether an acquire script refused: its reply then starts with a negative `LockStatus`, where a
+ * success starts with a fence or the server's time (never negative).
+ */
+export function isConflictReply<S extends readonly number[]>(
+  reply: S | AnyConflictReply,
+): reply is AnyConflictReply {
+  return reply[0] < 0;
+}
+
 /** Reads a conflict reply `{code, remaining ttl ms, fence or readers, metadata[, index]}`. */
-export function decodeConflict(reply: RawReply[], script: string): Conflict {
-  const code = reply[0] as number;
-  const remainingTtlMs = Math.max(0, reply[1] as number);
-  const index = reply.length > 4 ? (reply[4] as number) - 1 : 0;
+export function decodeConflict(reply: AnyConflictReply, script: string): Conflict {
+  const code = reply[0];
+  const remainingTtlMs = Math.max(0, reply[1]);
+  const index = reply.length === 5 ? reply[4] - 1 : 0;
   switch (code) {
     case LockStatus.HeldByOwner:
       return {
         index,
         remainingTtlMs,
         heldBy: "exclusive",
-        holderFence: reply[2] as number,
-        holderMetadata: decodeMetadata(reply[3] as string),
+        holderFence: reply[2],
+        holderMetadata: decodeMetadata(reply[3]),
       };
     case LockStatus.HeldByReaders:
-      return { index, remainingTtlMs, heldBy: "readers", readers: reply[2] as number };
+      return { index, remainingTtlMs, heldBy: "readers", readers: reply[2] };
     case LockStatus.HeldBySelf:
       return { index, remainingTtlMs, heldBy: "self" };
     default:

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import type { RawReply } from "../store/script.js";
 import type { NamesPage } from "../store/scan-names.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertName } from "../util/validate.js";
-import { conflictError, decodeConflict, notOwnedError } from "./decode.js";
+import { conflictError, decodeConflict, isConflictReply, notOwnedError } from "./decode.js";
 import {
   forceRelease,
   getLock,
@@ -31,6 +30,7 @@ import {
   acquireScript,
   refreshScript,
   releaseScript,
+  type AnyConflictReply,
 } from "./scripts/scripts.js";
 import type { Lease, LeaseMode, LeaseRef, LockInfo, MultiLease, MultiLeaseRef } from "./types.js";
 import { acquireWithRetry } from "./wait.js";
@@ -90,13 +90,12 @@ export class Locks {
     if (waitMs === 0 && options.signal === undefined) {
       // The hot path: one round trip, no closures, no retry state.
       const reply = await this.store.run(acquireScript, keys, args);
-      const r = reply as number[];
-      if (r[0] >= 0) {
+      if (!isConflictReply(reply)) {
         lockMetrics.acquiredExclusive.inc();
-        return leaseOf(key, token, r, ttlMs, "exclusive");
+        return leaseOf(key, token, reply, ttlMs, "exclusive");
       }
       lockMetrics.conflicts.inc();
-      throw conflictError(key, decodeConflict(reply as RawReply[], acquireScript.name), 0, 1);
+      throw conflictError(key, decodeConflict(reply, acquireScript.name), 0, 1);
     }
     return this.retry(
       key,
@@ -208,9 +207,9 @@ export class Locks {
       lockMetrics.notOwned.inc();
       throw notOwnedError(key, reply, refreshScript.name);
     }
-    const r = reply as number[];
-    const mode: LeaseMode = r[2] === 1 ? "exclusive" : "read";
-    return { key, token, fence: r[0], expiresAt: r[1] + ttl, ttlMs: ttl, mode };
+    const [fence, now, held] = reply;
+    const mode: LeaseMode = held === 1 ? "exclusive" : "read";
+    return { key, token, fence, expiresAt: now + ttl, ttlMs: ttl, mode };
   }
 
   /**
@@ -228,12 +227,12 @@ export class Locks {
     const key = assertName("key", lease.key);
     const lockKeys = this.#keys.of(key);
     const reply = await this.store.run(releaseScript, [lockKeys.lock, lockKeys.readers], [token]);
-    if ((reply as number) > 0) {
+    if (reply > 0) {
       lockMetrics.released.inc();
       return;
     }
     lockMetrics.notOwned.inc();
-    throw notOwnedError(key, reply as number, releaseScript.name);
+    throw notOwnedError(key, reply, releaseScript.name);
   }
 
   /**
@@ -346,13 +345,13 @@ export class Locks {
     };
   }
 
-  private retry<L>(
+  private retry<L, S extends readonly number[]>(
     key: string | string[],
     waitMs: number,
     signal: AbortSignal | undefined,
-    attempt: () => Promise<RawReply>,
+    attempt: () => Promise<S | AnyConflictReply>,
     script: string,
-    success: (reply: RawReply[]) => L,
+    success: (reply: S) => L,
     undo: (lease: L) => Promise<void>,
   ): Promise<L> {
     const { retryBaseMs, retryMaxMs } = this.#options;
@@ -368,8 +367,14 @@ export class Locks {
 }
 
 /** A lease from an acquire script's success reply `{fence, server time in ms}`. */
-function leaseOf(key: string, token: string, r: RawReply[], ttlMs: number, mode: LeaseMode): Lease {
-  return { key, token, fence: r[0] as number, expiresAt: (r[1] as number) + ttlMs, ttlMs, mode };
+function leaseOf(
+  key: string,
+  token: string,
+  r: readonly [fence: number, now: number],
+  ttlMs: number,
+  mode: LeaseMode,
+): Lease {
+  return { key, token, fence: r[0], expiresAt: r[1] + ttlMs, ttlMs, mode };
 }
 
 /**

@@ -1,4 +1,3 @@
-import type { RawReply } from "../store/script.js";
 import type { Store } from "../store/types.js";
 import { Keyspace } from "../store/keyspace.js";
 import { assertNames } from "../util/validate.js";
@@ -28,8 +27,14 @@ export function acquireManyKeys(keys: LockKeys, names: readonly string[]): strin
 }
 
 /** A multi-name lease from the acquire script's success reply `{server time in ms, fence…}`. */
-export function multiLeaseOf(names: string[], token: string, r: RawReply[], ttlMs: number): MultiLease {
-  return { keys: names, token, fences: (r as number[]).slice(1), expiresAt: (r[0] as number) + ttlMs, ttlMs };
+export function multiLeaseOf(
+  names: string[],
+  token: string,
+  r: readonly [now: number, ...fences: number[]],
+  ttlMs: number,
+): MultiLease {
+  const [now, ...fences] = r;
+  return { keys: names, token, fences, expiresAt: now + ttlMs, ttlMs };
 }
 
 /** Extends every name of `lease` while `token` holds them all; else LockNotOwnedError naming the first. */
@@ -49,13 +54,13 @@ export async function refreshMany(
   );
   if (Array.isArray(reply)) {
     lockMetrics.notOwned.inc();
-    throw notOwnedError(names[(reply[1] as number) - 1], reply[0] as number, script.name);
+    throw notOwnedError(names[reply[1] - 1], reply[0], script.name);
   }
   return {
     keys: [...names],
     token,
     fences: (lease as Partial<MultiLease>).fences ?? [],
-    expiresAt: (reply as number) + ttlMs,
+    expiresAt: reply + ttlMs,
     ttlMs,
   };
 }
@@ -74,11 +79,14 @@ export async function releaseMany(
     names.map((n) => keys.lock(n)),
     [token],
   );
-  if (reply === 0) {
-    lockMetrics.released.inc(names.length);
-    return;
+  if (typeof reply === "number") {
+    // 0: every name released (a script that returned another number would be a bug, shown as one)
+    if (reply === 0) {
+      lockMetrics.released.inc(names.length);
+      return;
+    }
+    throw notOwnedError(names[0], reply, script.name);
   }
   lockMetrics.notOwned.inc();
-  const r = reply as number[];
-  throw notOwnedError(names[r[1] - 1], r[0], script.name);
+  throw notOwnedError(names[reply[1] - 1], reply[0], script.name);
 }

@@ -1,7 +1,7 @@
-import type { RawReply } from "../store/script.js";
 import { abortReason, sleep } from "../util/abort.js";
 import { fullJitterBackoff } from "../util/backoff.js";
-import { conflictError, decodeConflict } from "./decode.js";
+import { conflictError, decodeConflict, isConflictReply } from "./decode.js";
+import type { AnyConflictReply } from "./scripts/scripts.js";
 import { lockMetrics } from "./metrics.js";
 
 export interface RetryPlan {
@@ -20,10 +20,10 @@ export interface RetryPlan {
  * LockConflictError), or until the signal aborts (then its reason). Sleeps use exponential
  * backoff with full jitter and never extend past the deadline; a last attempt is made at it.
  */
-export async function acquireWithRetry<L>(
+export async function acquireWithRetry<L, S extends readonly number[]>(
   plan: RetryPlan,
-  attempt: () => Promise<RawReply>,
-  success: (reply: RawReply[]) => L,
+  attempt: () => Promise<S | AnyConflictReply>,
+  success: (reply: S) => L,
   undo: (lease: L) => Promise<void>,
 ): Promise<L> {
   const { signal } = plan;
@@ -31,8 +31,8 @@ export async function acquireWithRetry<L>(
   const started = performance.now();
   const deadline = started + plan.waitMs;
   for (let n = 1; ; n++) {
-    const r = (await attempt()) as RawReply[];
-    if (typeof r[0] === "number" && r[0] >= 0) {
+    const r = await attempt();
+    if (!isConflictReply(r)) {
       const lease = success(r);
       if (signal?.aborted) {
         // Aborted while the winning attempt was in flight: give it back rather than leak it.

@@ -25,6 +25,9 @@ export type ConflictReply = [
   metadata: string,
 ];
 
+/** A refused acquire of one name, or of several (then with the 1-based index of the name refused). */
+export type AnyConflictReply = ConflictReply | [...ConflictReply, index: number];
+
 export type AcquireArgs = [token: string, ttlMs: number, metadata: string, retentionMs: number];
 export type AcquireReply = [fence: number, now: number] | ConflictReply;
 export type AcquireReadArgs = [token: string, ttlMs: number];
