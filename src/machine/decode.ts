@@ -1,5 +1,4 @@
 import { ScriptError } from "../errors/store-errors.js";
-import type { RawReply } from "../store/script.js";
 import type { CompiledMachine } from "./definition.js";
 import {
   EntityNotFoundError,
@@ -143,9 +142,4 @@ export function decodeStored(stored: string): {
 } {
   const [event, from, to, version, at, historyId] = stored.split("\n");
   return { event, from, to, version: Number(version), at: Number(at), historyId };
-}
-
-/** The reply as an array (every machine script returns one). */
-export function asArray(reply: RawReply): RawReply[] {
-  return reply as RawReply[];
 }

@@ -1,5 +1,5 @@
 import type { Store } from "../store/types.js";
-import { asArray, decodeSnapshot, type SendDecoder } from "./decode.js";
+import { decodeSnapshot, type SendDecoder } from "./decode.js";
 import type { CompiledMachine } from "./definition.js";
 import {
   EntityNotFoundError,
@@ -44,9 +44,9 @@ export async function sendGuarded<S extends string, E extends string, D extends 
   { id, event, expected, idemKey, eventData, keys, args }: GuardedSend<E>,
 ): Promise<TransitionResult<S, E>> {
   for (let attempt = 0; ; attempt++) {
-    const r = asArray(await m.store.run(getScript, [keys[0], keys[2]], []));
-    if (idemKey !== undefined && r[1] !== "") return m.decoder.replay(id, event, idemKey, r[1] as string);
-    const snap = decodeSnapshot<S, D>(id, r[0] as string[]);
+    const [fields, stored] = await m.store.run(getScript, [keys[0], keys[2]], []);
+    if (idemKey !== undefined && stored !== "") return m.decoder.replay(id, event, idemKey, stored);
+    const snap = decodeSnapshot<S, D>(id, fields);
     if (!snap) {
       m.metrics.notFound.inc();
       throw new EntityNotFoundError(m.name, id);

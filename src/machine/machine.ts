@@ -5,7 +5,7 @@ import { assertOptionsObject, assertToken, encodeJsonObject } from "../events/va
 import type { Store } from "../store/types.js";
 import { getDefaultLogger, ThrottledLog } from "../util/log.js";
 import { assertDurationMs, assertInt, assertName, describeValue } from "../util/validate.js";
-import { asArray, decodeHistory, decodeSnapshot } from "./decode.js";
+import { decodeHistory, decodeSnapshot } from "./decode.js";
 import { encodeData } from "./encode.js";
 import { defineMachine, type CompiledMachine, type MachineDefinition } from "./definition.js";
 import { EntityExistsError, VersionConflictError } from "./errors.js";
@@ -127,20 +127,18 @@ export class Machine<
     const data = encodeData("data", options.data ?? {});
     const actor = options.actor === undefined ? "" : assertName("actor", options.actor, MAX_KEY_LENGTH);
     const context = options.context === undefined ? "" : encodeJsonObject("context", options.context);
-    const r = asArray(
-      await this.store.run(
-        createScript,
-        [entityKeys.entity, entityKeys.history],
-        [this.compiled.initial, this.maxLen, this.maxAgeMs, actor, context, data.json, ...data.fields],
-      ),
+    const r = await this.store.run(
+      createScript,
+      [entityKeys.entity, entityKeys.history],
+      [this.compiled.initial, this.maxLen, this.maxAgeMs, actor, context, data.json, ...data.fields],
     );
-    if (r[0] === Status.Exists) throw new EntityExistsError(this.name, id, r[1] as string, r[2] as number);
+    if (r[0] === Status.Exists) throw new EntityExistsError(this.name, id, r[1], r[2]);
     const result: CreateResult<S> = {
       id,
       state: this.compiled.initial,
       version: 1,
-      at: r[2] as number,
-      historyId: r[3] as string,
+      at: r[2],
+      historyId: r[3],
       eventLog: "disabled",
     };
     result.eventLog = await this.logEvent("created", {
@@ -162,8 +160,8 @@ export class Machine<
    */
   async get(id: string): Promise<MachineSnapshot<S, D> | null> {
     const entityKeys = this.keysOf(id);
-    const r = asArray(await this.store.run(getScript, [entityKeys.entity, `${entityKeys.entity}:idem:`], []));
-    return decodeSnapshot<S, D>(id, r[0] as string[]);
+    const [fields] = await this.store.run(getScript, [entityKeys.entity, `${entityKeys.entity}:idem:`], []);
+    return decodeSnapshot<S, D>(id, fields);
   }
 
   /**
@@ -278,13 +276,11 @@ export class Machine<
       options.expectedVersion === undefined
         ? -1
         : assertInt("expectedVersion", options.expectedVersion, 1, Number.MAX_SAFE_INTEGER);
-    const r = asArray(
-      await this.store.run(deleteScript, [entityKeys.entity, entityKeys.history], [expected]),
-    );
+    const r = await this.store.run(deleteScript, [entityKeys.entity, entityKeys.history], [expected]);
     if (r[0] === Status.NotFound) return false;
     if (r[0] === Status.VersionConflict) {
       this.metrics.conflict.inc();
-      throw new VersionConflictError(this.name, id, expected, r[1] as string, r[2] as number);
+      throw new VersionConflictError(this.name, id, expected, r[1], r[2]);
     }
     return true;
   }

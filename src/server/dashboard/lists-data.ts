@@ -3,7 +3,7 @@ import { entityListReply, itemHoldsReply, itemListReply, machineListReply } from
 import { isItemNotFoundError } from "../../inventory/errors.js";
 import { createInventory, listHolds, type Inventory } from "../../inventory/index.js";
 import { ITEM_KIND } from "../../inventory/decode.js";
-import { asArray, decodeSnapshot } from "../../machine/decode.js";
+import { decodeSnapshot } from "../../machine/decode.js";
 import { getScript } from "../../machine/scripts/scripts.js";
 import { namespacedStore } from "../../store/namespaced-store.js";
 import type { Store } from "../../store/types.js";
@@ -19,8 +19,8 @@ import { listQuery } from "./lists.js";
  */
 async function readEntity(store: Store, machine: string, id: string) {
   const entity = store.keys.key("machine", `${machine}:${id}`);
-  const r = asArray(await store.run(getScript, [entity, `${entity}:idem:`], []));
-  return decodeSnapshot<string, Record<string, unknown>>(id, r[0] as string[]);
+  const [fields] = await store.run(getScript, [entity, `${entity}:idem:`], []);
+  return decodeSnapshot<string, Record<string, unknown>>(id, fields);
 }
 
 type Snapshot = NonNullable<Awaited<ReturnType<typeof readEntity>>>;
