@@ -22,7 +22,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   throw new Error("expected a rejection");
 }
 
-describeStores("semaphore", ({ store, another }) => {
+describeStores("semaphore", ({ store, another, elapse }) => {
   it("grants up to limit permits, then refuses with holders, limit and retryAfterMs", async () => {
     const s = createSemaphores(store());
     const name = uniq("full");
@@ -91,7 +91,7 @@ describeStores("semaphore", ({ store, another }) => {
     const name = uniq("expire");
     const crashed = await s.acquire(name, { limit: 1, ttlMs: 150 });
     expect((await s.tryAcquire(name, { limit: 1 })).acquired).toBe(false);
-    await sleep(400);
+    await elapse(400);
     expect(await s.count(name)).toBe(0);
     expect(await s.holders(name)).toEqual([]);
     const next = await s.acquire(name, { limit: 1, ttlMs: 5_000 });
@@ -224,7 +224,7 @@ describeStores("semaphore", ({ store, another }) => {
     const p = await s.acquire(name, { limit: 2, metadata: { a: 1 } });
     await s.acquire(name, { limit: 2, ttlMs: 150, metadata: { b: 2 } });
     await s.release(p);
-    await sleep(400);
+    await elapse(400);
     const keys: string[] = [];
     for await (const k of store().scan(`${store().keys.prefix}semgc*`)) keys.push(k);
     expect(keys).toEqual([]);
