@@ -3,6 +3,7 @@ import { namespacedStore } from "../store/namespaced-store.js";
 import type { Store } from "../store/types.js";
 import { resolveServeConfig } from "../server/config.js";
 import { assertTenantName, tenantNamespace } from "../server/tenants.js";
+import type { CliRun } from "./io.js";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -20,10 +21,19 @@ export class CliUsageError extends Error {}
  * Opens the configured store for an operator command. The memory store lives inside the process
  * that created it, so inspecting it from another process is meaningless: say so.
  */
-export async function withStore<T>(opts: StoreCommandOptions, fn: (store: Store) => Promise<T>): Promise<T> {
-  const config = resolveServeConfig();
+export async function withStore<T>(
+  run: CliRun,
+  opts: StoreCommandOptions,
+  fn: (store: Store) => Promise<T>,
+): Promise<T> {
+  const config = resolveServeConfig({}, run.io.env);
   if (opts.tenant !== undefined) assertTenantName("--tenant", opts.tenant);
-  const store = await createStore({ prefix: config.prefix, logger: silent, checkServer: false });
+  const store = await createStore({
+    prefix: config.prefix,
+    logger: silent,
+    checkServer: false,
+    env: run.io.env,
+  });
   try {
     if (store.kind === "memory") {
       throw new CliUsageError(

@@ -6,16 +6,17 @@ import { StoreUnavailableError } from "../errors/store-errors.js";
 import { resolveServeConfig } from "../server/config.js";
 import { FileKeyStore, StoreKeyStore } from "../server/auth/key-store.js";
 import { checkKeys } from "../server/auth/check-keys.js";
-import { color, printJson } from "./output.js";
+import type { CliRun } from "./io.js";
 
 /** Exit codes scripts can trust: 0 all good, 1 warnings, 2 errors (unreachable, too old). */
-export function registerDoctor(program: Command): void {
+export function registerDoctor(program: Command, run: CliRun): void {
+  const { env } = run.io;
   program
     .command("doctor")
     .description("Connect to the configured store and check what could break Holdfast's guarantees")
     .option("--json", "print findings as JSON")
     .action(async (opts: { json?: boolean }) => {
-      const cfg = redisConfigFromEnv();
+      const cfg = redisConfigFromEnv(env);
       let findings: {
         check: string;
         level: "ok" | "warn" | "error";
@@ -24,8 +25,8 @@ export function registerDoctor(program: Command): void {
         node?: string;
       }[];
       try {
-        const config = resolveServeConfig();
-        const store = await createStore({ checkServer: false, logger: silent, prefix: config.prefix });
+        const config = resolveServeConfig({}, env);
+        const store = await createStore({ checkServer: false, logger: silent, prefix: config.prefix, env });
         try {
           findings = await checkRedis(store);
           if (!findings.some((f) => f.level === "error" && f.check === "connection")) {
@@ -57,25 +58,25 @@ export function registerDoctor(program: Command): void {
           ? 1
           : 0;
       if (opts.json) {
-        printJson({ target: cfg ? describeRedisConfig(cfg) : "memory", findings, exitCode: worst });
+        run.printJson({ target: cfg ? describeRedisConfig(cfg) : "memory", findings, exitCode: worst });
       } else {
-        console.log(
-          color.bold(
+        run.log(
+          run.color.bold(
             `holdfast doctor: ${cfg ? describeRedisConfig(cfg) : "embedded memory store (no REDIS_URL set)"}`,
           ),
         );
         for (const f of findings) {
           const mark =
             f.level === "ok"
-              ? color.green("ok  ")
+              ? run.color.green("ok  ")
               : f.level === "warn"
-                ? color.yellow("warn")
-                : color.red("FAIL");
-          console.log(`${mark} ${f.check.padEnd(12)} ${f.node ? color.dim(f.node + " ") : ""}${f.message}`);
-          if (f.fix) console.log(`     ${color.dim("fix:")} ${f.fix}`);
+                ? run.color.yellow("warn")
+                : run.color.red("FAIL");
+          run.log(`${mark} ${f.check.padEnd(12)} ${f.node ? run.color.dim(f.node + " ") : ""}${f.message}`);
+          if (f.fix) run.log(`     ${run.color.dim("fix:")} ${f.fix}`);
         }
       }
-      process.exitCode = worst;
+      run.exitCode = worst;
     });
 }
 

@@ -3,7 +3,7 @@ import { createEventLog, type EventRecord } from "../events/index.js";
 import { parseTimeSpec, resolveTime } from "../events/time-spec.js";
 import { CliUsageError, withStore, type StoreCommandOptions } from "./context.js";
 import { intArg } from "./args.js";
-import { color } from "./output.js";
+import type { CliRun } from "./io.js";
 
 interface TailCommandOptions extends StoreCommandOptions {
   source?: string;
@@ -13,18 +13,19 @@ interface TailCommandOptions extends StoreCommandOptions {
   limit: string;
 }
 
-function printEvent(e: EventRecord, json: boolean | undefined): void {
+function printEvent(run: CliRun, e: EventRecord, json: boolean | undefined): void {
   if (json) {
-    process.stdout.write(JSON.stringify(e) + "\n");
+    run.io.stdout.write(JSON.stringify(e) + "\n");
     return;
   }
-  process.stdout.write(
-    `${color.dim(new Date(e.at).toISOString())}  ${e.source}  ${color.bold(e.type)}  ${JSON.stringify(e.context)}\n`,
+  run.io.stdout.write(
+    `${run.color.dim(new Date(e.at).toISOString())}  ${e.source}  ${run.color.bold(e.type)}  ${JSON.stringify(e.context)}\n`,
   );
 }
 
 /** `holdfast events tail`: follow (or, with `--once`, print) the event log. */
-export function registerEvents(program: Command): void {
+export function registerEvents(program: Command, run: CliRun): void {
+  const { signals } = run.io;
   const events = program.command("events").description("Read the event log (observability events)");
   events
     .command("tail")
@@ -44,20 +45,20 @@ export function registerEvents(program: Command): void {
         );
       }
       const limit = intArg("--limit", opts.limit, { max: 10_000 });
-      await withStore(opts, async (store) => {
+      await withStore(run, opts, async (store) => {
         const log = createEventLog(store);
         // Durations ago are measured on the store's clock, the clock the event ids carry.
         const since = await resolveTime(spec, () => log.serverTime());
         if (opts.once) {
           const found = await log.query({ source: opts.source, type: opts.type, since, limit });
-          for (const e of found) printEvent(e, opts.json);
-          if (found.length === 0 && !opts.json) console.error("no events");
+          for (const e of found) printEvent(run, e, opts.json);
+          if (found.length === 0 && !opts.json) run.error("no events");
           return;
         }
         const ac = new AbortController();
         const stop = () => ac.abort();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
+        signals.once("SIGINT", stop);
+        signals.once("SIGTERM", stop);
         try {
           for await (const e of log.tail({
             source: opts.source,
@@ -65,11 +66,11 @@ export function registerEvents(program: Command): void {
             since,
             signal: ac.signal,
           })) {
-            printEvent(e, opts.json);
+            printEvent(run, e, opts.json);
           }
         } finally {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
+          signals.off("SIGINT", stop);
+          signals.off("SIGTERM", stop);
         }
       });
     });

@@ -4,7 +4,8 @@ import type { Store } from "../store/types.js";
 import { intArg } from "./args.js";
 import { listCommand, scanRows, type ListingQuery } from "./listing.js";
 import { withStore, type StoreCommandOptions } from "./context.js";
-import { color, printJson, table } from "./output.js";
+import { table } from "./output.js";
+import type { CliRun } from "./io.js";
 
 /** The key kind of an item's hash (see src/inventory/decode.ts). */
 const ITEM_KIND = "inv";
@@ -39,11 +40,11 @@ const stockRow = (s: ItemState) => [
 const stockHeaders = ["item", "available", "held", "sold", "total", "maxStock", "perHolder"];
 
 /** `holdfast inventory ls|show|restock`. */
-export function registerInventory(program: Command): void {
+export function registerInventory(program: Command, run: CliRun): void {
   const inventory = program
     .command("inventory")
     .description("Inspect items' stock (available, held, sold, total) and restock them");
-  listCommand(inventory, {
+  listCommand(inventory, run, {
     description: "List items with their stock (SCAN, never KEYS)",
     prefixHelp: "only items whose name starts with this",
     defaultLimit: "1000",
@@ -58,7 +59,7 @@ export function registerInventory(program: Command): void {
     .option("--tenant <tenant>", "a tenant of holdfast serve")
     .option("--json", "print JSON")
     .action(async (item: string, opts: StoreCommandOptions) => {
-      const state = await withStore(opts, async (store) => {
+      const state = await withStore(run, opts, async (store) => {
         try {
           return await createInventory(store).get(item);
         } catch (e) {
@@ -66,10 +67,10 @@ export function registerInventory(program: Command): void {
           throw e;
         }
       });
-      if (!state) process.exitCode = 1;
-      if (opts.json) return printJson(state);
-      if (!state) return console.log(`no item "${item}"`);
-      console.log(table(stockHeaders, [stockRow(state)]));
+      if (!state) run.exitCode = 1;
+      if (opts.json) return run.printJson(state);
+      if (!state) return run.log(`no item "${item}"`);
+      run.log(table(stockHeaders, [stockRow(state)]));
     });
   inventory
     .command("restock <item> <units>")
@@ -78,7 +79,7 @@ export function registerInventory(program: Command): void {
     .option("--json", "print JSON")
     .action(async (item: string, unitsArg: string, opts: StoreCommandOptions) => {
       const units = intArg("units", unitsArg, { max: 1_000_000_000_000 });
-      const state = await withStore(opts, async (store) => {
+      const state = await withStore(run, opts, async (store) => {
         try {
           return await createInventory(store).restock(item, units);
         } catch (e) {
@@ -87,12 +88,12 @@ export function registerInventory(program: Command): void {
         }
       });
       if (!state) {
-        process.exitCode = 1;
-        if (opts.json) return printJson({ error: { code: "HOLDFAST_ITEM_NOT_FOUND", item } });
-        return console.error(`no item "${item}": define it first (PUT /v1/inventory/items/:item)`);
+        run.exitCode = 1;
+        if (opts.json) return run.printJson({ error: { code: "HOLDFAST_ITEM_NOT_FOUND", item } });
+        return run.error(`no item "${item}": define it first (PUT /v1/inventory/items/:item)`);
       }
-      if (opts.json) return printJson(state);
-      console.log(`${color.green("restocked")} ${item}: +${units}`);
-      console.log(table(stockHeaders, [stockRow(state)]));
+      if (opts.json) return run.printJson(state);
+      run.log(`${run.color.green("restocked")} ${item}: +${units}`);
+      run.log(table(stockHeaders, [stockRow(state)]));
     });
 }

@@ -4,13 +4,22 @@ import { resolveServeConfig } from "../server/config.js";
 import { keyStoreFor } from "../server/serve.js";
 import { mintApiKey, ROLES, type Role } from "../server/auth/api-keys.js";
 import { assertTenantList } from "../server/tenants.js";
-import { color, printJson, table } from "./output.js";
+import { table } from "./output.js";
+import type { CliRun } from "./io.js";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-async function withKeyStore<T>(fn: (ks: ReturnType<typeof keyStoreFor>) => Promise<T>): Promise<T> {
-  const config = resolveServeConfig();
-  const store = await createStore({ prefix: config.prefix, logger: silent, checkServer: false });
+async function withKeyStore<T>(
+  run: CliRun,
+  fn: (ks: ReturnType<typeof keyStoreFor>) => Promise<T>,
+): Promise<T> {
+  const config = resolveServeConfig({}, run.io.env);
+  const store = await createStore({
+    prefix: config.prefix,
+    logger: silent,
+    checkServer: false,
+    env: run.io.env,
+  });
   try {
     return await fn(keyStoreFor(store, config.keysFile));
   } finally {
@@ -19,7 +28,7 @@ async function withKeyStore<T>(fn: (ks: ReturnType<typeof keyStoreFor>) => Promi
 }
 
 /** `holdfast keys create|ls|revoke`: API keys for `holdfast serve`, stored hashed. */
-export function registerKeys(program: Command): void {
+export function registerKeys(program: Command, run: CliRun): void {
   const keys = program
     .command("keys")
     .description("Create, list and revoke API keys (stored as SHA-256 hashes)");
@@ -34,8 +43,8 @@ export function registerKeys(program: Command): void {
     .option("--json", "print JSON")
     .action(async (opts: { name: string; role: string; tenant: string[]; json?: boolean }) => {
       if (!ROLES.includes(opts.role as Role)) {
-        console.error(`--role must be client, admin or operator, got "${opts.role}"`);
-        process.exitCode = 2;
+        run.error(`--role must be client, admin or operator, got "${opts.role}"`);
+        run.exitCode = 2;
         return;
       }
       const role = opts.role as Role;
@@ -43,17 +52,17 @@ export function registerKeys(program: Command): void {
       try {
         tenants = role === "operator" ? [] : assertTenantList("--tenant", opts.tenant);
       } catch (e) {
-        console.error((e as Error).message);
-        process.exitCode = 2;
+        run.error((e as Error).message);
+        run.exitCode = 2;
         return;
       }
       const { key, record } = mintApiKey({ name: opts.name, role, tenants });
-      const where = await withKeyStore(async (ks) => {
+      const where = await withKeyStore(run, async (ks) => {
         await ks.put(record);
         return ks.where;
       });
       if (opts.json)
-        printJson({
+        run.printJson({
           key,
           id: record.id,
           name: record.name,
@@ -62,11 +71,11 @@ export function registerKeys(program: Command): void {
           storedIn: where,
         });
       else {
-        console.log(
-          `${color.green("created")} key ${record.id} (${record.role}, tenants ${record.tenants.join(",")}) in ${where}`,
+        run.log(
+          `${run.color.green("created")} key ${record.id} (${record.role}, tenants ${record.tenants.join(",")}) in ${where}`,
         );
-        console.log(
-          `\n  ${color.bold(key)}\n\nStore it now: only its hash is kept, it cannot be shown again.`,
+        run.log(
+          `\n  ${run.color.bold(key)}\n\nStore it now: only its hash is kept, it cannot be shown again.`,
         );
       }
     });
@@ -75,7 +84,7 @@ export function registerKeys(program: Command): void {
     .description("List API keys (never their secrets)")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
-      const list = await withKeyStore((ks) => ks.entries());
+      const list = await withKeyStore(run, (ks) => ks.entries());
       const rows = list.map((e) => ({
         id: e.id,
         name: e.record?.name ?? "",
@@ -85,10 +94,10 @@ export function registerKeys(program: Command): void {
         revoked: e.revoked,
         ...(e.refused ? { refused: e.refused } : {}),
       }));
-      if (opts.json) printJson(rows);
-      else if (rows.length === 0) console.log("no API keys (the server runs open, loopback only)");
+      if (opts.json) run.printJson(rows);
+      else if (rows.length === 0) run.log("no API keys (the server runs open, loopback only)");
       else
-        console.log(
+        run.log(
           table(
             ["id", "name", "role", "tenants", "created", "state"],
             rows.map((r) => [
@@ -98,10 +107,10 @@ export function registerKeys(program: Command): void {
               r.tenants.join(","),
               r.createdAt,
               r.revoked
-                ? color.red("revoked")
+                ? run.color.red("revoked")
                 : r.refused
-                  ? color.red(`REFUSED: ${r.refused}`)
-                  : color.green("active"),
+                  ? run.color.red(`REFUSED: ${r.refused}`)
+                  : run.color.green("active"),
             ]),
           ),
         );
@@ -111,14 +120,14 @@ export function registerKeys(program: Command): void {
     .description("Revoke an API key (servers stop accepting it within HOLDFAST_KEY_CACHE_MS)")
     .option("--json", "print JSON")
     .action(async (id: string, opts: { json?: boolean }) => {
-      const found = await withKeyStore((ks) => ks.revoke(id));
-      if (opts.json) printJson({ id, revoked: found });
+      const found = await withKeyStore(run, (ks) => ks.revoke(id));
+      if (opts.json) run.printJson({ id, revoked: found });
       else
-        console.log(
+        run.log(
           found
-            ? `${color.green("revoked")} ${id}`
-            : color.red(`no key with id ${id} (see \`holdfast keys ls\`)`),
+            ? `${run.color.green("revoked")} ${id}`
+            : run.color.red(`no key with id ${id} (see \`holdfast keys ls\`)`),
         );
-      if (!found) process.exitCode = 1;
+      if (!found) run.exitCode = 1;
     });
 }

@@ -2,10 +2,13 @@ import type { Command } from "commander";
 import type { Store } from "../store/types.js";
 import { intArg } from "./args.js";
 import { withStore, type StoreCommandOptions } from "./context.js";
-import { color, printJson, table } from "./output.js";
+import { table } from "./output.js";
+import type { CliRun } from "./io.js";
 
 /** What a listing reads: names starting with `prefix`, at most `limit` of them; `json` quiets progress lines. */
 export interface ListingQuery {
+  /** The run of the CLI the listing is for (its progress line goes to its stderr). */
+  run: CliRun;
   prefix?: string;
   limit: number;
   json?: boolean;
@@ -19,20 +22,21 @@ export class Progress {
   private readonly on: boolean;
   private last = 0;
   constructor(
+    private readonly run: CliRun,
     private readonly what: string,
     json: boolean | undefined,
   ) {
-    this.on = process.stderr.isTTY === true && !json;
+    this.on = run.io.stderr.isTTY === true && !json;
   }
   tick(count: number): void {
     if (!this.on) return;
     const now = Date.now();
     if (now - this.last < 100) return;
     this.last = now;
-    process.stderr.write(`\r${color.dim(`${this.what}: ${count}…`)}`);
+    this.run.io.stderr.write(`\r${this.run.color.dim(`${this.what}: ${count}…`)}`);
   }
   done(): void {
-    if (this.on && this.last > 0) process.stderr.write("\r\x1b[2K");
+    if (this.on && this.last > 0) this.run.io.stderr.write("\r\x1b[2K");
   }
 }
 
@@ -54,7 +58,7 @@ export interface ScanSpec<T> {
  * line counts the names examined on a terminal.
  */
 export async function scanRows<T>(store: Store, query: ListingQuery, spec: ScanSpec<T>): Promise<T[]> {
-  const progress = new Progress(`scanning ${spec.what}`, query.json);
+  const progress = new Progress(query.run, `scanning ${spec.what}`, query.json);
   const seen = new Set<string>();
   const out: { name: string; row: T }[] = [];
   try {
@@ -93,7 +97,7 @@ export interface ListingSpec<T> {
  * Adds `<parent> ls [--prefix] [--limit] [--tenant] [--json]`, the one shape of every listing
  * command: rows as JSON with `--json`, else an aligned table, or `none` when there are no rows.
  */
-export function listCommand<T>(parent: Command, spec: ListingSpec<T>): void {
+export function listCommand<T>(parent: Command, run: CliRun, spec: ListingSpec<T>): void {
   parent
     .command("ls")
     .description(spec.description)
@@ -103,9 +107,9 @@ export function listCommand<T>(parent: Command, spec: ListingSpec<T>): void {
     .option("--json", "print JSON")
     .action(async (opts: StoreCommandOptions & { prefix?: string; limit: string }) => {
       const limit = intArg("--limit", opts.limit, spec.maxLimit === undefined ? {} : { max: spec.maxLimit });
-      const rows = await withStore(opts, (store) => spec.read(store, { ...opts, limit }));
-      if (opts.json) return printJson(rows);
-      if (rows.length === 0) return console.log(spec.none);
-      console.log(table(spec.headers, rows.map(spec.row)));
+      const rows = await withStore(run, opts, (store) => spec.read(store, { ...opts, limit, run }));
+      if (opts.json) return run.printJson(rows);
+      if (rows.length === 0) return run.log(spec.none);
+      run.log(table(spec.headers, rows.map(spec.row)));
     });
 }

@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { createLocks } from "../lock/index.js";
-import { color, printJson, table } from "./output.js";
+import { table } from "./output.js";
+import type { CliRun } from "./io.js";
 import { formatMs, withStore, type StoreCommandOptions } from "./context.js";
 import { listCommand } from "./listing.js";
 
 /** `holdfast locks ls|show|release --force`. */
-export function registerLocks(program: Command): void {
+export function registerLocks(program: Command, run: CliRun): void {
   const locks = program.command("locks").description("Inspect and force-release locks (SCAN, never KEYS)");
-  listCommand(locks, {
+  listCommand(locks, run, {
     description: "List active locks with fence, remaining TTL and owner metadata",
     prefixHelp: "only names starting with this",
     defaultLimit: "100",
@@ -30,14 +31,14 @@ export function registerLocks(program: Command): void {
     .option("--tenant <tenant>", "a tenant of holdfast serve")
     .option("--json", "print JSON")
     .action(async (key: string, opts: StoreCommandOptions) => {
-      const info = await withStore(opts, (store) => createLocks(store).get(key));
-      if (!info) process.exitCode = 1;
-      if (opts.json) return printJson(info);
+      const info = await withStore(run, opts, (store) => createLocks(store).get(key));
+      if (!info) run.exitCode = 1;
+      if (opts.json) return run.printJson(info);
       if (!info) {
-        console.log(`${key} is not locked`);
+        run.log(`${key} is not locked`);
         return;
       }
-      console.log(
+      run.log(
         table(
           ["field", "value"],
           Object.entries(info).map(([k, v]) => [k, typeof v === "object" ? JSON.stringify(v) : String(v)]),
@@ -52,15 +53,15 @@ export function registerLocks(program: Command): void {
     .option("--json", "print JSON")
     .action(async (key: string, opts: StoreCommandOptions & { force?: boolean }) => {
       if (!opts.force) {
-        console.error(
+        run.error(
           "Refusing without --force: the current holder loses the lock mid-work. Re-run with --force if that is what you want.",
         );
-        process.exitCode = 2;
+        run.exitCode = 2;
         return;
       }
-      const released = await withStore(opts, (store) => createLocks(store).forceRelease(key));
-      if (opts.json) printJson({ key, released });
-      else console.log(released ? `${color.green("released")} ${key}` : `${key} was not locked`);
-      if (!released) process.exitCode = 1;
+      const released = await withStore(run, opts, (store) => createLocks(store).forceRelease(key));
+      if (opts.json) run.printJson({ key, released });
+      else run.log(released ? `${run.color.green("released")} ${key}` : `${key} was not locked`);
+      if (!released) run.exitCode = 1;
     });
 }

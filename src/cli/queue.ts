@@ -5,7 +5,8 @@ import type { Store } from "../store/types.js";
 import { formatMs, withStore, type StoreCommandOptions } from "./context.js";
 import { intArg } from "./args.js";
 import { listCommand, scanRows, type ListingQuery } from "./listing.js";
-import { color, printJson, table } from "./output.js";
+import { table } from "./output.js";
+import type { CliRun } from "./io.js";
 
 /** A room's keys are `room:{name}<0x1F>q|hb|adm|seq` (see src/waiting-room/waiting-room.ts). */
 const ROOM_KIND = "room";
@@ -42,11 +43,11 @@ async function scanRooms(store: Store, query: ListingQuery): Promise<RoomRow[]> 
 }
 
 /** `holdfast queue ls|show|admit`: waiting rooms. */
-export function registerQueue(program: Command): void {
+export function registerQueue(program: Command, run: CliRun): void {
   const queue = program
     .command("queue")
     .description("Inspect waiting rooms (queued and admitted users) and admit users");
-  listCommand(queue, {
+  listCommand(queue, run, {
     description: "List waiting rooms with their length and live admissions (SCAN, never KEYS)",
     prefixHelp: "only rooms whose name starts with this",
     defaultLimit: "1000",
@@ -63,16 +64,16 @@ export function registerQueue(program: Command): void {
     .option("--json", "print JSON")
     .action(async (room: string, opts: StoreCommandOptions & { first: string }) => {
       const first = intArg("--first", opts.first, { max: 10_000 });
-      const result = await withStore(opts, async (store) => {
+      const result = await withStore(run, opts, async (store) => {
         // One round trip; users whose heartbeat ran out are dropped first, so the head shown is live.
         const h = await createWaitingRoom(store).head(room, first);
         return { room, length: h.queued, admitted: h.admitted, first: h.first };
       });
-      if (result.length + result.admitted === 0) process.exitCode = 1;
-      if (opts.json) return printJson(result);
-      console.log(`${color.bold(room)}: ${result.length} queued, ${result.admitted} admitted`);
+      if (result.length + result.admitted === 0) run.exitCode = 1;
+      if (opts.json) return run.printJson(result);
+      run.log(`${run.color.bold(room)}: ${result.length} queued, ${result.admitted} admitted`);
       if (result.first.length > 0) {
-        console.log(
+        run.log(
           table(
             ["position", "user", "heartbeat in"],
             result.first.map((u) => [
@@ -91,9 +92,9 @@ export function registerQueue(program: Command): void {
     .option("--json", "print JSON")
     .action(async (room: string, nArg: string, opts: StoreCommandOptions) => {
       const n = intArg("n", nArg, { max: DEFAULT_WAITING_ROOM_OPTIONS.maxAdmitBatch });
-      const admitted = await withStore(opts, (store) => createWaitingRoom(store).admit(room, n));
-      if (opts.json) return printJson({ room, admitted, count: admitted.length });
-      if (admitted.length === 0) return console.log(`nobody is waiting in ${room}`);
-      console.log(`${color.green("admitted")} ${admitted.length} of ${n}: ${admitted.join(", ")}`);
+      const admitted = await withStore(run, opts, (store) => createWaitingRoom(store).admit(room, n));
+      if (opts.json) return run.printJson({ room, admitted, count: admitted.length });
+      if (admitted.length === 0) return run.log(`nobody is waiting in ${room}`);
+      run.log(`${run.color.green("admitted")} ${admitted.length} of ${n}: ${admitted.join(", ")}`);
     });
 }

@@ -6,14 +6,16 @@ import type { DotEnvResult } from "../util/dotenv.js";
 import { HOLDFAST_VERSION } from "../version.js";
 import { intArg } from "./args.js";
 import { formatBanner } from "./banner.js";
-import { color, table, useColor } from "./output.js";
+import { table } from "./output.js";
+import type { CliRun } from "./io.js";
 import { prettyLogStream } from "./pretty-log.js";
 
 /**
  * `holdfast serve`. On a terminal it prints a short banner once ready and human log lines; with
  * `--json`, or when stdout is not a terminal (a container, a pipe, a file), JSON lines only.
  */
-export function registerServe(program: Command, context: { envFile?: DotEnvResult } = {}): void {
+export function registerServe(program: Command, run: CliRun, context: { envFile?: DotEnvResult } = {}): void {
+  const { io } = run;
   program
     .command("serve")
     .description("Run the HTTP + WebSocket service (memory store by default, Redis when REDIS_URL is set)")
@@ -29,24 +31,27 @@ export function registerServe(program: Command, context: { envFile?: DotEnvResul
         ),
     )
     .action(async (opts: { port?: string; host?: string; json?: boolean }) => {
-      const config = resolveServeConfig({
-        ...(opts.port !== undefined ? { port: intArg("--port", opts.port, { min: 0, max: 65_535 }) } : {}),
-        ...(opts.host !== undefined ? { host: opts.host } : {}),
-      });
-      const human = process.stdout.isTTY === true && !opts.json;
+      const config = resolveServeConfig(
+        {
+          ...(opts.port !== undefined ? { port: intArg("--port", opts.port, { min: 0, max: 65_535 }) } : {}),
+          ...(opts.host !== undefined ? { host: opts.host } : {}),
+        },
+        io.env,
+      );
+      const human = io.stdout.isTTY === true && !opts.json;
       // On a terminal, log lines wait for the banner, so that it comes first.
       const held: string[] = [];
       let holding = human;
-      const out = (text: string) => (holding ? held.push(text) : process.stdout.write(text));
+      const out = (text: string) => (holding ? held.push(text) : io.stdout.write(text));
       const flush = () => {
         holding = false;
-        for (const text of held.splice(0)) process.stdout.write(text);
+        for (const text of held.splice(0)) io.stdout.write(text);
       };
-      const logStream: LogStream = human ? prettyLogStream(out, { color: useColor }) : { write: out };
+      const logStream: LogStream = human ? prettyLogStream(out, { color: run.useColor }) : { write: out };
 
       let server;
       try {
-        server = await startServer(config, { logStream });
+        server = await startServer(config, { logStream, env: io.env });
       } catch (e) {
         flush(); // the warnings of a failed start come before its error
         throw e;
@@ -56,8 +61,8 @@ export function registerServe(program: Command, context: { envFile?: DotEnvResul
         server.app.log.info({ path: env.path, applied: env.applied, kept: env.kept }, "read .env");
       }
       if (human) {
-        const redis = server.store.kind === "redis" ? redisConfigFromEnv() : undefined;
-        process.stdout.write(
+        const redis = server.store.kind === "redis" ? redisConfigFromEnv(io.env) : undefined;
+        io.stdout.write(
           formatBanner(
             {
               version: HOLDFAST_VERSION,
@@ -73,7 +78,7 @@ export function registerServe(program: Command, context: { envFile?: DotEnvResul
               dashboardUrl: `${server.url}/dashboard`,
               ...(env?.found ? { envFile: env } : {}),
             },
-            color.bold,
+            run.color.bold,
           ),
         );
       }
@@ -82,14 +87,14 @@ export function registerServe(program: Command, context: { envFile?: DotEnvResul
       const shutdown = (signal: string) => {
         running.app.log.info({ signal }, "shutting down: draining in-flight requests");
         running.stop().then(
-          () => process.exit(0),
+          () => io.exit(0),
           (e: unknown) => {
             running.app.log.error({ err: e }, "shutdown failed");
-            process.exit(1);
+            io.exit(1);
           },
         );
       };
-      process.once("SIGTERM", () => shutdown("SIGTERM"));
-      process.once("SIGINT", () => shutdown("SIGINT"));
+      io.signals.once("SIGTERM", () => shutdown("SIGTERM"));
+      io.signals.once("SIGINT", () => shutdown("SIGINT"));
     });
 }

@@ -63,7 +63,13 @@ export interface RunningServer {
  */
 export async function startServer(
   config: ServeConfig,
-  options: { store?: Store; checkReplies?: boolean; logStream?: LogStream } = {},
+  options: {
+    store?: Store;
+    checkReplies?: boolean;
+    logStream?: LogStream;
+    /** The environment its store is configured from (REDIS_URL…). @defaultValue process.env */
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<RunningServer> {
   const logStream = options.logStream ?? { write: (line: string) => void process.stdout.write(line) };
   // The service logs (the library alone stays quiet): the store's lines go where the requests' go.
@@ -74,6 +80,7 @@ export async function startServer(
       prefix: config.prefix,
       maxMemoryBytes: config.maxMemoryBytes,
       logger,
+      env: options.env,
       // A request's command is issued in its own tick, so corking the socket to the end of the tick
       // gathers nothing and costs a cork, a nextTick and a buffered write per command: under
       // bench:http's lock cycles the service spent 186 µs of CPU per cycle without it against 243

@@ -1,14 +1,17 @@
-/** `holdfast inventory …` and `holdfast queue …`, run as real processes against a private Redis. */
+/**
+ * `holdfast inventory …` and `holdfast queue …` against a private Redis, run inside the test process
+ * (see holdfastInProcess); an unreachable store also as a real process, for the binary's exit status.
+ */
 import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { namespacedStore } from "../../src/store/namespaced-store.js";
 import { createInventory } from "../../src/inventory/index.js";
 import { createWaitingRoom } from "../../src/waiting-room/index.js";
-import { cliOnRedis, holdfast } from "../support/cli.js";
+import { cliOnRedis, holdfast, holdfastInProcess } from "../support/cli.js";
 
 const port = inject("redisPort");
 
-// Every test starts the real CLI several times (tsx start-up is slow on a loaded machine).
+// One test starts a process (seconds of tsx start-up on a loaded machine): a generous timeout.
 describe.runIf(port !== null)("holdfast inventory and queue commands", { timeout: 240_000 }, () => {
   const ctx = cliOnRedis();
   const { env } = ctx;
@@ -24,10 +27,10 @@ describe.runIf(port !== null)("holdfast inventory and queue commands", { timeout
     await acme.defineItem("acme-only", { stock: 7 });
 
     const [ls, tenant, show, missing] = await Promise.all([
-      holdfast(["inventory", "ls", "--json"], env),
-      holdfast(["inventory", "ls", "--tenant", "acme"], env),
-      holdfast(["inventory", "show", "{sale}:sku-1", "--json"], env),
-      holdfast(["inventory", "show", "nope", "--json"], env),
+      holdfastInProcess(["inventory", "ls", "--json"], env),
+      holdfastInProcess(["inventory", "ls", "--tenant", "acme"], env),
+      holdfastInProcess(["inventory", "show", "{sale}:sku-1", "--json"], env),
+      holdfastInProcess(["inventory", "show", "nope", "--json"], env),
     ]);
     expect(ls.code, ls.stderr).toBe(0);
     expect(JSON.parse(ls.stdout)).toEqual([
@@ -60,9 +63,9 @@ describe.runIf(port !== null)("holdfast inventory and queue commands", { timeout
     expect(JSON.parse(missing.stdout)).toBeNull();
 
     const [restocked, zero, unknown] = await Promise.all([
-      holdfast(["inventory", "restock", "{sale}:sku-2", "6", "--json"], env),
-      holdfast(["inventory", "restock", "{sale}:sku-2", "0"], env),
-      holdfast(["inventory", "restock", "nope", "1"], env),
+      holdfastInProcess(["inventory", "restock", "{sale}:sku-2", "6", "--json"], env),
+      holdfastInProcess(["inventory", "restock", "{sale}:sku-2", "0"], env),
+      holdfastInProcess(["inventory", "restock", "nope", "1"], env),
     ]);
     expect(restocked.code, restocked.stderr).toBe(0);
     expect(JSON.parse(restocked.stdout)).toMatchObject({ item: "{sale}:sku-2", total: 10, available: 10 });
@@ -81,9 +84,9 @@ describe.runIf(port !== null)("holdfast inventory and queue commands", { timeout
     await createWaitingRoom(namespacedStore(ctx.store, "t:acme:")).join("acme-room", "a1");
 
     const [ls, tenant, show] = await Promise.all([
-      holdfast(["queue", "ls", "--json"], env),
-      holdfast(["queue", "ls", "--tenant", "acme"], env),
-      holdfast(["queue", "show", "drop-1", "--first", "2", "--json"], env),
+      holdfastInProcess(["queue", "ls", "--json"], env),
+      holdfastInProcess(["queue", "ls", "--tenant", "acme"], env),
+      holdfastInProcess(["queue", "show", "drop-1", "--first", "2", "--json"], env),
     ]);
     expect(ls.code, ls.stderr).toBe(0);
     expect(JSON.parse(ls.stdout)).toEqual([
@@ -104,8 +107,8 @@ describe.runIf(port !== null)("holdfast inventory and queue commands", { timeout
     expect(shown.first[0].heartbeatInMs).toBeGreaterThan(0);
 
     const [admit, bad] = await Promise.all([
-      holdfast(["queue", "admit", "drop-1", "2", "--json"], env),
-      holdfast(["queue", "admit", "drop-1", "0"], env),
+      holdfastInProcess(["queue", "admit", "drop-1", "2", "--json"], env),
+      holdfastInProcess(["queue", "admit", "drop-1", "0"], env),
     ]);
     expect(admit.code, admit.stderr).toBe(0);
     expect(JSON.parse(admit.stdout)).toEqual({ room: "drop-1", admitted: ["u1", "u2"], count: 2 });

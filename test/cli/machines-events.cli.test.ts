@@ -1,4 +1,7 @@
-/** `holdfast machines …` and `holdfast events tail`, run as real processes against a private Redis. */
+/**
+ * `holdfast machines …` and `holdfast events tail` against a private Redis, run inside the test
+ * process (see holdfastInProcess); following the log runs as a real process, stopped by SIGINT.
+ */
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createStore } from "../../src/store/create-store.js";
@@ -8,20 +11,13 @@ import { createMachine, defineMachine } from "../../src/machine/index.js";
 import { createEventLog } from "../../src/events/index.js";
 import { MachineDefinitions } from "../../src/machine/stored-definitions.js";
 import { uniquePrefix } from "../support/stores.js";
-import { HOLDFAST_FROM_SOURCE, holdfast } from "../support/cli.js";
+import { HOLDFAST_FROM_SOURCE, holdfastInProcess, type CliResult } from "../support/cli.js";
 
 const port = inject("redisPort");
 
-/** Runs CLI invocations at most three at a time (each one costs seconds of start-up on a loaded machine). */
-async function holdfastAll(
-  runs: string[][],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }[]> {
-  const results: { code: number; stdout: string; stderr: string }[] = [];
-  for (let i = 0; i < runs.length; i += 3) {
-    results.push(...(await Promise.all(runs.slice(i, i + 3).map((args) => holdfast(args, env)))));
-  }
-  return results;
+/** Runs CLI invocations together, in this process. */
+function holdfastAll(runs: string[][], env: Record<string, string>): Promise<CliResult[]> {
+  return Promise.all(runs.map((args) => holdfastInProcess(args, env)));
 }
 
 const booking = {
@@ -74,7 +70,7 @@ describe.runIf(port !== null)("holdfast machines and events commands", { timeout
     );
     await door.create("front");
     await door.send("front", "open");
-    // Each run of the CLI costs seconds of start-up on a loaded machine: run the independent ones together.
+    // The independent runs together.
     const [show, human, history, table, code, other, missing, usage, badName] = await holdfastAll(
       [
         ["machines", "show", "booking", "b-42", "--tenant", "acme", "--json"],

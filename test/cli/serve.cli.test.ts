@@ -1,7 +1,8 @@
 /**
  * `holdfast serve` as a person or a container starts it: a banner on a terminal and JSON lines
  * elsewhere, `.env` read (the environment wins), no request lines for health probes, and startup
- * errors that name their cause and fix.
+ * errors that name their cause and fix. It runs inside the test process (see startHoldfastInProcess),
+ * but on a terminal: a real process on a pseudo-terminal, stopped by SIGINT.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -9,7 +10,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { holdfast, startHoldfast, type RunningCli } from "../support/cli.js";
+import { holdfastInProcess, startHoldfast, startHoldfastInProcess, type RunningCli } from "../support/cli.js";
 import { PrivateRedis, freePort } from "../support/redis-server.js";
 
 const hasRedis = inject("redisPort") !== null;
@@ -42,7 +43,7 @@ describe("holdfast serve", { timeout: 120_000 }, () => {
     const { dir, env } = workdir();
     const port = await freePort();
     writeFileSync(join(dir, ".env"), `PORT=${port}\nHOLDFAST_PREFIX=from-file:\n# a comment\n`);
-    const serve = startHoldfast(["serve"], { ...env, HOLDFAST_PREFIX: "from-env:" }, { cwd: dir });
+    const serve = startHoldfastInProcess(["serve"], { ...env, HOLDFAST_PREFIX: "from-env:" }, { cwd: dir });
     running.push(serve);
     await serve.waitFor(/"read \.env"/);
     const url = `http://127.0.0.1:${port}`;
@@ -112,10 +113,10 @@ describe("holdfast serve", { timeout: 120_000 }, () => {
     it("a port in use, a bad level, a bad --port and a bad --limit", async () => {
       const { dir, env } = workdir();
       const [inUse, level, port, limit] = await Promise.all([
-        holdfast(["serve", "--port", String(taken)], env, 90_000, { cwd: dir }),
-        holdfast(["serve"], { ...env, HOLDFAST_LOG_LEVEL: "verbose" }, 90_000, { cwd: dir }),
-        holdfast(["serve", "--port", "abc"], env, 90_000, { cwd: dir }),
-        holdfast(["locks", "ls", "--limit", "abc"], env, 90_000, { cwd: dir }),
+        holdfastInProcess(["serve", "--port", String(taken)], env, { cwd: dir }),
+        holdfastInProcess(["serve"], { ...env, HOLDFAST_LOG_LEVEL: "verbose" }, { cwd: dir }),
+        holdfastInProcess(["serve", "--port", "abc"], env, { cwd: dir }),
+        holdfastInProcess(["locks", "ls", "--limit", "abc"], env, { cwd: dir }),
       ]);
       expect(inUse.code).toBe(2);
       expect(inUse.stderr).toMatch(new RegExp(`port ${taken} is taken .*; set PORT or --port`));
@@ -135,8 +136,8 @@ describe("holdfast serve", { timeout: 120_000 }, () => {
         const { dir, env } = workdir();
         const bad = { ...env, REDIS_URL: `redis://:wrong-${PASSWORD}@127.0.0.1:${redis.port}` };
         const [serve, doctor] = await Promise.all([
-          holdfast(["serve", "--port", String(await freePort())], bad, 90_000, { cwd: dir }),
-          holdfast(["doctor"], bad, 90_000, { cwd: dir }),
+          holdfastInProcess(["serve", "--port", String(await freePort())], bad, { cwd: dir }),
+          holdfastInProcess(["doctor"], bad, { cwd: dir }),
         ]);
         expect(serve.code).toBe(3);
         expect(serve.stderr).toMatch(/rejected the username or password \(WRONGPASS/);

@@ -12,7 +12,7 @@ import { keyStoreFor, startServer, type RunningServer } from "../../src/server/s
 import type { Store } from "../../src/store/types.js";
 import type { RedisStore } from "../../src/store/redis/redis-store.js";
 import { describeStores, makeStore, type StoreContext } from "../support/stores.js";
-import { cliOnRedis, holdfast } from "../support/cli.js";
+import { cliOnRedis, holdfastInProcess } from "../support/cli.js";
 import { tempKeysFile } from "./support.js";
 
 async function serveWith(store: Store, host: string, keysFile: string): Promise<RunningServer> {
@@ -152,14 +152,14 @@ describeStores(
   { targets: ["memory", "redis"] },
 );
 
-describe("holdfast doctor explains a service without keys", { timeout: 120_000 }, () => {
+describe("holdfast doctor explains a service without keys", () => {
   it("on the memory store (keys file): revoked keys mean 401 for a running service", async () => {
     const keysFile = tempKeysFile();
     const env = { HOLDFAST_KEYS_FILE: keysFile, HOLDFAST_LOG_LEVEL: "silent", REDIS_URL: "" };
-    const created = await holdfast(["keys", "create", "--tenant", "acme", "--json"], env);
+    const created = await holdfastInProcess(["keys", "create", "--tenant", "acme", "--json"], env);
     const id = (JSON.parse(created.stdout) as { id: string }).id;
-    expect((await holdfast(["keys", "revoke", id], env)).code).toBe(0);
-    const r = await holdfast(["doctor", "--json"], { ...env, HOST: "0.0.0.0" });
+    expect((await holdfastInProcess(["keys", "revoke", id], env)).code).toBe(0);
+    const r = await holdfastInProcess(["doctor", "--json"], { ...env, HOST: "0.0.0.0" });
     const auth = (
       JSON.parse(r.stdout) as { findings: { check: string; level: string; message: string }[] }
     ).findings.find((f) => f.check === "auth");
@@ -173,7 +173,7 @@ describe("holdfast doctor explains a service without keys", { timeout: 120_000 }
       const k = mintApiKey({ name: "a", role: "client", tenants: ["acme"] });
       const keys = keyStoreFor(ctx.store, "unused");
       await keys.put(k.record);
-      const ok = await holdfast(["doctor", "--json"], ctx.env);
+      const ok = await holdfastInProcess(["doctor", "--json"], ctx.env);
       expect(JSON.parse(ok.stdout).findings).toContainEqual(
         expect.objectContaining({
           check: "auth",
@@ -182,7 +182,7 @@ describe("holdfast doctor explains a service without keys", { timeout: 120_000 }
         }),
       );
       await keys.revoke(k.record.id);
-      const none = await holdfast(["doctor"], ctx.env);
+      const none = await holdfastInProcess(["doctor"], ctx.env);
       expect(none.stdout).toMatch(/no active API key.*runs OPEN.*answers 401 to every request/);
       expect(none.stdout).toMatch(/create the new key, move every client to it, then revoke the old one/);
     });

@@ -1,10 +1,21 @@
-/** Runs the real `holdfast` command as a child process, as an operator or a script would. */
+/**
+ * Runs the `holdfast` command: as a child process, as an operator or a script would
+ * ({@link holdfast}, {@link startHoldfast}), or inside the test's own process with its output,
+ * environment, working directory and signals its own ({@link holdfastInProcess},
+ * {@link startHoldfastInProcess}): the same commands and results, without a node and tsx start-up
+ * (about a second of CPU) per run. Keep child processes for what only a process shows: its real
+ * exit status, a terminal, signals, that it exits once done.
+ */
 import { execFile, spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
 import { createRequire } from "node:module";
+import { isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, inject } from "vitest";
 import type { Store } from "../../src/store/types.js";
+import { runCli } from "../../src/cli/main.js";
+import type { CliIo } from "../../src/cli/io.js";
 import { makeStore, uniquePrefix } from "./stores.js";
 
 const run = promisify(execFile);
@@ -46,6 +57,50 @@ export async function holdfast(
   }
 }
 
+/** A run of the CLI in this process: its io, what it printed, and how it ended. */
+function inProcess(args: string[], env: Record<string, string>, cwd: string | undefined) {
+  const all = { ...process.env, ...env };
+  // Relative paths in the environment resolve against the process's directory, not `cwd`.
+  for (const name of ["HOLDFAST_KEYS_FILE", "HOLDFAST_CONFIG"])
+    if (cwd && all[name] && !isAbsolute(all[name]))
+      throw new Error(`in-process runs with a cwd need an absolute ${name}, got ${all[name]}`);
+  const out = { stdout: "", stderr: "", both: "" };
+  const signals = new EventEmitter();
+  let exit: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => (exit = resolve));
+  const io: CliIo = {
+    stdout: { write: (t: string) => ((out.stdout += t), (out.both += t)) },
+    stderr: { write: (t: string) => ((out.stderr += t), (out.both += t)) },
+    env: all,
+    cwd: cwd ?? process.cwd(),
+    signals,
+    exit: (code) => exit(code),
+  };
+  const done = runCli(["node", "holdfast", ...args], io);
+  /** True while a command (serve, events tail) still listens for SIGINT: it has not finished. */
+  const listening = () => signals.listenerCount("SIGINT") > 0;
+  return { out, signals, exited, done, listening };
+}
+
+/**
+ * Runs `holdfast …args` inside this process, as {@link holdfast} runs it as a child: `env` added to
+ * this process's environment, `.env` read from `options.cwd`; never throws. A command that is still
+ * running once its run resolves (a `serve` that started) is stopped as Ctrl-C would.
+ */
+export async function holdfastInProcess(
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Promise<CliResult> {
+  const run = inProcess(args, env, options.cwd);
+  const code = await run.done;
+  if (run.listening()) {
+    run.signals.emit("SIGINT");
+    await run.exited;
+  }
+  return { code, stdout: run.out.stdout, stderr: run.out.stderr };
+}
+
 /**
  * For a describe block: the environment a CLI run needs to see the shared test Redis under a fresh
  * key prefix, and a store on the same Redis and prefix for the test to set up state with (opened in
@@ -75,6 +130,43 @@ export interface RunningCli {
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Stops it (SIGINT, then SIGKILL after 5 s) and resolves with its exit code. */
   stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `holdfast …args` inside this process and leaves it running, as {@link startHoldfast} does
+ * as a child (stdout and stderr together in `output()`); `stop()` sends it SIGINT, as Ctrl-C, and
+ * resolves with the code it exits with.
+ */
+export function startHoldfastInProcess(
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): RunningCli {
+  const run = inProcess(args, env, options.cwd);
+  let ended: number | null = null;
+  const finished = run.done.then(
+    (code) => (run.listening() ? run.exited : code),
+    () => 70,
+  );
+  void finished.then((code) => (ended = code));
+  return {
+    output: () => run.out.both,
+    async waitFor(re, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = run.out.both.match(re);
+        if (m) return m;
+        if (ended !== null) throw new Error(`holdfast ended (${ended}) before ${re}: ${run.out.both}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; output: ${run.out.both}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async stop() {
+      await run.done.catch(() => {});
+      if (run.listening()) run.signals.emit("SIGINT");
+      return finished;
+    },
+  };
 }
 
 /**
