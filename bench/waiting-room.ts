@@ -13,7 +13,13 @@ import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import type { Redis } from "ioredis";
 import { createStore, createWaitingRoom, type RedisStore } from "holdfast";
-import { environmentLine, measure, printTable, type Measurement } from "./support/harness.js";
+import {
+  environmentLine,
+  measure,
+  printTable,
+  redisCpuSampler,
+  type Measurement,
+} from "./support/harness.js";
 
 const USERS = 100_000;
 const CONCURRENCY = 50;
@@ -66,13 +72,16 @@ export async function runWaitingRoomBench(redisUrl: string): Promise<string> {
       ["holdfast position", (w, i) => rooms.position(room, pick(w, i))],
       ["holdfast isAdmitted", (w, i) => rooms.isAdmitted(room, pick(w, i))],
     ];
+    // Redis CPU per call beside the client's: which side is the bottleneck (sampled before and
+    // after each row, when no call is in flight).
+    const serverCpu = redisCpuSampler(client);
     // Rounds interleave the rows (each round starts with another), and each row is its median
     // round: a load spike from other processes then lands on no row only.
     const runs = new Map<string, Measurement[]>(impls.map(([name]) => [name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (let j = 0; j < impls.length; j++) {
         const [name, op] = impls[(round + j) % impls.length];
-        runs.get(name)!.push(await measure({ name, concurrency: CONCURRENCY, op }));
+        runs.get(name)!.push(await measure({ name, concurrency: CONCURRENCY, op, serverCpu }));
       }
     }
     const rows = impls.map(([name]) => {

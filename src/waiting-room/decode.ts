@@ -1,22 +1,15 @@
 import { ScriptError } from "../errors/store-errors.js";
 import { WaitingRoomFullError } from "./errors.js";
-import type { PositionReply } from "./scripts/scripts.js";
-import { WaitingRoomStatus } from "./status.js";
-import type { RoomPosition } from "./waiting-room.js";
+import type { PositionReply, StatusReply } from "./scripts/scripts.js";
+import { PACKED_LENGTH_LIMIT, WaitingRoomStatus } from "./status.js";
+import type { JoinResult, RoomPosition } from "./waiting-room.js";
 
 /**
- * The one decoder of the join/position reply `{state, ahead, length, remainingMs}`, shared by both
- * stores: maps the negative status to its typed error.
+ * The decoder of the join reply `{state, ahead, length, remainingMs}`: maps the negative status to
+ * its typed error.
  */
-export function decodePosition(
-  raw: PositionReply,
-  room: string,
-  maxLength: number,
-): RoomPosition & { joined: boolean } {
-  if (!Array.isArray(raw) || raw.length !== 4) {
-    throw new ScriptError("waiting-room", `unexpected reply ${JSON.stringify(raw)}`);
-  }
-  const [state, ahead, length, remaining] = raw;
+export function decodeJoin(raw: StatusReply, room: string, maxLength: number): JoinResult {
+  const [state, ahead, length, remaining] = checked(raw);
   switch (state) {
     case WaitingRoomStatus.Queued:
     case WaitingRoomStatus.Joined:
@@ -29,11 +22,42 @@ export function decodePosition(
       };
     case WaitingRoomStatus.Admitted:
       return { state: "admitted", expiresInMs: remaining, length, joined: false };
-    case WaitingRoomStatus.Absent:
-      return { state: "absent", length, joined: false };
     case WaitingRoomStatus.Full:
       throw new WaitingRoomFullError(room, maxLength, length);
     default:
       throw new ScriptError("waiting-room", `unknown status ${state}`);
   }
+}
+
+/**
+ * The decoder of the position reply: one integer `ahead * PACKED_LENGTH_LIMIT + length` for a
+ * queued user (see status.ts), else `{state, ahead, length, remainingMs}`.
+ */
+export function decodePosition(raw: PositionReply): RoomPosition {
+  if (typeof raw === "number") {
+    if (!Number.isSafeInteger(raw) || raw < 0) {
+      throw new ScriptError("waiting-room", `unexpected reply ${raw}`);
+    }
+    const length = raw % PACKED_LENGTH_LIMIT;
+    const ahead = (raw - length) / PACKED_LENGTH_LIMIT;
+    return { state: "queued", position: ahead + 1, ahead, length };
+  }
+  const [state, ahead, length, remaining] = checked(raw);
+  switch (state) {
+    case WaitingRoomStatus.Queued:
+      return { state: "queued", position: ahead + 1, ahead, length };
+    case WaitingRoomStatus.Admitted:
+      return { state: "admitted", expiresInMs: remaining, length };
+    case WaitingRoomStatus.Absent:
+      return { state: "absent", length };
+    default:
+      throw new ScriptError("waiting-room", `unknown status ${state}`);
+  }
+}
+
+function checked(raw: StatusReply): StatusReply {
+  if (!Array.isArray(raw) || raw.length !== 4) {
+    throw new ScriptError("waiting-room", `unexpected reply ${JSON.stringify(raw)}`);
+  }
+  return raw;
 }

@@ -21,3 +21,11 @@ export const WaitingRoomStatus = Object.freeze({
   LeftAdmission: 2,
 } as const);
 export type WaitingRoomStatus = (typeof WaitingRoomStatus)[keyof typeof WaitingRoomStatus];
+
+/**
+ * 2^26. The position script answers a queued user in a room of fewer than this many users with one
+ * integer, `ahead * PACKED_LENGTH_LIMIT + length` (both below 2^26, so the sum stays below 2^52 and
+ * exact in a double): Redis builds and sends an integer for about 5,000 instructions less than the
+ * table `{state, ahead, length, ms}`, which larger rooms still get.
+ */
+export const PACKED_LENGTH_LIMIT = 67_108_864;

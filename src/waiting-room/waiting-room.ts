@@ -4,7 +4,7 @@ import type { Store } from "../store/types.js";
 import { assertInt, assertName } from "../util/validate.js";
 import { WaitingRoomStatus } from "./status.js";
 import { resolveWaitingRoomOptions, type WaitingRoomOptions } from "./options.js";
-import { decodePosition } from "./decode.js";
+import { decodeJoin, decodePosition } from "./decode.js";
 import { WaitingRoomFullError } from "./errors.js";
 import {
   admitScript,
@@ -13,6 +13,7 @@ import {
   joinScript,
   leaveScript,
   positionScript,
+  type PositionReply,
 } from "./scripts/scripts.js";
 
 /** Where a user stands in a room. `position` is 1-based (1 = next in line); `ahead` is 0-based. */
@@ -126,15 +127,15 @@ export class WaitingRoom {
       this.resolved.reclaimLimit,
       this.resolved.maxLength,
     ]);
-    let r: RoomPosition & { joined: boolean };
+    let r: JoinResult;
     try {
-      r = decodePosition(raw, room, this.resolved.maxLength);
+      r = decodeJoin(raw, room, this.resolved.maxLength);
     } catch (e) {
       if (e instanceof WaitingRoomFullError) fullTotal.inc();
       throw e;
     }
     if (r.joined) joinedTotal.inc();
-    return r as JoinResult;
+    return r;
   }
 
   /**
@@ -146,7 +147,7 @@ export class WaitingRoom {
    * if (p.state === "queued") show(`You are number ${p.position} of ${p.length}`);
    */
   async position(room: string, user: string): Promise<RoomPosition> {
-    return this.positionOf(room, user, 1);
+    return this.positionOf(room, user, true);
   }
 
   /**
@@ -156,21 +157,24 @@ export class WaitingRoom {
    * const p = await room.peekPosition("sale-42", "user-7");
    */
   async peekPosition(room: string, user: string): Promise<RoomPosition> {
-    return this.positionOf(room, user, 0);
+    return this.positionOf(room, user, false);
   }
 
-  /** The position script, refreshing the user's heartbeat (1) or only looking (0). */
-  private async positionOf(room: string, user: string, refresh: 0 | 1): Promise<RoomPosition> {
+  /** The position script, refreshing the user's heartbeat or only looking. */
+  private async positionOf(room: string, user: string, refresh: boolean): Promise<RoomPosition> {
+    return decodePosition(await this.runPosition(room, user, refresh));
+  }
+
+  /** Runs the position script: with the heartbeat TTL it refreshes, without it only reads. */
+  private runPosition(room: string, user: string, refresh: boolean): Promise<PositionReply> {
     const keys = this.keys(room);
     assertName("user", user);
-    const raw = await this.store.run(positionScript, keys, [
-      user,
-      this.resolved.heartbeatTtlMs,
-      this.resolved.reclaimLimit,
-      refresh,
-    ]);
-    const { joined: _joined, ...p } = decodePosition(raw, room, this.resolved.maxLength);
-    return p as RoomPosition;
+    const { reclaimLimit, heartbeatTtlMs } = this.resolved;
+    return this.store.run(
+      positionScript,
+      keys,
+      refresh ? [user, reclaimLimit, heartbeatTtlMs] : [user, reclaimLimit],
+    );
   }
 
   /**
@@ -187,15 +191,9 @@ export class WaitingRoom {
    * left). Read-only apart from reclaiming expired entries.
    */
   async isAdmitted(room: string, user: string): Promise<boolean> {
-    const keys = this.keys(room);
-    assertName("user", user);
-    const raw = await this.store.run(positionScript, keys, [
-      user,
-      this.resolved.heartbeatTtlMs,
-      this.resolved.reclaimLimit,
-      0,
-    ]);
-    return decodePosition(raw, room, this.resolved.maxLength).state === "admitted";
+    const raw = await this.runPosition(room, user, false);
+    // A queued user's reply is one integer (see decodePosition): no need to decode it.
+    return typeof raw !== "number" && decodePosition(raw).state === "admitted";
   }
 
   /**

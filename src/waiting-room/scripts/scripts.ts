@@ -6,13 +6,26 @@ import { defineScript } from "../../store/script.js";
 import { admitTwin, countsTwin, headTwin, joinTwin, leaveTwin, positionTwin } from "./twins.js";
 
 /** join and position: a `WaitingRoomStatus` (../status.ts), then the rank, the room's length, ms left on an admission. */
-export type PositionReply = [state: number, ahead: number, length: number, remainingMs: number];
+export type StatusReply = [state: number, ahead: number, length: number, remainingMs: number];
+
+/**
+ * position of a queued user in a room of fewer than `PACKED_LENGTH_LIMIT` (../status.ts) users:
+ * `ahead * PACKED_LENGTH_LIMIT + length`, one integer (cheaper for Redis to build and send than a
+ * table); a {@link StatusReply} otherwise.
+ */
+export type PositionReply = number | StatusReply;
 
 export type JoinArgs = [user: string, heartbeatTtlMs: number, reclaimLimit: number, maxLength: number];
+export type JoinReply = StatusReply;
 export const joinScript = defineScript(new URL("./join-4.lua", import.meta.url), joinTwin);
 
-export type PositionArgs = [user: string, heartbeatTtlMs: number, reclaimLimit: number, refresh: 0 | 1];
-export const positionScript = defineScript(new URL("./position-4.lua", import.meta.url), positionTwin);
+/** With a heartbeat TTL the script refreshes a queued user's heartbeat; without, it only reads. */
+export type PositionArgs =
+  [user: string, reclaimLimit: number] | [user: string, reclaimLimit: number, heartbeatTtlMs: number];
+export const positionScript = defineScript<PositionArgs, PositionReply>(
+  new URL("./position-4.lua", import.meta.url),
+  positionTwin,
+);
 
 export type LeaveArgs = [user: string, reclaimLimit: number];
 /** What the user gave up: `WaitingRoomStatus.LeftNothing`, `LeftQueue` or `LeftAdmission`. */

@@ -3,7 +3,7 @@
  * returns exactly the same raw reply.
  */
 import type { MemoryDb } from "../../store/memory/memory-db.js";
-import { WaitingRoomStatus } from "../status.js";
+import { PACKED_LENGTH_LIMIT, WaitingRoomStatus } from "../status.js";
 import type {
   AdmitArgs,
   AdmitReply,
@@ -12,6 +12,7 @@ import type {
   HeadArgs,
   HeadReply,
   JoinArgs,
+  JoinReply,
   LeaveArgs,
   LeaveReply,
   PositionArgs,
@@ -50,7 +51,7 @@ export function joinTwin(
   keys: string[],
   [user, ttl, limit, maxLength]: JoinArgs,
   now: number,
-): PositionReply {
+): JoinReply {
   reclaim(db, keys, now, limit, true);
   const expires = db.zscore(keys[2], user);
   if (expires !== null) {
@@ -75,20 +76,24 @@ export function joinTwin(
 export function positionTwin(
   db: MemoryDb,
   keys: string[],
-  [user, ttl, limit, refresh]: PositionArgs,
+  [user, limit, ttl]: PositionArgs,
   now: number,
 ): PositionReply {
   reclaim(db, keys, now, limit, false);
-  const expires = db.zscore(keys[2], user);
-  if (expires !== null && expires > now)
-    return [WaitingRoomStatus.Admitted, 0, db.zcard(keys[0]), expires - now];
   const rank = db.zrank(keys[0], user);
-  if (rank === null) return [WaitingRoomStatus.Absent, 0, db.zcard(keys[0]), 0];
-  if (refresh === 1) {
+  if (rank === null) {
+    const expires = db.zscore(keys[2], user);
+    if (expires !== null && expires > now)
+      return [WaitingRoomStatus.Admitted, 0, db.zcard(keys[0]), expires - now];
+    return [WaitingRoomStatus.Absent, 0, db.zcard(keys[0]), 0];
+  }
+  if (ttl !== undefined) {
     db.zadd(keys[1], now + ttl, user);
     keepAlive(db, keys, ttl);
   }
-  return [WaitingRoomStatus.Queued, rank, db.zcard(keys[0]), 0];
+  const length = db.zcard(keys[0]);
+  if (length < PACKED_LENGTH_LIMIT) return rank * PACKED_LENGTH_LIMIT + length;
+  return [WaitingRoomStatus.Queued, rank, length, 0];
 }
 
 export function leaveTwin(db: MemoryDb, keys: string[], [user, limit]: LeaveArgs, now: number): LeaveReply {

@@ -7,17 +7,20 @@
 -- Removes at most `limit` queued users whose heartbeat deadline has passed and at most `limit`
 -- expired admissions, oldest deadlines first, so no call does unbounded work.
 -- `admissions` false skips the admitted set (the hot read path checks its one user's expiry instead).
--- `limit` is passed on as given (the ARGV string), and `now` formatted once as an integer: a Lua
--- number handed to Redis goes through printf("%.17g"), thousands of instructions for a timestamp.
+-- `limit` is passed on as given (the ARGV string), `now` formatted once as an integer, and the
+-- LIMIT offset written as a string: a Lua number handed to Redis goes through printf("%.17g"),
+-- about 2,000 instructions even for a 0. A stale heartbeat is rare on the hot path (a user who
+-- polls keeps theirs ahead of the clock), so a ZCOUNT, whose integer reply costs Redis about 2,500
+-- instructions less than the empty array of a ZRANGEBYSCORE, looks first.
 local function reclaim(now, limit, admissions)
   local upto = string.format('%d', now)
-  local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', upto, 'LIMIT', 0, limit)
-  if #stale > 0 then
+  if redis.call('ZCOUNT', KEYS[2], '-inf', upto) > 0 then
+    local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', upto, 'LIMIT', '0', limit)
     redis.call('ZREM', KEYS[1], unpack(stale))
     redis.call('ZREM', KEYS[2], unpack(stale))
   end
   if not admissions then return end
-  local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', upto, 'LIMIT', 0, limit)
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', upto, 'LIMIT', '0', limit)
   if #gone > 0 then
     redis.call('ZREM', KEYS[3], unpack(gone))
   end
