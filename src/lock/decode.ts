@@ -4,7 +4,7 @@
  */
 import { ScriptError } from "../errors/store-errors.js";
 import type { RawReply } from "../store/script.js";
-import { LockConflictError, LockNotOwnedError, type LockHolderKind } from "./errors.js";
+import { LockClosedError, LockConflictError, LockNotOwnedError, type LockHolderKind } from "./errors.js";
 import { decodeMetadata } from "./options.js";
 import { LockStatus } from "./status.js";
 
@@ -16,6 +16,8 @@ export interface Conflict {
   holderFence?: number;
   readers?: number;
   holderMetadata?: Record<string, unknown>;
+  /** The name is closed: never retried, it becomes a LockClosedError. */
+  closed?: boolean;
 }
 
 /** Reads a conflict reply `{code, remaining ttl ms, fence or readers, metadata[, index]}`. */
@@ -36,6 +38,15 @@ export function decodeConflict(reply: RawReply[], script: string): Conflict {
       return { index, remainingTtlMs, heldBy: "readers", readers: reply[2] as number };
     case LockStatus.HeldBySelf:
       return { index, remainingTtlMs, heldBy: "self" };
+    case LockStatus.Closed:
+      return {
+        index,
+        remainingTtlMs: 0,
+        heldBy: "exclusive",
+        holderFence: reply[2] as number,
+        holderMetadata: decodeMetadata(reply[3] as string),
+        closed: true,
+      };
     default:
       throw new ScriptError(script, `unexpected status ${String(code)}`);
   }
@@ -46,7 +57,14 @@ export function conflictError(
   c: Conflict,
   waitedMs: number,
   attempts: number,
-): LockConflictError {
+): LockConflictError | LockClosedError {
+  if (c.closed) {
+    return new LockClosedError({
+      key,
+      fence: c.holderFence,
+      ...(c.holderMetadata !== undefined ? { metadata: c.holderMetadata } : {}),
+    });
+  }
   return new LockConflictError({
     key,
     remainingTtlMs: c.remainingTtlMs,
@@ -59,8 +77,9 @@ export function conflictError(
   });
 }
 
-/** Maps -2/-3 to {@link LockNotOwnedError}; anything else negative is a bug. */
+/** Maps -2/-3 to {@link LockNotOwnedError}, -6 to {@link LockClosedError}; anything else negative is a bug. */
 export function notOwnedError(key: string, code: number, script: string): Error {
+  if (code === LockStatus.Closed) return new LockClosedError({ key });
   if (code === LockStatus.NotHeld) return new LockNotOwnedError(key, "expired");
   if (code === LockStatus.HeldByAnother) return new LockNotOwnedError(key, "held-by-another");
   return new ScriptError(script, `unexpected status ${String(code)}`);

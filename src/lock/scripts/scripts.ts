@@ -13,6 +13,7 @@ import {
   releaseManyTwin,
   inspectTwin,
   forceReleaseTwin,
+  closeTwin,
 } from "./twins.js";
 
 const url = (file: string) => new URL(`./${file}`, import.meta.url);
@@ -53,6 +54,9 @@ export type InspectReply = [
   readerTtlMs: number,
   fenceCounter: number,
 ];
+export type CloseArgs = [token: string, metadata: string, replaceMetadata: 0 | 1];
+/** The closing lease's fence, the server's now and the metadata kept, or a negative `LockStatus`. */
+export type CloseReply = [fence: number, now: number, metadata: string] | number;
 /** 1 when something was removed. */
 export type ForceReleaseReply = number;
 
@@ -71,6 +75,8 @@ const refreshManyBase = defineScript(url("refresh-many-1.lua"), refreshManyTwin)
 const releaseManyBase = defineScript(url("release-many-1.lua"), releaseManyTwin);
 
 export const inspectScript = defineScript(url("inspect-3.lua"), inspectTwin);
+
+export const closeScript = defineScript(url("close-1.lua"), closeTwin);
 
 export const forceReleaseScript = defineScript(url("force-release-2.lua"), forceReleaseTwin);
 
