@@ -11,6 +11,7 @@ import { z } from "zod";
 import {
   createLocks,
   isLockConflictError,
+  isLockClosedError,
   isLockNotOwnedError,
   isStoreFailure,
   type Locks,
@@ -198,7 +199,8 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
         expiresAt: lease.expiresAt,
       };
     } catch (e) {
-      if (isLockNotOwnedError(e)) {
+      // A booked slot's lock is closed: the reservation is over either way.
+      if (isLockNotOwnedError(e) || isLockClosedError(e)) {
         return reply.code(409).send({
           success: false,
           locked: false,
@@ -219,7 +221,7 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
       await locks.release({ key: slotKey(tenantId, resourceId, date, startTime), token: lockId });
       return { success: true, released: true };
     } catch (e) {
-      if (isLockNotOwnedError(e))
+      if (isLockNotOwnedError(e) || isLockClosedError(e))
         return { success: true, released: false, message: "The lock had already expired or was released." };
       if (isStoreFailure(e)) return unavailable(reply);
       throw e;

@@ -118,6 +118,18 @@ describe.runIf(hasRedis)("seed 004: appointment slot locks", () => {
       appointment: { status: "booked", startTime: "14:00" },
     });
 
+    // The booking ended the lease: the page's refresh and its release on leaving answer as for an
+    // expired lock (409 lock_expired, 200 released: false), never a 500.
+    const lockRef = { ...slot, lockId: acquired.body.lockId };
+    expect(await post("/api/locks/refresh", lockRef)).toMatchObject({
+      status: 409,
+      body: { reason: "lock_expired" },
+    });
+    expect(await post("/api/locks/release", lockRef)).toMatchObject({
+      status: 200,
+      body: { success: true, released: false },
+    });
+
     // The slot is booked: locking it again is refused at once, in the seed's reply shape, and
     // leaves no lock behind.
     const again = await post("/api/locks/acquire", slot);
@@ -279,7 +291,8 @@ describe.runIf(hasRedis)("seed 004: appointment slot locks", () => {
       const a = await slots.lock(key, 30, { customerName: "A" });
       await new Promise((r) => setTimeout(r, 20 + (round % 5) * 4)); // around the end of A's lease
       const book = () => slots.book(a, { customerName: "A" });
-      const lock = () => locks.acquire(key, { ttlMs: 5000, waitMs: 100 });
+      // waitMs covers a conflict reply delayed on a loaded machine; a booked slot is never waited for.
+      const lock = () => locks.acquire(key, { ttlMs: 5000, waitMs: 2000 });
       const [booked, locked] =
         round % 2 === 0
           ? await Promise.allSettled([book(), lock()])
@@ -292,7 +305,7 @@ describe.runIf(hasRedis)("seed 004: appointment slot locks", () => {
       } else {
         outcomes.bLocked++;
         expect(booked.reason).toBeInstanceOf(StaleLeaseError);
-        expect(locked.status).toBe("fulfilled");
+        expect(locked.status, locked.status === "rejected" ? String(locked.reason) : "").toBe("fulfilled");
         const b = (locked as PromiseFulfilledResult<Lease>).value;
         expect(b.fence).toBeGreaterThan(a.fence);
         // Only B can book now, and then nobody can lock it.

@@ -158,7 +158,7 @@ describeStores("locks: close", ({ store }) => {
       await sleep(20 + (round % 4) * 5); // around the end of A's lease
       const [closed, taken] = await Promise.allSettled([
         L().close(a),
-        L().acquire(key, { ttlMs: 5_000, waitMs: 100 }),
+        L().acquire(key, { ttlMs: 5_000, waitMs: 2_000 }), // a closed name is not waited for
       ]);
       if (closed.status === "fulfilled") {
         outcomes.closed++;
