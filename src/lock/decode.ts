@@ -52,6 +52,13 @@ export function decodeConflict(reply: RawReply[], script: string): Conflict {
   }
 }
 
+/** Reads a refused refresh, release or close: a status, or `{-6, the closing lease's fence}`. */
+export function refusalError(key: string, reply: number | readonly number[], script: string): Error {
+  return typeof reply === "number"
+    ? notOwnedError(key, reply, script)
+    : notOwnedError(key, reply[0], script, reply[1]);
+}
+
 export function conflictError(
   key: string,
   c: Conflict,
@@ -77,9 +84,13 @@ export function conflictError(
   });
 }
 
-/** Maps -2/-3 to {@link LockNotOwnedError}, -6 to {@link LockClosedError}; anything else negative is a bug. */
-export function notOwnedError(key: string, code: number, script: string): Error {
-  if (code === LockStatus.Closed) return new LockClosedError({ key });
+/**
+ * Maps -2/-3 to {@link LockNotOwnedError}, -6 to {@link LockClosedError} (with the closing fence
+ * when the reply carried it); anything else negative is a bug.
+ */
+export function notOwnedError(key: string, code: number, script: string, closedFence?: number): Error {
+  if (code === LockStatus.Closed)
+    return new LockClosedError(closedFence === undefined ? { key } : { key, fence: closedFence });
   if (code === LockStatus.NotHeld) return new LockNotOwnedError(key, "expired");
   if (code === LockStatus.HeldByAnother) return new LockNotOwnedError(key, "held-by-another");
   return new ScriptError(script, `unexpected status ${String(code)}`);

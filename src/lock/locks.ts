@@ -4,7 +4,7 @@ import type { RawReply } from "../store/script.js";
 import type { NamesPage } from "../store/scan-names.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertName } from "../util/validate.js";
-import { conflictError, decodeConflict, notOwnedError } from "./decode.js";
+import { conflictError, decodeConflict, refusalError } from "./decode.js";
 import {
   forceRelease,
   getClosedLock,
@@ -35,10 +35,10 @@ import {
   closeScript,
   refreshScript,
   releaseScript,
+  type ClosedReply,
 } from "./scripts/scripts.js";
 import type { ClosedLock, Lease, LeaseMode, LeaseRef, LockInfo, MultiLease, MultiLeaseRef } from "./types.js";
 import { acquireWithRetry } from "./wait.js";
-import { LockStatus } from "./status.js";
 import { heldLease, refreshEveryMs, runLocked } from "./with-lock.js";
 
 export { FENCE_KIND, LOCK_KIND, READERS_KIND } from "./keys.js";
@@ -209,9 +209,9 @@ export class Locks {
       [lockKeys.lock, lockKeys.readers, lockKeys.fence],
       [token, ttl],
     );
-    if (typeof reply === "number") {
+    if (typeof reply === "number" || reply[0] < 0) {
       lockMetrics.notOwned.inc();
-      throw notOwnedError(key, reply, refreshScript.name);
+      throw refusalError(key, reply, refreshScript.name);
     }
     const r = reply as number[];
     const mode: LeaseMode = r[2] === 1 ? "exclusive" : "read";
@@ -233,12 +233,12 @@ export class Locks {
     const key = assertName("key", lease.key);
     const lockKeys = this.#keys.of(key);
     const reply = await this.store.run(releaseScript, [lockKeys.lock, lockKeys.readers], [token]);
-    if ((reply as number) > 0) {
+    if (typeof reply === "number" && reply > 0) {
       lockMetrics.released.inc();
       return;
     }
     lockMetrics.notOwned.inc();
-    throw notOwnedError(key, reply as number, releaseScript.name);
+    throw refusalError(key, reply, releaseScript.name);
   }
 
   /**
@@ -267,13 +267,14 @@ export class Locks {
       [this.#keys.lock(key)],
       [token, metadata, replace ? 1 : 0],
     );
-    if (typeof reply === "number") {
-      if (reply !== LockStatus.Closed) lockMetrics.notOwned.inc();
-      throw notOwnedError(key, reply, closeScript.name);
+    if (typeof reply === "number" || reply[0] < 0) {
+      if (typeof reply === "number") lockMetrics.notOwned.inc();
+      throw refusalError(key, reply as number | ClosedReply, closeScript.name);
     }
     lockMetrics.closed.inc();
-    const kept = decodeMetadata(reply[2]);
-    return kept === undefined ? { key, fence: reply[0] } : { key, fence: reply[0], metadata: kept };
+    const [fence, , meta] = reply as [number, number, string];
+    const kept = decodeMetadata(meta);
+    return kept === undefined ? { key, fence } : { key, fence, metadata: kept };
   }
 
   /**

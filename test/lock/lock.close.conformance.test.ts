@@ -92,6 +92,7 @@ describeStores("locks: close", ({ store }) => {
       const e = (await rejection(call())) as LockClosedError;
       expect(e).toBeInstanceOf(LockClosedError);
       expect(e.key).toBe(key);
+      expect(e.fence).toBe(lease.fence); // so a holder can tell its own close from another's
     }
     expect(await L().getClosed(key)).toEqual({ key, fence: lease.fence });
   });
@@ -148,6 +149,20 @@ describeStores("locks: close", ({ store }) => {
     expect(release.key).toBe(b);
     expect(await L().get(a)).toBeNull(); // what it held was released
     expect(await L().getClosed(b)).not.toBeNull();
+  });
+
+  it("lets a withLock section close its own lease: no loss, nothing left to release", async () => {
+    const key = name("section");
+    const fence = await L().withLock(
+      key,
+      async (_signal, lease) => {
+        await L().close(lease, { metadata: { done: true } });
+        await sleep(120); // refreshes meet the closed name meanwhile (every ~67 ms at ttlMs 200)
+        return lease.fence;
+      },
+      { ttlMs: 200 },
+    );
+    expect(await L().getClosed(key)).toEqual({ key, fence, metadata: { done: true } });
   });
 
   it("decides a lapsing holder's close against a newcomer's acquire: one wins, never both", async () => {

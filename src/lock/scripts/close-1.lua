@@ -8,7 +8,7 @@
 -- Returns  {fence of the closing lease, server time in ms, the metadata now kept on the name}
 -- Status   -2  the token holds nothing here (expired, released or never held); nothing changed
 --          -3  another owner holds the lock; nothing changed
---          -6  the name is already closed; nothing changed
+--          {-6, the closing lease's fence}  the name is already closed; nothing changed
 -- One GET and one SET: the SET without PX removes the lease's TTL, so the closed name stays.
 -- @include "lock-value.lua"
 -- @include "now.lua"
@@ -22,7 +22,10 @@ if held_by(v, ARGV[1]) then
   return { fence, now_ms(), meta }
 end
 if v then
-  if is_closed(v) then return -6 end
+  if is_closed(v) then
+    local _, fence = lock_fields(v)
+    return { -6, fence }
+  end
   return -3
 end
 return -2

@@ -26,16 +26,19 @@ export type ConflictReply = [
   metadata: string,
 ];
 
+/** `{-6, the closing lease's fence}`: refresh, release or close met a closed name. */
+export type ClosedReply = [status: number, closedFence: number];
+
 export type AcquireArgs = [token: string, ttlMs: number, metadata: string, retentionMs: number];
 export type AcquireReply = [fence: number, now: number] | ConflictReply;
 export type AcquireReadArgs = [token: string, ttlMs: number];
 export type AcquireReadReply = [fence: number, now: number] | ConflictReply;
 export type RefreshArgs = [token: string, ttlMs: number];
 /** The fence, the server's now and 1 (exclusive) or 2 (read), or a negative `LockStatus`. */
-export type RefreshReply = [fence: number, now: number, mode: number] | number;
+export type RefreshReply = [fence: number, now: number, mode: number] | ClosedReply | number;
 export type ReleaseArgs = [token: string];
 /** 1 (exclusive) or 2 (read) when released, or a negative `LockStatus`. */
-export type ReleaseReply = number;
+export type ReleaseReply = number | ClosedReply;
 export type AcquireManyArgs = [token: string, ttlMs: number, metadata: string, retentionMs: number];
 /** The server's now and one fence per name, or the first conflict and its 1-based index. */
 export type AcquireManyReply = [now: number, ...fences: number[]] | [...ConflictReply, index: number];
@@ -56,7 +59,7 @@ export type InspectReply = [
 ];
 export type CloseArgs = [token: string, metadata: string, replaceMetadata: 0 | 1];
 /** The closing lease's fence, the server's now and the metadata kept, or a negative `LockStatus`. */
-export type CloseReply = [fence: number, now: number, metadata: string] | number;
+export type CloseReply = [fence: number, now: number, metadata: string] | ClosedReply | number;
 /** 1 when something was removed. */
 export type ForceReleaseReply = number;
 

@@ -13,6 +13,7 @@ import type {
   AcquireReply,
   CloseArgs,
   CloseReply,
+  ClosedReply,
   ConflictReply,
   ForceReleaseReply,
   InspectReply,
@@ -49,9 +50,13 @@ const heldBy = (v: string | null, token: string) => v !== null && v.startsWith(`
 /** A closed name's value: an empty token, no TTL (see close-1.lua). */
 const isClosed = (v: string) => v.startsWith("\n");
 
-/** What refresh and release answer for a key that `token` does not hold and that is `v`. */
+/** What the multi-name refresh and release answer for a key `token` does not hold and that is `v`. */
 const notHeldStatus = (v: string | null) =>
   v === null ? LockStatus.NotHeld : isClosed(v) ? LockStatus.Closed : LockStatus.HeldByAnother;
+
+/** What refresh, release and close answer for such a key: a closed one's reply carries its fence. */
+const notHeldReply = (v: string | null): number | ClosedReply =>
+  v !== null && isClosed(v) ? [LockStatus.Closed, lockFields(v).fence] : notHeldStatus(v);
 
 /** `{-1, …}` held by another owner, `{-5, …}` held by this very token (not reentrant), `{-6, …}` closed. */
 function holderConflict(db: MemoryDb, lockKey: string, v: string, token: string): ConflictReply {
@@ -128,7 +133,7 @@ export const refreshTwin: MemoryTwin<RefreshArgs, RefreshReply> = (db, [lk, rk, 
     extendReaders(db, rk, ttlMs);
     return [Number(db.get(fk) ?? 0), now, 2];
   }
-  return notHeldStatus(v);
+  return notHeldReply(v);
 };
 
 export const releaseTwin: MemoryTwin<ReleaseArgs, ReleaseReply> = (db, [lk, rk], [token], now) => {
@@ -142,7 +147,7 @@ export const releaseTwin: MemoryTwin<ReleaseArgs, ReleaseReply> = (db, [lk, rk],
     db.zrem(rk, token);
     if (score > now) return 2;
   }
-  return notHeldStatus(v);
+  return notHeldReply(v);
 };
 
 export const acquireManyTwin: MemoryTwin<AcquireManyArgs, AcquireManyReply> = (
@@ -223,7 +228,7 @@ export const closeTwin: MemoryTwin<CloseArgs, CloseReply> = (
     db.set(lk, lockValue("", f.fence, kept));
     return [f.fence, now, kept];
   }
-  return notHeldStatus(v);
+  return notHeldReply(v);
 };
 
 // MemoryDb.del does not look at expiry; Redis' DEL does not count an expired key.
