@@ -3,7 +3,7 @@
  *
  *   - `holdfast serve` (`/v1/locks/:key/acquire` + `/release`),
  *   - seed 004's app on Holdfast (examples/appointment-locks: `/api/locks/acquire` + `/release`,
- *     which also claims the slot record, so a booked slot is refused at lock time),
+ *     whose acquire also refuses a booked slot: its lock was closed at booking),
  *   - the seed's approach by hand on Express 5 + ioredis (SET NX PX with a random lockId, a Lua
  *     compare-and-delete on release; bench/support/lock-peers/express-locks.ts),
  *   - a bare node:http + ioredis server doing the same two commands (the floor of a Node HTTP lock

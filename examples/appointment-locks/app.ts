@@ -1,8 +1,8 @@
 /**
  * Seed 004's appointment slot locks, rebuilt on Holdfast: the seed's routes and response shapes,
- * with the coordination in Holdfast: locks with fencing tokens, and a record per slot (slots.ts)
- * that every new lock claims and that a booking needs, so a booked slot is refused at lock time
- * (`slot_booked`) and a lock that ran out can never book, with no window between the two.
+ * with the coordination in Holdfast: a lock per slot with fencing tokens, and booking closes that
+ * lock (slots.ts), so a booked slot is refused at lock time (`slot_booked`) and a lock that ran out
+ * can never book, with no window between the two: two round trips per lock + release or lock + book.
  */
 import { readFile } from "node:fs/promises";
 import { timingSafeEqual } from "node:crypto";
@@ -11,6 +11,7 @@ import { z } from "zod";
 import {
   createLocks,
   isLockConflictError,
+  isLockClosedError,
   isLockNotOwnedError,
   isStoreFailure,
   type Locks,
@@ -114,7 +115,7 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
     logLevel: options.logLevel ?? "info",
   });
   const locks: Locks = createLocks(store, { ttlMs: lockTtlMs });
-  const slots = new Slots(store);
+  const slots = new Slots(locks);
   const publicRoute = { config: { scope: "public" as const } };
 
   const adminOnly = (authorization: string | undefined): boolean => {
@@ -154,25 +155,8 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
     const { tenantId, resourceId, date, startTime, duration } = parsed.data;
     const key = slotKey(tenantId, resourceId, date, startTime);
     try {
-      const lease = await locks.acquire(key, {
-        ttlMs: lockTtlMs,
-        metadata: { tenantId, resourceId, date, startTime, duration },
-      });
-      try {
-        // Refused if the slot is booked; otherwise this lease is now the only one that may book it.
-        await slots.claim(key, lease.fence);
-      } catch (e) {
-        await locks.release(lease).catch(() => undefined); // else it ends by its TTL
-        if (e instanceof SlotBookedError) {
-          seedMetrics.conflicts.inc();
-          return slotBooked(reply);
-        }
-        if (e instanceof StaleLeaseError) {
-          seedMetrics.conflicts.inc();
-          return slotLocked(reply, 0);
-        }
-        throw e;
-      }
+      // One round trip: refused if the slot is booked (its lock was closed) or held.
+      const lease = await slots.lock(key, lockTtlMs, { tenantId, resourceId, date, startTime, duration });
       seedMetrics.acquired.inc();
       return {
         success: true,
@@ -183,10 +167,13 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
         fence: lease.fence,
       };
     } catch (e) {
-      if (isLockConflictError(e)) {
+      if (e instanceof SlotBookedError) {
         seedMetrics.conflicts.inc();
-        // The holder may be booking it right now: say so once it is booked.
-        if (await slots.isBooked(key)) return slotBooked(reply);
+        return slotBooked(reply);
+      }
+      if (isLockConflictError(e)) {
+        // The holder may be booking it right now: once it has, the next try gets slot_booked.
+        seedMetrics.conflicts.inc();
         return slotLocked(reply, e.remainingTtlMs);
       }
       if (isStoreFailure(e)) return unavailable(reply);
@@ -212,7 +199,8 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
         expiresAt: lease.expiresAt,
       };
     } catch (e) {
-      if (isLockNotOwnedError(e)) {
+      // A booked slot's lock is closed: the reservation is over either way.
+      if (isLockNotOwnedError(e) || isLockClosedError(e)) {
         return reply.code(409).send({
           success: false,
           locked: false,
@@ -233,7 +221,7 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
       await locks.release({ key: slotKey(tenantId, resourceId, date, startTime), token: lockId });
       return { success: true, released: true };
     } catch (e) {
-      if (isLockNotOwnedError(e))
+      if (isLockNotOwnedError(e) || isLockClosedError(e))
         return { success: true, released: false, message: "The lock had already expired or was released." };
       if (isStoreFailure(e)) return unavailable(reply);
       throw e;
@@ -246,19 +234,16 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
     const b = parsed.data;
     const key = slotKey(b.tenantId, b.specialistId, b.date, b.startTime);
     try {
-      // Still the holder? A refresh succeeds only for the live owner: never re-acquires. The
-      // record then books only for the newest lock, so a lease that ran out after this refresh
-      // and was followed by another holder's claim is refused too.
-      const lease = await locks.refresh({ key, token: b.lockId }, lockTtlMs);
+      // One round trip: books only while this lockId is the slot's live holder (never a lease that
+      // ran out), ends the lock and refuses every later lock of the slot, all in one step.
       const { lockId: _lockId, ...appointment } = b;
-      await slots.book(key, lease.fence, appointment);
-      await locks.release(lease).catch(() => undefined); // booked: the lock ends by its TTL anyway
+      await slots.book({ key, token: b.lockId }, appointment);
       seedMetrics.booked.inc();
       return reply
         .code(201)
         .send({ success: true, appointment: { id: key, status: "booked", ...appointment } });
     } catch (e) {
-      if (isLockNotOwnedError(e) || e instanceof StaleLeaseError) {
+      if (e instanceof StaleLeaseError) {
         seedMetrics.rejected.inc();
         return reply.code(409).send({
           success: false,
@@ -290,7 +275,7 @@ export async function buildAppointmentApp(options: AppointmentAppOptions): Promi
     const list = await Promise.all(
       times.map(async (startTime) => {
         const key = slotKey(q.data.tenantId, q.data.resourceId, q.data.date, startTime);
-        const [lock, booked] = await Promise.all([locks.get(key), slots.isBooked(key)]);
+        const [booked, lock] = await Promise.all([slots.isBooked(key), locks.get(key)]);
         const status = booked ? "booked" : lock ? "held" : "free";
         return { startTime, status, ...(lock && !booked ? { remainingTTL: lock.remainingTtlMs } : {}) };
       }),

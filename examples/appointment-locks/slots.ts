@@ -1,68 +1,22 @@
 /**
- * Each appointment slot's record, beside its lock: whether it is booked, and the fencing token of
- * the newest lock taken on it. This is what makes "a booked slot cannot be locked" and "a lock
- * that ran out cannot book" hold together, with no window between them.
+ * Each appointment slot is one lock name, and booking it **closes** that name (`locks.close`):
+ * in one atomic step the holder proves it still holds the lock, ends its lease and makes every later
+ * acquire fail with `LockClosedError`. That is what makes "a booked slot cannot be locked" and "a
+ * lock that ran out cannot book" hold together, with no window between them and no second record:
  *
- * The lock and the record are two keys, so no single script can check one and write the other.
- * The record is the arbiter instead, as docs/locks.md recommends for any resource guarded by a
- * lease ("have the resource reject a write whose fence is lower than the highest it has seen"):
+ * - taking a lock is one `acquire`: refused with `slot_booked` once the slot is booked (closed),
+ *   with `slot_locked` while someone holds it;
+ * - booking is one `close` by the lease's token, which succeeds only while that lease is the live
+ *   holder: a lease that ran out (whether or not someone else locked the slot since) cannot book,
+ *   and a booked slot cannot be booked again. The appointment is kept on the closed name.
  *
- * - taking a lock **claims** the slot with the lease's fence: refused if the slot is booked
- *   (→ `slot_booked`, and the lock is let go), and recorded as the newest fence otherwise;
- * - booking is allowed only to the newest claim (its fence ≥ the recorded one), and only once.
- *
- * Both are transitions of one versioned state machine entity per slot (`open` → `booked`), each
- * checked and applied against the version it read (Holdfast's guarded send), so they are
- * serialised on the record: whichever lands first wins. If the booking lands first, a new lock
- * finds the slot booked; if a newer lock's claim lands first, the older holder (whose lease ran out
- * after it proved ownership) cannot book. Either way no booked slot is ever held, and no slot is
- * booked by anyone but the newest lock holder.
+ * Whichever of a booking and a newer lock lands first wins, on the one key both touch: if the
+ * booking lands first, the newer lock finds the slot booked; if the newer lock lands first, the
+ * older holder's booking finds it no longer holds the lock. Either way no booked slot is ever held,
+ * and no slot is booked by anyone but its current holder. A cycle of lock + release costs two
+ * round trips, a lock + booking two as well.
  */
-import {
-  createMachine,
-  defineMachine,
-  isEntityExistsError,
-  isEntityNotFoundError,
-  isGuardRejectedError,
-  isInvalidTransitionError,
-  type Machine,
-  type Store,
-} from "holdfast";
-
-/** What a slot's record holds: the newest claim's fence and, once booked, the appointment. */
-export interface SlotData extends Record<string, unknown> {
-  /** The fencing token of the newest lock that claimed the slot. */
-  fence?: number;
-}
-
-type SlotState = "open" | "booked";
-type SlotEvent = "claim" | "book";
-
-const fenceOf = (data: Record<string, unknown> | undefined): number =>
-  typeof data?.fence === "number" ? data.fence : 0;
-
-export const slotMachine = defineMachine<SlotState, SlotEvent, SlotData>({
-  // Keys `machine:{appointment:<slot key>}`: the name of the seed app's appointments.
-  name: "appointment",
-  states: ["open", "booked"],
-  initial: "open",
-  events: ["claim", "book"],
-  transitions: [
-    // A new lock (fences only grow) records itself as the newest; there is no claim from `booked`.
-    {
-      event: "claim",
-      from: "open",
-      to: "open",
-      guard: ({ data, eventData }) => fenceOf(eventData) > fenceOf(data) || "a newer lock claimed the slot",
-    },
-    {
-      event: "book",
-      from: "open",
-      to: "booked",
-      guard: ({ data, eventData }) => fenceOf(eventData) >= fenceOf(data) || "a newer lock claimed the slot",
-    },
-  ],
-});
+import { isLockClosedError, isLockNotOwnedError, type Lease, type LeaseRef, type Locks } from "holdfast";
 
 /** The slot is booked: it can be neither locked nor booked again. */
 export class SlotBookedError extends Error {
@@ -72,73 +26,48 @@ export class SlotBookedError extends Error {
   }
 }
 
-/** A newer lock claimed the slot: this lease ran out at some point and is no longer the holder. */
+/** This lease no longer holds the slot (it ran out, was released, or someone else holds it now). */
 export class StaleLeaseError extends Error {
   override readonly name = "StaleLeaseError";
   constructor(readonly slot: string) {
-    super(`A newer lock claimed slot ${slot}: this reservation ran out. Select the slot again.`);
+    super(`This reservation of slot ${slot} ran out or belongs to someone else. Select the slot again.`);
   }
 }
 
-/** The slots' records, on one store. */
+/** The slots, as lock names on one lock manager. */
 export class Slots {
-  private readonly machine: Machine<SlotState, SlotEvent, SlotData>;
-
-  constructor(store: Store) {
-    // Every claim is a history entry: keep the last few, enough to see who held the slot last.
-    this.machine = createMachine(store, slotMachine, { history: { maxLen: 20 } });
-  }
+  constructor(private readonly locks: Locks) {}
 
   /**
-   * Records the lease with fence `fence` as the slot's newest lock. Call it right after taking
-   * the lock, and let the lock go if it throws.
-   * @throws SlotBookedError, StaleLeaseError; the store's errors
+   * Locks the slot for `ttlMs`, with `metadata` shown to competitors and admins.
+   * @throws SlotBookedError; LockConflictError while someone holds it; the store's errors
    */
-  async claim(slot: string, fence: number): Promise<void> {
-    for (;;) {
-      try {
-        await this.machine.send(slot, "claim", { data: { fence } });
-        return;
-      } catch (e) {
-        this.rethrow(slot, e);
-      }
-      // First claim of this slot: create its record (or, if another claim just did, send again).
-      try {
-        await this.machine.create(slot, { data: { fence } });
-        return;
-      } catch (e) {
-        if (!isEntityExistsError(e)) throw e;
-      }
+  async lock(slot: string, ttlMs: number, metadata: Record<string, unknown>): Promise<Lease> {
+    try {
+      return await this.locks.acquire(slot, { ttlMs, metadata });
+    } catch (e) {
+      if (isLockClosedError(e)) throw new SlotBookedError(slot);
+      throw e;
     }
   }
 
   /**
-   * Books the slot for the lease with fence `fence`, storing `appointment` on its record. Call it
-   * while holding the lock (after a refresh proved it).
+   * Books the slot for the live holder of `lease`, keeping `appointment` on it; the lock ends.
+   * @returns the booking lease's fencing token
    * @throws SlotBookedError, StaleLeaseError; the store's errors
    */
-  async book(slot: string, fence: number, appointment: Record<string, unknown>): Promise<void> {
-    for (;;) {
-      try {
-        await this.machine.send(slot, "book", { data: { ...appointment, fence }, actor: "appointments" });
-        return;
-      } catch (e) {
-        this.rethrow(slot, e);
-      }
-      // A lock taken before slots had records (or a record Redis lost): claim, then book.
-      await this.claim(slot, fence);
+  async book(lease: LeaseRef, appointment: Record<string, unknown>): Promise<number> {
+    try {
+      return (await this.locks.close(lease, { metadata: appointment })).fence;
+    } catch (e) {
+      if (isLockClosedError(e)) throw new SlotBookedError(lease.key);
+      if (isLockNotOwnedError(e)) throw new StaleLeaseError(lease.key);
+      throw e;
     }
   }
 
   /** True when the slot is booked. */
   async isBooked(slot: string): Promise<boolean> {
-    return (await this.machine.get(slot))?.state === "booked";
-  }
-
-  /** Maps the machine's refusals; returns only for a slot without a record. */
-  private rethrow(slot: string, e: unknown): void {
-    if (isInvalidTransitionError(e)) throw new SlotBookedError(slot);
-    if (isGuardRejectedError(e)) throw new StaleLeaseError(slot);
-    if (!isEntityNotFoundError(e)) throw e;
+    return (await this.locks.getClosed(slot)) !== null;
   }
 }

@@ -14,7 +14,7 @@ export interface ReleaseOptions {
  * How a {@link LockHolder} talks to a server. `HoldfastClient.holdLock` builds one over the
  * `/v1/locks` routes; an app with routes of its own (seed 004's `/api/locks/acquire`) supplies its
  * own. Conflicts must reject with a `HoldfastApiError` coded `HOLDFAST_LOCK_CONFLICT` (with
- * `details.remainingTtlMs`), lost leases with `HOLDFAST_LOCK_NOT_OWNED`.
+ * `details.remainingTtlMs`), lost leases with `HOLDFAST_LOCK_NOT_OWNED` (or `HOLDFAST_LOCK_CLOSED`).
  */
 export interface LockTransport {
   acquire(ttlMs: number, metadata?: Record<string, unknown>): Promise<RemoteLease>;
@@ -145,6 +145,8 @@ export class LockHolder {
         return this.stateValue;
       }
       if (isHoldfastApiError(e, "HOLDFAST_LOCK_NOT_OWNED")) this.lose("the lease expired or was taken over");
+      else if (isHoldfastApiError(e, "HOLDFAST_LOCK_CLOSED"))
+        this.lose("the lock was closed (its work is done)");
       else if (this.remainingMs() === 0) this.lose("the lease ran out while the service was unreachable");
       else throw e;
     }
@@ -164,7 +166,9 @@ export class LockHolder {
     try {
       await this.transport.release(s.lease.token, options);
     } catch (e) {
-      if (!isHoldfastApiError(e, "HOLDFAST_LOCK_NOT_OWNED")) throw e;
+      // Not held any more (expired, taken over, or closed by its holder): nothing to release.
+      if (!isHoldfastApiError(e, "HOLDFAST_LOCK_NOT_OWNED") && !isHoldfastApiError(e, "HOLDFAST_LOCK_CLOSED"))
+        throw e;
     }
   }
 

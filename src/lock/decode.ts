@@ -3,7 +3,7 @@
  * stores (the memory twins return the very same replies).
  */
 import { ScriptError } from "../errors/store-errors.js";
-import { LockConflictError, LockNotOwnedError, type LockHolderKind } from "./errors.js";
+import { LockClosedError, LockConflictError, LockNotOwnedError, type LockHolderKind } from "./errors.js";
 import { decodeMetadata } from "./options.js";
 import type { AnyConflictReply } from "./scripts/scripts.js";
 import { LockStatus } from "./status.js";
@@ -16,6 +16,8 @@ export interface Conflict {
   holderFence?: number;
   readers?: number;
   holderMetadata?: Record<string, unknown>;
+  /** The name is closed: never retried, it becomes a LockClosedError. */
+  closed?: boolean;
 }
 
 /**
@@ -46,9 +48,25 @@ export function decodeConflict(reply: AnyConflictReply, script: string): Conflic
       return { index, remainingTtlMs, heldBy: "readers", readers: reply[2] };
     case LockStatus.HeldBySelf:
       return { index, remainingTtlMs, heldBy: "self" };
+    case LockStatus.Closed:
+      return {
+        index,
+        remainingTtlMs: 0,
+        heldBy: "exclusive",
+        holderFence: reply[2],
+        holderMetadata: decodeMetadata(reply[3]),
+        closed: true,
+      };
     default:
       throw new ScriptError(script, `unexpected status ${String(code)}`);
   }
+}
+
+/** Reads a refused refresh, release or close: a status, or `{-6, the closing lease's fence}`. */
+export function refusalError(key: string, reply: number | readonly number[], script: string): Error {
+  return typeof reply === "number"
+    ? notOwnedError(key, reply, script)
+    : notOwnedError(key, reply[0], script, reply[1]);
 }
 
 export function conflictError(
@@ -56,7 +74,14 @@ export function conflictError(
   c: Conflict,
   waitedMs: number,
   attempts: number,
-): LockConflictError {
+): LockConflictError | LockClosedError {
+  if (c.closed) {
+    return new LockClosedError({
+      key,
+      fence: c.holderFence,
+      ...(c.holderMetadata !== undefined ? { metadata: c.holderMetadata } : {}),
+    });
+  }
   return new LockConflictError({
     key,
     remainingTtlMs: c.remainingTtlMs,
@@ -69,8 +94,13 @@ export function conflictError(
   });
 }
 
-/** Maps -2/-3 to {@link LockNotOwnedError}; anything else negative is a bug. */
-export function notOwnedError(key: string, code: number, script: string): Error {
+/**
+ * Maps -2/-3 to {@link LockNotOwnedError}, -6 to {@link LockClosedError} (with the closing fence
+ * when the reply carried it); anything else negative is a bug.
+ */
+export function notOwnedError(key: string, code: number, script: string, closedFence?: number): Error {
+  if (code === LockStatus.Closed)
+    return new LockClosedError(closedFence === undefined ? { key } : { key, fence: closedFence });
   if (code === LockStatus.NotHeld) return new LockNotOwnedError(key, "expired");
   if (code === LockStatus.HeldByAnother) return new LockNotOwnedError(key, "held-by-another");
   return new ScriptError(script, `unexpected status ${String(code)}`);

@@ -103,6 +103,33 @@ export class LockLostError extends defineError(
   }),
 ) {}
 
+/** The fields of a {@link LockClosedError}. */
+export interface LockClosed {
+  /** The closed name (for a multi-key call: the first one found closed). */
+  key: string;
+  /** The fence of the lease that closed it (absent when refresh or release met the closed name). */
+  fence?: number;
+  /** What the closing holder kept on the name (`close`'s `metadata`, else its own acquire metadata). */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * The name was closed by its last holder (`locks.close`): it cannot be locked, refreshed or
+ * released any more, and waiting would never help, so `waitMs` does not retry it. Nothing was
+ * written. An admin reopens it with `forceRelease`. In HTTP this is a 409.
+ */
+export class LockClosedError extends defineError(
+  "HOLDFAST_LOCK_CLOSED",
+  (c: LockClosed): ErrorParts<LockClosed> => ({
+    message:
+      `Lock "${c.key}" was closed by its last holder` +
+      (c.fence !== undefined ? ` (fence ${c.fence})` : "") +
+      `: it cannot be locked again; pick another name, or reopen it with \`forceRelease\` (admin).`,
+    fields: { key: c.key, fence: c.fence, metadata: c.metadata },
+  }),
+) {}
+
 export const isLockConflictError = guardOf(LockConflictError);
+export const isLockClosedError = guardOf(LockClosedError);
 export const isLockNotOwnedError = guardOf(LockNotOwnedError);
 export const isLockLostError = guardOf(LockLostError);

@@ -3,12 +3,15 @@ export {
   LockConflictError,
   LockNotOwnedError,
   LockLostError,
+  LockClosedError,
   isLockConflictError,
+  isLockClosedError,
   isLockNotOwnedError,
   isLockLostError,
   type LockHolderKind,
   type NotOwnedReason,
   type LockLostReason,
+  type LockClosed,
 } from "./errors.js";
 export {
   DEFAULT_LOCKS_OPTIONS,
@@ -16,8 +19,9 @@ export {
   MAX_OWNER_CHARS,
   type LocksOptions,
   type AcquireOptions,
+  type CloseOptions,
   type WithLockOptions,
 } from "./options.js";
 export type { ListOptions, ListPageOptions } from "./inspect.js";
 export { MAX_MULTI_KEYS } from "./scripts/scripts.js";
-export type { Lease, LeaseRef, LeaseMode, MultiLease, MultiLeaseRef, LockInfo } from "./types.js";
+export type { Lease, LeaseRef, LeaseMode, MultiLease, MultiLeaseRef, LockInfo, ClosedLock } from "./types.js";

@@ -3,9 +3,10 @@ import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import type { NamesPage } from "../store/scan-names.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertName } from "../util/validate.js";
-import { conflictError, decodeConflict, isConflictReply, notOwnedError } from "./decode.js";
+import { conflictError, decodeConflict, isConflictReply, refusalError } from "./decode.js";
 import {
   forceRelease,
+  getClosedLock,
   getLock,
   listLocks,
   listLocksPage,
@@ -17,10 +18,12 @@ import { acquireManyKeys, assertManyNames, multiLeaseOf, refreshMany, releaseMan
 import { lockMetrics } from "./metrics.js";
 import {
   assertWaitMs,
+  decodeMetadata,
   encodeMetadata,
   MAX_OWNER_CHARS,
   validateLocksOptions,
   type AcquireOptions,
+  type CloseOptions,
   type LocksOptions,
   type WithLockOptions,
 } from "./options.js";
@@ -28,11 +31,13 @@ import {
   acquireManyScripts,
   acquireReadScript,
   acquireScript,
+  closeScript,
   refreshScript,
   releaseScript,
   type AnyConflictReply,
+  type ClosedReply,
 } from "./scripts/scripts.js";
-import type { Lease, LeaseMode, LeaseRef, LockInfo, MultiLease, MultiLeaseRef } from "./types.js";
+import type { ClosedLock, Lease, LeaseMode, LeaseRef, LockInfo, MultiLease, MultiLeaseRef } from "./types.js";
 import { acquireWithRetry } from "./wait.js";
 import { heldLease, refreshEveryMs, runLocked } from "./with-lock.js";
 
@@ -203,9 +208,9 @@ export class Locks {
       [lockKeys.lock, lockKeys.readers, lockKeys.fence],
       [token, ttl],
     );
-    if (typeof reply === "number") {
+    if (typeof reply === "number" || reply[0] < 0) {
       lockMetrics.notOwned.inc();
-      throw notOwnedError(key, reply, refreshScript.name);
+      throw refusalError(key, reply, refreshScript.name);
     }
     const [fence, now, held] = reply;
     const mode: LeaseMode = held === 1 ? "exclusive" : "read";
@@ -227,12 +232,59 @@ export class Locks {
     const key = assertName("key", lease.key);
     const lockKeys = this.#keys.of(key);
     const reply = await this.store.run(releaseScript, [lockKeys.lock, lockKeys.readers], [token]);
-    if (reply > 0) {
+    if (typeof reply === "number" && reply > 0) {
       lockMetrics.released.inc();
       return;
     }
     lockMetrics.notOwned.inc();
-    throw notOwnedError(key, reply, releaseScript.name);
+    throw refusalError(key, reply, releaseScript.name);
+  }
+
+  /**
+   * Closes a name for good, in one round trip: the exclusive holder ends its lease and, in the same
+   * atomic step, every later `acquire`, `acquireRead` or `acquireMany` of the name fails with
+   * {@link LockClosedError} (waiting never helps, so `waitMs` does not retry it), until an admin
+   * reopens it with {@link forceRelease}. For work that must happen once under the lock: a slot
+   * booked, a job done. Only the live holder can close: a lease that ran out, was released or was
+   * taken over cannot, so "the newest holder did it" and "nobody can lock it now" are one fact.
+   * The closed name keeps no TTL; it costs one key (its fence and metadata).
+   *
+   * @returns the closed name, its closing lease's fence and the metadata kept on it.
+   * @throws LockNotOwnedError when the token does not hold the lock now (nothing changed);
+   *   LockClosedError when it is already closed; InvalidArgumentError for bad input.
+   * @example
+   * const lease = await locks.acquire("slot:{room-4}:2025-03-10:14:00");
+   * await locks.close(lease, { metadata: { bookedBy: "ann@example.com" } }); // booked: no one locks it again
+   */
+  async close(lease: Lease | LeaseRef, options: CloseOptions = {}): Promise<ClosedLock> {
+    const token = assertName("token", lease?.token, MAX_OWNER_CHARS);
+    const key = assertName("key", lease.key);
+    const replace = options.metadata !== undefined;
+    const metadata = replace ? encodeMetadata(options.metadata) : "";
+    const reply = await this.store.run(
+      closeScript,
+      [this.#keys.lock(key)],
+      [token, metadata, replace ? 1 : 0],
+    );
+    if (typeof reply === "number" || reply[0] < 0) {
+      if (typeof reply === "number") lockMetrics.notOwned.inc();
+      throw refusalError(key, reply as number | ClosedReply, closeScript.name);
+    }
+    lockMetrics.closed.inc();
+    const [fence, , meta] = reply as [number, number, string];
+    const kept = decodeMetadata(meta);
+    return kept === undefined ? { key, fence } : { key, fence, metadata: kept };
+  }
+
+  /**
+   * A closed name's record (see {@link close}), or `null` when `key` is not closed. One round trip.
+   * @example
+   * const booked = await locks.getClosed("slot:{room-4}:2025-03-10:14:00"); // { key, fence, metadata }
+   */
+  async getClosed(key: string): Promise<ClosedLock | null> {
+    assertName("key", key);
+    const lockKeys = this.#keys.of(key);
+    return getClosedLock(this.store, key, [lockKeys.lock, lockKeys.readers, lockKeys.fence]);
   }
 
   /**
@@ -289,7 +341,8 @@ export class Locks {
   }
 
   /**
-   * One lock's state, or `null` when nobody holds it. The owner token only with
+   * One lock's state, or `null` when nobody holds it (a closed name is held by nobody: see
+   * {@link getClosed}). The owner token only with
    * `includeToken: true` (admin use: whoever has it can release the lock).
    */
   async get(key: string, options: { includeToken?: boolean } = {}): Promise<LockInfo | null> {
@@ -325,8 +378,9 @@ export class Locks {
   }
 
   /**
-   * Deletes a lock whoever holds it (admin), exclusive and read leases alike. The fence counter is
-   * kept, so the next holder's fence is still higher. Returns whether anything was held.
+   * Deletes a lock whoever holds it (admin), exclusive and read leases alike, and reopens a closed
+   * name. The fence counter is kept, so the next holder's fence is still higher. Returns whether
+   * anything was held or closed.
    */
   async forceRelease(key: string): Promise<boolean> {
     assertName("key", key);

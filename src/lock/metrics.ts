@@ -15,6 +15,10 @@ const lost = counter(
   "withLock sections whose lease was lost while they ran, by reason.",
   ["reason"] as const,
 );
+const closed = counter(
+  "holdfast_lock_closed_total",
+  "Locks closed by their holder (close): the name refuses every later acquire.",
+);
 const forced = counter("holdfast_lock_force_released_total", "Locks deleted by forceRelease (admin).");
 const releaseFailed = counter(
   "holdfast_lock_release_failed_total",
@@ -30,6 +34,7 @@ export const lockMetrics = {
   notOwned,
   lostNotOwned: lost.labels("not-owned"),
   lostDeadline: lost.labels("deadline"),
+  closed,
   forced,
   releaseFailed,
 };

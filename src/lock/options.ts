@@ -61,6 +61,16 @@ export interface AcquireOptions {
   metadata?: Record<string, unknown>;
 }
 
+/** Options of `close`. */
+export interface CloseOptions {
+  /**
+   * What to keep on the closed name, shown to every later acquire (`LockClosedError.metadata`) and
+   * by `getClosed`: e.g. the booking that closed a slot. JSON, at most 2048 characters once
+   * serialised. @defaultValue the holder's own acquire metadata
+   */
+  metadata?: Record<string, unknown>;
+}
+
 /** Options of `withLock` / `withReadLock`. */
 export interface WithLockOptions extends AcquireOptions {
   /** Refresh the lease every this many ms. @defaultValue `ttlMs × refreshRatio` */

@@ -13,5 +13,7 @@ export const LockStatus = Object.freeze({
   HeldByReaders: -4,
   /** acquire: this very token holds it (locks are not reentrant). */
   HeldBySelf: -5,
+  /** acquire, refresh, release, close: the name was closed by its last holder (`close`). */
+  Closed: -6,
 } as const);
 export type LockStatus = (typeof LockStatus)[keyof typeof LockStatus];

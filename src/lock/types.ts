@@ -49,6 +49,16 @@ export interface MultiLeaseRef {
   readonly token: string;
 }
 
+/** A name closed by its last holder (`close`): no one can lock it until an admin force-releases it. */
+export interface ClosedLock {
+  /** The closed name. */
+  readonly key: string;
+  /** The fence of the lease that closed it. */
+  readonly fence: number;
+  /** What the closing holder kept on the name (see `CloseOptions.metadata`). */
+  readonly metadata?: Record<string, unknown>;
+}
+
 /** One lock as seen by `get` and `list` (admin inspection). */
 export interface LockInfo {
   key: string;

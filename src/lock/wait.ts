@@ -17,7 +17,8 @@ export interface RetryPlan {
 
 /**
  * Attempts until success, until `waitMs` has passed (then the last conflict becomes a
- * LockConflictError), or until the signal aborts (then its reason). Sleeps use exponential
+ * LockConflictError), or until the signal aborts (then its reason). A closed name is never retried:
+ * it throws LockClosedError at once. Sleeps use exponential
  * backoff with full jitter and never extend past the deadline; a last attempt is made at it.
  */
 export async function acquireWithRetry<L, S extends readonly number[]>(
@@ -44,7 +45,7 @@ export async function acquireWithRetry<L, S extends readonly number[]>(
     lockMetrics.conflicts.inc();
     const c = decodeConflict(r, plan.script);
     const left = deadline - performance.now();
-    if (left <= 0) {
+    if (left <= 0 || c.closed) {
       const name = typeof plan.key === "string" ? plan.key : plan.key[c.index];
       throw conflictError(name, c, performance.now() - started, n);
     }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
 import { assertDurationMs } from "../util/validate.js";
-import { isLockNotOwnedError, LockLostError, type LockLostReason } from "./errors.js";
+import { isLockClosedError, isLockNotOwnedError, LockLostError, type LockLostReason } from "./errors.js";
 import { lockMetrics } from "./metrics.js";
 import type { LocksOptions, WithLockOptions } from "./options.js";
 import type { Lease, MultiLease } from "./types.js";
@@ -108,7 +108,9 @@ export async function runLocked<T>(
       },
       (e: unknown) => {
         if (done || lost) return;
-        if (isLockNotOwnedError(e)) lose("not-owned", e);
+        // This very lease closed the name (fn called `close`): it ended on purpose, stop refreshing.
+        if (closedBySelf(e)) return stopTimers();
+        if (isLockNotOwnedError(e) || isLockClosedError(e)) lose("not-owned", e);
         // The store did not answer: try again soon, as long as the lease may still be ours.
         else
           scheduleRefresh(
@@ -135,13 +137,19 @@ export async function runLocked<T>(
   if (lost) throw lost;
   return result;
 
+  /** A LockClosedError whose closing fence is this lease's own: fn closed the name itself. */
+  function closedBySelf(e: unknown): boolean {
+    return isLockClosedError(e) && e.fence === h.fence;
+  }
+
   async function finish(): Promise<void> {
     done = true;
     stopTimers();
     try {
       await h.release();
     } catch (e) {
-      if (isLockNotOwnedError(e)) {
+      if (closedBySelf(e)) return; // fn closed the name: nothing left to release
+      if (isLockNotOwnedError(e) || isLockClosedError(e)) {
         // Released by nobody else but gone: it expired (or was taken) while fn ran.
         if (!lost) {
           lost = new LockLostError(h.key, h.fence, "not-owned", { cause: e });

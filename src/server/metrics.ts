@@ -49,10 +49,15 @@ export function instrumentStore(store: Store): Store {
   instrumented.add(store);
   const run = store.run.bind(store);
   const children = new Map<string, { observe(v: number): void }>();
+  // By script name, so a run skips cappedLabel's key join and set lookup; bounded like the labels.
+  const byScript = new Map<string, { observe(v: number): void }>();
   const child = (script: string) => {
+    let c = byScript.get(script);
+    if (c) return c;
     const label = cappedLabel("holdfast_store_script", "script", script, 256);
-    let c = children.get(label);
+    c = children.get(label);
     if (!c) children.set(label, (c = storeLatency.labels(store.kind, label)));
+    if (byScript.size < 1024) byScript.set(script, c);
     return c;
   };
   (store as { run: Store["run"] }).run = (script, keys, args) => {

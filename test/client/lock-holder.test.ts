@@ -149,6 +149,31 @@ describe("LockHolder", () => {
     expect(holder.state.status).toBe("released");
   });
 
+  it("loses a lease whose lock was closed, and releases it without an error", async () => {
+    let now = 0;
+    const t = scripted();
+    const holder = new LockHolder(t.transport, { ttlMs: 10_000, clock: () => now });
+    const acquired = holder.acquire();
+    t.answer(lease("a"));
+    await acquired;
+    now += 1_000;
+    const refreshed = holder.refresh();
+    t.fail(new HoldfastApiError(409, { error: { code: "HOLDFAST_LOCK_CLOSED", key: "k" } }, null));
+    await refreshed;
+    expect(holder.state).toMatchObject({ status: "lost", reason: expect.stringMatching(/closed/) });
+
+    const t2 = scripted();
+    t2.transport.release = async () => {
+      throw new HoldfastApiError(409, { error: { code: "HOLDFAST_LOCK_CLOSED", key: "k" } }, null);
+    };
+    const other = new LockHolder(t2.transport, { ttlMs: 10_000, clock: () => now });
+    const got = other.acquire();
+    t2.answer(lease("b"));
+    await got;
+    await other.release(); // closed: nothing to release, no error
+    expect(other.state.status).toBe("released");
+  });
+
   it("formats m:ss rounded up", () => {
     expect([0, 1, 999, 1000, 1001, 59_001, 120_000].map(formatMs)).toEqual([
       "0:00",

@@ -4,6 +4,9 @@ import { inject } from "vitest";
 import type { Store } from "../../src/store/types.js";
 import { HoldfastClient, isHoldfastApiError } from "../../src/client/index.js";
 import { makeStore } from "../support/stores.js";
+import { createLocks } from "../../src/lock/locks.js";
+import { namespacedStore } from "../../src/store/namespaced-store.js";
+import { tenantNamespace } from "../../src/server/tenants.js";
 import { serveWithKeys } from "./support.js";
 
 const port = inject("redisPort");
@@ -62,6 +65,25 @@ describe.each(targets)("lock routes over HTTP [%s]", (target) => {
     const again = await acme.locks.acquire(key);
     expect(again.fence).toBeGreaterThan(lease.fence);
     await acme.locks.release(key, again.lockId);
+  });
+
+  it("answers 409 HOLDFAST_LOCK_CLOSED, not a conflict, for a name its holder closed", async () => {
+    const key = "booking_lock:{test-tenant|specialist-1}:2025-03-10:16:00";
+    const lease = await acme.locks.acquire(key, { ttlMs: 120_000 });
+    // Closed by the app that shares the store (the service has no close route).
+    const tenantLocks = createLocks(namespacedStore(store, tenantNamespace("acme")));
+    await tenantLocks.close({ key, token: lease.lockId }, { metadata: { bookedBy: "ann" } });
+    await expect(acme.locks.acquire(key)).rejects.toMatchObject({
+      status: 409,
+      code: "HOLDFAST_LOCK_CLOSED",
+      details: { key, fence: lease.fence, metadata: { bookedBy: "ann" } },
+    });
+    await expect(acme.locks.release(key, lease.lockId)).rejects.toMatchObject({
+      status: 409,
+      code: "HOLDFAST_LOCK_CLOSED",
+    });
+    expect(await acme.locks.get(key)).toBeNull();
+    expect(await tenantLocks.forceRelease(key)).toBe(true);
   });
 
   it("keeps tenants apart whatever ids they guess", async () => {

@@ -11,6 +11,7 @@
 -- Status   {-1, remaining ttl ms, holder fence, holder metadata}  held by another owner
 --          {-4, ms until the last reader expires, number of readers, ""}  held by readers
 --          {-5, remaining ttl ms, fence, ""}  this very token holds it already (locks are not reentrant)
+--          {-6, 0, the closing holder's fence, the closing metadata}  the name is closed (close-1.lua)
 -- The free path is four commands: EXISTS (lock and readers at once), TIME, SET … GET, SET … PX.
 -- @include "lock-value.lua"
 -- @include "fence.lua"
@@ -20,6 +21,7 @@ if busy > 0 then
   if v then
     local token, fence, meta = lock_fields(v)
     if token == ARGV[1] then return { -5, redis.call('PTTL', KEYS[1]), fence, '' } end
+    if token == '' then return { -6, 0, fence, meta } end
     return { -1, redis.call('PTTL', KEYS[1]), fence, meta }
   end
 end

@@ -10,6 +10,7 @@
 -- Status   {-1, remaining ttl ms, holder fence, holder metadata, index}  name `index` (1-based) is held
 --          {-4, ms until its last reader expires, number of readers, "", index}  name `index` has readers
 --          {-5, remaining ttl ms, fence, "", index}  this very token holds name `index` already
+--          {-6, 0, the closing holder's fence, the closing metadata, index}  name `index` is closed
 --          Nothing is written when a status is returned.
 -- @include "lock-value.lua"
 -- @include "fence.lua"
@@ -24,6 +25,7 @@ for i = 1, n do
     if v then
       local token, fence, meta = lock_fields(v)
       if token == ARGV[1] then return { -5, redis.call('PTTL', lk), fence, '', i } end
+      if token == '' then return { -6, 0, fence, meta, i } end
       return { -1, redis.call('PTTL', lk), fence, meta, i }
     end
     local wait_ms, readers = live_readers(rk, now)

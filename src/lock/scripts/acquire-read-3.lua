@@ -8,12 +8,14 @@
 --          fence, 0 if none is known), which cannot change while any reader holds the key.
 -- Status   {-1, remaining ttl ms, holder fence, holder metadata}  a writer holds the key
 --          {-5, remaining ttl ms of that read lease, 0, ""}       this token already holds a read lock
+--          {-6, 0, the closing holder's fence, the closing metadata}  the name is closed (close-1.lua)
 -- @include "lock-value.lua"
 -- @include "now.lua"
 -- @include "fence.lua"
 local v = redis.call('GET', KEYS[1])
 if v then
-  local _, fence, meta = lock_fields(v)
+  local token, fence, meta = lock_fields(v)
+  if token == '' then return { -6, 0, fence, meta } end
   return { -1, redis.call('PTTL', KEYS[1]), fence, meta }
 end
 local now = now_ms()

@@ -5,12 +5,16 @@
 -- Returns  server time in ms
 -- Status   {-2, index}  the token no longer holds name `index` (1-based); nothing changed
 --          {-3, index}  another owner holds name `index`; nothing changed
+--          {-6, index}  name `index` is closed (close-1.lua); nothing changed
 -- @include "lock-value.lua"
 -- @include "now.lua"
 for i = 1, #KEYS do
   local v = redis.call('GET', KEYS[i])
   if not held_by(v, ARGV[1]) then
-    if v then return { -3, i } end
+    if v then
+      if is_closed(v) then return { -6, i } end
+      return { -3, i }
+    end
     return { -2, i }
   end
 end

@@ -5,6 +5,7 @@
 -- Returns  1 when an exclusive lease was released, 2 when a read lease was released.
 -- Status   -2  the token holds nothing here (expired, released or never held); nothing changed
 --          -3  another owner holds the exclusive lock; nothing changed
+--          {-6, the closing lease's fence}  the name is closed (close-1.lua); nothing changed
 -- @include "lock-value.lua"
 -- @include "now.lua"
 local v = redis.call('GET', KEYS[1])
@@ -17,5 +18,11 @@ if score then
   redis.call('ZREM', KEYS[2], ARGV[1])
   if tonumber(score) > now_ms() then return 2 end
 end
-if v then return -3 end
+if v then
+  if is_closed(v) then
+    local _, fence = lock_fields(v)
+    return { -6, fence }
+  end
+  return -3
+end
 return -2

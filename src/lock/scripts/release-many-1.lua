@@ -4,6 +4,7 @@
 -- Returns  0 when every key was released
 -- Status   {-2, index}  the token did not hold name `index` (expired); keys it held were released
 --          {-3, index}  another owner holds name `index` (left untouched); keys it held were released
+--          {-6, index}  name `index` is closed (left untouched); keys it held were released
 -- @include "lock-value.lua"
 local bad, code = 0, 0
 for i = 1, #KEYS do
@@ -12,7 +13,7 @@ for i = 1, #KEYS do
     redis.call('DEL', KEYS[i])
   elseif bad == 0 then
     bad = i
-    if v then code = -3 else code = -2 end
+    if not v then code = -2 elseif is_closed(v) then code = -6 else code = -3 end
   end
 end
 if bad == 0 then return 0 end

@@ -13,6 +13,7 @@ import {
   releaseManyTwin,
   inspectTwin,
   forceReleaseTwin,
+  closeTwin,
 } from "./twins.js";
 
 const url = (file: string) => new URL(`./${file}`, import.meta.url);
@@ -27,6 +28,8 @@ export type ConflictReply = [
 
 /** A refused acquire of one name, or of several (then with the 1-based index of the name refused). */
 export type AnyConflictReply = ConflictReply | [...ConflictReply, index: number];
+/** `{-6, the closing lease's fence}`: refresh, release or close met a closed name. */
+export type ClosedReply = [status: number, closedFence: number];
 
 export type AcquireArgs = [token: string, ttlMs: number, metadata: string, retentionMs: number];
 export type AcquireReply = [fence: number, now: number] | ConflictReply;
@@ -34,10 +37,10 @@ export type AcquireReadArgs = [token: string, ttlMs: number];
 export type AcquireReadReply = [fence: number, now: number] | ConflictReply;
 export type RefreshArgs = [token: string, ttlMs: number];
 /** The fence, the server's now and 1 (exclusive) or 2 (read), or a negative `LockStatus`. */
-export type RefreshReply = [fence: number, now: number, mode: number] | number;
+export type RefreshReply = [fence: number, now: number, mode: number] | ClosedReply | number;
 export type ReleaseArgs = [token: string];
 /** 1 (exclusive) or 2 (read) when released, or a negative `LockStatus`. */
-export type ReleaseReply = number;
+export type ReleaseReply = number | ClosedReply;
 export type AcquireManyArgs = [token: string, ttlMs: number, metadata: string, retentionMs: number];
 /** The server's now and one fence per name, or the first conflict and its 1-based index. */
 export type AcquireManyReply = [now: number, ...fences: number[]] | [...ConflictReply, index: number];
@@ -56,6 +59,9 @@ export type InspectReply = [
   readerTtlMs: number,
   fenceCounter: number,
 ];
+export type CloseArgs = [token: string, metadata: string, replaceMetadata: 0 | 1];
+/** The closing lease's fence, the server's now and the metadata kept, or a negative `LockStatus`. */
+export type CloseReply = [fence: number, now: number, metadata: string] | ClosedReply | number;
 /** 1 when something was removed. */
 export type ForceReleaseReply = number;
 
@@ -74,6 +80,8 @@ const refreshManyBase = defineScript(url("refresh-many-1.lua"), refreshManyTwin)
 const releaseManyBase = defineScript(url("release-many-1.lua"), releaseManyTwin);
 
 export const inspectScript = defineScript(url("inspect-3.lua"), inspectTwin);
+
+export const closeScript = defineScript(url("close-1.lua"), closeTwin);
 
 export const forceReleaseScript = defineScript(url("force-release-2.lua"), forceReleaseTwin);
 

@@ -11,6 +11,9 @@ import type {
   AcquireReadArgs,
   AcquireReadReply,
   AcquireReply,
+  CloseArgs,
+  CloseReply,
+  ClosedReply,
   ConflictReply,
   ForceReleaseReply,
   InspectReply,
@@ -44,10 +47,22 @@ function lockFields(v: string): { token: string; fence: number; metadata: string
 /** True when the lock value `v` (null when free) belongs to `token`. */
 const heldBy = (v: string | null, token: string) => v !== null && v.startsWith(`${token}\n`);
 
-/** `{-1, …}` held by another owner, or `{-5, …}` held by this very token (not reentrant). */
+/** A closed name's value: an empty token, no TTL (see close-1.lua). */
+const isClosed = (v: string) => v.startsWith("\n");
+
+/** What the multi-name refresh and release answer for a key `token` does not hold and that is `v`. */
+const notHeldStatus = (v: string | null) =>
+  v === null ? LockStatus.NotHeld : isClosed(v) ? LockStatus.Closed : LockStatus.HeldByAnother;
+
+/** What refresh, release and close answer for such a key: a closed one's reply carries its fence. */
+const notHeldReply = (v: string | null): number | ClosedReply =>
+  v !== null && isClosed(v) ? [LockStatus.Closed, lockFields(v).fence] : notHeldStatus(v);
+
+/** `{-1, …}` held by another owner, `{-5, …}` held by this very token (not reentrant), `{-6, …}` closed. */
 function holderConflict(db: MemoryDb, lockKey: string, v: string, token: string): ConflictReply {
   const f = lockFields(v);
   if (f.token === token) return [LockStatus.HeldBySelf, db.pttl(lockKey), f.fence, ""];
+  if (f.token === "") return [LockStatus.Closed, 0, f.fence, f.metadata];
   return [LockStatus.HeldByOwner, db.pttl(lockKey), f.fence, f.metadata];
 }
 
@@ -95,6 +110,7 @@ export const acquireReadTwin: MemoryTwin<AcquireReadArgs, AcquireReadReply> = (
   const v = db.get(lk);
   if (v !== null) {
     const f = lockFields(v);
+    if (f.token === "") return [LockStatus.Closed, 0, f.fence, f.metadata];
     return [LockStatus.HeldByOwner, db.pttl(lk), f.fence, f.metadata];
   }
   reclaimReaders(db, rk, now);
@@ -117,7 +133,7 @@ export const refreshTwin: MemoryTwin<RefreshArgs, RefreshReply> = (db, [lk, rk, 
     extendReaders(db, rk, ttlMs);
     return [Number(db.get(fk) ?? 0), now, 2];
   }
-  return v === null ? LockStatus.NotHeld : LockStatus.HeldByAnother;
+  return notHeldReply(v);
 };
 
 export const releaseTwin: MemoryTwin<ReleaseArgs, ReleaseReply> = (db, [lk, rk], [token], now) => {
@@ -131,7 +147,7 @@ export const releaseTwin: MemoryTwin<ReleaseArgs, ReleaseReply> = (db, [lk, rk],
     db.zrem(rk, token);
     if (score > now) return 2;
   }
-  return v === null ? LockStatus.NotHeld : LockStatus.HeldByAnother;
+  return notHeldReply(v);
 };
 
 export const acquireManyTwin: MemoryTwin<AcquireManyArgs, AcquireManyReply> = (
@@ -165,7 +181,7 @@ export const refreshManyTwin: MemoryTwin<RefreshManyArgs, RefreshManyReply> = (
 ) => {
   for (let i = 0; i < keys.length; i++) {
     const v = db.get(keys[i]);
-    if (!heldBy(v, token)) return [v === null ? LockStatus.NotHeld : LockStatus.HeldByAnother, i + 1];
+    if (!heldBy(v, token)) return [notHeldStatus(v), i + 1];
   }
   for (const k of keys) db.pexpire(k, ttlMs);
   return now;
@@ -179,7 +195,7 @@ export const releaseManyTwin: MemoryTwin<ReleaseManyArgs, ReleaseManyReply> = (d
     if (heldBy(v, token)) db.del(keys[i]);
     else if (bad === 0) {
       bad = i + 1;
-      code = v === null ? LockStatus.NotHeld : LockStatus.HeldByAnother;
+      code = notHeldStatus(v);
     }
   }
   return bad === 0 ? 0 : [code, bad];
@@ -196,6 +212,23 @@ export const inspectTwin: MemoryTwin<[], InspectReply> = (db, [lk, rk, fk], _arg
   const v = db.get(lk);
   const f = v === null ? { token: "", fence: 0, metadata: "" } : lockFields(v);
   return [db.pttl(lk), f.token, f.fence, f.metadata, readers, readerTtl, Number(db.get(fk) ?? 0)];
+};
+
+export const closeTwin: MemoryTwin<CloseArgs, CloseReply> = (
+  db,
+  [lk],
+  [token, metadata, replaceMetadata],
+  now,
+) => {
+  const v = db.get(lk);
+  if (v !== null && heldBy(v, token)) {
+    const f = lockFields(v);
+    // No px: the closed name keeps no TTL, as Redis' SET without PX.
+    const kept = replaceMetadata === 1 ? metadata : f.metadata;
+    db.set(lk, lockValue("", f.fence, kept));
+    return [f.fence, now, kept];
+  }
+  return notHeldReply(v);
 };
 
 // MemoryDb.del does not look at expiry; Redis' DEL does not count an expired key.

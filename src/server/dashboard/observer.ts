@@ -15,7 +15,10 @@ interface Answer {
 const changed =
   (kind: ChangeKind, param?: string): Effect =>
   (t, a) => {
-    if (a.ok) t.notify({ kind, ...(param && a.params[param] ? { name: a.params[param] } : {}) });
+    if (!a.ok) return;
+    // Two literals, not a conditional spread: this runs on every answered request.
+    const name = param ? a.params[param] : undefined;
+    t.notify(name ? { kind, name } : { kind });
   };
 
 const both =

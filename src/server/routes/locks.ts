@@ -77,7 +77,9 @@ export function registerLockRoutes(ctx: ServerContext): void {
     responses: {
       200: { description: "Acquired: the lease, with its fencing token", schema: lockLeaseReply },
       400: errorResponse("Invalid key or body"),
-      409: errorResponse("Held by someone else: `remainingTtlMs` says for how long"),
+      409: errorResponse(
+        "Held by someone else: `remainingTtlMs` says for how long; or closed by its last holder (`HOLDFAST_LOCK_CLOSED`)",
+      ),
       503: errorResponse("Store unreachable: nothing was acquired (fail closed)"),
     },
     handler: async ({ params, body, principal }) => {

@@ -1,6 +1,14 @@
 -- An exclusive lock is one string key, set with its TTL in one command:
 --   <owner token> "\n" <fence> "\n" <metadata>
 -- (tokens and metadata never contain control characters, so "\n" is a safe separator).
+-- A closed name (close-1.lua) keeps the same shape with an empty token and no TTL:
+--   "" "\n" <last holder's fence> "\n" <closing metadata>
+-- so every script's "is the key there?" check already sees it, and no token can match it.
+
+-- True when the lock value `v` (a string) is a closed name's.
+local function is_closed(v)
+  return string.byte(v, 1) == 10
+end
 
 -- The value stored for a lease.
 local function lock_value(token, fence_s, meta)
