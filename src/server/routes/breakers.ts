@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CircuitBreaker } from "../../breaker/index.js";
 import type { ServerContext } from "../context.js";
-import { defineRoute } from "../route.js";
+import { routeGroup } from "../route.js";
 import { durationMs, nameParam } from "./common.js";
 import { breakerReply } from "../replies/limits.js";
 
@@ -13,7 +13,7 @@ const nameParams = z.object({ name: nameParam });
  * within its `syncIntervalMs`.
  */
 export function registerBreakerRoutes(ctx: ServerContext): void {
-  const { app, registry } = ctx;
+  const route = routeGroup(ctx, "breakers");
   const breaker = (tenant: string, name: string) =>
     ctx.perTenant(`breaker:${name}`, tenant, (store) => new CircuitBreaker({ name, store }));
   /** Runs `act` on the tenant's breaker `name`, then replies with the breaker's state after it. */
@@ -23,22 +23,20 @@ export function registerBreakerRoutes(ctx: ServerContext): void {
     return { name, state: b.toJSON() };
   };
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/breakers/:name",
     operationId: "getBreaker",
-    tag: "breakers",
     scope: "client",
     summary: "The breaker's shared state (closed, open, half-open, isolated)",
     params: nameParams,
     responses: { 200: { description: "State", schema: breakerReply } },
     handler: ({ params, principal }) => stateAfter(principal.tenant, params.name, (b) => b.sync()),
   });
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/breakers/:name/trip",
     operationId: "tripBreaker",
-    tag: "breakers",
     scope: "admin",
     summary: "Open the breaker for every instance (for `durationMs`, or its current backoff)",
     params: nameParams,
@@ -47,22 +45,20 @@ export function registerBreakerRoutes(ctx: ServerContext): void {
     handler: ({ params, body, principal }) =>
       stateAfter(principal.tenant, params.name, (b) => b.trip(body.durationMs)),
   });
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/breakers/:name/isolate",
     operationId: "isolateBreaker",
-    tag: "breakers",
     scope: "admin",
     summary: "Hold the breaker open until reset (maintenance)",
     params: nameParams,
     responses: { 200: { description: "Isolated", schema: breakerReply } },
     handler: ({ params, principal }) => stateAfter(principal.tenant, params.name, (b) => b.isolate()),
   });
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/breakers/:name/reset",
     operationId: "resetBreaker",
-    tag: "breakers",
     scope: "admin",
     summary: "Close the breaker for every instance",
     params: nameParams,
