@@ -1,5 +1,6 @@
 import { ScriptError } from "../errors/store-errors.js";
 import { counter } from "../observe/metrics.js";
+import type { Script } from "../store/script.js";
 import type { Store } from "../store/types.js";
 import { assertInt, assertName } from "../util/validate.js";
 import { WaitingRoomStatus } from "./status.js";
@@ -13,6 +14,7 @@ import {
   joinScript,
   leaveScript,
   positionScript,
+  type PositionReply,
 } from "./scripts/scripts.js";
 
 /** Where a user stands in a room. `position` is 1-based (1 = next in line); `ahead` is 0-based. */
@@ -118,17 +120,9 @@ export class WaitingRoom {
    * const r = await room.join("sale-42", "user-7"); // { state: "queued", position: 3, ahead: 2, length: 3, joined: true }
    */
   async join(room: string, user: string): Promise<JoinResult> {
-    const keys = this.keys(room);
-    assertName("user", user);
-    const raw = await this.store.run(joinScript, keys, [
-      user,
-      this.resolved.heartbeatTtlMs,
-      this.resolved.reclaimLimit,
-      this.resolved.maxLength,
-    ]);
     let r: RoomPosition & { joined: boolean };
     try {
-      r = decodePosition(raw, room, this.resolved.maxLength);
+      r = await this.place(joinScript, room, user, this.resolved.maxLength);
     } catch (e) {
       if (e instanceof WaitingRoomFullError) fullTotal.inc();
       throw e;
@@ -161,16 +155,29 @@ export class WaitingRoom {
 
   /** The position script, refreshing the user's heartbeat (1) or only looking (0). */
   private async positionOf(room: string, user: string, refresh: 0 | 1): Promise<RoomPosition> {
+    const { joined: _joined, ...p } = await this.place(positionScript, room, user, refresh);
+    return p as RoomPosition;
+  }
+
+  /**
+   * Runs join or position for `user` of `room` (the same keys and reply; `last` is join's
+   * `maxLength` or position's `refresh`) and decodes where the user stands.
+   */
+  private async place<L extends number>(
+    script: Script<[user: string, heartbeatTtlMs: number, reclaimLimit: number, last: L], PositionReply>,
+    room: string,
+    user: string,
+    last: L,
+  ) {
     const keys = this.keys(room);
     assertName("user", user);
-    const raw = await this.store.run(positionScript, keys, [
+    const raw = await this.store.run(script, keys, [
       user,
       this.resolved.heartbeatTtlMs,
       this.resolved.reclaimLimit,
-      refresh,
+      last,
     ]);
-    const { joined: _joined, ...p } = decodePosition(raw, room, this.resolved.maxLength);
-    return p as RoomPosition;
+    return decodePosition(raw, room, this.resolved.maxLength);
   }
 
   /**
@@ -187,15 +194,7 @@ export class WaitingRoom {
    * left). Read-only apart from reclaiming expired entries.
    */
   async isAdmitted(room: string, user: string): Promise<boolean> {
-    const keys = this.keys(room);
-    assertName("user", user);
-    const raw = await this.store.run(positionScript, keys, [
-      user,
-      this.resolved.heartbeatTtlMs,
-      this.resolved.reclaimLimit,
-      0,
-    ]);
-    return decodePosition(raw, room, this.resolved.maxLength).state === "admitted";
+    return (await this.positionOf(room, user, 0)).state === "admitted";
   }
 
   /**
