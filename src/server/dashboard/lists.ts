@@ -17,6 +17,7 @@ import type { NameSource } from "../../store/scan-names.js";
 import type { Store } from "../../store/types.js";
 import { MAX_NAME_LENGTH } from "../../util/validate.js";
 import type { Activity } from "./activity.js";
+import { aboutUser } from "../routes/queues.js";
 
 /** The query of every listing: a name prefix, a page size and the previous page's cursor. */
 export const listQuery = z.object({
@@ -169,11 +170,8 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
     params: z.object({ room: nameParam }),
     query: z.object({ user: nameParam }),
     responses: { 200: { description: "The user's place, unchanged", schema: roomPositionReply } },
-    handler: async ({ params, query, principal }) => ({
-      room: params.room,
-      user: query.user,
-      ...(await rooms(principal.tenant).peekPosition(params.room, query.user)),
-    }),
+    handler: ({ params, query, principal }) =>
+      aboutUser(params.room, query.user, rooms(principal.tenant).peekPosition(params.room, query.user)),
   });
 
   defineRoute(app, registry, {

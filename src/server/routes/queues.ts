@@ -18,6 +18,11 @@ const roomParams = z.object({ room: nameParam });
 const userBody = z.object({ user: nameParam.describe("The user's id (a session, account or ticket id)") });
 const userQuery = z.object({ user: nameParam.describe("The user's id") });
 
+/** The reply of a call about one user of a room: the room and the user, then what the call answered. */
+export async function aboutUser<T extends object>(room: string, user: string, answer: Promise<T>) {
+  return { room, user, ...(await answer) };
+}
+
 /**
  * `/v1/waiting-rooms/:room/…`: a FIFO virtual queue per room. Users join, poll their position (a
  * heartbeat), and are admitted in batches by an admin; silent users and admissions expire by
@@ -39,11 +44,8 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
       409: errorResponse("The room is full (`HOLDFAST_WAITING_ROOM_FULL`, `length`, `maxLength`)"),
       503: errorResponse("Store unreachable: nobody joined (fail closed)"),
     },
-    handler: async ({ params, body }, rooms) => ({
-      room: params.room,
-      user: body.user,
-      ...(await rooms.join(params.room, body.user)),
-    }),
+    handler: ({ params, body }, rooms) =>
+      aboutUser(params.room, body.user, rooms.join(params.room, body.user)),
   });
 
   route({
@@ -72,11 +74,8 @@ export function registerWaitingRoomRoutes(ctx: ServerContext): void {
     responses: {
       200: { description: "Queued, admitted or absent", schema: roomPositionReply },
     },
-    handler: async ({ params, query }, rooms) => ({
-      room: params.room,
-      user: query.user,
-      ...(await rooms.position(params.room, query.user)),
-    }),
+    handler: ({ params, query }, rooms) =>
+      aboutUser(params.room, query.user, rooms.position(params.room, query.user)),
   });
 
   route({

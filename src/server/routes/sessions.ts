@@ -82,13 +82,6 @@ function liveSession(s: Session | null): { session: Session } {
   return sessionJson(s);
 }
 
-/** The replies of a route answering with the live session of a token (`description`) or a 404. */
-const liveSessionResponses = (description: string, unreachable: string) => ({
-  200: { description, schema: sessionEnvelopeReply },
-  404: errorResponse("No live session for this token"),
-  503: errorResponse(unreachable),
-});
-
 /** Runs `op` on the session of the request's token (body or header), with the body's `user` hint. */
 function byToken<T>(
   request: FastifyRequest,
@@ -137,30 +130,42 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       ),
   });
 
-  route({
-    method: "POST",
-    url: "/v1/sessions/get",
-    operationId: "getSession",
-    scope: "client",
-    summary: "The live session of a token, without extending it",
-    description: `The token travels in the body (\`token\`) or the \`${SESSION_TOKEN_HEADER}\` header. POST so that it never appears in a URL.`,
-    body: lookupBody,
-    responses: liveSessionResponses("Live", "Store unreachable: never a guessed answer"),
-    handler: async ({ body, request }, sessions) =>
-      liveSession(await byToken(request, body, (t, hint) => sessions.get(t, hint))),
-  });
-
-  route({
-    method: "POST",
-    url: "/v1/sessions/touch",
-    operationId: "touchSession",
-    scope: "client",
-    summary: "Restart a live session's TTL (sliding expiry) and return it",
-    body: lookupBody,
-    responses: liveSessionResponses("Extended", "Store unreachable"),
-    handler: async ({ body, request }, sessions) =>
-      liveSession(await byToken(request, body, (t, hint) => sessions.touch(t, hint))),
-  });
+  // get and touch differ only in what they do to the live session of the token (and their texts).
+  const lookups = [
+    {
+      op: "get",
+      operationId: "getSession",
+      summary: "The live session of a token, without extending it",
+      description: `The token travels in the body (\`token\`) or the \`${SESSION_TOKEN_HEADER}\` header. POST so that it never appears in a URL.`,
+      found: "Live",
+      unreachable: "Store unreachable: never a guessed answer",
+    },
+    {
+      op: "touch",
+      operationId: "touchSession",
+      summary: "Restart a live session's TTL (sliding expiry) and return it",
+      found: "Extended",
+      unreachable: "Store unreachable",
+    },
+  ] as const;
+  for (const { op, operationId, summary, found, unreachable, ...described } of lookups) {
+    route({
+      method: "POST",
+      url: `/v1/sessions/${op}`,
+      operationId,
+      scope: "client",
+      summary,
+      ...described,
+      body: lookupBody,
+      responses: {
+        200: { description: found, schema: sessionEnvelopeReply },
+        404: errorResponse("No live session for this token"),
+        503: errorResponse(unreachable),
+      },
+      handler: async ({ body, request }, sessions) =>
+        liveSession(await byToken(request, body, (t, hint) => sessions[op](t, hint))),
+    });
+  }
 
   route({
     method: "POST",
