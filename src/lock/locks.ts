@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import type { RawReply } from "../store/script.js";
+import type { RawReply, Script, ScriptArg } from "../store/script.js";
 import type { NamesPage } from "../store/scan-names.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertName } from "../util/validate.js";
@@ -98,18 +98,10 @@ export class Locks {
       lockMetrics.conflicts.inc();
       throw conflictError(key, decodeConflict(reply as RawReply[], acquireScript.name), 0, 1);
     }
-    return this.retry(
-      key,
-      waitMs,
-      options.signal,
-      () => this.store.run(acquireScript, keys, args),
-      acquireScript.name,
-      (r): Lease => {
-        lockMetrics.acquiredExclusive.inc();
-        return leaseOf(key, token, r, ttlMs, "exclusive");
-      },
-      (l) => this.release(l),
-    );
+    return this.retry(key, waitMs, options.signal, acquireScript, keys, args, (r): Lease => {
+      lockMetrics.acquiredExclusive.inc();
+      return leaseOf(key, token, r, ttlMs, "exclusive");
+    });
   }
 
   /**
@@ -133,18 +125,10 @@ export class Locks {
     const lockKeys = this.#keys.of(key);
     const keys = [lockKeys.lock, lockKeys.fence, lockKeys.readers];
     const args: [string, number] = [token, ttlMs];
-    return this.retry(
-      key,
-      waitMs,
-      options.signal,
-      () => this.store.run(acquireReadScript, keys, args),
-      acquireReadScript.name,
-      (r): Lease => {
-        lockMetrics.acquiredRead.inc();
-        return leaseOf(key, token, r, ttlMs, "read");
-      },
-      (l) => this.release(l),
-    );
+    return this.retry(key, waitMs, options.signal, acquireReadScript, keys, args, (r): Lease => {
+      lockMetrics.acquiredRead.inc();
+      return leaseOf(key, token, r, ttlMs, "read");
+    });
   }
 
   /**
@@ -164,18 +148,10 @@ export class Locks {
     const script = acquireManyScripts[names.length];
     const args: [string, number, string, number] = [token, ttlMs, metadata, this.#options.fenceRetentionMs];
     const frozen = [...names];
-    return this.retry(
-      frozen,
-      waitMs,
-      options.signal,
-      () => this.store.run(script, storeKeys, args),
-      script.name,
-      (r): MultiLease => {
-        lockMetrics.acquiredExclusive.inc(frozen.length);
-        return multiLeaseOf(frozen, token, r, ttlMs);
-      },
-      (l) => this.release(l),
-    );
+    return this.retry(frozen, waitMs, options.signal, script, storeKeys, args, (r): MultiLease => {
+      lockMetrics.acquiredExclusive.inc(frozen.length);
+      return multiLeaseOf(frozen, token, r, ttlMs);
+    });
   }
 
   /**
@@ -346,17 +322,26 @@ export class Locks {
     };
   }
 
-  private retry<L>(
+  /**
+   * Runs the acquire `script` on `keys` until it acquires or `waitMs` runs out (see wait.ts); a
+   * lease it acquires after the caller gave up is released.
+   */
+  private retry<A extends readonly ScriptArg[], L extends Lease | MultiLease>(
     key: string | string[],
     waitMs: number,
     signal: AbortSignal | undefined,
-    attempt: () => Promise<RawReply>,
-    script: string,
+    script: Script<A, RawReply>,
+    keys: string[],
+    args: A,
     success: (reply: RawReply[]) => L,
-    undo: (lease: L) => Promise<void>,
   ): Promise<L> {
     const { retryBaseMs, retryMaxMs } = this.#options;
-    return acquireWithRetry({ key, waitMs, signal, retryBaseMs, retryMaxMs, script }, attempt, success, undo);
+    return acquireWithRetry(
+      { key, waitMs, signal, retryBaseMs, retryMaxMs, script: script.name },
+      () => this.store.run(script, keys, args),
+      success,
+      (l) => this.release(l),
+    );
   }
 
   private held(lease: Lease | MultiLease, sentAt: number, refreshEveryMs: number) {
