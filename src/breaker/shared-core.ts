@@ -1,11 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { reportDegraded } from "../observe/degradation.js";
+import type { Script, ScriptArg } from "../store/script.js";
 import type { Store } from "../store/types.js";
 import { BrokenCircuitError, IsolatedCircuitError } from "./errors.js";
 import { LocalCore, type Outcome, type Ticket } from "./local-core.js";
 import type { BreakerConfig } from "./options.js";
 import { decodeReply, type SharedReply } from "./decode.js";
-import { admitScript, forceScript, reportScript, settleScript, type ReportArgs } from "./scripts/scripts.js";
+import {
+  admitScript,
+  forceScript,
+  reportScript,
+  settleScript,
+  type BreakerReply,
+  type ReportArgs,
+} from "./scripts/scripts.js";
 import { CLOSED, ISOLATED, type BreakerState } from "./state.js";
 import { BreakerStatus } from "./status.js";
 
@@ -119,14 +127,7 @@ export class SharedCore {
     }
     const code = outcome === "success" ? 1 : outcome === "failure" ? 0 : 2;
     try {
-      const raw = await this.store.run(settleScript, this.keys, [
-        ticket.token,
-        code,
-        this.cfg.baseMs,
-        this.cfg.capMs,
-        this.cfg.stateTtlMs,
-      ]);
-      this.apply(decodeReply(settleScript.name, raw));
+      await this.runTimed(settleScript, ticket.token, code);
     } catch (e) {
       this.enterDegraded(e);
       // The lease will expire on the server; this instance judges the trial locally meanwhile.
@@ -139,14 +140,7 @@ export class SharedCore {
 
   async force(target: 0 | 1 | 3, durationMs: number): Promise<void> {
     try {
-      const raw = await this.store.run(forceScript, this.keys, [
-        target,
-        durationMs,
-        this.cfg.baseMs,
-        this.cfg.capMs,
-        this.cfg.stateTtlMs,
-      ]);
-      this.apply(decodeReply(forceScript.name, raw));
+      await this.runTimed(forceScript, target, durationMs);
     } catch (e) {
       // Protect this instance at least, then tell the caller the others did not hear it.
       this.enterDegraded(e);
@@ -188,6 +182,22 @@ export class SharedCore {
     } catch (e) {
       this.enterDegraded(e);
     }
+  }
+
+  /** Runs settle or force, whose last three arguments are the backoff and state TTL, and applies its reply. */
+  private async runTimed<A extends ScriptArg, B extends ScriptArg>(
+    script: Script<[A, B, baseMs: number, capMs: number, stateTtlMs: number], BreakerReply>,
+    first: A,
+    second: B,
+  ): Promise<void> {
+    const raw = await this.store.run(script, this.keys, [
+      first,
+      second,
+      this.cfg.baseMs,
+      this.cfg.capMs,
+      this.cfg.stateTtlMs,
+    ]);
+    this.apply(decodeReply(script.name, raw));
   }
 
   private async probe(now: number): Promise<Ticket> {

@@ -62,11 +62,17 @@ function refuse(
   return reply.code(refusal.status).headers(refusal.headers).send(body);
 }
 
-/** Marks a plugin as not encapsulated, so its hooks apply to the app that registers it. */
-function global<T extends FastifyPluginOptions>(
+/**
+ * A plugin named `name` that adds `hook(options)` as an `onRequest` hook. Not encapsulated, so the
+ * hook applies to every route of the app that registers it.
+ */
+function onEveryRequest<T extends FastifyPluginOptions>(
   name: string,
-  plugin: FastifyPluginAsync<T>,
+  hook: (options: T) => onRequestAsyncHookHandler,
 ): FastifyPluginAsync<T> {
+  const plugin: FastifyPluginAsync<T> = async (app, options) => {
+    app.addHook("onRequest", hook(options));
+  };
   return Object.assign(plugin, {
     [Symbol.for("skip-override")]: true,
     [Symbol.for("fastify.display-name")]: name,
@@ -100,11 +106,9 @@ export function rateLimitHook(options: FastifyRateLimitOptions): onRequestAsyncH
  * {@link rateLimitHook} on every route of the app that registers it (like `@fastify/rate-limit`).
  * @example await app.register(holdfastRateLimit, { store, max: 100, timeWindow: 60_000 });
  */
-export const holdfastRateLimit: FastifyPluginAsync<FastifyRateLimitOptions> = global(
+export const holdfastRateLimit: FastifyPluginAsync<FastifyRateLimitOptions> = onEveryRequest(
   "holdfast-rate-limit",
-  async (app, options) => {
-    app.addHook("onRequest", rateLimitHook(options));
-  },
+  rateLimitHook,
 );
 
 /** The rate-limit result of this request (after the hook ran; undefined if skipped). */
@@ -145,11 +149,9 @@ export function concurrencyLimitHook(options: FastifyConcurrencyOptions): onRequ
  * {@link concurrencyLimitHook} on every route of the app that registers it.
  * @example await app.register(holdfastConcurrencyLimit, { store, limit: 50 });
  */
-export const holdfastConcurrencyLimit: FastifyPluginAsync<FastifyConcurrencyOptions> = global(
+export const holdfastConcurrencyLimit: FastifyPluginAsync<FastifyConcurrencyOptions> = onEveryRequest(
   "holdfast-concurrency-limit",
-  async (app, options) => {
-    app.addHook("onRequest", concurrencyLimitHook(options));
-  },
+  concurrencyLimitHook,
 );
 
 /** The concurrency slot of this request (after the hook admitted it). */

@@ -4,7 +4,7 @@ import { reportDegraded } from "../observe/degradation.js";
 import { counter, tally } from "../observe/metrics.js";
 import { MemoryStore } from "../store/memory/memory-store.js";
 import type { Store } from "../store/types.js";
-import { assertDurationMs, assertInt, assertName, describeValue } from "../util/validate.js";
+import { assertDurationMs, assertInt, assertName, describeValue, stripUndefined } from "../util/validate.js";
 import {
   OP_ADJUST,
   OP_PEEK,
@@ -314,12 +314,6 @@ function decodeReplyOrReset(r: RateLimitReply, limits: NormalizedLimit[]): RateL
     return decodeReply([1, 0, 0, ...limits.flatMap((l) => [l.quota, 0, 0])], limits);
   }
   return decodeReply(r, limits);
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
+import type { Script, ScriptArg } from "../store/script.js";
 import type { NamesPage } from "../store/scan-names.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertName } from "../util/validate.js";
@@ -102,18 +103,10 @@ export class Locks {
       lockMetrics.conflicts.inc();
       throw conflictError(key, decodeConflict(reply, acquireScript.name), 0, 1);
     }
-    return this.retry(
-      key,
-      waitMs,
-      options.signal,
-      () => this.store.run(acquireScript, keys, args),
-      acquireScript.name,
-      (r): Lease => {
-        lockMetrics.acquiredExclusive.inc();
-        return leaseOf(key, token, r, ttlMs, "exclusive");
-      },
-      (l) => this.release(l),
-    );
+    return this.retry(key, waitMs, options.signal, acquireScript, keys, args, (r): Lease => {
+      lockMetrics.acquiredExclusive.inc();
+      return leaseOf(key, token, r, ttlMs, "exclusive");
+    });
   }
 
   /**
@@ -137,18 +130,10 @@ export class Locks {
     const lockKeys = this.#keys.of(key);
     const keys = [lockKeys.lock, lockKeys.fence, lockKeys.readers];
     const args: [string, number] = [token, ttlMs];
-    return this.retry(
-      key,
-      waitMs,
-      options.signal,
-      () => this.store.run(acquireReadScript, keys, args),
-      acquireReadScript.name,
-      (r): Lease => {
-        lockMetrics.acquiredRead.inc();
-        return leaseOf(key, token, r, ttlMs, "read");
-      },
-      (l) => this.release(l),
-    );
+    return this.retry(key, waitMs, options.signal, acquireReadScript, keys, args, (r): Lease => {
+      lockMetrics.acquiredRead.inc();
+      return leaseOf(key, token, r, ttlMs, "read");
+    });
   }
 
   /**
@@ -168,18 +153,10 @@ export class Locks {
     const script = acquireManyScripts[names.length];
     const args: [string, number, string, number] = [token, ttlMs, metadata, this.#options.fenceRetentionMs];
     const frozen = [...names];
-    return this.retry(
-      frozen,
-      waitMs,
-      options.signal,
-      () => this.store.run(script, storeKeys, args),
-      script.name,
-      (r): MultiLease => {
-        lockMetrics.acquiredExclusive.inc(frozen.length);
-        return multiLeaseOf(frozen, token, r, ttlMs);
-      },
-      (l) => this.release(l),
-    );
+    return this.retry(frozen, waitMs, options.signal, script, storeKeys, args, (r): MultiLease => {
+      lockMetrics.acquiredExclusive.inc(frozen.length);
+      return multiLeaseOf(frozen, token, r, ttlMs);
+    });
   }
 
   /**
@@ -399,17 +376,26 @@ export class Locks {
     };
   }
 
-  private retry<L, S extends readonly number[]>(
+  /**
+   * Runs the acquire `script` on `keys` until it acquires or `waitMs` runs out (see wait.ts); a
+   * lease it acquires after the caller gave up is released.
+   */
+  private retry<A extends readonly ScriptArg[], S extends number[], L extends Lease | MultiLease>(
     key: string | string[],
     waitMs: number,
     signal: AbortSignal | undefined,
-    attempt: () => Promise<S | AnyConflictReply>,
-    script: string,
+    script: Script<A, S | AnyConflictReply>,
+    keys: string[],
+    args: A,
     success: (reply: S) => L,
-    undo: (lease: L) => Promise<void>,
   ): Promise<L> {
     const { retryBaseMs, retryMaxMs } = this.#options;
-    return acquireWithRetry({ key, waitMs, signal, retryBaseMs, retryMaxMs, script }, attempt, success, undo);
+    return acquireWithRetry(
+      { key, waitMs, signal, retryBaseMs, retryMaxMs, script: script.name },
+      () => this.store.run(script, keys, args),
+      success,
+      (l) => this.release(l),
+    );
   }
 
   private held(lease: Lease | MultiLease, sentAt: number, refreshEveryMs: number) {

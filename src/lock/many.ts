@@ -1,3 +1,4 @@
+import type { Script, ScriptArg } from "../store/script.js";
 import type { Store } from "../store/types.js";
 import { Keyspace } from "../store/keyspace.js";
 import { assertNames } from "../util/validate.js";
@@ -45,17 +46,7 @@ export async function refreshMany(
   token: string,
   ttlMs: number,
 ): Promise<MultiLease> {
-  const names = assertManyNames(lease.keys);
-  const script = refreshManyScripts[names.length];
-  const reply = await store.run(
-    script,
-    names.map((n) => keys.lock(n)),
-    [token, ttlMs],
-  );
-  if (Array.isArray(reply)) {
-    lockMetrics.notOwned.inc();
-    throw notOwnedError(names[reply[1] - 1], reply[0], script.name);
-  }
+  const { names, reply } = await runOnAll(store, keys, lease, refreshManyScripts, [token, ttlMs]);
   return {
     keys: [...names],
     token,
@@ -72,21 +63,32 @@ export async function releaseMany(
   lease: MultiLeaseRef,
   token: string,
 ): Promise<void> {
+  const { names } = await runOnAll(store, keys, lease, releaseManyScripts, [token]);
+  lockMetrics.released.inc(names.length);
+}
+
+/**
+ * Runs the multi-name refresh or release script sized for `lease`'s names, on their lock keys.
+ * Returns the names and the script's number; a refusal (`[status, 1-based index]`) is counted and
+ * thrown as LockNotOwnedError for that name.
+ */
+async function runOnAll<A extends readonly ScriptArg[]>(
+  store: Store,
+  keys: LockKeys,
+  lease: MultiLeaseRef,
+  scripts: readonly Script<A, number | [status: number, index: number]>[],
+  args: A,
+): Promise<{ names: readonly string[]; reply: number }> {
   const names = assertManyNames(lease.keys);
-  const script = releaseManyScripts[names.length];
+  const script = scripts[names.length];
   const reply = await store.run(
     script,
     names.map((n) => keys.lock(n)),
-    [token],
+    args,
   );
-  if (typeof reply === "number") {
-    // 0: every name released (a script that returned another number would be a bug, shown as one)
-    if (reply === 0) {
-      lockMetrics.released.inc(names.length);
-      return;
-    }
-    throw notOwnedError(names[0], reply, script.name);
+  if (Array.isArray(reply)) {
+    lockMetrics.notOwned.inc();
+    throw notOwnedError(names[reply[1] - 1], reply[0], script.name);
   }
-  lockMetrics.notOwned.inc();
-  throw notOwnedError(names[reply[1] - 1], reply[0], script.name);
+  return { names, reply };
 }

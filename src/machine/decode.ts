@@ -47,21 +47,11 @@ export class SendDecoder<S extends string, E extends string> {
       case MachineStatus.Replayed:
         return this.replay(id, event, idemKey!, r[1]);
       case MachineStatus.NotFound:
-        this.metrics.notFound.inc();
-        throw new EntityNotFoundError(this.machine, id);
+        throw this.notFound(id);
       case MachineStatus.VersionConflict:
-        this.metrics.conflict.inc();
-        throw new VersionConflictError(this.machine, id, expected, r[1], r[2]);
+        throw this.conflict(id, expected, r[1] as S, r[2]);
       case MachineStatus.InvalidTransition:
-        this.metrics.invalid.inc();
-        throw new InvalidTransitionError(
-          this.machine,
-          id,
-          r[1],
-          event,
-          [...(this.compiled.allowed.get(r[1] as S) ?? [])],
-          r[2],
-        );
+        throw this.invalid(id, event, r[1] as S, r[2]);
       case MachineStatus.WrongType:
         throw new ScriptError(
           sendScript.name,
@@ -71,6 +61,33 @@ export class SendDecoder<S extends string, E extends string> {
       default:
         throw new ScriptError(sendScript.name, `unknown status ${String(r[0])}`);
     }
+  }
+
+  // A send's refusals, counted: the same whether the script refused it or a guarded send's read did.
+
+  /** The entity does not exist. */
+  notFound(id: string): EntityNotFoundError {
+    this.metrics.notFound.inc();
+    return new EntityNotFoundError(this.machine, id);
+  }
+
+  /** The entity is at `version`, not the `expected` one. */
+  conflict(id: string, expected: number, state: S, version: number): VersionConflictError {
+    this.metrics.conflict.inc();
+    return new VersionConflictError(this.machine, id, expected, state, version);
+  }
+
+  /** No transition of `event` leaves `state`. */
+  invalid(id: string, event: E, state: S, version: number): InvalidTransitionError {
+    this.metrics.invalid.inc();
+    return new InvalidTransitionError(
+      this.machine,
+      id,
+      state,
+      event,
+      [...(this.compiled.allowed.get(state) ?? [])],
+      version,
+    );
   }
 
   /** The stored result of an idempotency key, or IdempotencyKeyReusedError if it was for another event. */

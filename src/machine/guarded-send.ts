@@ -1,12 +1,7 @@
 import type { Store } from "../store/types.js";
 import { decodeSnapshot, type SendDecoder } from "./decode.js";
 import type { CompiledMachine } from "./definition.js";
-import {
-  EntityNotFoundError,
-  GuardRejectedError,
-  InvalidTransitionError,
-  VersionConflictError,
-} from "./errors.js";
+import { GuardRejectedError, VersionConflictError } from "./errors.js";
 import type { MachineMetrics } from "./metrics.js";
 import { getScript, sendScript, type SendArgs } from "./scripts/scripts.js";
 import type { TransitionResult } from "./types.js";
@@ -47,26 +42,12 @@ export async function sendGuarded<S extends string, E extends string, D extends 
     const [fields, stored] = await m.store.run(getScript, [keys[0], keys[2]], []);
     if (idemKey !== undefined && stored !== "") return m.decoder.replay(id, event, idemKey, stored);
     const snap = decodeSnapshot<S, D>(id, fields);
-    if (!snap) {
-      m.metrics.notFound.inc();
-      throw new EntityNotFoundError(m.name, id);
-    }
+    if (!snap) throw m.decoder.notFound(id);
     if (expected >= 0 && snap.version !== expected) {
-      m.metrics.conflict.inc();
-      throw new VersionConflictError(m.name, id, expected, snap.state, snap.version);
+      throw m.decoder.conflict(id, expected, snap.state, snap.version);
     }
     const t = m.compiled.events.get(event)!.byFrom.get(snap.state);
-    if (!t) {
-      m.metrics.invalid.inc();
-      throw new InvalidTransitionError(
-        m.name,
-        id,
-        snap.state,
-        event,
-        [...(m.compiled.allowed.get(snap.state) ?? [])],
-        snap.version,
-      );
-    }
+    if (!t) throw m.decoder.invalid(id, event, snap.state, snap.version);
     if (t.guard) {
       const verdict = t.guard({
         id,

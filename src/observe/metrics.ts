@@ -7,23 +7,38 @@ import { Counter, Gauge, Histogram, Registry, type LabelValues } from "prom-clie
  */
 export const holdfastRegistry = new Registry();
 
+/**
+ * The metric `name` of {@link holdfastRegistry}: made by `make` from its registration (in this
+ * registry only) on the first call, returned as it is on later ones.
+ */
+function registeredOnce<M, L extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  make: (registration: { name: string; help: string; labelNames: L[]; registers: Registry[] }) => M,
+): M {
+  const existing = holdfastRegistry.getSingleMetric(name) as M | undefined;
+  return existing ?? make({ name, help, labelNames: [...labelNames], registers: [holdfastRegistry] });
+}
+
 /** A counter registered once in {@link holdfastRegistry}; later calls with the same name return it. */
 export function counter<L extends string = never>(
   name: string,
   help: string,
   labelNames: readonly L[] = [],
 ): Counter<L> {
-  const existing = holdfastRegistry.getSingleMetric(name);
-  if (existing) return existing as Counter<L>;
-  return new Counter<L>({
+  return registeredOnce(
     name,
     help,
-    labelNames: [...labelNames],
-    registers: [holdfastRegistry],
-    collect() {
-      flushTallies(this);
-    },
-  });
+    labelNames,
+    (registration) =>
+      new Counter<L>({
+        ...registration,
+        collect() {
+          flushTallies(this);
+        },
+      }),
+  );
 }
 
 /** A counter's hot-path child: `inc()` is a plain addition, handed to the counter when it is read. */
@@ -67,9 +82,7 @@ export function gauge<L extends string = never>(
   help: string,
   labelNames: readonly L[] = [],
 ): Gauge<L> {
-  const existing = holdfastRegistry.getSingleMetric(name);
-  if (existing) return existing as Gauge<L>;
-  return new Gauge<L>({ name, help, labelNames: [...labelNames], registers: [holdfastRegistry] });
+  return registeredOnce(name, help, labelNames, (registration) => new Gauge<L>(registration));
 }
 
 export function histogram<L extends string = never>(
@@ -78,15 +91,12 @@ export function histogram<L extends string = never>(
   labelNames: readonly L[] = [],
   buckets?: number[],
 ): Histogram<L> {
-  const existing = holdfastRegistry.getSingleMetric(name);
-  if (existing) return existing as Histogram<L>;
-  return new Histogram<L>({
+  return registeredOnce(
     name,
     help,
-    labelNames: [...labelNames],
-    registers: [holdfastRegistry],
-    ...(buckets ? { buckets } : {}),
-  });
+    labelNames,
+    (registration) => new Histogram<L>({ ...registration, ...(buckets ? { buckets } : {}) }),
+  );
 }
 
 /**

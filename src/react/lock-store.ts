@@ -106,14 +106,7 @@ export class LockStore<T> {
   refresh = async (): Promise<HoldState> => {
     const holder = this.holder;
     if (!holder) return this.snapshot.state;
-    try {
-      const state = await holder.refresh();
-      this.setError(undefined);
-      return state;
-    } catch (e) {
-      this.setError(asError(e));
-      return holder.state;
-    }
+    return this.settle(holder, () => holder.refresh());
   };
 
   /** Releases the lock (if held or being acquired). Never rejects. */
@@ -158,8 +151,13 @@ export class LockStore<T> {
       return this.snapshot.state;
     }
     this.use(holder);
+    return this.settle(holder, () => holder.acquire());
+  }
+
+  /** The state `op` on `holder` answers, recording its error (or clearing the last one) instead of rejecting. */
+  private async settle(holder: LockHolder, op: () => Promise<HoldState>): Promise<HoldState> {
     try {
-      const state = await holder.acquire();
+      const state = await op();
       this.setError(undefined);
       return state;
     } catch (e) {

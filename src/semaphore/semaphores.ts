@@ -66,6 +66,16 @@ interface ResolvedAcquire {
   signal: AbortSignal | undefined;
 }
 
+/** Decodes a refresh or release reply, counting the refusal of a permit no longer held. */
+function countingNotHeld<T>(decode: () => T): T {
+  try {
+    return decode();
+  } catch (e) {
+    if (isPermitNotHeldError(e)) metrics.notHeld.inc();
+    throw e;
+  }
+}
+
 /**
  * Counting semaphores on a store: a semaphore is a name with a `limit`; at most `limit` permits of
  * a name are held at once, across every process sharing the store. Each permit has an owner token
@@ -177,13 +187,7 @@ export class Semaphores {
     const reply = await this.run(() =>
       this.store.run(refreshScript, this.keysOf(name), [token, ttl, this.options.reclaimLimit]),
     );
-    let expiresAt: number;
-    try {
-      expiresAt = decodeRefresh(reply, name, token);
-    } catch (e) {
-      if (isPermitNotHeldError(e)) metrics.notHeld.inc();
-      throw e;
-    }
+    const expiresAt = countingNotHeld(() => decodeRefresh(reply, name, token));
     metrics.refreshed.inc();
     const refreshed = { ...permit, expiresAt, ttlMs: ttl };
     localDeadlines.set(refreshed, sentAt + ttl - CLOCK_GRANULARITY_MS);
@@ -204,13 +208,7 @@ export class Semaphores {
     const reply = await this.run(() =>
       this.store.run(releaseScript, keys, [token, this.options.reclaimLimit]),
     );
-    let left: number;
-    try {
-      left = decodeRelease(reply, name, token);
-    } catch (e) {
-      if (isPermitNotHeldError(e)) metrics.notHeld.inc();
-      throw e;
-    }
+    const left = countingNotHeld(() => decodeRelease(reply, name, token));
     metrics.released.inc();
     this.wake.released(keys[0]);
     return left;

@@ -1,5 +1,12 @@
 import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { assertDurationMs, assertInt, assertName, describeValue, MAX_DURATION_MS } from "../util/validate.js";
+import {
+  assertDurationMs,
+  assertInt,
+  assertName,
+  describeValue,
+  MAX_DURATION_MS,
+  stripUndefined,
+} from "../util/validate.js";
 import type { PermitMetadata, SemaphoresOptions } from "./types.js";
 import { DEFAULT_SEMAPHORES_OPTIONS } from "./types.js";
 
@@ -64,11 +71,4 @@ export function resolveSemaphoresOptions(options: SemaphoresOptions = {}): Requi
     throw new InvalidArgumentError("keyKind", "must contain only letters, digits and underscores");
   }
   return o;
-}
-
-/** Drops keys whose value is undefined, so `{ ttlMs: undefined }` means "the default". */
-export function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }

@@ -202,52 +202,31 @@ export function resolveServeConfig(
   return cfg;
 }
 
+/** How each setting is read from a flag or an environment variable; `name` is the one the caller used. */
+const SETTINGS: { [K in keyof ServeConfig]?: (v: unknown, name: string) => ServeConfig[K] } = {
+  port: (v, name) => int(name, v, 0, 65535),
+  host: (v) => String(v),
+  prefix: (v) => String(v),
+  logLevel: (v, name) => parseLogLevel(String(v), name, "info"),
+  corsOrigins: (v) => origins(v),
+  keysFile: (v) => String(v),
+  shutdownTimeoutMs: (v, name) => int(name, v, 0, 600_000),
+  keyCacheMs: (v, name) => int(name, v, 0, 3_600_000),
+  bodyLimit: (v, name) => int(name, v, 1024, 64 * 1024 * 1024),
+  maxMemoryBytes: (v, name) => int(name, v, 1024 * 1024, Number.MAX_SAFE_INTEGER),
+  shutdownDrainMs: (v, name) => int(name, v, 0, 600_000),
+  maxChannelsPerTenant: (v, name) => int(name, v, 1, 10_000_000),
+  maxEventSourcesPerTenant: (v, name) => int(name, v, 1, 10_000_000),
+  maxWsConnectionsPerKey: (v, name) => int(name, v, 1, 10_000_000),
+  maxWsConnectionsPerTenant: (v, name) => int(name, v, 1, 10_000_000),
+};
+
 function apply(cfg: ServeConfig, values: Record<string, unknown>, name: (k: string) => string): void {
   for (const [k, v] of Object.entries(values)) {
     if (v === undefined) continue;
-    switch (k) {
-      case "port":
-        cfg.port = int(name(k), v, 0, 65535);
-        break;
-      case "host":
-        cfg.host = String(v);
-        break;
-      case "prefix":
-        cfg.prefix = String(v);
-        break;
-      case "logLevel":
-        cfg.logLevel = parseLogLevel(String(v), name(k), "info");
-        break;
-      case "corsOrigins":
-        cfg.corsOrigins = origins(v);
-        break;
-      case "keysFile":
-        cfg.keysFile = String(v);
-        break;
-      case "shutdownTimeoutMs":
-        cfg.shutdownTimeoutMs = int(name(k), v, 0, 600_000);
-        break;
-      case "keyCacheMs":
-        cfg.keyCacheMs = int(name(k), v, 0, 3_600_000);
-        break;
-      case "bodyLimit":
-        cfg.bodyLimit = int(name(k), v, 1024, 64 * 1024 * 1024);
-        break;
-      case "maxMemoryBytes":
-        cfg.maxMemoryBytes = int(name(k), v, 1024 * 1024, Number.MAX_SAFE_INTEGER);
-        break;
-      case "shutdownDrainMs":
-        cfg.shutdownDrainMs = int(name(k), v, 0, 600_000);
-        break;
-      case "maxChannelsPerTenant":
-      case "maxEventSourcesPerTenant":
-      case "maxWsConnectionsPerKey":
-      case "maxWsConnectionsPerTenant":
-        cfg[k] = int(name(k), v, 1, 10_000_000);
-        break;
-      default:
-        throw new InvalidArgumentError(name(k), "is not a known setting");
-    }
+    const read = Object.hasOwn(SETTINGS, k) ? SETTINGS[k as keyof typeof SETTINGS] : undefined;
+    if (!read) throw new InvalidArgumentError(name(k), "is not a known setting");
+    (cfg as unknown as Record<string, unknown>)[k] = read(v, name(k));
   }
 }
 

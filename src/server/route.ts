@@ -3,6 +3,8 @@ import { z } from "zod";
 import { HttpError } from "./http-errors.js";
 import type { Principal } from "./auth/principal.js";
 import type { ResponseSpec } from "./responses.js";
+import type { ServerContext } from "./context.js";
+import type { Store } from "../store/types.js";
 
 export { openApiDocument } from "./openapi.js";
 export type { ResponseSpec } from "./responses.js";
@@ -40,14 +42,17 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    * 400/401/403/413/415/500/503 that every route of its kind can give are added (responses.ts).
    */
   responses: Record<number, ResponseSpec>;
-  handler: (ctx: {
-    params: z.output<P>;
-    query: z.output<Q>;
-    body: z.output<B>;
-    principal: Principal;
-    request: FastifyRequest;
-    reply: FastifyReply;
-  }) => Promise<unknown>;
+  handler: (ctx: HandlerContext<P, Q, B>) => Promise<unknown>;
+}
+
+/** What a handler is given: the request's validated parts, who sent it, and the request and reply. */
+export interface HandlerContext<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  params: z.output<P>;
+  query: z.output<Q>;
+  body: z.output<B>;
+  principal: Principal;
+  request: FastifyRequest;
+  reply: FastifyReply;
 }
 
 type AnyRoute = RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
@@ -108,4 +113,56 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
       return result;
     },
   });
+}
+
+/** A route of a {@link routeGroup}: its tag is the group's; its handler also gets the tenant's `T`. */
+export interface GroupRouteSpec<
+  T,
+  P extends z.ZodType,
+  Q extends z.ZodType,
+  B extends z.ZodType,
+> extends Omit<RouteSpec<P, Q, B>, "tag" | "handler"> {
+  handler: (ctx: HandlerContext<P, Q, B>, tenant: T) => Promise<unknown>;
+}
+
+/** The tags whose groups make per-tenant objects, per context: two such groups would share a cache kind. */
+const kindsClaimed = new WeakMap<ServerContext, Set<string>>();
+
+function claimKind(ctx: ServerContext, tag: string): void {
+  const claimed = kindsClaimed.get(ctx) ?? new Set<string>();
+  if (claimed.has(tag)) {
+    throw new Error(
+      `Two route groups of tag "${tag}" make per-tenant objects: only one may (see routeGroup).`,
+    );
+  }
+  kindsClaimed.set(ctx, claimed.add(tag));
+}
+
+/**
+ * The definer of one group of routes (one OpenAPI `tag`, usually one primitive): it registers on
+ * `ctx`'s app and registry under the group's tag. Given `make`, it hands every handler, as its second
+ * argument, the calling tenant's object (e.g. its lock manager): made over the tenant's store on first
+ * use and cached by the context under the group's tag (see `ServerContext.perTenant`: one group per
+ * tag may have `make`), so no handler looks it up itself. A group with `make` holds no public route:
+ * it reads the principal's tenant.
+ *
+ * @example
+ * const route = routeGroup(ctx, "locks", (store) => createLocks(store));
+ * route({ method: "GET", url: "/v1/locks/:key", …, handler: ({ params }, locks) => locks.get(params.key) });
+ */
+export function routeGroup<T extends object | undefined = undefined>(
+  ctx: ServerContext,
+  tag: string,
+  make?: (store: Store, tenant: string) => T & object,
+) {
+  if (make) claimKind(ctx, tag);
+  /** The calling tenant's object; a group without `make` has none (and reads no principal). */
+  const tenantObject = ({ principal }: { principal: Principal }): T =>
+    make ? ctx.perTenant(tag, principal.tenant, (store) => make(store, principal.tenant)) : (undefined as T);
+  return <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(spec: GroupRouteSpec<T, P, Q, B>) =>
+    defineRoute(ctx.app, ctx.registry, {
+      ...spec,
+      tag,
+      handler: (c) => spec.handler(c, tenantObject(c)),
+    });
 }

@@ -1,5 +1,4 @@
-import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
-import { assertDurationMs, assertInt } from "../util/validate.js";
+import { assertDurationMs, assertInt, withDefaults } from "../util/validate.js";
 
 /** Options of {@link createSessions}, validated once at construction. */
 export interface SessionOptions {
@@ -28,11 +27,7 @@ export const DEFAULT_SESSION_OPTIONS: Required<SessionOptions> = {
 };
 
 export function resolveSessionOptions(options: SessionOptions = {}): Required<SessionOptions> {
-  if (typeof options !== "object" || options === null) {
-    throw new InvalidArgumentError("options", "must be an object");
-  }
-  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const o = { ...DEFAULT_SESSION_OPTIONS, ...defined } as Required<SessionOptions>;
+  const o = withDefaults(DEFAULT_SESSION_OPTIONS, options);
   assertDurationMs("ttlMs", o.ttlMs);
   assertInt("maxSessionsPerUser", o.maxSessionsPerUser, 1, 10_000);
   assertInt("reclaimLimit", o.reclaimLimit, 1, 1000);

@@ -103,23 +103,14 @@ export async function createStore(options: CreateStoreOptions = {}): Promise<Sto
     });
   }
 
+  /** The option `name`, or its default, checked as a duration. */
+  const tuned = (name: keyof ConnectionTuning) =>
+    assertDurationMs(name, options[name] ?? DEFAULT_CONNECTION_TUNING[name]);
   const tuning: ConnectionTuning = {
-    connectTimeoutMs: assertDurationMs(
-      "connectTimeoutMs",
-      options.connectTimeoutMs ?? DEFAULT_CONNECTION_TUNING.connectTimeoutMs,
-    ),
-    commandTimeoutMs: assertDurationMs(
-      "commandTimeoutMs",
-      options.commandTimeoutMs ?? DEFAULT_CONNECTION_TUNING.commandTimeoutMs,
-    ),
-    reconnectBaseMs: assertDurationMs(
-      "reconnectBaseMs",
-      options.reconnectBaseMs ?? DEFAULT_CONNECTION_TUNING.reconnectBaseMs,
-    ),
-    reconnectCapMs: assertDurationMs(
-      "reconnectCapMs",
-      options.reconnectCapMs ?? DEFAULT_CONNECTION_TUNING.reconnectCapMs,
-    ),
+    connectTimeoutMs: tuned("connectTimeoutMs"),
+    commandTimeoutMs: tuned("commandTimeoutMs"),
+    reconnectBaseMs: tuned("reconnectBaseMs"),
+    reconnectCapMs: tuned("reconnectCapMs"),
   };
 
   let client = options.client;

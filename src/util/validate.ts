@@ -74,3 +74,23 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return "an array";
   return `a ${typeof value}`;
 }
+
+/** Drops keys whose value is undefined, so `{ ttlMs: undefined }` means "the default". */
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/**
+ * A primitive's options merged over its `defaults` (a field given as undefined keeps its default),
+ * before the primitive validates each field.
+ *
+ * @throws InvalidArgumentError on `options` unless `options` is an object
+ */
+export function withDefaults<T extends object>(defaults: Required<T>, options: T): Required<T> {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidArgumentError("options", "must be an object");
+  }
+  return { ...defaults, ...stripUndefined(options) };
+}

@@ -1,5 +1,4 @@
-import { assertDurationMs, assertInt } from "../util/validate.js";
-import { InvalidArgumentError } from "../errors/invalid-argument-error.js";
+import { assertDurationMs, assertInt, withDefaults } from "../util/validate.js";
 
 /** Options of {@link createWaitingRoom}, validated once at construction. */
 export interface WaitingRoomOptions {
@@ -39,18 +38,11 @@ export const DEFAULT_WAITING_ROOM_OPTIONS: Required<WaitingRoomOptions> = {
 };
 
 export function resolveWaitingRoomOptions(options: WaitingRoomOptions = {}): Required<WaitingRoomOptions> {
-  if (typeof options !== "object" || options === null) {
-    throw new InvalidArgumentError("options", "must be an object");
-  }
-  const o = { ...DEFAULT_WAITING_ROOM_OPTIONS, ...stripUndefined(options) };
+  const o = withDefaults(DEFAULT_WAITING_ROOM_OPTIONS, options);
   assertDurationMs("heartbeatTtlMs", o.heartbeatTtlMs);
   assertDurationMs("admissionTtlMs", o.admissionTtlMs);
   assertInt("reclaimLimit", o.reclaimLimit, 1, 1000);
   assertInt("maxLength", o.maxLength, 1, 1_000_000_000);
   assertInt("maxAdmitBatch", o.maxAdmitBatch, 1, 100_000);
   return o;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

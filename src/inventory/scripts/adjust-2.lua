@@ -13,10 +13,7 @@
 -- @include "common.lua"
 local B, E = KEYS[1], KEYS[2]
 local delta = tonumber(ARGV[1])
-local out = {}
-budget = ARGV[3] + 0
-reclaim(B, E, now_ms(), ARGV[2] + 0, out, 0, math.huge, '', 0)
-local s = state(B)
+local s, out = settle(B, E, now_ms(), ARGV[2] + 0, ARGV[3] + 0)
 if not s then return { -1, {}, out } end
 if budget <= 0 then return { 2, s, out } end
 local total = s[1] + delta

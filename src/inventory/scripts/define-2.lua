@@ -15,10 +15,7 @@
 -- @include "common.lua"
 local B, E = KEYS[1], KEYS[2]
 local stock, max, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local out = {}
-budget = ARGV[5] + 0
-reclaim(B, E, now_ms(), ARGV[4] + 0, out, 0, math.huge, '', 0)
-local s = state(B)
+local s, out = settle(B, E, now_ms(), ARGV[4] + 0, ARGV[5] + 0)
 if not s then
   redis.call('HSET', B, 'total', stock, 'held', 0, 'sold', 0, 'max', max, 'limit', limit)
   return { 1, { stock, 0, 0, max, limit }, out }

@@ -10,10 +10,7 @@
 -- @include "now.lua"
 -- @include "common.lua"
 local B, E = KEYS[1], KEYS[2]
-local out = {}
-budget = ARGV[2] + 0
-reclaim(B, E, now_ms(), ARGV[1] + 0, out, 0, math.huge, '', 0)
-local s = state(B)
+local s, out = settle(B, E, now_ms(), ARGV[1] + 0, ARGV[2] + 0)
 if not s then return { -1, {}, out } end
 if budget <= 0 then return { 2, s, out } end
 return { 0, s, out }

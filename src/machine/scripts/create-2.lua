@@ -11,6 +11,7 @@
 -- Returns { 1, version (1), server time ms, history entry id }
 --   or    { -5, current state, current version }  (the entity exists; nothing written)
 -- @include "now.lua"
+-- @include "history.lua"
 local cur = redis.call('HMGET', KEYS[1], 's', 'v')
 if cur[1] then
   return { -5, cur[1], tonumber(cur[2]) }
@@ -23,13 +24,6 @@ for i = 7, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('HSET', KEYS[1], unpack(fields))
-local entry = { 'e', '$create', 'f', '', 't', ARGV[1], 'v', 1, 'at', now }
-if ARGV[4] ~= '' then entry[#entry + 1] = 'a'; entry[#entry + 1] = ARGV[4] end
-if ARGV[5] ~= '' then entry[#entry + 1] = 'x'; entry[#entry + 1] = ARGV[5] end
-if ARGV[6] ~= '' then entry[#entry + 1] = 'd'; entry[#entry + 1] = ARGV[6] end
-local id = redis.call('XADD', KEYS[2], '*', unpack(entry))
-local max_len = tonumber(ARGV[2])
-if max_len > 0 then redis.call('XTRIM', KEYS[2], 'MAXLEN', '=', max_len) end
-local max_age = tonumber(ARGV[3])
-if max_age > 0 then redis.call('XTRIM', KEYS[2], 'MINID', '=', now - max_age) end
+local id = append_history(KEYS[2], '$create', '', ARGV[1], 1, now, ARGV[4], ARGV[5], ARGV[6],
+  tonumber(ARGV[2]), tonumber(ARGV[3]))
 return { 1, 1, now, id }

@@ -23,6 +23,7 @@
 --   or    { -6, type of KEYS[2] }                                                the history key holds another type
 -- Nothing is written unless the reply is 1.
 -- @include "now.lua"
+-- @include "history.lua"
 local idem_ttl = tonumber(ARGV[3])
 if idem_ttl > 0 then
   local prior = redis.call('GET', KEYS[3])
@@ -53,15 +54,8 @@ for i = 10 + 2 * n, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('HSET', KEYS[1], unpack(fields))
-local entry = { 'e', ARGV[1], 'f', state, 't', to, 'v', nv, 'at', now }
-if ARGV[6] ~= '' then entry[#entry + 1] = 'a'; entry[#entry + 1] = ARGV[6] end
-if ARGV[7] ~= '' then entry[#entry + 1] = 'x'; entry[#entry + 1] = ARGV[7] end
-if ARGV[8] ~= '' then entry[#entry + 1] = 'd'; entry[#entry + 1] = ARGV[8] end
-local id = redis.call('XADD', KEYS[2], '*', unpack(entry))
-local max_len = tonumber(ARGV[4])
-if max_len > 0 then redis.call('XTRIM', KEYS[2], 'MAXLEN', '=', max_len) end
-local max_age = tonumber(ARGV[5])
-if max_age > 0 then redis.call('XTRIM', KEYS[2], 'MINID', '=', now - max_age) end
+local id = append_history(KEYS[2], ARGV[1], state, to, nv, now, ARGV[6], ARGV[7], ARGV[8],
+  tonumber(ARGV[4]), tonumber(ARGV[5]))
 if idem_ttl > 0 then
   redis.call('SET', KEYS[3], ARGV[1] .. '\n' .. state .. '\n' .. to .. '\n' .. nv .. '\n' .. now .. '\n' .. id,
     'PX', idem_ttl)

@@ -4,7 +4,7 @@ import type { KeyStore } from "../auth/key-store.js";
 import type { Principal } from "../auth/principal.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
-import { defineRoute } from "../route.js";
+import { routeGroup } from "../route.js";
 import { errorResponse, plainText } from "../routes/common.js";
 import { keyCreatedReply, keyListReply, keyRevokedReply } from "../replies/dashboard.js";
 
@@ -40,13 +40,12 @@ const keyName = plainText(64);
  * to tenants it serves, so a tenant's admin can never lock out another tenant's keys.
  */
 export function registerKeyRoutes(ctx: ServerContext, keyStore: KeyStore): void {
-  const { app, registry } = ctx;
+  const route = routeGroup(ctx, "keys");
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/keys",
     operationId: "listApiKeys",
-    tag: "keys",
     scope: "admin",
     summary: "List the API keys that may act for this tenant (admin; never secrets or hashes)",
     responses: { 200: { description: "The keys that may act for this tenant", schema: keyListReply } },
@@ -59,11 +58,10 @@ export function registerKeyRoutes(ctx: ServerContext, keyStore: KeyStore): void 
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/keys",
     operationId: "createApiKey",
-    tag: "keys",
     scope: "admin",
     summary: "Create an API key for this tenant (admin); the answer carries its secret, once",
     body: z.object({ name: keyName, role: z.enum(["client", "admin"]) }),
@@ -79,11 +77,10 @@ export function registerKeyRoutes(ctx: ServerContext, keyStore: KeyStore): void 
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/keys/:id/revoke",
     operationId: "revokeApiKey",
-    tag: "keys",
     scope: "admin",
     summary: "Revoke an API key (admin): refused on every server within the key cache time",
     params: z.object({ id: z.string().regex(/^[0-9a-f]{12}$/, "must be a key id (12 hex digits)") }),

@@ -3,7 +3,7 @@ import { channelListReply, channelRecentReply } from "../replies/dashboard.js";
 import { readRange } from "../../events/read.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
-import { defineRoute } from "../route.js";
+import { routeGroup } from "../route.js";
 import { errorResponse, nameParam, scanPage } from "../routes/common.js";
 import { tenantNamespace } from "../tenants.js";
 import { channelServiceOf } from "../ws/channel-service.js";
@@ -24,7 +24,7 @@ const msOf = (id: string) => Number(id.slice(0, id.indexOf("-")));
  * keep no history come on the first page as `live`. And the newest messages of one channel.
  */
 export function registerChannelListRoutes(ctx: ServerContext, activity: Activity): void {
-  const { app, registry } = ctx;
+  const route = routeGroup(ctx, "channels");
   const service = () => channelServiceOf(ctx);
 
   /** The newest `limit` entries of the history of a channel named `scoped` (tenant included), newest first. */
@@ -46,11 +46,10 @@ export function registerChannelListRoutes(ctx: ServerContext, activity: Activity
     });
   };
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/channels",
     operationId: "listChannels",
-    tag: "channels",
     scope: "admin",
     summary: "List the tenant's channels with subscribers and message rates, a page at a time (admin)",
     description:
@@ -101,11 +100,10 @@ export function registerChannelListRoutes(ctx: ServerContext, activity: Activity
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/channels/:channel/recent",
     operationId: "getRecentChannelMessages",
-    tag: "channels",
     scope: "client",
     summary: "The newest messages of a durable channel, newest first",
     description:

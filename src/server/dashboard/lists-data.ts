@@ -11,7 +11,7 @@ import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { errorResponse, nameParam, perTenant, scanPage } from "../routes/common.js";
 import { machineName } from "../routes/machines.js";
-import { listQuery } from "./lists.js";
+import { listing, listQuery } from "./lists.js";
 
 /**
  * Reads entity `id` of `machine` as `Machine.get` does (the same script), without building a
@@ -63,9 +63,9 @@ export function registerDataListRoutes(ctx: ServerContext): void {
       "Each item is read with the same script as `GET /v1/inventory/items/:item` (expired holds given back first), so `available + held + sold = total` holds for every row; `invariant` says it was checked.",
     query: listQuery,
     responses: { 200: { description: "A page of items with their stock", schema: itemListReply } },
-    handler: async ({ query, principal }) => {
-      const inv = inventory(principal.tenant);
-      const page = await scanPage(ctx.tenantStore(principal.tenant), [ITEM_KIND], query, async (_k, item) => {
+    handler: listing(ctx, "items", [ITEM_KIND], (tenant) => {
+      const inv = inventory(tenant);
+      return async (_k, item) => {
         try {
           const s = await inv.get(item);
           return { ...s, invariant: s.available + s.held + s.sold === s.total && s.available >= 0 };
@@ -73,9 +73,8 @@ export function registerDataListRoutes(ctx: ServerContext): void {
           if (isItemNotFoundError(e)) return null;
           throw e;
         }
-      });
-      return { items: page.items, nextCursor: page.nextCursor };
-    },
+      };
+    }),
   });
 
   defineRoute(app, registry, {

@@ -12,8 +12,12 @@ import { createWaitingRoom, type WaitingRoom } from "../../waiting-room/index.js
 import type { ServerContext } from "../context.js";
 import { defineRoute } from "../route.js";
 import { nameParam, pageQuery, perTenant, scanPage } from "../routes/common.js";
+import type { Principal } from "../auth/principal.js";
+import type { NameSource } from "../../store/scan-names.js";
+import type { Store } from "../../store/types.js";
 import { MAX_NAME_LENGTH } from "../../util/validate.js";
 import type { Activity } from "./activity.js";
+import { aboutUser } from "../routes/queues.js";
 
 /** The query of every listing: a name prefix, a page size and the previous page's cursor. */
 export const listQuery = z.object({
@@ -25,8 +29,36 @@ export const listQuery = z.object({
   ...pageQuery(200),
 });
 
+/** The visitor of one page of a listing (see `scanPage`): a name's row, or null to leave it out. */
+type Visit<T> = (kind: string, name: string, index: number) => Promise<T | null>;
+
+/**
+ * The handler of a listing of the tenant's names of `kinds`: one page of `scanPage`, each name made a
+ * row by the visitor `visitor` builds for the request, answered as `{ [field]: rows, nextCursor }`.
+ */
+export function listing<F extends string, T>(
+  ctx: ServerContext,
+  field: F,
+  kinds: readonly NameSource[],
+  visitor: (tenant: string, store: Store) => Visit<T>,
+) {
+  return async ({ query, principal }: { query: z.output<typeof listQuery>; principal: Principal }) => {
+    const store = ctx.tenantStore(principal.tenant);
+    const page = await scanPage(store, kinds, query, visitor(principal.tenant, store));
+    return { [field]: page.items, nextCursor: page.nextCursor } as Record<F, T[]> & {
+      nextCursor: typeof page.nextCursor;
+    };
+  };
+}
+
 /** Holders shown per semaphore in a listing. */
 const HOLDERS_SHOWN = 10;
+
+/** A room's keys a listing walks: its queue, then its admissions (index 0 and 1 of a visit). */
+const ROOM_SOURCES = [
+  { kind: "room", suffix: "q" },
+  { kind: "room", suffix: "adm" },
+];
 
 /**
  * Listings of the primitives that had none (admin, like `GET /v1/locks`): semaphores and
@@ -53,33 +85,27 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
       "Each with its live holders (soonest expiry first, at most 10 shown) and, when this service saw an acquire, the `limit` last sent. Concurrency limits are the library's `createConcurrencyLimiter` slots (key kind `concurrency`).",
     query: listQuery,
     responses: { 200: { description: "A page of held semaphores", schema: semaphoreListReply } },
-    handler: async ({ query, principal }) => {
-      const g = groups(principal.tenant);
-      const limits = activity.of(principal.tenant).semaphoreLimits;
-      const page = await scanPage(
-        ctx.tenantStore(principal.tenant),
-        ["sem", "concurrency"],
-        query,
-        async (kind, name) => {
-          const group = kind === "sem" ? "semaphore" : "concurrency";
-          const sems: Semaphores = g[group];
-          const holders = await sems.holders(name);
-          if (holders.length === 0) return null;
-          return {
-            name,
-            group,
-            count: holders.length,
-            limit: group === "semaphore" ? (limits.get(name) ?? null) : null,
-            holders: holders.slice(0, HOLDERS_SHOWN).map((h) => ({
-              expiresAt: h.expiresAt,
-              remainingTtlMs: h.remainingTtlMs,
-              ...(h.metadata ? { metadata: h.metadata } : {}),
-            })),
-          };
-        },
-      );
-      return { semaphores: page.items, nextCursor: page.nextCursor };
-    },
+    handler: listing(ctx, "semaphores", ["sem", "concurrency"], (tenant) => {
+      const g = groups(tenant);
+      const limits = activity.of(tenant).semaphoreLimits;
+      return async (kind, name) => {
+        const group = kind === "sem" ? "semaphore" : "concurrency";
+        const sems: Semaphores = g[group];
+        const holders = await sems.holders(name);
+        if (holders.length === 0) return null;
+        return {
+          name,
+          group,
+          count: holders.length,
+          limit: group === "semaphore" ? (limits.get(name) ?? null) : null,
+          holders: holders.slice(0, HOLDERS_SHOWN).map((h) => ({
+            expiresAt: h.expiresAt,
+            remainingTtlMs: h.remainingTtlMs,
+            ...(h.metadata ? { metadata: h.metadata } : {}),
+          })),
+        };
+      };
+    }),
   });
 
   defineRoute(app, registry, {
@@ -93,17 +119,15 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
       "`history`: transitions this service made (admin actions) or noticed on a read, newest last; `missed` counts transitions the store made that no read here saw. Breakers idle past their state TTL have no stored state and read as closed; they are not listed.",
     query: listQuery,
     responses: { 200: { description: "A page of breakers with stored state", schema: breakerListReply } },
-    handler: async ({ query, principal }) => {
-      const store = ctx.tenantStore(principal.tenant);
-      const t = activity.of(principal.tenant);
-      const page = await scanPage(store, ["breaker"], query, async (_kind, name) => {
+    handler: listing(ctx, "breakers", ["breaker"], (tenant, store) => {
+      const t = activity.of(tenant);
+      return async (_kind, name) => {
         const b = await peekBreaker(store, name);
         if (!b.stored) return null;
         t.breakerState(name, b.state, "observed", b.generation);
         return { ...b, history: t.breakerHistory(name) };
-      });
-      return { breakers: page.items, nextCursor: page.nextCursor };
-    },
+      };
+    }),
   });
 
   defineRoute(app, registry, {
@@ -117,33 +141,23 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
       "`admittedPerMin`: admissions through this service's admit route over the last minute (a library process admitting on the same store is not counted). A room is listed once per key kind it has (queued users, live admissions): the dashboard merges by name.",
     query: listQuery,
     responses: { 200: { description: "A page of rooms", schema: roomListReply } },
-    handler: async ({ query, principal }) => {
-      const r = rooms(principal.tenant);
-      const t = activity.of(principal.tenant);
-      const sources = [
-        { kind: "room", suffix: "q" },
-        { kind: "room", suffix: "adm" },
-      ];
-      const page = await scanPage(
-        ctx.tenantStore(principal.tenant),
-        sources,
-        query,
-        async (_k, room, index) => {
-          const c = await r.counts(room);
-          // A room with users in line was listed from its queue: its admissions key would list it twice.
-          if (index === 1 && c.queued > 0) return null;
-          if (c.queued === 0 && c.admitted === 0) return null;
-          const rate = t.admissions.get(room)?.ratePerSec() ?? 0;
-          return {
-            room,
-            queued: c.queued,
-            admitted: c.admitted,
-            admittedPerMin: Math.round(rate * 600) / 10,
-          };
-        },
-      );
-      return { rooms: page.items, nextCursor: page.nextCursor };
-    },
+    handler: listing(ctx, "rooms", ROOM_SOURCES, (tenant) => {
+      const r = rooms(tenant);
+      const t = activity.of(tenant);
+      return async (_k, room, index) => {
+        const c = await r.counts(room);
+        // A room with users in line was listed from its queue: its admissions key would list it twice.
+        if (index === 1 && c.queued > 0) return null;
+        if (c.queued === 0 && c.admitted === 0) return null;
+        const rate = t.admissions.get(room)?.ratePerSec() ?? 0;
+        return {
+          room,
+          queued: c.queued,
+          admitted: c.admitted,
+          admittedPerMin: Math.round(rate * 600) / 10,
+        };
+      };
+    }),
   });
 
   defineRoute(app, registry, {
@@ -156,11 +170,8 @@ export function registerListRoutes(ctx: ServerContext, activity: Activity): void
     params: z.object({ room: nameParam }),
     query: z.object({ user: nameParam }),
     responses: { 200: { description: "The user's place, unchanged", schema: roomPositionReply } },
-    handler: async ({ params, query, principal }) => ({
-      room: params.room,
-      user: query.user,
-      ...(await rooms(principal.tenant).peekPosition(params.room, query.user)),
-    }),
+    handler: ({ params, query, principal }) =>
+      aboutUser(params.room, query.user, rooms(principal.tenant).peekPosition(params.room, query.user)),
   });
 
   defineRoute(app, registry, {

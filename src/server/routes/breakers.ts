@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CircuitBreaker } from "../../breaker/index.js";
 import type { ServerContext } from "../context.js";
-import { defineRoute } from "../route.js";
+import { routeGroup, type GroupRouteSpec } from "../route.js";
 import { durationMs, nameParam } from "./common.js";
 import { breakerReply } from "../replies/limits.js";
 
@@ -13,60 +13,65 @@ const nameParams = z.object({ name: nameParam });
  * within its `syncIntervalMs`.
  */
 export function registerBreakerRoutes(ctx: ServerContext): void {
-  const { app, registry } = ctx;
+  const route = routeGroup(ctx, "breakers");
   const breaker = (tenant: string, name: string) =>
     ctx.perTenant(`breaker:${name}`, tenant, (store) => new CircuitBreaker({ name, store }));
-  /** Runs `act` on the tenant's breaker `name`, then replies with the breaker's state after it. */
-  const stateAfter = async (tenant: string, name: string, act: (b: CircuitBreaker) => Promise<void>) => {
-    const b = breaker(tenant, name);
-    await act(b);
-    return { name, state: b.toJSON() };
-  };
 
-  defineRoute(app, registry, {
+  /** A route that runs `act` on the breaker named in the URL, then answers its state (`answered`). */
+  const breakerRoute = <B extends z.ZodType = z.ZodUndefined>({
+    answered,
+    act,
+    ...spec
+  }: Omit<GroupRouteSpec<undefined, typeof nameParams, z.ZodType, B>, "params" | "responses" | "handler"> & {
+    answered: string;
+    act: (b: CircuitBreaker, body: z.output<B>) => Promise<void>;
+  }) =>
+    route({
+      ...spec,
+      params: nameParams,
+      responses: { 200: { description: answered, schema: breakerReply } },
+      handler: async ({ params, body, principal }) => {
+        const b = breaker(principal.tenant, params.name);
+        await act(b, body);
+        return { name: params.name, state: b.toJSON() };
+      },
+    });
+
+  breakerRoute({
     method: "GET",
     url: "/v1/breakers/:name",
     operationId: "getBreaker",
-    tag: "breakers",
     scope: "client",
     summary: "The breaker's shared state (closed, open, half-open, isolated)",
-    params: nameParams,
-    responses: { 200: { description: "State", schema: breakerReply } },
-    handler: ({ params, principal }) => stateAfter(principal.tenant, params.name, (b) => b.sync()),
+    answered: "State",
+    act: (b) => b.sync(),
   });
-  defineRoute(app, registry, {
+  breakerRoute({
     method: "POST",
     url: "/v1/breakers/:name/trip",
     operationId: "tripBreaker",
-    tag: "breakers",
     scope: "admin",
     summary: "Open the breaker for every instance (for `durationMs`, or its current backoff)",
-    params: nameParams,
     body: z.object({ durationMs: durationMs.optional() }).default({}),
-    responses: { 200: { description: "Tripped", schema: breakerReply } },
-    handler: ({ params, body, principal }) =>
-      stateAfter(principal.tenant, params.name, (b) => b.trip(body.durationMs)),
+    answered: "Tripped",
+    act: (b, body) => b.trip(body.durationMs),
   });
-  defineRoute(app, registry, {
+  breakerRoute({
     method: "POST",
     url: "/v1/breakers/:name/isolate",
     operationId: "isolateBreaker",
-    tag: "breakers",
     scope: "admin",
     summary: "Hold the breaker open until reset (maintenance)",
-    params: nameParams,
-    responses: { 200: { description: "Isolated", schema: breakerReply } },
-    handler: ({ params, principal }) => stateAfter(principal.tenant, params.name, (b) => b.isolate()),
+    answered: "Isolated",
+    act: (b) => b.isolate(),
   });
-  defineRoute(app, registry, {
+  breakerRoute({
     method: "POST",
     url: "/v1/breakers/:name/reset",
     operationId: "resetBreaker",
-    tag: "breakers",
     scope: "admin",
     summary: "Close the breaker for every instance",
-    params: nameParams,
-    responses: { 200: { description: "Closed", schema: breakerReply } },
-    handler: ({ params, principal }) => stateAfter(principal.tenant, params.name, (b) => b.reset()),
+    answered: "Closed",
+    act: (b) => b.reset(),
   });
 }

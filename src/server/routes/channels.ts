@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
-import { defineRoute } from "../route.js";
+import { routeGroup } from "../route.js";
 import { HttpError } from "../http-errors.js";
 import { counter } from "../../observe/metrics.js";
 import { channelServiceOf } from "../ws/channel-service.js";
@@ -15,14 +15,13 @@ const minted = counter("holdfast_server_ws_tokens_minted_total", "WebSocket toke
 
 /** `/v1/ws-tokens` and `/v1/channels/…`: tokens for browsers, publish and history over HTTP. */
 export function registerChannelRoutes(ctx: ServerContext): void {
-  const { app, registry } = ctx;
+  const route = routeGroup(ctx, "channels");
   const service = () => channelServiceOf(ctx);
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/ws-tokens",
     operationId: "mintWebSocketToken",
-    tag: "channels",
     scope: "client",
     summary: "Mint a short-lived token that opens WebSocket connections for your tenant",
     description:
@@ -60,11 +59,10 @@ export function registerChannelRoutes(ctx: ServerContext): void {
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/channels/:channel/publish",
     operationId: "publishChannelMessage",
-    tag: "channels",
     scope: "client",
     summary: "Publish a JSON message on one of your tenant's channels (one round trip)",
     description:
@@ -109,11 +107,10 @@ export function registerChannelRoutes(ctx: ServerContext): void {
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/channels/:channel/history",
     operationId: "getChannelHistory",
-    tag: "channels",
     scope: "client",
     summary: "Read a durable channel's history after `since` (oldest first)",
     description:

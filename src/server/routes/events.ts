@@ -5,7 +5,7 @@ import { parseTimeSpec, resolveTime } from "../../events/time-spec.js";
 import { MAX_JSON_CHARS, MAX_TOKEN_LENGTH } from "../../events/validate.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
-import { defineRoute } from "../route.js";
+import { routeGroup } from "../route.js";
 import { errorResponse, pageOrBadRequest, pageQuery } from "./common.js";
 import { eventAppendedReply, eventListReply, eventSourcesReply } from "../replies/events.js";
 
@@ -33,13 +33,12 @@ export function tenantEventLog(ctx: ServerContext, tenant: string): EventLog {
 
 /** `/v1/events`: append one event, query by source, type and time window, list sources. */
 export function registerEventRoutes(ctx: ServerContext): void {
-  const { app, registry } = ctx;
+  const route = routeGroup(ctx, "events");
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/events",
     operationId: "appendEvent",
-    tag: "events",
     scope: "client",
     summary: "Append one event to the tenant's event log",
     description:
@@ -72,11 +71,10 @@ export function registerEventRoutes(ctx: ServerContext): void {
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/events",
     operationId: "queryEvents",
-    tag: "events",
     scope: "client",
     summary:
       "Query events by source, type and time window (the HTTP form of SELECT … FROM observability_events)",
@@ -124,11 +122,10 @@ export function registerEventRoutes(ctx: ServerContext): void {
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/events/sources",
     operationId: "listEventSources",
-    tag: "events",
     scope: "client",
     summary: "The sources the tenant has written events to (oldest first), one page",
     description:

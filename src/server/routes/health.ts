@@ -3,28 +3,26 @@ import { metricsText } from "../metrics.js";
 import type { Readiness } from "../readiness.js";
 import { HOLDFAST_VERSION } from "../../version.js";
 import type { ServerContext } from "../context.js";
-import { defineRoute, openApiDocument } from "../route.js";
+import { routeGroup, openApiDocument } from "../route.js";
 import { docsPage, DOCS_PAGE_CSP } from "../docs-page.js";
 import { livenessReply, openApiReply, readinessReply } from "../replies/operations.js";
 
 /** Liveness, readiness, metrics and the API description. */
 export function registerHealthRoutes(ctx: ServerContext, readiness: Readiness): void {
-  const { app, registry } = ctx;
-  defineRoute(app, registry, {
+  const route = routeGroup(ctx, "operations");
+  route({
     method: "GET",
     url: "/healthz",
     operationId: "getHealth",
-    tag: "operations",
     scope: "public",
     summary: "Liveness: the process is up",
     responses: { 200: { description: "Up", schema: livenessReply } },
     handler: async () => ({ status: "ok" }),
   });
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/readyz",
     operationId: "getReadiness",
-    tag: "operations",
     scope: "public",
     summary: "Readiness: the store answers (last probe, at most 1 s old), keys exist, not shutting down",
     description:
@@ -43,11 +41,10 @@ export function registerHealthRoutes(ctx: ServerContext, readiness: Readiness): 
       return report;
     },
   });
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/metrics",
     operationId: "getMetrics",
-    tag: "operations",
     scope: "operator",
     summary:
       "Prometheus metrics of every tenant (operator key, admin key of every tenant, or open on loopback)",
@@ -60,27 +57,25 @@ export function registerHealthRoutes(ctx: ServerContext, readiness: Readiness): 
       return text;
     },
   });
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/openapi.json",
     operationId: "getOpenApiDocument",
-    tag: "operations",
     scope: "public",
     summary: "This API's OpenAPI 3.1 document",
     responses: { 200: { description: "OpenAPI document", schema: openApiReply } },
-    handler: async () => openApiDocument(registry, { title: "Holdfast", version: HOLDFAST_VERSION }),
+    handler: async () => openApiDocument(ctx.registry, { title: "Holdfast", version: HOLDFAST_VERSION }),
   });
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/docs",
     operationId: "getApiDocsPage",
-    tag: "operations",
     scope: "public",
     summary: "A human-readable page of the API",
     responses: { 200: { description: "HTML", schema: z.string(), contentType: "text/html" } },
     handler: async ({ reply }) => {
       void reply.type("text/html; charset=utf-8").header("content-security-policy", DOCS_PAGE_CSP);
-      return docsPage(openApiDocument(registry, { title: "Holdfast", version: HOLDFAST_VERSION }));
+      return docsPage(openApiDocument(ctx.registry, { title: "Holdfast", version: HOLDFAST_VERSION }));
     },
   });
 }

@@ -1,16 +1,10 @@
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import {
-  createInventory,
-  MAX_HOLD_QUANTITY,
-  MAX_ITEM_STOCK,
-  type Hold,
-  type Inventory,
-} from "../../inventory/index.js";
+import { createInventory, MAX_HOLD_QUANTITY, MAX_ITEM_STOCK, type Hold } from "../../inventory/index.js";
 import type { ServerContext } from "../context.js";
-import { defineRoute } from "../route.js";
+import { routeGroup } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import { durationMs, errorResponse, nameParam, perTenant } from "./common.js";
+import { durationMs, errorResponse, nameParam } from "./common.js";
 import { CONTROL_CHARACTERS, MAX_NAME_LENGTH } from "../../util/validate.js";
 import { commitReply, holdReply, itemDefinedReply, itemReply, releaseReply } from "../replies/stock.js";
 
@@ -68,9 +62,27 @@ function idempotencyKeyOf(request: FastifyRequest, fromBody: string | undefined)
   return parsed.data;
 }
 
+/** The options of a hold or cart (`holdCommon`), with the idempotency key of body or header. */
+function holdOptions(
+  request: FastifyRequest,
+  body: { holder: string; ttlMs?: number; idempotencyKey?: string },
+) {
+  return {
+    holder: body.holder,
+    ttlMs: body.ttlMs,
+    idempotencyKey: idempotencyKeyOf(request, body.idempotencyKey),
+  };
+}
+
 /** The hold as JSON; `expiresIn` uses this server's clock, for display only. */
 function holdJson(h: Hold, now = Date.now()) {
   return { ...h, expiresIn: Math.max(0, h.expiresAt - now) };
+}
+
+/** The reply of a hold or cart: 201 with the hold (an idempotent retry's too). */
+function created(reply: FastifyReply, hold: Hold) {
+  void reply.code(201);
+  return holdJson(hold);
 }
 
 /** The 404 of every route naming an item that was never defined. */
@@ -87,14 +99,12 @@ const stockChanged = {
  * extend). Stock never oversells: every call is one atomic script that first returns expired holds.
  */
 export function registerInventoryRoutes(ctx: ServerContext): void {
-  const { app, registry } = ctx;
-  const inventoryOf = perTenant<Inventory>(ctx, "inventory", (store) => createInventory(store));
+  const route = routeGroup(ctx, "inventory", (store) => createInventory(store));
 
-  defineRoute(app, registry, {
+  route({
     method: "PUT",
     url: "/v1/inventory/items/:item",
     operationId: "defineItem",
-    tag: "inventory",
     scope: "admin",
     summary: "Define an item with `stock` units, or update its maxStock/perHolderLimit (admin)",
     description:
@@ -117,8 +127,8 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
       400: errorResponse("Invalid item or body (e.g. stock above maxStock)"),
       409: errorResponse("The existing total already exceeds the new maxStock"),
     },
-    handler: async ({ params, body, principal, reply }) => {
-      const state = await inventoryOf(principal.tenant).defineItem(params.item, {
+    handler: async ({ params, body, reply }, inventory) => {
+      const state = await inventory.defineItem(params.item, {
         stock: body.stock,
         maxStock: body.maxStock,
         perHolderLimit: body.perHolderLimit,
@@ -128,11 +138,10 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/inventory/items/:item",
     operationId: "getItem",
-    tag: "inventory",
     scope: "client",
     summary: "The item's exact stock: available, held, sold, total (available + held + sold = total)",
     params: itemParams,
@@ -140,14 +149,13 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
       200: { description: "Stock", schema: itemReply },
       404: unknownItem,
     },
-    handler: async ({ params, principal }) => inventoryOf(principal.tenant).get(params.item),
+    handler: async ({ params }, inventory) => inventory.get(params.item),
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/inventory/items/:item/restock",
     operationId: "restockItem",
-    tag: "inventory",
     scope: "admin",
     summary: "Add units to the item's total stock (admin)",
     params: itemParams,
@@ -156,15 +164,13 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
       ...stockChanged,
       409: errorResponse("Would pass maxStock (`HOLDFAST_STOCK_CAPACITY`); nothing changed"),
     },
-    handler: async ({ params, body, principal }) =>
-      inventoryOf(principal.tenant).restock(params.item, body.units),
+    handler: async ({ params, body }, inventory) => inventory.restock(params.item, body.units),
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/inventory/items/:item/adjust",
     operationId: "adjustItem",
-    tag: "inventory",
     scope: "admin",
     summary: "Change the total stock by `delta` units, up or down (admin)",
     description: "A decrease never takes back held or sold units: larger than `available` is refused whole.",
@@ -182,15 +188,13 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
       ...stockChanged,
       409: errorResponse("Decrease above `available` (INSUFFICIENT_STOCK) or increase past maxStock"),
     },
-    handler: async ({ params, body, principal }) =>
-      inventoryOf(principal.tenant).adjust(params.item, body.delta),
+    handler: async ({ params, body }, inventory) => inventory.adjust(params.item, body.delta),
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/inventory/items/:item/holds",
     operationId: "holdItem",
-    tag: "inventory",
     scope: "client",
     summary: "Reserve `quantity` units for a holder until `ttlMs`, atomically, or refuse with `available`",
     params: itemParams,
@@ -201,23 +205,17 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
       409: errorResponse("Not enough stock (`available`) or the holder's limit (`limit`, `current`)"),
       503: errorResponse("Store unreachable: nothing was held (fail closed)"),
     },
-    handler: async ({ params, body, principal, request, reply }) => {
-      const hold = await inventoryOf(principal.tenant).hold(params.item, {
-        holder: body.holder,
-        quantity: body.quantity,
-        ttlMs: body.ttlMs,
-        idempotencyKey: idempotencyKeyOf(request, body.idempotencyKey),
-      });
-      void reply.code(201);
-      return holdJson(hold);
-    },
+    handler: async ({ params, body, request, reply }, inventory) =>
+      created(
+        reply,
+        await inventory.hold(params.item, { quantity: body.quantity, ...holdOptions(request, body) }),
+      ),
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/inventory/holds",
     operationId: "holdCart",
-    tag: "inventory",
     scope: "client",
     summary: "Reserve several items at once, all or none (a cart)",
     description:
@@ -235,22 +233,14 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
       404: errorResponse("One of the items is unknown"),
       409: errorResponse("One line lacks stock (`item`, `available`); nothing was held"),
     },
-    handler: async ({ body, principal, request, reply }) => {
-      const hold = await inventoryOf(principal.tenant).holdCart(body.lines, {
-        holder: body.holder,
-        ttlMs: body.ttlMs,
-        idempotencyKey: idempotencyKeyOf(request, body.idempotencyKey),
-      });
-      void reply.code(201);
-      return holdJson(hold);
-    },
+    handler: async ({ body, request, reply }, inventory) =>
+      created(reply, await inventory.holdCart(body.lines, holdOptions(request, body))),
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/inventory/holds/:holdId/commit",
     operationId: "commitHold",
-    tag: "inventory",
     scope: "client",
     summary: "Turn a live hold into a sale; a retry answers `committed: false` and changes nothing",
     params: holdParams,
@@ -261,17 +251,16 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
         "Expired (`HOLDFAST_HOLD_EXPIRED`, `expiredAt`) or released (`HOLDFAST_HOLD_FINISHED`)",
       ),
     },
-    handler: async ({ params, principal }) => {
-      const r = await inventoryOf(principal.tenant).commit(params.holdId);
+    handler: async ({ params }, inventory) => {
+      const r = await inventory.commit(params.holdId);
       return { committed: r.committed, hold: r.hold };
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/inventory/holds/:holdId/release",
     operationId: "releaseHold",
-    tag: "inventory",
     scope: "client",
     summary: "Give a hold's units back; `outcome` says what happened (only `released` changed anything)",
     params: holdParams,
@@ -279,14 +268,13 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
       200: { description: "What happened: only `released` changed anything", schema: releaseReply },
       404: errorResponse("Unknown hold"),
     },
-    handler: async ({ params, principal }) => inventoryOf(principal.tenant).release(params.holdId),
+    handler: async ({ params }, inventory) => inventory.release(params.holdId),
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/inventory/holds/:holdId/extend",
     operationId: "extendHold",
-    tag: "inventory",
     scope: "client",
     summary: "Give a live hold a new lifetime of `ttlMs` from now",
     params: holdParams,
@@ -296,7 +284,7 @@ export function registerInventoryRoutes(ctx: ServerContext): void {
       404: errorResponse("Unknown hold"),
       409: errorResponse("Expired, committed or released: nothing changed"),
     },
-    handler: async ({ params, body, principal }) =>
-      holdJson(await inventoryOf(principal.tenant).extend(params.holdId, body.ttlMs)),
+    handler: async ({ params, body }, inventory) =>
+      holdJson(await inventory.extend(params.holdId, body.ttlMs)),
   });
 }

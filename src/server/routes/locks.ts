@@ -1,18 +1,10 @@
 import { z } from "zod";
-import { createLocks, type Locks } from "../../lock/index.js";
+import { createLocks } from "../../lock/index.js";
 import type { Lease } from "../../lock/types.js";
 import type { ServerContext } from "../context.js";
-import { defineRoute } from "../route.js";
+import { routeGroup } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import {
-  durationMs,
-  errorResponse,
-  metadata,
-  nameParam,
-  pageOrBadRequest,
-  pageQuery,
-  perTenant,
-} from "./common.js";
+import { durationMs, errorResponse, metadata, nameParam, pageOrBadRequest, pageQuery } from "./common.js";
 import { MAX_NAME_LENGTH } from "../../util/validate.js";
 import {
   lockForceReleasedReply,
@@ -47,14 +39,12 @@ function leaseJson(lease: Lease, now = Date.now()) {
 
 /** `/v1/locks/…`: acquire, refresh, release, get, list (admin), force-release (admin). */
 export function registerLockRoutes(ctx: ServerContext): void {
-  const { app, registry } = ctx;
-  const locksOf = perTenant<Locks>(ctx, "locks", (store) => createLocks(store));
+  const route = routeGroup(ctx, "locks", (store) => createLocks(store));
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/locks/:key/acquire",
     operationId: "acquireLock",
-    tag: "locks",
     scope: "client",
     summary: "Acquire a lock (lease with owner token and fencing token) in one round trip",
     description:
@@ -82,8 +72,7 @@ export function registerLockRoutes(ctx: ServerContext): void {
       ),
       503: errorResponse("Store unreachable: nothing was acquired (fail closed)"),
     },
-    handler: async ({ params, body, principal }) => {
-      const locks = locksOf(principal.tenant);
+    handler: async ({ params, body }, locks) => {
       const opts = { ttlMs: body.ttlMs, waitMs: body.waitMs, metadata: body.metadata };
       const lease =
         body.mode === "read"
@@ -93,11 +82,10 @@ export function registerLockRoutes(ctx: ServerContext): void {
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/locks/:key/refresh",
     operationId: "refreshLock",
-    tag: "locks",
     scope: "client",
     summary: "Extend a lease you still own (never re-acquires an expired lock)",
     params: keyParams,
@@ -106,15 +94,14 @@ export function registerLockRoutes(ctx: ServerContext): void {
       200: { description: "Extended: the lease with its new expiry (same fence)", schema: lockLeaseReply },
       409: errorResponse("Not the owner any more (expired, released, or someone else's token)"),
     },
-    handler: async ({ params, body, principal }) =>
-      leaseJson(await locksOf(principal.tenant).refresh({ key: params.key, token: body.token }, body.ttlMs)),
+    handler: async ({ params, body }, locks) =>
+      leaseJson(await locks.refresh({ key: params.key, token: body.token }, body.ttlMs)),
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/locks/:key/release",
     operationId: "releaseLock",
-    tag: "locks",
     scope: "client",
     summary: "Release a lease you own",
     params: keyParams,
@@ -123,17 +110,16 @@ export function registerLockRoutes(ctx: ServerContext): void {
       200: { description: "Released", schema: lockReleasedReply },
       409: errorResponse("Not the owner"),
     },
-    handler: async ({ params, body, principal }) => {
-      await locksOf(principal.tenant).release({ key: params.key, token: body.token });
+    handler: async ({ params, body }, locks) => {
+      await locks.release({ key: params.key, token: body.token });
       return { success: true, released: true, key: params.key };
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/locks/:key",
     operationId: "getLock",
-    tag: "locks",
     scope: "client",
     summary: "Whether a key is locked, its fence, metadata and remaining TTL (never the owner token)",
     params: keyParams,
@@ -141,8 +127,8 @@ export function registerLockRoutes(ctx: ServerContext): void {
       200: { description: "Locked: mode, fence, metadata, remaining TTL", schema: lockInfoReply },
       404: errorResponse("Not locked"),
     },
-    handler: async ({ params, principal }) => {
-      const info = await locksOf(principal.tenant).get(params.key);
+    handler: async ({ params }, locks) => {
+      const info = await locks.get(params.key);
       if (!info)
         throw new HttpError(404, "HOLDFAST_LOCK_NOT_FOUND", `"${params.key}" is not locked.`, {
           key: params.key,
@@ -151,11 +137,10 @@ export function registerLockRoutes(ctx: ServerContext): void {
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/locks",
     operationId: "listLocks",
-    tag: "locks",
     scope: "admin",
     summary: "List active locks of the tenant (admin), a page at a time, without KEYS",
     description:
@@ -168,9 +153,9 @@ export function registerLockRoutes(ctx: ServerContext): void {
     responses: {
       200: { description: "A page of active locks with remaining TTL and metadata", schema: lockListReply },
     },
-    handler: async ({ query, principal }) => {
+    handler: async ({ query }, locks) => {
       const page = await pageOrBadRequest(() =>
-        locksOf(principal.tenant).listPage({
+        locks.listPage({
           prefix: query.prefix,
           limit: query.limit ?? 100,
           cursor: query.cursor,
@@ -181,26 +166,24 @@ export function registerLockRoutes(ctx: ServerContext): void {
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "DELETE",
     url: "/v1/locks/:key",
     operationId: "forceReleaseLock",
-    tag: "locks",
     scope: "admin",
     summary: "Force-release a lock whoever holds it (admin); its next holder still gets a higher fence",
     params: keyParams,
     responses: { 200: { description: "Released (or was not held)", schema: lockForceReleasedReply } },
-    handler: async ({ params, principal }) => ({
+    handler: async ({ params }, locks) => ({
       key: params.key,
-      released: await locksOf(principal.tenant).forceRelease(params.key),
+      released: await locks.forceRelease(params.key),
     }),
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/locks/acquire-many",
     operationId: "acquireManyLocks",
-    tag: "locks",
     scope: "client",
     summary: "Lock several keys of one hash slot, all or nothing",
     body: z.object({
@@ -214,8 +197,8 @@ export function registerLockRoutes(ctx: ServerContext): void {
       400: errorResponse("Keys do not share a hash tag"),
       409: errorResponse("One of them is held"),
     },
-    handler: async ({ body, principal }) => {
-      const lease = await locksOf(principal.tenant).acquireMany(body.keys, {
+    handler: async ({ body }, locks) => {
+      const lease = await locks.acquireMany(body.keys, {
         ttlMs: body.ttlMs,
         waitMs: body.waitMs,
         metadata: body.metadata,

@@ -10,7 +10,7 @@ import {
 } from "../../machine/stored-definitions.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
-import { defineRoute } from "../route.js";
+import { routeGroup } from "../route.js";
 import { errorResponse, nameParam } from "./common.js";
 import { tenantEventLog } from "./events.js";
 import {
@@ -78,26 +78,25 @@ function machineNotFound(machine: string): HttpError {
   );
 }
 
+/** The machine `name` of the tenant whose definitions are `defs`, or a 404 naming it. */
+async function machineIn(defs: MachineDefinitions, name: string): Promise<AnyMachine> {
+  const m = await defs.machine(name);
+  if (!m) throw machineNotFound(name);
+  return m;
+}
+
 /** `/v1/machines/…`: store a definition, then create, read, move and audit its entities. */
 export function registerMachineRoutes(ctx: ServerContext): void {
-  const { app, registry } = ctx;
-  const defsOf = (tenant: string): MachineDefinitions =>
-    ctx.perTenant(
-      "machine-definitions",
-      tenant,
-      (store) => new MachineDefinitions(store, tenantEventLog(ctx, tenant)),
-    );
-  const machineOf = async (tenant: string, name: string): Promise<AnyMachine> => {
-    const m = await defsOf(tenant).machine(name);
-    if (!m) throw machineNotFound(name);
-    return m;
-  };
+  const route = routeGroup(
+    ctx,
+    "machines",
+    (store, tenant) => new MachineDefinitions(store, tenantEventLog(ctx, tenant)),
+  );
 
-  defineRoute(app, registry, {
+  route({
     method: "PUT",
     url: "/v1/machines/:machine",
     operationId: "putMachineDefinition",
-    tag: "machines",
     scope: "client",
     summary: "Store (or replace) a machine definition for the tenant",
     description:
@@ -109,7 +108,7 @@ export function registerMachineRoutes(ctx: ServerContext): void {
       400: errorResponse("Malformed body, or an inconsistent definition (`problem`, `state`, `event`)"),
       503: errorResponse("Store unreachable: nothing was stored"),
     },
-    handler: async ({ params, body, principal }) => {
+    handler: async ({ params, body }, defs) => {
       const { name, ...definition } = body;
       if (name !== undefined && name !== params.machine) {
         throw new HttpError(
@@ -125,15 +124,14 @@ export function registerMachineRoutes(ctx: ServerContext): void {
           reason: `must encode to at most ${MAX_JSON_CHARS} characters of JSON`,
         });
       }
-      return defsOf(principal.tenant).put(params.machine, definition as StoredDefinition);
+      return defs.put(params.machine, definition as StoredDefinition);
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/machines/:machine",
     operationId: "getMachineDefinition",
-    tag: "machines",
     scope: "client",
     summary: "The stored definition of a machine",
     params: machineParams,
@@ -141,18 +139,17 @@ export function registerMachineRoutes(ctx: ServerContext): void {
       200: { description: "The definition", schema: storedDefinitionReply },
       404: errorResponse("No such machine for this tenant"),
     },
-    handler: async ({ params, principal }) => {
-      const d = await defsOf(principal.tenant).get(params.machine);
+    handler: async ({ params }, defs) => {
+      const d = await defs.get(params.machine);
       if (!d) throw machineNotFound(params.machine);
       return d;
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/machines/:machine/entities/:id",
     operationId: "createMachineEntity",
-    tag: "machines",
     scope: "client",
     summary: "Create an entity in the initial state, at version 1",
     params: entityParams,
@@ -167,19 +164,18 @@ export function registerMachineRoutes(ctx: ServerContext): void {
       409: errorResponse("The entity exists: `currentState`, `currentVersion`"),
       503: errorResponse("Store unreachable: nothing was created"),
     },
-    handler: async ({ params, body, principal, reply }) => {
-      const m = await machineOf(principal.tenant, params.machine);
+    handler: async ({ params, body, reply }, defs) => {
+      const m = await machineIn(defs, params.machine);
       const r = await located("body", () => m.create(params.id, body));
       void reply.code(201);
       return { machine: params.machine, ...r };
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/machines/:machine/entities/:id",
     operationId: "getMachineEntity",
-    tag: "machines",
     scope: "client",
     summary: "An entity's state, version and data, and the events allowed from its state",
     params: entityParams,
@@ -187,19 +183,18 @@ export function registerMachineRoutes(ctx: ServerContext): void {
       200: { description: "The entity", schema: entityReply },
       404: errorResponse("No such machine or entity"),
     },
-    handler: async ({ params, principal }) => {
-      const m = await machineOf(principal.tenant, params.machine);
+    handler: async ({ params }, defs) => {
+      const m = await machineIn(defs, params.machine);
       const snap = await m.get(params.id);
       if (!snap) throw new EntityNotFoundError(params.machine, params.id);
       return { machine: params.machine, ...snap, allowedEvents: m.allowedEvents(snap.state) };
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/machines/:machine/entities/:id/events",
     operationId: "sendMachineEvent",
-    tag: "machines",
     scope: "client",
     summary: "Send an event: one atomic, versioned transition (optimistic concurrency, idempotency keys)",
     description:
@@ -225,7 +220,7 @@ export function registerMachineRoutes(ctx: ServerContext): void {
       409: errorResponse("Version conflict, invalid transition or idempotency key reused"),
       503: errorResponse("Store unreachable: nothing was applied (safe to retry with the same key)"),
     },
-    handler: async ({ params, body, principal, request }) => {
+    handler: async ({ params, body, request }, defs) => {
       const header = request.headers["idempotency-key"];
       if (header !== undefined) {
         if (typeof header !== "string" || header.length === 0 || header.length > 256) {
@@ -243,7 +238,7 @@ export function registerMachineRoutes(ctx: ServerContext): void {
           );
         }
       }
-      const m = await machineOf(principal.tenant, params.machine);
+      const m = await machineIn(defs, params.machine);
       const { event, ...options } = body;
       const r = await located("body", () =>
         m.send(params.id, event, { ...options, idempotencyKey: header ?? body.idempotencyKey }),
@@ -252,11 +247,10 @@ export function registerMachineRoutes(ctx: ServerContext): void {
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/machines/:machine/entities/:id/history",
     operationId: "getMachineEntityHistory",
-    tag: "machines",
     scope: "client",
     summary: "An entity's transitions (and its creation), with server times, actors and data",
     params: entityParams,
@@ -278,8 +272,8 @@ export function registerMachineRoutes(ctx: ServerContext): void {
       400: errorResponse("Invalid query (`since` and `after` together, bad limit…)"),
       404: errorResponse("No such machine, or no such entity and no history"),
     },
-    handler: async ({ params, query, principal }) => {
-      const m = await machineOf(principal.tenant, params.machine);
+    handler: async ({ params, query, principal }, defs) => {
+      const m = await machineIn(defs, params.machine);
       const since = await resolveTime(
         query.since === undefined ? undefined : parseTimeSpec(query.since),
         () => tenantEventLog(ctx, principal.tenant).serverTime(),

@@ -8,7 +8,7 @@ import {
   type LimitSpec,
 } from "../../limit/index.js";
 import type { ServerContext } from "../context.js";
-import { defineRoute } from "../route.js";
+import { routeGroup } from "../route.js";
 import { durationMs, errorResponse, nameParam } from "./common.js";
 import { errorReply } from "../replies/common.js";
 import { rateLimitReply, rateLimitResetReply } from "../replies/limits.js";
@@ -48,7 +48,7 @@ const MAX_CACHED_LIMITERS = 1000;
  * never 429.
  */
 export function registerRateLimitRoutes(ctx: ServerContext): void {
-  const { app, registry } = ctx;
+  const route = routeGroup(ctx, "rate limits");
   // Each cached limiter remembers the limits it was last given (as JSON), so a request with the
   // same limits as the previous one (the usual case) does not re-validate and re-install them.
   // Bounded (LRU): a limiter dropped from it is closed (its outage timer, if any, stops).
@@ -90,11 +90,10 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
     return result;
   };
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/ratelimits/:name/check",
     operationId: "checkRateLimit",
-    tag: "rate limits",
     scope: "client",
     summary:
       "Consume `cost` from every limit of `key` in one round trip: 200 allowed, 429 limited, 503 store unreachable (fail-closed)",
@@ -121,11 +120,10 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/ratelimits/:name/peek",
     operationId: "peekRateLimit",
-    tag: "rate limits",
     scope: "client",
     summary: "What a check of `cost` would decide, without consuming",
     params: nameParams,
@@ -143,11 +141,10 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
   });
 
   for (const action of ["reward", "penalty"] as const) {
-    defineRoute(app, registry, {
+    route({
       method: "POST",
       url: `/v1/ratelimits/:name/${action}`,
       operationId: action === "reward" ? "rewardRateLimit" : "penalizeRateLimit",
-      tag: "rate limits",
       scope: "client",
       summary:
         action === "reward"
@@ -165,11 +162,10 @@ export function registerRateLimitRoutes(ctx: ServerContext): void {
     });
   }
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/ratelimits/:name/reset",
     operationId: "resetRateLimit",
-    tag: "rate limits",
     scope: "client",
     summary: "Forget the state of `key` (full budget again, block lifted)",
     params: nameParams,

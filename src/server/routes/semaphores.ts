@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createSemaphores, type Permit, type Semaphores } from "../../semaphore/index.js";
+import { createSemaphores, type Permit } from "../../semaphore/index.js";
 import {
   MAX_HOLDERS_PAGE,
   MAX_PERMIT_METADATA_LENGTH,
@@ -7,17 +7,9 @@ import {
   MAX_SEMAPHORE_LIMIT,
 } from "../../semaphore/index.js";
 import type { ServerContext } from "../context.js";
-import { defineRoute } from "../route.js";
+import { routeGroup } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import {
-  durationMs,
-  errorResponse,
-  nameParam,
-  pageOrBadRequest,
-  pageQuery,
-  perTenant,
-  plainText,
-} from "./common.js";
+import { durationMs, errorResponse, nameParam, pageOrBadRequest, pageQuery, plainText } from "./common.js";
 import {
   permitRefreshedReply,
   permitReleasedReply,
@@ -66,14 +58,12 @@ function permitJson(p: Permit, now = Date.now()) {
  * 409 `HOLDFAST_SEMAPHORE_FULL` carrying `holders`, `limit` and `retryAfterMs` (plus Retry-After).
  */
 export function registerSemaphoreRoutes(ctx: ServerContext): void {
-  const { app, registry } = ctx;
-  const semaphoresOf = perTenant<Semaphores>(ctx, "semaphores", (store) => createSemaphores(store));
+  const route = routeGroup(ctx, "semaphores", (store) => createSemaphores(store));
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/semaphores/:name/acquire",
     operationId: "acquirePermit",
-    tag: "semaphores",
     scope: "client",
     summary: "Take one of `limit` permits (owner token + expiry) in one round trip",
     description:
@@ -99,7 +89,7 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
       499: errorResponse("The client closed the request while waiting (no permit is kept)"),
       503: errorResponse("Store unreachable: nothing was acquired (fail closed)"),
     },
-    handler: async ({ params, body, principal, reply }) => {
+    handler: async ({ params, body, reply }, semaphores) => {
       const aborted = new AbortController();
       // A client that hangs up while we wait must not be handed a permit nobody will release.
       const onClose = () => {
@@ -107,7 +97,7 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
       };
       if (body.waitMs) reply.raw.once("close", onClose);
       try {
-        const permit = await semaphoresOf(principal.tenant).acquire(params.name, {
+        const permit = await semaphores.acquire(params.name, {
           limit: body.limit,
           ttlMs: body.ttlMs,
           waitMs: body.waitMs,
@@ -127,11 +117,10 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/semaphores/:name/refresh",
     operationId: "refreshPermit",
-    tag: "semaphores",
     scope: "client",
     summary: "Extend a permit you still hold (never re-acquires an expired one)",
     params: nameParams,
@@ -143,11 +132,8 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
       200: { description: "Extended: new `expiresAt`", schema: permitRefreshedReply },
       409: errorResponse("Not held any more (expired or released): `HOLDFAST_SEMAPHORE_PERMIT_NOT_HELD`"),
     },
-    handler: async ({ params, body, principal }) => {
-      const p = await semaphoresOf(principal.tenant).refresh(
-        { name: params.name, token: body.token },
-        body.ttlMs,
-      );
+    handler: async ({ params, body }, semaphores) => {
+      const p = await semaphores.refresh({ name: params.name, token: body.token }, body.ttlMs);
       return {
         name: p.name,
         token: p.token,
@@ -158,11 +144,10 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/semaphores/:name/release",
     operationId: "releasePermit",
-    tag: "semaphores",
     scope: "client",
     summary: "Give a permit back",
     params: nameParams,
@@ -171,34 +156,32 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
       200: { description: "Released", schema: permitReleasedReply },
       409: errorResponse("Not held (expired or released already)"),
     },
-    handler: async ({ params, body, principal }) => {
-      const holders = await semaphoresOf(principal.tenant).release({ name: params.name, token: body.token });
+    handler: async ({ params, body }, semaphores) => {
+      const holders = await semaphores.release({ name: params.name, token: body.token });
       return { name: params.name, released: true, holders };
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/semaphores/:name",
     operationId: "countPermits",
-    tag: "semaphores",
     scope: "client",
     summary: "How many permits are held now",
     params: nameParams,
     responses: {
       200: { description: "Permits held now (0 for a semaphore nobody holds)", schema: semaphoreCountReply },
     },
-    handler: async ({ params, principal }) => ({
+    handler: async ({ params }, semaphores) => ({
       name: params.name,
-      count: await semaphoresOf(principal.tenant).count(params.name),
+      count: await semaphores.count(params.name),
     }),
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/semaphores/:name/holders",
     operationId: "listPermitHolders",
-    tag: "semaphores",
     scope: "client",
     summary: "Live holders, soonest expiry first, with remaining TTL and metadata (one page)",
     description:
@@ -217,13 +200,13 @@ export function registerSemaphoreRoutes(ctx: ServerContext): void {
       400: errorResponse("Invalid `limit` or `cursor`"),
       403: errorResponse("`includeTokens=true` without an admin key"),
     },
-    handler: async ({ params, query, principal }) => {
+    handler: async ({ params, query, principal }, semaphores) => {
       const withTokens = query.includeTokens === "true";
       if (withTokens && principal.role !== "admin") {
         throw new HttpError(403, "HOLDFAST_FORBIDDEN", "`includeTokens=true` needs an admin key.");
       }
       const page = await pageOrBadRequest(() =>
-        semaphoresOf(principal.tenant).holdersPage(params.name, {
+        semaphores.holdersPage(params.name, {
           limit: query.limit ?? MAX_HOLDERS_PAGE,
           cursor: query.cursor,
         }),

@@ -1,11 +1,11 @@
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
-import { createSessions, type Session, type Sessions } from "../../session/index.js";
+import { createSessions, type Session } from "../../session/index.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
-import { defineRoute } from "../route.js";
-import { durationMs, errorResponse, nameParam, perTenant, plainText } from "./common.js";
+import { routeGroup } from "../route.js";
+import { durationMs, errorResponse, nameParam, plainText } from "./common.js";
 import {
   sessionEnvelopeReply,
   sessionRevokedReply,
@@ -82,29 +82,27 @@ function liveSession(s: Session | null): { session: Session } {
   return sessionJson(s);
 }
 
+/** Runs `op` on the session of the request's token (body or header), with the body's `user` hint. */
+function byToken<T>(
+  request: FastifyRequest,
+  body: z.infer<typeof lookupBody>,
+  op: (token: string, hint: { user?: string }) => Promise<T>,
+): Promise<T> {
+  const t = tokenOf(request, body);
+  return inBody(() => op(t, { user: body.user }));
+}
+
 /**
  * `/v1/sessions/…`: put, get, touch, revoke (token in the body or a header, never in the URL),
  * list a user's sessions, revoke all of them.
  */
 export function registerSessionRoutes(ctx: ServerContext): void {
-  const { app, registry } = ctx;
-  const sessionsOf = perTenant<Sessions>(ctx, "sessions", (store) => createSessions(store));
-  /** Runs `op` on the session of the request's token (body or header), with the body's `user` hint. */
-  const byToken = <T>(
-    tenant: string,
-    request: FastifyRequest,
-    body: z.infer<typeof lookupBody>,
-    op: (sessions: Sessions, token: string, hint: { user?: string }) => Promise<T>,
-  ): Promise<T> => {
-    const t = tokenOf(request, body);
-    return inBody(() => op(sessionsOf(tenant), t, { user: body.user }));
-  };
+  const route = routeGroup(ctx, "sessions", (store) => createSessions(store));
 
-  defineRoute(app, registry, {
+  route({
     method: "PUT",
     url: "/v1/sessions",
     operationId: "putSession",
-    tag: "sessions",
     scope: "client",
     summary: "Store (or replace) the session of a token; the token is stored only as its SHA-256",
     description:
@@ -120,10 +118,10 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       400: errorResponse("Invalid token, user, data or ttlMs"),
       503: errorResponse("Store unreachable: nothing was stored"),
     },
-    handler: async ({ body, principal }) =>
+    handler: async ({ body }, sessions) =>
       sessionJson(
         await inBody(() =>
-          sessionsOf(principal.tenant).put(body.token, {
+          sessions.put(body.token, {
             user: body.user,
             data: body.data,
             ttlMs: body.ttlMs,
@@ -132,46 +130,47 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       ),
   });
 
-  defineRoute(app, registry, {
-    method: "POST",
-    url: "/v1/sessions/get",
-    operationId: "getSession",
-    tag: "sessions",
-    scope: "client",
-    summary: "The live session of a token, without extending it",
-    description: `The token travels in the body (\`token\`) or the \`${SESSION_TOKEN_HEADER}\` header. POST so that it never appears in a URL.`,
-    body: lookupBody,
-    responses: {
-      200: { description: "Live", schema: sessionEnvelopeReply },
-      404: errorResponse("No live session for this token"),
-      503: errorResponse("Store unreachable: never a guessed answer"),
+  // get and touch differ only in what they do to the live session of the token (and their texts).
+  const lookups = [
+    {
+      op: "get",
+      operationId: "getSession",
+      summary: "The live session of a token, without extending it",
+      description: `The token travels in the body (\`token\`) or the \`${SESSION_TOKEN_HEADER}\` header. POST so that it never appears in a URL.`,
+      found: "Live",
+      unreachable: "Store unreachable: never a guessed answer",
     },
-    handler: async ({ body, principal, request }) =>
-      liveSession(await byToken(principal.tenant, request, body, (s, t, hint) => s.get(t, hint))),
-  });
-
-  defineRoute(app, registry, {
-    method: "POST",
-    url: "/v1/sessions/touch",
-    operationId: "touchSession",
-    tag: "sessions",
-    scope: "client",
-    summary: "Restart a live session's TTL (sliding expiry) and return it",
-    body: lookupBody,
-    responses: {
-      200: { description: "Extended", schema: sessionEnvelopeReply },
-      404: errorResponse("No live session for this token"),
-      503: errorResponse("Store unreachable"),
+    {
+      op: "touch",
+      operationId: "touchSession",
+      summary: "Restart a live session's TTL (sliding expiry) and return it",
+      found: "Extended",
+      unreachable: "Store unreachable",
     },
-    handler: async ({ body, principal, request }) =>
-      liveSession(await byToken(principal.tenant, request, body, (s, t, hint) => s.touch(t, hint))),
-  });
+  ] as const;
+  for (const { op, operationId, summary, found, unreachable, ...described } of lookups) {
+    route({
+      method: "POST",
+      url: `/v1/sessions/${op}`,
+      operationId,
+      scope: "client",
+      summary,
+      ...described,
+      body: lookupBody,
+      responses: {
+        200: { description: found, schema: sessionEnvelopeReply },
+        404: errorResponse("No live session for this token"),
+        503: errorResponse(unreachable),
+      },
+      handler: async ({ body, request }, sessions) =>
+        liveSession(await byToken(request, body, (t, hint) => sessions[op](t, hint))),
+    });
+  }
 
-  defineRoute(app, registry, {
+  route({
     method: "POST",
     url: "/v1/sessions/revoke",
     operationId: "revokeSession",
-    tag: "sessions",
     scope: "client",
     summary: "End a token's session now (sign out this device)",
     description: "Safe to retry: `revoked` is false when no live session was left to end.",
@@ -180,16 +179,15 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       200: { description: "Whether a live session was ended", schema: sessionRevokedReply },
       503: errorResponse("Store unreachable: the session may still be live"),
     },
-    handler: async ({ body, principal, request }) => ({
-      revoked: await byToken(principal.tenant, request, body, (s, t, hint) => s.revoke(t, hint)),
+    handler: async ({ body, request }, sessions) => ({
+      revoked: await byToken(request, body, (t, hint) => sessions.revoke(t, hint)),
     }),
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "GET",
     url: "/v1/sessions/users/:user",
     operationId: "listUserSessions",
-    tag: "sessions",
     scope: "client",
     summary: "Every live session of a user (ids, data, expiry; never tokens), soonest-expiring first",
     params: userParams,
@@ -197,17 +195,16 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       200: { description: "The sessions (empty when the user has none)", schema: userSessionsReply },
       503: errorResponse("Store unreachable"),
     },
-    handler: async ({ params, principal }) => {
-      const sessions = await sessionsOf(principal.tenant).list(params.user);
-      return { user: params.user, sessions, count: sessions.length };
+    handler: async ({ params }, sessions) => {
+      const list = await sessions.list(params.user);
+      return { user: params.user, sessions: list, count: list.length };
     },
   });
 
-  defineRoute(app, registry, {
+  route({
     method: "DELETE",
     url: "/v1/sessions/users/:user",
     operationId: "revokeUserSessions",
-    tag: "sessions",
     scope: "client",
     summary: "End every session of a user in one atomic step (sign out everywhere)",
     params: userParams,
@@ -215,9 +212,9 @@ export function registerSessionRoutes(ctx: ServerContext): void {
       200: { description: "How many sessions were ended", schema: userSessionsRevokedReply },
       503: errorResponse("Store unreachable: nothing was revoked"),
     },
-    handler: async ({ params, principal }) => ({
+    handler: async ({ params }, sessions) => ({
       user: params.user,
-      revoked: await sessionsOf(principal.tenant).revokeAll(params.user),
+      revoked: await sessions.revokeAll(params.user),
     }),
   });
 }

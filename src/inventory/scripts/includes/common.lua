@@ -120,3 +120,13 @@ local function state(B)
   -- All five are written when the item is defined; arithmetic converts each once.
   return { s[1] + 0, s[2] + 0, s[3] + 0, s[4] + 0, s[5] + 0 }
 end
+
+-- How define, get and adjust start: item B's due entries given back (at most `limit` of them: the
+-- call's budget), then its state read. Returns the state (nil when the item does not exist) and the
+-- reclaimed list; `budget` <= 0 afterwards means more may be due.
+local function settle(B, E, now, tomb_ms, limit)
+  local out = {}
+  budget = limit
+  reclaim(B, E, now, tomb_ms, out, 0, math.huge, '', 0)
+  return state(B), out
+end
