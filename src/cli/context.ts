@@ -18,6 +18,28 @@ export interface StoreCommandOptions {
 export class CliUsageError extends Error {}
 
 /**
+ * Opens the store `holdfast serve` would use with this run's environment (its prefix, quietly, no
+ * server check), and runs `fn` with it and the resolved config; closes the store after.
+ */
+export async function withConfiguredStore<T>(
+  run: CliRun,
+  fn: (store: Store, config: ReturnType<typeof resolveServeConfig>) => Promise<T>,
+): Promise<T> {
+  const config = resolveServeConfig({}, run.io.env);
+  const store = await createStore({
+    prefix: config.prefix,
+    logger: silent,
+    checkServer: false,
+    env: run.io.env,
+  });
+  try {
+    return await fn(store, config);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
  * Opens the configured store for an operator command. The memory store lives inside the process
  * that created it, so inspecting it from another process is meaningless: say so.
  */
@@ -26,25 +48,16 @@ export async function withStore<T>(
   opts: StoreCommandOptions,
   fn: (store: Store) => Promise<T>,
 ): Promise<T> {
-  const config = resolveServeConfig({}, run.io.env);
   if (opts.tenant !== undefined) assertTenantName("--tenant", opts.tenant);
-  const store = await createStore({
-    prefix: config.prefix,
-    logger: silent,
-    checkServer: false,
-    env: run.io.env,
-  });
-  try {
+  return withConfiguredStore(run, (store) => {
     if (store.kind === "memory") {
       throw new CliUsageError(
         "No Redis is configured (REDIS_URL, REDIS_HOST, …), and the memory store lives inside the server's own process. " +
           "Set REDIS_URL to the Redis that `holdfast serve` uses, or use the HTTP API.",
       );
     }
-    return await fn(opts.tenant ? namespacedStore(store, tenantNamespace(opts.tenant)) : store);
-  } finally {
-    await store.close();
-  }
+    return fn(opts.tenant ? namespacedStore(store, tenantNamespace(opts.tenant)) : store);
+  });
 }
 
 /** Formats ms as `1m 05s`, `12.3s` or `250ms`. */

@@ -1,30 +1,16 @@
 import type { Command } from "commander";
-import { createStore } from "../store/create-store.js";
-import { resolveServeConfig } from "../server/config.js";
 import { keyStoreFor } from "../server/serve.js";
 import { mintApiKey, ROLES, type Role } from "../server/auth/api-keys.js";
 import { assertTenantList } from "../server/tenants.js";
 import { table } from "./output.js";
 import type { CliRun } from "./io.js";
-
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
+import { withConfiguredStore } from "./context.js";
 
 async function withKeyStore<T>(
   run: CliRun,
   fn: (ks: ReturnType<typeof keyStoreFor>) => Promise<T>,
 ): Promise<T> {
-  const config = resolveServeConfig({}, run.io.env);
-  const store = await createStore({
-    prefix: config.prefix,
-    logger: silent,
-    checkServer: false,
-    env: run.io.env,
-  });
-  try {
-    return await fn(keyStoreFor(store, config.keysFile));
-  } finally {
-    await store.close();
-  }
+  return withConfiguredStore(run, (store, config) => fn(keyStoreFor(store, config.keysFile)));
 }
 
 /** `holdfast keys create|ls|revoke`: API keys for `holdfast serve`, stored hashed. */

@@ -11,6 +11,7 @@
 --          {-6, the closing lease's fence}  the name is already closed; nothing changed
 -- One GET and one SET: the SET without PX removes the lease's TTL, so the closed name stays.
 -- @include "lock-value.lua"
+-- @include "refusal.lua"
 -- @include "now.lua"
 local v = redis.call('GET', KEYS[1])
 if held_by(v, ARGV[1]) then
@@ -21,11 +22,4 @@ if held_by(v, ARGV[1]) then
   redis.call('SET', KEYS[1], lock_value('', fence_s, meta))
   return { fence, now_ms(), meta }
 end
-if v then
-  if is_closed(v) then
-    local _, fence = lock_fields(v)
-    return { -6, fence }
-  end
-  return -3
-end
-return -2
+return refusal(v)

@@ -10,6 +10,7 @@
 --          -3  another owner holds the exclusive lock
 --          {-6, the closing lease's fence}  the name is closed (close-1.lua)
 -- @include "lock-value.lua"
+-- @include "refusal.lua"
 -- @include "now.lua"
 local v = redis.call('GET', KEYS[1])
 if held_by(v, ARGV[1]) then
@@ -25,11 +26,4 @@ if score and tonumber(score) > now then
   if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
   return { tonumber(redis.call('GET', KEYS[3])) or 0, now, 2 }
 end
-if v then
-  if is_closed(v) then
-    local _, fence = lock_fields(v)
-    return { -6, fence }
-  end
-  return -3
-end
-return -2
+return refusal(v)

@@ -7,6 +7,7 @@
 --          -3  another owner holds the exclusive lock; nothing changed
 --          {-6, the closing lease's fence}  the name is closed (close-1.lua); nothing changed
 -- @include "lock-value.lua"
+-- @include "refusal.lua"
 -- @include "now.lua"
 local v = redis.call('GET', KEYS[1])
 if held_by(v, ARGV[1]) then
@@ -18,11 +19,4 @@ if score then
   redis.call('ZREM', KEYS[2], ARGV[1])
   if tonumber(score) > now_ms() then return 2 end
 end
-if v then
-  if is_closed(v) then
-    local _, fence = lock_fields(v)
-    return { -6, fence }
-  end
-  return -3
-end
-return -2
+return refusal(v)
