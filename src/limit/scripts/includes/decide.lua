@@ -2,13 +2,23 @@
 -- arguments and the reply). The consume scripts (consume-1.lua) call it for everything but their
 -- common case, so every edge (blocks, refusals, cost above a limit) is decided here only.
 -- `argv` is the generic script's ARGV (the consume scripts rebuild it from their own).
--- Each limit's state is one hash field (its name is in argv) holding packed little-endian doubles
--- (struct.pack: no number formatting or parsing, and exact):
+-- The states of a key's limits live in one hash field, "@" followed by the limits' own names
+-- ("<algorithm letter>:<limit name>") joined by "|", e.g. "@g:per-second|f:per-minute". Its value
+-- is, limit after limit in that order, the limit's state as packed little-endian doubles
+-- (struct.pack: no number formatting or parsing, and exact), then when that state stops mattering
+-- (ms on the server clock; from then on it reads as a full budget):
 --   fixed window '<dd' window start, count;  sliding window '<ddd' window start, count, previous
 --   window's count;  token bucket '<dd' tokens, when they were counted;  GCRA '<d' theoretical
---   arrival time
+--   arrival time;  each followed by '<d' until
+-- A hash holds at most one such field. A list of limits whose field is not there (another
+-- process runs another list, or setLimits changed it) is decided here: its limits take their
+-- state from whatever field is there, and the field is written back under its own list followed
+-- by the other list's limits that still matter, so processes with different lists share every
+-- common limit's state exactly and never reset each other's other limits.
 -- @include "now.lua"
 -- @include "save-state.lua"
+-- Doubles of state (then one of until) per algorithm letter: f, s, t, g.
+local STATE_DOUBLES = { [102] = 3, [115] = 4, [116] = 3, [103] = 2 }
 local function rate_limit_decide(argv)
   local key = KEYS[1]
   local op = tonumber(argv[1])
@@ -27,19 +37,45 @@ local function rate_limit_decide(argv)
   --   windows: s1 = window start, s2 = count, s3 = previous window's count (sliding only)
   --   token bucket: s1 = tokens;  GCRA: s1 = theoretical arrival time, s3 = emission interval (ms)
   local A, F, LIM, PAR, S1, S2, S3 = {}, {}, {}, {}, {}, {}, {}
-  local fields = { 'blk', 'x' }
+  local mine = {}
   for i = 1, n do
     local base = 4 * i
     A[i], F[i], LIM[i], PAR[i] = tonumber(argv[base + 1]), argv[base + 2], tonumber(argv[base + 3]), tonumber(argv[base + 4])
-    fields[2 + i] = F[i]
+    mine[F[i]] = true
   end
-  local h = redis.call('HMGET', key, unpack(fields))
-  local blocked_until = tonumber(h[1]) or 0
-  local x = h[2]
-
+  -- Every state field of the hash (normally one), split into one packed string per limit.
+  local all = redis.call('HGETALL', key)
+  local blocked_until, x = 0, false
+  local seg, others, old = {}, {}, {}
+  for j = 1, #all, 2 do
+    local f, v = all[j], all[j + 1]
+    if f == 'blk' then
+      blocked_until = tonumber(v) or 0
+    elseif f == 'x' then
+      x = v
+    else
+      -- Written over below (a field of an older layout, such as "g:name", is dropped too).
+      old[#old + 1] = f
+    end
+    if string.byte(f) == 64 then
+      local pos = 1
+      for name in string.gmatch(f, '[^@|]+') do
+        local size = STATE_DOUBLES[string.byte(name)]
+        if not size or pos + 8 * size > #v + 1 then break end
+        local stop = pos + 8 * size
+        if not seg[name] then
+          seg[name] = string.sub(v, pos, stop - 1)
+          if not mine[name] and struct.unpack('<d', v, stop - 8) > now then
+            others[#others + 1] = name
+          end
+        end
+        pos = stop
+      end
+    end
+  end
   -- Load and refresh each limit's state to `now`.
   for i = 1, n do
-    local a, lim, par, packed = A[i], LIM[i], PAR[i], h[2 + i]
+    local a, lim, par, packed = A[i], LIM[i], PAR[i], seg[F[i]]
     if a == 1 or a == 2 then
       local start = now - (now % par)
       local w, c, prev = -1, 0, 0
@@ -128,10 +164,10 @@ local function rate_limit_decide(argv)
   end
 
   -- Adds `amt` to the used budget of every limit (negative: gives budget back, never beyond a full
-  -- limit) and writes every state, the block and the expiry bookkeeping in one HSET.
+  -- limit) and writes every state (with when it stops mattering), the other lists' limits that
+  -- still matter, and the expiry bookkeeping, in one HSET of the key's one state field.
   local function apply_and_save(amt, blk)
-    local w = {}
-    local nw = 0
+    local w, names = {}, {}
     local ttl = blk - now
     for i = 1, n do
       local a = A[i]
@@ -160,11 +196,17 @@ local function rate_limit_decide(argv)
         packed = struct.pack('<d', tat)
         r = reset_ms(i)
       end
-      w[nw + 1], w[nw + 2] = F[i], packed
-      nw = nw + 2
+      w[i], names[i] = packed .. struct.pack('<d', now + r), F[i]
       if r > ttl then ttl = r end
     end
-    save_state(key, now, ttl, x, unpack(w))
+    for _, name in ipairs(others) do
+      w[#w + 1], names[#names + 1] = seg[name], name
+    end
+    local field = '@' .. table.concat(names, '|')
+    for _, f in ipairs(old) do
+      if f ~= field then redis.call('HDEL', key, f) end
+    end
+    save_state(key, now, ttl, x, field, table.concat(w))
   end
 
   if op == 2 then
