@@ -37,8 +37,29 @@ const STEPS = ["", "fixed-window", "sliding-window", "token-bucket", "gcra"].map
 );
 const COMMIT = lua("./steps/commit.lua");
 const LETTERS = ["", "f", "s", "t", "g"];
-/** How many doubles each algorithm (by code) keeps in the state field, its until included. */
-const DOUBLES = [0, 3, 4, 3, 2];
+/**
+ * What each algorithm (by code) keeps in the state field, as its step's locals: fixed window
+ * (window start, count), sliding window (window start, count, previous count), token bucket
+ * (tokens, when counted), GCRA (theoretical arrival time); each is followed by its until.
+ */
+const STATE = [[], ["w", "c"], ["w", "c", "p"], ["t", "now"], ["a"]];
+/** Limits packed per `struct.pack` call: one call for up to four, and few enough values per call for 16. */
+const PACK_GROUP = 4;
+
+/** The Lua expression that packs the states of limits `range` (algorithm `codes`), each with its until. */
+function packState(codes: readonly number[], range: readonly number[]): string {
+  const calls: string[] = [];
+  for (let k = 0; k < range.length; k += PACK_GROUP) {
+    const group = range.slice(k, k + PACK_GROUP);
+    const format = "<" + group.map((i) => "d".repeat(STATE[codes[i - 1]].length + 1)).join("");
+    const values = group.flatMap((i) => [
+      ...STATE[codes[i - 1]].map((v) => (v === "now" ? v : `${v}${i}`)),
+      `now + e${i}`,
+    ]);
+    calls.push(`struct.pack('${format}', ${values.join(", ")})`);
+  }
+  return calls.join(" .. ");
+}
 
 /** `text` with its `$name` slots filled; a slot alone on its line takes that line's indent. */
 function fill(text: string, slots: Record<string, string>): string {
@@ -68,11 +89,11 @@ function buildConsumeScript(codes: readonly number[]): RateLimitScript {
       .map((i) => `if e${i} > ttl then ttl = e${i} end`)
       .join("\n"),
     FIELD: String(field),
-    STATE: range.map((i) => `v${i}`).join(" .. "),
+    STATE: packState(codes, range),
     REPLY: range.map((i) => `r${i}, e${i}`).join(", "),
   });
   const offsets = [1];
-  for (const c of codes) offsets.push(offsets[offsets.length - 1] + 8 * DOUBLES[c]);
+  for (const c of codes) offsets.push(offsets[offsets.length - 1] + 8 * (STATE[c].length + 1));
   for (let i = n; i >= 1; i--) {
     const slots = { i: String(i), q: String(1 + 2 * i), p: String(2 + 2 * i), o: String(offsets[i - 1]) };
     body = fill(fill(STEPS[codes[i - 1]], slots), { next: body });

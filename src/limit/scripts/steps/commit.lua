@@ -1,4 +1,4 @@
--- Every limit allows: write every new state v<i> (each followed by when it stops mattering) in the
+-- Every limit allows: write every new state (each followed by when it stops mattering) in the
 -- key's one state field with one HSET, and answer each limit's remaining units r<i> and reset e<i>.
 -- The hash must live as long as its longest-lived state (the largest e<i>); its expiry is kept as
 -- includes/save-state.lua keeps it (written out here, as a function would cost a closure per

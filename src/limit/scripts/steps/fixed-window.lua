@@ -9,6 +9,5 @@ if v then
 end
 if c$i <= q$i then
   local r$i, e$i = q$i - c$i, w$i + W$i - now
-  local v$i = struct.pack('<ddd', w$i, c$i, now + e$i)
   $next
 end

@@ -10,6 +10,5 @@ if cost <= q$i and a$i + cost * T$i - now - q$i * T$i <= 1e-6 then
   a$i = a$i + cost * T$i
   local r$i, e$i = math.floor((q$i * T$i - (a$i - now)) / T$i + 1e-6), math.ceil(a$i - now - 1e-6)
   if r$i < 0 then r$i = 0 elseif r$i > q$i then r$i = q$i end
-  local v$i = struct.pack('<dd', a$i, now + e$i)
   $next
 end

@@ -18,6 +18,5 @@ if cost <= q$i and o$i + c$i + cost <= q$i + 1e-6 then
   c$i = c$i + cost
   local r$i, e$i = math.floor(q$i - (o$i + c$i) + 1e-6), w$i + 2 * W$i - now
   if r$i < 0 then r$i = 0 elseif r$i > q$i then r$i = q$i end
-  local v$i = struct.pack('<dddd', w$i, c$i, p$i, now + e$i)
   $next
 end

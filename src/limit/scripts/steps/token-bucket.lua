@@ -15,6 +15,5 @@ if cost <= q$i and cost <= t$i + 1e-6 then
   local r$i, e$i = math.floor(t$i + 1e-6), 0
   if r$i < 0 then r$i = 0 end
   if t$i < q$i then e$i = math.ceil((q$i - t$i) * 1000 / R$i - 1e-6) end
-  local v$i = struct.pack('<ddd', t$i, now, now + e$i)
   $next
 end
