@@ -100,6 +100,7 @@ function buildConsumeScript(codes: readonly number[]): RateLimitScript {
   }
   const source = fill(TEMPLATE, {
     FIELD: String(field),
+    N: String(n),
     STEPS: body.replace(/^(?=.)/gm, "  "),
     GENERIC: [
       n,

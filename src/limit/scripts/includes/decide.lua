@@ -17,8 +17,9 @@
 -- common limit's state exactly and never reset each other's other limits.
 -- @include "now.lua"
 -- @include "save-state.lua"
--- Doubles of state (then one of until) per algorithm letter: f, s, t, g.
-local STATE_DOUBLES = { [102] = 3, [115] = 4, [116] = 3, [103] = 2 }
+-- Doubles of state, then one of until, per algorithm code; the codes of the letters f, s, t, g.
+local STATE_DOUBLES = { 3, 4, 3, 2 }
+local LETTER_CODES = { [102] = 1, [115] = 2, [116] = 3, [103] = 4 }
 local function rate_limit_decide(argv)
   local key = KEYS[1]
   local op = tonumber(argv[1])
@@ -37,52 +38,60 @@ local function rate_limit_decide(argv)
   --   windows: s1 = window start, s2 = count, s3 = previous window's count (sliding only)
   --   token bucket: s1 = tokens;  GCRA: s1 = theoretical arrival time, s3 = emission interval (ms)
   local A, F, LIM, PAR, S1, S2, S3 = {}, {}, {}, {}, {}, {}, {}
-  local mine = {}
   for i = 1, n do
     local base = 4 * i
     A[i], F[i], LIM[i], PAR[i] = tonumber(argv[base + 1]), argv[base + 2], tonumber(argv[base + 3]), tonumber(argv[base + 4])
-    mine[F[i]] = true
   end
-  -- Every state field of the hash (normally one), split into one packed string per limit.
+  local own = '@' .. table.concat(F, '|')
+  -- Every state field of the hash (normally one): where each limit's state starts in it (SEGV: the
+  -- field's value, SEGP: the byte), and the other lists' limits that still matter.
   local all = redis.call('HGETALL', key)
   local blocked_until, x = 0, false
-  local seg, others, old = {}, {}, {}
+  local SEGV, SEGP, others, old = {}, {}, {}, {}
   for j = 1, #all, 2 do
     local f, v = all[j], all[j + 1]
     if f == 'blk' then
       blocked_until = tonumber(v) or 0
     elseif f == 'x' then
       x = v
+    elseif f == own then
+      -- This list's own field (a refusal, a peek): its layout is known.
+      local pos = 1
+      for i = 1, n do
+        SEGV[F[i]], SEGP[F[i]] = v, pos
+        pos = pos + 8 * STATE_DOUBLES[A[i]]
+      end
     else
       -- Written over below (a field of an older layout, such as "g:name", is dropped too).
       old[#old + 1] = f
-    end
-    if string.byte(f) == 64 then
-      local pos = 1
-      for name in string.gmatch(f, '[^@|]+') do
-        local size = STATE_DOUBLES[string.byte(name)]
-        if not size or pos + 8 * size > #v + 1 then break end
-        local stop = pos + 8 * size
-        if not seg[name] then
-          seg[name] = string.sub(v, pos, stop - 1)
-          if not mine[name] and struct.unpack('<d', v, stop - 8) > now then
-            others[#others + 1] = name
+      if string.byte(f) == 64 then
+        local mine = {}
+        for i = 1, n do mine[F[i]] = true end
+        local pos = 1
+        for name in string.gmatch(f, '[^@|]+') do
+          local size = STATE_DOUBLES[LETTER_CODES[string.byte(name)]]
+          if not size or pos + 8 * size > #v + 1 then break end
+          if not SEGV[name] then
+            SEGV[name], SEGP[name] = v, pos
+            if not mine[name] and struct.unpack('<d', v, pos + 8 * size - 8) > now then
+              others[#others + 1] = name
+            end
           end
+          pos = pos + 8 * size
         end
-        pos = stop
       end
     end
   end
   -- Load and refresh each limit's state to `now`.
   for i = 1, n do
-    local a, lim, par, packed = A[i], LIM[i], PAR[i], seg[F[i]]
+    local a, lim, par, packed, at = A[i], LIM[i], PAR[i], SEGV[F[i]], SEGP[F[i]]
     if a == 1 or a == 2 then
       local start = now - (now % par)
       local w, c, prev = -1, 0, 0
       if packed and a == 1 then
-        w, c = struct.unpack('<dd', packed)
+        w, c = struct.unpack('<dd', packed, at)
       elseif packed then
-        w, c, prev = struct.unpack('<ddd', packed)
+        w, c, prev = struct.unpack('<ddd', packed, at)
       end
       if w ~= start then
         if a == 2 and w == start - par then
@@ -95,7 +104,7 @@ local function rate_limit_decide(argv)
       S1[i], S2[i], S3[i] = start, c, prev
     elseif a == 3 then
       local tokens, ts = lim, now
-      if packed then tokens, ts = struct.unpack('<dd', packed) end
+      if packed then tokens, ts = struct.unpack('<dd', packed, at) end
       local elapsed = now - ts
       if elapsed < 0 then elapsed = 0 end
       tokens = tokens + elapsed * par / 1000
@@ -103,7 +112,7 @@ local function rate_limit_decide(argv)
       S1[i] = tokens
     else
       local tat = now
-      if packed then tat = struct.unpack('<d', packed) end
+      if packed then tat = struct.unpack('<d', packed, at) end
       if tat < now then tat = now end
       S1[i], S3[i] = tat, 1000 / par
     end
@@ -200,7 +209,9 @@ local function rate_limit_decide(argv)
       if r > ttl then ttl = r end
     end
     for _, name in ipairs(others) do
-      w[#w + 1], names[#names + 1] = seg[name], name
+      local at = SEGP[name]
+      local size = STATE_DOUBLES[LETTER_CODES[string.byte(name)]]
+      w[#w + 1], names[#names + 1] = string.sub(SEGV[name], at, at + 8 * size - 1), name
     end
     local field = '@' .. table.concat(names, '|')
     for _, f in ipairs(old) do
