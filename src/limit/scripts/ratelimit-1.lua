@@ -21,8 +21,8 @@
 --   retryAfterMs: 0 when allowed, -1 when the cost can never pass
 -- Reset returns {1, 0, 0}. No negative status codes: bad input is refused by the caller.
 --
--- One HGETALL (the hash holds "blk", "x" and one state field, bar leftovers of a change of
--- limits), one HSET of everything changed, per-limit state in parallel arrays. The memory twin (twins.ts) does the same arithmetic in the same order.
+-- One HMGET of "blk", "x" and this list's state field (an HGETALL too when another list's field
+-- is there instead), one HSET of everything changed, per-limit state in parallel arrays. The memory twin (twins.ts) does the same arithmetic in the same order.
 
 -- @include "decide.lua"
 return rate_limit_decide(ARGV)

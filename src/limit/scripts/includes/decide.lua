@@ -43,30 +43,30 @@ local function rate_limit_decide(argv)
     A[i], F[i], LIM[i], PAR[i] = tonumber(argv[base + 1]), argv[base + 2], tonumber(argv[base + 3]), tonumber(argv[base + 4])
   end
   local own = '@' .. table.concat(F, '|')
-  -- Every state field of the hash (normally one): where each limit's state starts in it (SEGV: the
-  -- field's value, SEGP: the byte), and the other lists' limits that still matter.
-  local all = redis.call('HGETALL', key)
-  local blocked_until, x = 0, false
+  -- Where each limit's state starts (SEGV: the state field's value, SEGP: the byte), and the other
+  -- lists' limits that still matter. This list's own field is read as the consume script reads
+  -- it; only when another list's field is there (the hash has "x" but not this field) is the
+  -- whole hash read.
+  local h = redis.call('HMGET', key, 'blk', 'x', own)
+  local blocked_until, x = tonumber(h[1]) or 0, h[2]
   local SEGV, SEGP, others, old = {}, {}, {}, {}
-  for j = 1, #all, 2 do
-    local f, v = all[j], all[j + 1]
-    if f == 'blk' then
-      blocked_until = tonumber(v) or 0
-    elseif f == 'x' then
-      x = v
-    elseif f == own then
-      -- This list's own field (a refusal, a peek): its layout is known.
-      local pos = 1
-      for i = 1, n do
-        SEGV[F[i]], SEGP[F[i]] = v, pos
-        pos = pos + 8 * STATE_DOUBLES[A[i]]
+  if h[3] then
+    local pos = 1
+    for i = 1, n do
+      SEGV[F[i]], SEGP[F[i]] = h[3], pos
+      pos = pos + 8 * STATE_DOUBLES[A[i]]
+    end
+  elseif x then
+    local mine = {}
+    for i = 1, n do mine[F[i]] = true end
+    local all = redis.call('HGETALL', key)
+    for j = 1, #all, 2 do
+      local f, v = all[j], all[j + 1]
+      if f ~= 'blk' and f ~= 'x' then
+        -- Written over below (a field of an older layout, such as "g:name", is dropped too).
+        old[#old + 1] = f
       end
-    else
-      -- Written over below (a field of an older layout, such as "g:name", is dropped too).
-      old[#old + 1] = f
       if string.byte(f) == 64 then
-        local mine = {}
-        for i = 1, n do mine[F[i]] = true end
         local pos = 1
         for name in string.gmatch(f, '[^@|]+') do
           local size = STATE_DOUBLES[LETTER_CODES[string.byte(name)]]
