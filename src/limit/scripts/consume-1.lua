@@ -23,10 +23,4 @@ $STEPS
 end
 -- Everything else: the generic decision, defined only on this path (a closure less per check).
 -- @include "decide.lua"
--- The limits' own fields, from this list's state field ("@f1|f2|…"), for the generic arguments.
-local F, list, from = {}, ARGV[$FIELD], 2
-for i = 1, $N do
-  local bar = string.find(list, '|', from, true) or #list + 1
-  F[i], from = string.sub(list, from, bar - 1), bar + 1
-end
 return rate_limit_decide({ 0, ARGV[1], ARGV[2], $GENERIC })

@@ -100,11 +100,11 @@ function buildConsumeScript(codes: readonly number[]): RateLimitScript {
   }
   const source = fill(TEMPLATE, {
     FIELD: String(field),
-    N: String(n),
     STEPS: body.replace(/^(?=.)/gm, "  "),
     GENERIC: [
       n,
-      ...range.map((i) => `${codes[i - 1]}, F[${i}], ARGV[${1 + 2 * i}], ARGV[${2 + 2 * i}]`),
+      ...range.map((i) => `${codes[i - 1]}, false, ARGV[${1 + 2 * i}], ARGV[${2 + 2 * i}]`),
+      `ARGV[${field}]`,
     ].join(", "),
   });
   return scriptFromSource<RateLimitArgs, RateLimitReply>(

@@ -42,7 +42,10 @@ local function rate_limit_decide(argv)
     local base = 4 * i
     A[i], F[i], LIM[i], PAR[i] = tonumber(argv[base + 1]), argv[base + 2], tonumber(argv[base + 3]), tonumber(argv[base + 4])
   end
-  local own = '@' .. table.concat(F, '|')
+  -- This list's state field: the consume scripts pass it last (their limits' own fields are then
+  -- false, and only split out of it when another list's field must be merged).
+  local own = argv[5 + 4 * n]
+  if not own then own = '@' .. table.concat(F, '|') end
   -- Where each limit's state starts (SEGV: the state field's value, SEGP: the byte), and the other
   -- lists' limits that still matter. This list's own field is read as the consume script reads
   -- it; only when another list's field is there (the hash has "x" but not this field) is the
@@ -53,12 +56,19 @@ local function rate_limit_decide(argv)
   if h[3] then
     local pos = 1
     for i = 1, n do
-      SEGV[F[i]], SEGP[F[i]] = h[3], pos
+      SEGV[i], SEGP[i] = h[3], pos
       pos = pos + 8 * STATE_DOUBLES[A[i]]
     end
   elseif x then
-    local mine = {}
-    for i = 1, n do mine[F[i]] = true end
+    if not F[1] then
+      local from = 2
+      for i = 1, n do
+        local bar = string.find(own, '|', from, true) or #own + 1
+        F[i], from = string.sub(own, from, bar - 1), bar + 1
+      end
+    end
+    local mine, seen = {}, {}
+    for i = 1, n do mine[F[i]] = i end
     local all = redis.call('HGETALL', key)
     for j = 1, #all, 2 do
       local f, v = all[j], all[j + 1]
@@ -71,11 +81,12 @@ local function rate_limit_decide(argv)
         for name in string.gmatch(f, '[^@|]+') do
           local size = STATE_DOUBLES[LETTER_CODES[string.byte(name)]]
           if not size or pos + 8 * size > #v + 1 then break end
-          if not SEGV[name] then
-            SEGV[name], SEGP[name] = v, pos
-            if not mine[name] and struct.unpack('<d', v, pos + 8 * size - 8) > now then
-              others[#others + 1] = name
-            end
+          local i = mine[name]
+          if i then
+            if not SEGV[i] then SEGV[i], SEGP[i] = v, pos end
+          elseif not seen[name] and struct.unpack('<d', v, pos + 8 * size - 8) > now then
+            seen[name] = true
+            others[#others + 1] = { name, string.sub(v, pos, pos + 8 * size - 1) }
           end
           pos = pos + 8 * size
         end
@@ -84,7 +95,7 @@ local function rate_limit_decide(argv)
   end
   -- Load and refresh each limit's state to `now`.
   for i = 1, n do
-    local a, lim, par, packed, at = A[i], LIM[i], PAR[i], SEGV[F[i]], SEGP[F[i]]
+    local a, lim, par, packed, at = A[i], LIM[i], PAR[i], SEGV[i], SEGP[i]
     if a == 1 or a == 2 then
       local start = now - (now % par)
       local w, c, prev = -1, 0, 0
@@ -176,7 +187,7 @@ local function rate_limit_decide(argv)
   -- limit) and writes every state (with when it stops mattering), the other lists' limits that
   -- still matter, and the expiry bookkeeping, in one HSET of the key's one state field.
   local function apply_and_save(amt, blk)
-    local w, names = {}, {}
+    local w = {}
     local ttl = blk - now
     for i = 1, n do
       local a = A[i]
@@ -205,15 +216,14 @@ local function rate_limit_decide(argv)
         packed = struct.pack('<d', tat)
         r = reset_ms(i)
       end
-      w[i], names[i] = packed .. struct.pack('<d', now + r), F[i]
+      w[i] = packed .. struct.pack('<d', now + r)
       if r > ttl then ttl = r end
     end
-    for _, name in ipairs(others) do
-      local at = SEGP[name]
-      local size = STATE_DOUBLES[LETTER_CODES[string.byte(name)]]
-      w[#w + 1], names[#names + 1] = string.sub(SEGV[name], at, at + 8 * size - 1), name
+    local field = own
+    for _, other in ipairs(others) do
+      field = field .. '|' .. other[1]
+      w[#w + 1] = other[2]
     end
-    local field = '@' .. table.concat(names, '|')
     for _, f in ipairs(old) do
       if f ~= field then redis.call('HDEL', key, f) end
     end
