@@ -211,6 +211,60 @@ describeStores("rate limiter", ({ store, target, elapse }) => {
     expect(fresh.limits.map((s) => s.remaining)).toEqual(limits.map((_, i) => i));
   });
 
+  it("processes with different lists of limits on one key share each common limit and reset none", async () => {
+    // A rolling change of limits: two processes run two lists on the same key, turn by turn.
+    const burst: LimitSpec = { name: "burst", algorithm: "fixed-window", limit: 5, windowMs: 600_000 };
+    const a = createRateLimiter(store(), {
+      name: "rolling",
+      limits: [burst, { name: "daily", algorithm: "sliding-window", limit: 8, windowMs: 600_000 }],
+    });
+    const b = createRateLimiter(store(), {
+      name: "rolling",
+      limits: [{ name: "hourly", algorithm: "gcra", burst: 6, ratePerSec: 0.001 }, burst],
+    });
+    const left = async (l: RateLimiter) => (await l.peek("k")).limits.map((s) => [s.name, s.remaining]);
+    expect(await countAllowed(a, "k", 2)).toBe(2);
+    expect(await countAllowed(b, "k", 1)).toBe(1);
+    expect(await countAllowed(a, "k", 1)).toBe(1);
+    expect(await left(a)).toEqual([
+      ["burst", 1],
+      ["daily", 5],
+    ]);
+    expect(await left(b)).toEqual([
+      ["hourly", 5],
+      ["burst", 1],
+    ]);
+    // The common limit runs out for both; neither refusal took anything.
+    expect(await countAllowed(b, "k", 3)).toBe(1);
+    expect(await a.consume("k")).toMatchObject({ allowed: false, policy: "burst" });
+    expect(await left(a)).toEqual([
+      ["burst", 0],
+      ["daily", 5],
+    ]);
+    expect(await left(b)).toEqual([
+      ["hourly", 4],
+      ["burst", 0],
+    ]);
+    // Once every process runs the new list, its limits carry on.
+    a.setLimits([{ name: "hourly", algorithm: "gcra", burst: 6, ratePerSec: 0.001 }, burst]);
+    expect(await left(a)).toEqual([
+      ["hourly", 4],
+      ["burst", 0],
+    ]);
+  });
+
+  it("sixteen sliding windows (the most state a key may have) decide together", async () => {
+    const limits = Array.from({ length: 16 }, (_, i): LimitSpec => ({
+      name: `s${i}`,
+      algorithm: "sliding-window",
+      limit: 10 + i,
+      windowMs: 600_000,
+    }));
+    const l = createRateLimiter(store(), { name: "sixteen-sliding", limits });
+    expect(await countAllowed(l, "k", 12)).toBe(10);
+    expect((await l.peek("k")).limits.map((s) => s.remaining)).toEqual(limits.map((_, i) => i));
+  });
+
   it("limits can change at runtime without losing state", async () => {
     const l = createRateLimiter(store(), {
       name: "rt-change",

@@ -1,10 +1,10 @@
 -- Rate limits of one key: every limit of the key decided together, all-or-nothing, in one call.
--- State lives in one hash (KEYS[1]); each limit keeps its state in a field of its own, so the
--- limits themselves (quotas, windows, rates) are arguments and can change between calls.
+-- State lives in one hash (KEYS[1]), every limit's in one field named after the list of limits;
+-- the limits themselves (quotas, windows, rates) are arguments and can change between calls.
 --
--- KEYS[1]  the key's state hash: one field per limit ("<algorithm letter>:<limit name>", packed
---          doubles: see includes/decide.lua), "blk" (blocked until, ms on the server clock),
---          "x" (when the hash expires, ms on the server clock)
+-- KEYS[1]  the key's state hash: the state field ("@" and the limits' "<algorithm letter>:<limit
+--          name>" joined by "|", packed doubles: see includes/decide.lua), "blk" (blocked until,
+--          ms on the server clock), "x" (when the hash expires, ms on the server clock)
 -- ARGV[1]  op: 0 consume, 1 peek (decide without writing), 2 adjust (add ARGV[2] to the used
 --          budget of every limit: > 0 penalty, < 0 reward), 3 reset (delete the state)
 -- ARGV[2]  cost (consume, peek: integer >= 1) or signed amount (adjust)
@@ -12,7 +12,7 @@
 -- ARGV[4]  n, the number of limits; then 4 arguments per limit i (base = 4 + 4*(i-1)):
 -- ARGV[base+1]  algorithm: 1 fixed window, 2 sliding window (two-window counter),
 --               3 token bucket, 4 GCRA
--- ARGV[base+2]  the limit's state field, e.g. "f:per-second"
+-- ARGV[base+2]  the limit's name in the state field, e.g. "f:per-second"
 -- ARGV[base+3]  limit (windows: requests per window; bucket, GCRA: burst), integer
 -- ARGV[base+4]  windows: window in ms (integer); bucket, GCRA: rate in units per second (may be fractional)
 --
@@ -21,8 +21,8 @@
 --   retryAfterMs: 0 when allowed, -1 when the cost can never pass
 -- Reset returns {1, 0, 0}. No negative status codes: bad input is refused by the caller.
 --
--- One HMGET of exactly the fields needed, one HSET of everything changed, per-limit state in
--- parallel arrays. The memory twin (twins.ts) does the same arithmetic in the same order.
+-- One HMGET of "blk", "x" and this list's state field (an HGETALL too when another list's field
+-- is there instead), one HSET of everything changed, per-limit state in parallel arrays. The memory twin (twins.ts) does the same arithmetic in the same order.
 
 -- @include "decide.lua"
 return rate_limit_decide(ARGV)

@@ -37,6 +37,29 @@ const STEPS = ["", "fixed-window", "sliding-window", "token-bucket", "gcra"].map
 );
 const COMMIT = lua("./steps/commit.lua");
 const LETTERS = ["", "f", "s", "t", "g"];
+/**
+ * What each algorithm (by code) keeps in the state field, as its step's locals: fixed window
+ * (window start, count), sliding window (window start, count, previous count), token bucket
+ * (tokens, when counted), GCRA (theoretical arrival time); each is followed by its until.
+ */
+const STATE = [[], ["w", "c"], ["w", "c", "p"], ["t", "now"], ["a"]];
+/** Limits packed per `struct.pack` call: one call for up to four, and few enough values per call for 16. */
+const PACK_GROUP = 4;
+
+/** The Lua expression that packs the states of limits `range` (algorithm `codes`), each with its until. */
+function packState(codes: readonly number[], range: readonly number[]): string {
+  const calls: string[] = [];
+  for (let k = 0; k < range.length; k += PACK_GROUP) {
+    const group = range.slice(k, k + PACK_GROUP);
+    const format = "<" + group.map((i) => "d".repeat(STATE[codes[i - 1]].length + 1)).join("");
+    const values = group.flatMap((i) => [
+      ...STATE[codes[i - 1]].map((v) => (v === "now" ? v : `${v}${i}`)),
+      `now + e${i}`,
+    ]);
+    calls.push(`struct.pack('${format}', ${values.join(", ")})`);
+  }
+  return calls.join(" .. ");
+}
 
 /** `text` with its `$name` slots filled; a slot alone on its line takes that line's indent. */
 function fill(text: string, slots: Record<string, string>): string {
@@ -52,31 +75,36 @@ function fill(text: string, slots: Record<string, string>): string {
 
 /**
  * Builds the consume script for a list of algorithms (see consume-1.lua): limit i's step reads
- * its quota and param at ARGV[1 + 2i] and ARGV[2 + 2i] and its state at h[2 + i], and holds the
- * next limit's step, or the commit after the last.
+ * its quota and param at ARGV[1 + 2i] and ARGV[2 + 2i] and its state at its offset in the key's
+ * state field, and holds the next limit's step, or the commit after the last, which writes the
+ * states, each followed by when it stops mattering, back in that field.
  */
 function buildConsumeScript(codes: readonly number[]): RateLimitScript {
   const n = codes.length;
-  const field = (i: number): number => 2 + 2 * n + i; // ARGV index of limit i's state field
+  const field = 3 + 2 * n; // ARGV index of the key's state field
   const range = Array.from({ length: n }, (_, k) => k + 1);
   let body = fill(COMMIT, {
     TTL: range
       .slice(1)
       .map((i) => `if e${i} > ttl then ttl = e${i} end`)
       .join("\n"),
-    PAIRS: range.map((i) => `ARGV[${field(i)}], v${i}`).join(", "),
+    FIELD: String(field),
+    STATE: packState(codes, range),
     REPLY: range.map((i) => `r${i}, e${i}`).join(", "),
   });
+  const offsets = [1];
+  for (const c of codes) offsets.push(offsets[offsets.length - 1] + 8 * (STATE[c].length + 1));
   for (let i = n; i >= 1; i--) {
-    const slots = { i: String(i), q: String(1 + 2 * i), p: String(2 + 2 * i), s: String(2 + i) };
+    const slots = { i: String(i), q: String(1 + 2 * i), p: String(2 + 2 * i), o: String(offsets[i - 1]) };
     body = fill(fill(STEPS[codes[i - 1]], slots), { next: body });
   }
   const source = fill(TEMPLATE, {
-    FIELDS: range.map((i) => `ARGV[${field(i)}]`).join(", "),
+    FIELD: String(field),
     STEPS: body.replace(/^(?=.)/gm, "  "),
     GENERIC: [
       n,
-      ...range.map((i) => `${codes[i - 1]}, ARGV[${field(i)}], ARGV[${1 + 2 * i}], ARGV[${2 + 2 * i}]`),
+      ...range.map((i) => `${codes[i - 1]}, false, ARGV[${1 + 2 * i}], ARGV[${2 + 2 * i}]`),
+      `ARGV[${field}]`,
     ].join(", "),
   });
   return scriptFromSource<RateLimitArgs, RateLimitReply>(
@@ -85,9 +113,11 @@ function buildConsumeScript(codes: readonly number[]): RateLimitScript {
     source,
     (db, keys, args, now) => {
       const [cost, blockMs] = args;
+      const fields = String(args[field - 1])
+        .slice(1)
+        .split("|");
       const generic: (string | number)[] = [OP_CONSUME, cost, blockMs, n];
-      for (let i = 1; i <= n; i++)
-        generic.push(codes[i - 1], args[field(i) - 1], args[2 * i], args[2 * i + 1]);
+      for (let i = 1; i <= n; i++) generic.push(codes[i - 1], fields[i - 1], args[2 * i], args[2 * i + 1]);
       return compactWhenAllowed(rateLimitTwin(db, keys, generic, now));
     },
   );
@@ -117,7 +147,7 @@ export function consumeScriptFor(limits: readonly NormalizedLimit[]): RateLimitS
 
 /**
  * The arguments of {@link consumeScriptFor}'s script: cost, block ms, the quota and param of each
- * limit, then each limit's state field.
+ * limit, then the key's state field for this list of limits (see {@link stateField}).
  */
 export function consumeArgs(
   cost: number,
@@ -126,8 +156,17 @@ export function consumeArgs(
 ): (string | number)[] {
   const args: (string | number)[] = [cost, blockMs];
   for (const l of limits) args.push(l.quota, l.param);
-  for (const l of limits) args.push(l.field);
+  args.push(stateField(limits));
   return args;
+}
+
+/**
+ * The hash field that holds the state of every limit of a key for this list of limits: "@" and
+ * the limits' own fields joined by "|" (`@g:per-second|f:per-minute`). Limit names have neither
+ * character, so the list can be read back from it (see includes/decide.lua).
+ */
+export function stateField(limits: readonly NormalizedLimit[]): string {
+  return "@" + limits.map((l) => l.field).join("|");
 }
 
 export const OP_CONSUME = 0;

@@ -46,8 +46,31 @@ export function rateLimitTwin(
     const v = h.get(field);
     return v === undefined ? dflt : Number(v);
   };
-  // A limit's state is one field, as in Lua; here its numbers are joined by commas (exact in JS).
-  const state = (field: string): number[] | undefined => h.get(field)?.split(",").map(Number);
+  const mine = new Set<string>();
+  for (let i = 0; i < n; i++) mine.add(String(args[5 + 4 * i]));
+  // The key's state field(s), as in Lua: "@" and the limits' fields joined by "|"; here each limit's
+  // numbers (its state, then when it stops mattering) are joined by commas and the limits by ";"
+  // (exact in JS). Other lists' limits that still matter are kept (see includes/decide.lua).
+  const segments = new Map<string, string>();
+  const others: string[] = [];
+  const old: string[] = [];
+  for (const [f, v] of h) {
+    if (f === "blk" || f === "x") continue;
+    // Written over by save() (a field of an older layout, such as "g:name", is dropped too).
+    old.push(f);
+    if (!f.startsWith("@")) continue;
+    const values = v.split(";");
+    f.slice(1)
+      .split("|")
+      .forEach((name, j) => {
+        const seg = values[j];
+        if (seg === undefined || segments.has(name)) return;
+        segments.set(name, seg);
+        const nums = seg.split(",");
+        if (!mine.has(name) && Number(nums[nums.length - 1]) > now) others.push(name);
+      });
+  }
+  const state = (field: string): number[] | undefined => segments.get(field)?.split(",").map(Number);
 
   const L: LimitState[] = [];
   for (let i = 0; i < n; i++) {
@@ -168,23 +191,39 @@ export function rateLimitTwin(
     return Math.ceil(s.tat - now - EPS);
   };
 
-  const save = (s: LimitState): void => {
-    const values =
-      s.algo === 1
-        ? [s.start, s.c]
-        : s.algo === 2
-          ? [s.start, s.c, s.prev]
-          : s.algo === 3
-            ? [s.t, now]
-            : [s.tat];
-    db.hset(key, { [s.field]: values.join(",") });
+  /** Writes every limit's state in the key's one state field, with the other lists' limits that still matter. */
+  const save = (): void => {
+    const names: string[] = [];
+    const values: string[] = [];
+    for (const s of L) {
+      const state =
+        s.algo === 1
+          ? [s.start, s.c]
+          : s.algo === 2
+            ? [s.start, s.c, s.prev]
+            : s.algo === 3
+              ? [s.t, now]
+              : [s.tat];
+      names.push(s.field);
+      values.push([...state, now + matters(s)].join(","));
+    }
+    for (const name of others) {
+      names.push(name);
+      values.push(segments.get(name)!);
+    }
+    const field = "@" + names.join("|");
+    const stale = old.filter((f) => f !== field);
+    if (stale.length > 0) db.hdel(key, ...stale);
+    db.hset(key, { [field]: values.join(";") });
   };
+
+  /** ms from now until limit `s`'s state stops mattering (as the key's expiry counts it). */
+  const matters = (s: LimitState): number => (s.algo === 1 ? s.start + s.par - now : resetMs(s));
 
   const expire = (blockedUntil: number): void => {
     let ttl = blockedUntil - now;
     for (const s of L) {
-      let r = resetMs(s);
-      if (s.algo === 1) r = s.start + s.par - now;
+      const r = matters(s);
       if (r > ttl) ttl = r;
     }
     if (ttl < 1) ttl = 1;
@@ -200,10 +239,8 @@ export function rateLimitTwin(
   let blockedUntil = num("blk", 0);
 
   if (op === 2) {
-    for (const s of L) {
-      apply(s, amount);
-      save(s);
-    }
+    for (const s of L) apply(s, amount);
+    save();
     expire(blockedUntil);
     amount = 1;
   }
@@ -232,10 +269,8 @@ export function rateLimitTwin(
 
   if (op === 0) {
     if (reason === 0) {
-      for (const s of L) {
-        apply(s, cost);
-        save(s);
-      }
+      for (const s of L) apply(s, cost);
+      save();
       expire(blockedUntil);
     } else if (reason === 1 && blockMs > 0) {
       blockedUntil = now + blockMs;

@@ -2,13 +2,24 @@
 -- arguments and the reply). The consume scripts (consume-1.lua) call it for everything but their
 -- common case, so every edge (blocks, refusals, cost above a limit) is decided here only.
 -- `argv` is the generic script's ARGV (the consume scripts rebuild it from their own).
--- Each limit's state is one hash field (its name is in argv) holding packed little-endian doubles
--- (struct.pack: no number formatting or parsing, and exact):
+-- The states of a key's limits live in one hash field, "@" followed by the limits' own names
+-- ("<algorithm letter>:<limit name>") joined by "|", e.g. "@g:per-second|f:per-minute". Its value
+-- is, limit after limit in that order, the limit's state as packed little-endian doubles
+-- (struct.pack: no number formatting or parsing, and exact), then when that state stops mattering
+-- (ms on the server clock; from then on it reads as a full budget):
 --   fixed window '<dd' window start, count;  sliding window '<ddd' window start, count, previous
 --   window's count;  token bucket '<dd' tokens, when they were counted;  GCRA '<d' theoretical
---   arrival time
+--   arrival time;  each followed by '<d' until
+-- A hash holds at most one such field. A list of limits whose field is not there (another
+-- process runs another list, or setLimits changed it) is decided here: its limits take their
+-- state from whatever field is there, and the field is written back under its own list followed
+-- by the other list's limits that still matter, so processes with different lists share every
+-- common limit's state exactly and never reset each other's other limits.
 -- @include "now.lua"
 -- @include "save-state.lua"
+-- Doubles of state, then one of until, per algorithm code; the codes of the letters f, s, t, g.
+local STATE_DOUBLES = { 3, 4, 3, 2 }
+local LETTER_CODES = { [102] = 1, [115] = 2, [116] = 3, [103] = 4 }
 local function rate_limit_decide(argv)
   local key = KEYS[1]
   local op = tonumber(argv[1])
@@ -27,26 +38,71 @@ local function rate_limit_decide(argv)
   --   windows: s1 = window start, s2 = count, s3 = previous window's count (sliding only)
   --   token bucket: s1 = tokens;  GCRA: s1 = theoretical arrival time, s3 = emission interval (ms)
   local A, F, LIM, PAR, S1, S2, S3 = {}, {}, {}, {}, {}, {}, {}
-  local fields = { 'blk', 'x' }
   for i = 1, n do
     local base = 4 * i
     A[i], F[i], LIM[i], PAR[i] = tonumber(argv[base + 1]), argv[base + 2], tonumber(argv[base + 3]), tonumber(argv[base + 4])
-    fields[2 + i] = F[i]
   end
-  local h = redis.call('HMGET', key, unpack(fields))
-  local blocked_until = tonumber(h[1]) or 0
-  local x = h[2]
-
+  -- This list's state field: the consume scripts pass it last (their limits' own fields are then
+  -- false, and only split out of it when another list's field must be merged).
+  local own = argv[5 + 4 * n]
+  if not own then own = '@' .. table.concat(F, '|') end
+  -- Where each limit's state starts (SEGV: the state field's value, SEGP: the byte), and the other
+  -- lists' limits that still matter. This list's own field is read as the consume script reads
+  -- it; only when another list's field is there (the hash has "x" but not this field) is the
+  -- whole hash read.
+  local h = redis.call('HMGET', key, 'blk', 'x', own)
+  local blocked_until, x = tonumber(h[1]) or 0, h[2]
+  local SEGV, SEGP, others, old = {}, {}, {}, {}
+  if h[3] then
+    local pos = 1
+    for i = 1, n do
+      SEGV[i], SEGP[i] = h[3], pos
+      pos = pos + 8 * STATE_DOUBLES[A[i]]
+    end
+  elseif x then
+    if not F[1] then
+      local from = 2
+      for i = 1, n do
+        local bar = string.find(own, '|', from, true) or #own + 1
+        F[i], from = string.sub(own, from, bar - 1), bar + 1
+      end
+    end
+    local mine, seen = {}, {}
+    for i = 1, n do mine[F[i]] = i end
+    local all = redis.call('HGETALL', key)
+    for j = 1, #all, 2 do
+      local f, v = all[j], all[j + 1]
+      if f ~= 'blk' and f ~= 'x' then
+        -- Written over below (a field of an older layout, such as "g:name", is dropped too).
+        old[#old + 1] = f
+      end
+      if string.byte(f) == 64 then
+        local pos = 1
+        for name in string.gmatch(f, '[^@|]+') do
+          local size = STATE_DOUBLES[LETTER_CODES[string.byte(name)]]
+          if not size or pos + 8 * size > #v + 1 then break end
+          local i = mine[name]
+          if i then
+            if not SEGV[i] then SEGV[i], SEGP[i] = v, pos end
+          elseif not seen[name] and struct.unpack('<d', v, pos + 8 * size - 8) > now then
+            seen[name] = true
+            others[#others + 1] = { name, string.sub(v, pos, pos + 8 * size - 1) }
+          end
+          pos = pos + 8 * size
+        end
+      end
+    end
+  end
   -- Load and refresh each limit's state to `now`.
   for i = 1, n do
-    local a, lim, par, packed = A[i], LIM[i], PAR[i], h[2 + i]
+    local a, lim, par, packed, at = A[i], LIM[i], PAR[i], SEGV[i], SEGP[i]
     if a == 1 or a == 2 then
       local start = now - (now % par)
       local w, c, prev = -1, 0, 0
       if packed and a == 1 then
-        w, c = struct.unpack('<dd', packed)
+        w, c = struct.unpack('<dd', packed, at)
       elseif packed then
-        w, c, prev = struct.unpack('<ddd', packed)
+        w, c, prev = struct.unpack('<ddd', packed, at)
       end
       if w ~= start then
         if a == 2 and w == start - par then
@@ -59,7 +115,7 @@ local function rate_limit_decide(argv)
       S1[i], S2[i], S3[i] = start, c, prev
     elseif a == 3 then
       local tokens, ts = lim, now
-      if packed then tokens, ts = struct.unpack('<dd', packed) end
+      if packed then tokens, ts = struct.unpack('<dd', packed, at) end
       local elapsed = now - ts
       if elapsed < 0 then elapsed = 0 end
       tokens = tokens + elapsed * par / 1000
@@ -67,7 +123,7 @@ local function rate_limit_decide(argv)
       S1[i] = tokens
     else
       local tat = now
-      if packed then tat = struct.unpack('<d', packed) end
+      if packed then tat = struct.unpack('<d', packed, at) end
       if tat < now then tat = now end
       S1[i], S3[i] = tat, 1000 / par
     end
@@ -128,10 +184,10 @@ local function rate_limit_decide(argv)
   end
 
   -- Adds `amt` to the used budget of every limit (negative: gives budget back, never beyond a full
-  -- limit) and writes every state, the block and the expiry bookkeeping in one HSET.
+  -- limit) and writes every state (with when it stops mattering), the other lists' limits that
+  -- still matter, and the expiry bookkeeping, in one HSET of the key's one state field.
   local function apply_and_save(amt, blk)
     local w = {}
-    local nw = 0
     local ttl = blk - now
     for i = 1, n do
       local a = A[i]
@@ -160,11 +216,18 @@ local function rate_limit_decide(argv)
         packed = struct.pack('<d', tat)
         r = reset_ms(i)
       end
-      w[nw + 1], w[nw + 2] = F[i], packed
-      nw = nw + 2
+      w[i] = packed .. struct.pack('<d', now + r)
       if r > ttl then ttl = r end
     end
-    save_state(key, now, ttl, x, unpack(w))
+    local field = own
+    for _, other in ipairs(others) do
+      field = field .. '|' .. other[1]
+      w[#w + 1] = other[2]
+    end
+    for _, f in ipairs(old) do
+      if f ~= field then redis.call('HDEL', key, f) end
+    end
+    save_state(key, now, ttl, x, field, table.concat(w))
   end
 
   if op == 2 then

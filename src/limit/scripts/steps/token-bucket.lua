@@ -1,9 +1,10 @@
--- Token bucket, limit $i: burst ARGV[$q], rate per second ARGV[$p], state h[$s] '<dd' (tokens,
--- when they were counted).
+-- Token bucket, limit $i: burst ARGV[$q], rate per second ARGV[$p], state '<dd' (tokens, when
+-- they were counted) at byte $o of v, the key's state field, when there, then '<d' when it stops
+-- mattering.
 local q$i, R$i = ARGV[$q] + 0, ARGV[$p] + 0
 local t$i = q$i
-if h[$s] then
-  local tokens, stamp = struct.unpack('<dd', h[$s])
+if v then
+  local tokens, stamp = struct.unpack('<dd', v, $o)
   local elapsed = now - stamp
   if elapsed < 0 then elapsed = 0 end
   t$i = tokens + elapsed * R$i / 1000
@@ -14,6 +15,5 @@ if cost <= q$i and cost <= t$i + 1e-6 then
   local r$i, e$i = math.floor(t$i + 1e-6), 0
   if r$i < 0 then r$i = 0 end
   if t$i < q$i then e$i = math.ceil((q$i - t$i) * 1000 / R$i - 1e-6) end
-  local v$i = struct.pack('<dd', t$i, now)
   $next
 end
