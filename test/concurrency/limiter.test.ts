@@ -134,14 +134,16 @@ describeStores("concurrency limiter", ({ store, another }) => {
 
   it("refreshes the permit while the work outlives ttlMs", async () => {
     const key = uniq("long");
-    const limiter = createConcurrencyLimiter(store(), { limit: 1, ttlMs: 300 });
+    // A 600 ms permit refreshed every 100 ms: a stall of up to half a second (a busy test machine)
+    // cannot let it lapse, while the work runs more than twice its TTL.
+    const limiter = createConcurrencyLimiter(store(), { limit: 1, ttlMs: 600, refreshIntervalMs: 100 });
     let aborted = false;
     const result = limiter.run(key, async (signal) => {
-      await sleep(1_000);
+      await sleep(1_300);
       aborted = signal.aborted;
       return "done";
     });
-    await sleep(700);
+    await sleep(900);
     expect(await limiter.count(key)).toBe(1);
     expect(((await rejection(limiter.run(key, () => 1))) as ConcurrencyLimitError).reason).toBe("full");
     expect(await result).toBe("done");
