@@ -7,6 +7,7 @@ import { LockClosedError, LockConflictError, LockNotOwnedError, type LockHolderK
 import { decodeMetadata } from "./options.js";
 import type { AnyConflictReply } from "./scripts/scripts.js";
 import { LockStatus } from "./status.js";
+import type { Lease, LeaseMode } from "./types.js";
 
 /** A refused acquire, before it becomes an error (waiting retries on it). */
 export interface Conflict {
@@ -104,4 +105,15 @@ export function notOwnedError(key: string, code: number, script: string, closedF
   if (code === LockStatus.NotHeld) return new LockNotOwnedError(key, "expired");
   if (code === LockStatus.HeldByAnother) return new LockNotOwnedError(key, "held-by-another");
   return new ScriptError(script, `unexpected status ${String(code)}`);
+}
+
+/** A lease from an acquire script's success reply `{fence, server time in ms}`. */
+export function leaseOf(
+  key: string,
+  token: string,
+  r: readonly [fence: number, now: number],
+  ttlMs: number,
+  mode: LeaseMode,
+): Lease {
+  return { key, token, fence: r[0], expiresAt: r[1] + ttlMs, ttlMs, mode };
 }

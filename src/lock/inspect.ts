@@ -5,7 +5,7 @@ import { assertInt } from "../util/validate.js";
 import { lockMetrics } from "./metrics.js";
 import { decodeMetadata } from "./options.js";
 import { forceReleaseScript, inspectScript } from "./scripts/scripts.js";
-import type { ClosedLock, LockInfo } from "./types.js";
+import type { LockInfo } from "./types.js";
 
 /** Options of `list()`. */
 export interface ListOptions {
@@ -40,12 +40,6 @@ export async function getLock(
 }
 
 /** A closed name's record (an empty token on a lock key that exists), else null. */
-export async function getClosedLock(store: Store, key: string, keys: string[]): Promise<ClosedLock | null> {
-  const [pttl, token, fence, metadata] = await store.run(inspectScript, keys, []);
-  if (pttl === -2 || token !== "") return null;
-  const meta = decodeMetadata(metadata);
-  return meta === undefined ? { key, fence } : { key, fence, metadata: meta };
-}
 
 export async function listLocks(
   store: Store,

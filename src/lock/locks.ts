@@ -4,10 +4,9 @@ import type { Script, ScriptArg } from "../store/script.js";
 import type { NamesPage } from "../store/scan-names.js";
 import type { Store } from "../store/types.js";
 import { assertDurationMs, assertName } from "../util/validate.js";
-import { conflictError, decodeConflict, isConflictReply, refusalError } from "./decode.js";
+import { conflictError, decodeConflict, isConflictReply, leaseOf, refusalError } from "./decode.js";
 import {
   forceRelease,
-  getClosedLock,
   getLock,
   listLocks,
   listLocksPage,
@@ -15,11 +14,11 @@ import {
   type ListPageOptions,
 } from "./inspect.js";
 import { LockKeys } from "./keys.js";
+import { closeLock, getClosedLock } from "./close.js";
 import { acquireManyKeys, assertManyNames, multiLeaseOf, refreshMany, releaseMany } from "./many.js";
 import { lockMetrics } from "./metrics.js";
 import {
   assertWaitMs,
-  decodeMetadata,
   encodeMetadata,
   MAX_OWNER_CHARS,
   validateLocksOptions,
@@ -32,11 +31,9 @@ import {
   acquireManyScripts,
   acquireReadScript,
   acquireScript,
-  closeScript,
   refreshScript,
   releaseScript,
   type AnyConflictReply,
-  type ClosedReply,
 } from "./scripts/scripts.js";
 import type { ClosedLock, Lease, LeaseMode, LeaseRef, LockInfo, MultiLease, MultiLeaseRef } from "./types.js";
 import { acquireWithRetry } from "./wait.js";
@@ -233,24 +230,8 @@ export class Locks {
    * const lease = await locks.acquire("slot:{room-4}:2025-03-10:14:00");
    * await locks.close(lease, { metadata: { bookedBy: "ann@example.com" } }); // booked: no one locks it again
    */
-  async close(lease: Lease | LeaseRef, options: CloseOptions = {}): Promise<ClosedLock> {
-    const token = assertName("token", lease?.token, MAX_OWNER_CHARS);
-    const key = assertName("key", lease.key);
-    const replace = options.metadata !== undefined;
-    const metadata = replace ? encodeMetadata(options.metadata) : "";
-    const reply = await this.store.run(
-      closeScript,
-      [this.#keys.lock(key)],
-      [token, metadata, replace ? 1 : 0],
-    );
-    if (typeof reply === "number" || reply[0] < 0) {
-      if (typeof reply === "number") lockMetrics.notOwned.inc();
-      throw refusalError(key, reply as number | ClosedReply, closeScript.name);
-    }
-    lockMetrics.closed.inc();
-    const [fence, , meta] = reply as [number, number, string];
-    const kept = decodeMetadata(meta);
-    return kept === undefined ? { key, fence } : { key, fence, metadata: kept };
+  close(lease: Lease | LeaseRef, options: CloseOptions = {}): Promise<ClosedLock> {
+    return closeLock(this.store, (name) => this.#keys.lock(name), lease, options);
   }
 
   /**
@@ -404,17 +385,6 @@ export class Locks {
       release: (l) => this.release(l),
     });
   }
-}
-
-/** A lease from an acquire script's success reply `{fence, server time in ms}`. */
-function leaseOf(
-  key: string,
-  token: string,
-  r: readonly [fence: number, now: number],
-  ttlMs: number,
-  mode: LeaseMode,
-): Lease {
-  return { key, token, fence: r[0], expiresAt: r[1] + ttlMs, ttlMs, mode };
 }
 
 /**
