@@ -33,10 +33,11 @@ export default defineConfig({
     testTimeout: 15_000,
     hookTimeout: 60_000,
     pool: "forks",
-    // Four test files at a time on two cores: most of a file's time is spent waiting (on Redis,
-    // sockets, child processes, TTLs), so two forks left the cores half idle (327 s against 194 s
-    // for the whole suite on the 2-core machine). Timing tests keep margins of hundreds of ms for it.
-    poolOptions: { forks: { maxForks: 4, minForks: 1 } },
+    // Three test files at a time on two cores: most of a file's time is spent waiting (on Redis,
+    // sockets, child processes, TTLs), so two forks left the cores half idle (327 s for the whole
+    // suite on the 2-core machine; 194-220 s with four forks, where tests with lease margins of a
+    // few hundred ms began to lapse now and then). Timing tests keep margins of hundreds of ms.
+    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
     reporters: process.env.CI ? ["default"] : ["default"],
   },
 });

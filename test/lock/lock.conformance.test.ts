@@ -273,12 +273,14 @@ describeStores("locks", ({ store }) => {
     const result = await L().withLock(
       key,
       async (signal, lease) => {
-        await sleep(1_500);
+        // Twice the TTL and more; the 1 s lease is refreshed every third of it, so a busy test
+        // machine's stalls of several hundred ms cannot make it lapse.
+        await sleep(2_100);
         expect(signal.aborted).toBe(false);
         await expect(L().acquire(key)).rejects.toBeInstanceOf(LockConflictError);
         return (lease as { fence: number }).fence;
       },
-      { ttlMs: 600 },
+      { ttlMs: 1_000 },
     );
     expect(typeof result).toBe("number");
     expect(await L().get(key)).toBeNull();
