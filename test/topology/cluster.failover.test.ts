@@ -129,7 +129,7 @@ describe.runIf(hasRedis)("Redis Cluster with replicas: failover and resharding u
     expect(verdict.final.held).toBe(0);
     expect(ch.silentHoles).toBe(0);
     expect(ch.duplicates).toBe(0);
-    expect(ch.outOfOrder).toBe(0);
+    expect(ch.outOfOrder, `late arrivals: ${JSON.stringify(ch.lateArrivals)}`).toBe(0);
     // The subscriber came back on a promoted replica: told that history may be missing.
     expect(ch.gaps).toBeGreaterThan(0);
     expect(twice).toEqual([]);

@@ -133,7 +133,7 @@ describe.runIf(hasRedis)("Sentinel failover under load", () => {
     // The channel: nothing silently missing, no duplicate, in order.
     expect(ch.silentHoles).toBe(0);
     expect(ch.duplicates).toBe(0);
-    expect(ch.outOfOrder).toBe(0);
+    expect(ch.outOfOrder, `late arrivals: ${JSON.stringify(ch.lateArrivals)}`).toBe(0);
     // The subscriber came back on a promoted replica: told that history may be missing.
     expect(ch.gaps).toBeGreaterThan(0);
   });

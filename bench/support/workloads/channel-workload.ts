@@ -20,6 +20,8 @@ export interface ChannelVerdict {
   announcedLosses: number;
   duplicates: number;
   outOfOrder: number;
+  /** The messages that arrived after a later one, and whether their publish was acknowledged. */
+  lateArrivals: { seq: number; acked: boolean }[];
 }
 
 export class ChannelWorkload {
@@ -96,6 +98,7 @@ export class ChannelWorkload {
     const deliveredSeqs = new Set<number>();
     let duplicates = 0;
     let outOfOrder = 0;
+    const lateArrivals: { seq: number; acked: boolean }[] = [];
     let previous = 0;
     // For each delivered message: whether a gap marker arrived since the previous delivery.
     const gapBefore = new Map<number, boolean>();
@@ -108,7 +111,10 @@ export class ChannelWorkload {
         continue;
       }
       if (deliveredSeqs.has(s.seq)) duplicates++;
-      else if (s.seq < previous) outOfOrder++;
+      else if (s.seq < previous) {
+        outOfOrder++;
+        lateArrivals.push({ seq: s.seq, acked: this.acked.has(s.seq) });
+      }
       deliveredSeqs.add(s.seq);
       gapBefore.set(s.seq, gapPending);
       gapPending = false;
@@ -133,6 +139,7 @@ export class ChannelWorkload {
       announcedLosses,
       duplicates,
       outOfOrder,
+      lateArrivals,
     };
   }
 }
