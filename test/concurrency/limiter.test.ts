@@ -7,6 +7,7 @@ import {
   createConcurrencyLimiter,
 } from "../../src/concurrency/index.js";
 import { createSemaphores } from "../../src/semaphore/index.js";
+import { rejection } from "../support/rejection.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const uniq = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
@@ -15,15 +16,6 @@ function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
   const promise = new Promise<void>((r) => (open = r));
   return { promise, open };
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
 }
 
 const unhandled: unknown[] = [];

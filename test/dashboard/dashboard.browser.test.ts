@@ -5,7 +5,7 @@
  * fence, a breaker's state, a stock bar moving, and what a client key does not see.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -15,9 +15,10 @@ import { buildApp } from "../../src/server/app.js";
 import { mintApiKey } from "../../src/server/auth/api-keys.js";
 import { StoreKeyStore } from "../../src/server/auth/key-store.js";
 import type { Store } from "../../src/store/types.js";
+import { hasChromium, launchChromium } from "../support/chromium.js";
 import { makeStore, storeOptions, type StoreTarget } from "../support/stores.js";
 
-const chromium = existsSync("/usr/bin/chromium");
+const chromium = hasChromium;
 const targets = (["memory", "redis"] as StoreTarget[]).filter((t) => storeOptions(t) !== undefined);
 const SHOTS = join("test-results", "dashboard");
 
@@ -29,19 +30,7 @@ beforeAll(async () => {
   assets = mkdtempSync(join(tmpdir(), "holdfast-dashboard-"));
   execFileSync(process.execPath, ["scripts/build-dashboard.mjs", "--out", assets, "--quiet"]);
   mkdirSync(SHOTS, { recursive: true });
-  const { chromium: launcher } = await import("playwright-core");
-  browser = await launcher.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

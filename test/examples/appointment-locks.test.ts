@@ -3,11 +3,12 @@
  * booking with the lockId, expiry → 409; then what the seed forgot: two customers racing for one
  * slot, a lock that expires mid-checkout, Redis restarting mid-flow; and the page in Chromium.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { createLocks, createStore, isLockClosedError, type Lease, type Store } from "holdfast";
+import { hasChromium, launchChromium } from "../support/chromium.js";
 import { PrivateRedis } from "../support/redis-server.js";
 import { tempKeysFile } from "../server/support.js";
 import { buildAppointmentApp, slotKey } from "../../examples/appointment-locks/app.js";
@@ -336,23 +337,11 @@ describe.runIf(hasRedis)("seed 004: appointment slot locks", () => {
     expect(after.status).toBe(200);
   });
 
-  it.runIf(existsSync("/usr/bin/chromium") || process.env.CI === "true")(
+  it.runIf(hasChromium)(
     "holds a slot with a live countdown and books it in a real browser",
     { timeout: 120_000 },
     async () => {
-      const { chromium } = await import("playwright-core");
-      const browser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         await page.goto(`${base}/?date=2025-04-01`);

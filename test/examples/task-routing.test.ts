@@ -4,12 +4,13 @@
  * seed never tried: a client that drops and resumes while decisions keep coming, two app
  * instances on one Redis, Redis restarting mid-flow, and the seed's snippet in a real browser.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import WebSocket from "ws";
 import { ChannelClient, type WebSocketConstructor } from "holdfast/client";
 import { createStore, holdfastRegistry, type Store } from "holdfast";
+import { hasChromium, launchChromium } from "../support/chromium.js";
 import { PrivateRedis } from "../support/redis-server.js";
 import { tempKeysFile } from "../server/support.js";
 import { buildTaskRoutingApp, type TaskRoutingApp } from "../../examples/task-routing/app.js";
@@ -476,22 +477,10 @@ describe.runIf(hasRedis)("seed 003: task routing with a live feed", () => {
     expect((await stats(a.base)).body.stats.totalRoutes).toBe(before + 1 + counted);
   });
 
-  it.runIf(existsSync("/usr/bin/chromium") || process.env.CI === "true")(
+  it.runIf(hasChromium)(
     "runs the seed's browser snippet as written in Chromium and receives a routing decision",
     async () => {
-      const { chromium } = await import("playwright-core");
-      const browser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-        ],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         await page.goto(`${a.base}/`);

@@ -11,18 +11,10 @@ import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type { Store } from "../../src/store/types.js";
+import { rejection } from "../support/rejection.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const name = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
 
 async function pttlOf(store: Store, key: string): Promise<number> {
   if (store instanceof MemoryStore) {

@@ -7,6 +7,7 @@ import { CrossSlotError } from "../../src/errors/store-errors.js";
 import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import { RedisStore } from "../../src/store/redis/redis-store.js";
 import type { Store } from "../../src/store/types.js";
+import { rejection } from "../support/rejection.js";
 
 /** Deletes a raw key behind the library's back (as eviction or a restart without persistence would). */
 async function loseKey(store: Store, key: string): Promise<void> {
@@ -30,15 +31,6 @@ async function pttlOf(store: Store, key: string): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const name = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
 
 describeStores("locks", ({ store }) => {
   let locks: Locks;

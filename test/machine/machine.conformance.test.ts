@@ -15,17 +15,9 @@ import {
 import { InvalidArgumentError } from "../../src/errors/index.js";
 import { describeStores } from "../support/stores.js";
 import { bookingDefinition, HAPPY_PATH, type BookingEvent, type BookingState } from "./booking.js";
+import { rejection } from "../support/rejection.js";
 
 const uid = () => `b-${randomUUID().slice(0, 8)}`;
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
 
 describeStores("state machine", ({ store }) => {
   let bookings: Machine<BookingState, BookingEvent>;

@@ -9,18 +9,10 @@ import {
   SemaphoreFullError,
   type Permit,
 } from "../../src/semaphore/index.js";
+import { rejection } from "../support/rejection.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const uniq = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a rejection");
-}
 
 describeStores("semaphore", ({ store, another, elapse }) => {
   it("grants up to limit permits, then refuses with holders, limit and retryAfterMs", async () => {

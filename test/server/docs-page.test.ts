@@ -2,12 +2,12 @@
  * `/docs` in a real browser: a table of contents that reaches every operation, and for each its
  * parameters, request body and responses with their schemas; nothing loaded from anywhere else.
  */
-import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStore } from "../../src/store/create-store.js";
 import type { Store } from "../../src/store/types.js";
 import { startServer, type RunningServer } from "../../src/server/serve.js";
 import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
+import { hasChromium, launchChromium } from "../support/chromium.js";
 import { tempKeysFile } from "./support.js";
 
 describe("the /docs page", () => {
@@ -40,21 +40,11 @@ describe("the /docs page", () => {
     for (const id of operations) expect(html).toContain(`id="op-${id}"`);
   });
 
-  it.runIf(existsSync("/usr/bin/chromium") || process.env.CI === "true")(
+  it.runIf(hasChromium)(
     "shows a table of contents, parameters, request and response bodies in a browser",
     { timeout: 120_000 },
     async () => {
-      const { chromium } = await import("playwright-core");
-      const browser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: [
-          "--no-sandbox",
-          "--disable-gpu",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-sync",
-        ],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         const requested: string[] = [];
