@@ -131,6 +131,8 @@ function scriptCommandClass(Base: CommandClass, encodeArgs: (args: readonly Scri
       // again on top of these, and calls through to them).
       const self = this as unknown as Settlers;
       const { resolve, reject } = self;
+      // Without them the probe's check fails (settled stays false) and the factory is declined.
+      if (typeof resolve !== "function" || typeof reject !== "function") return;
       self.resolve = (value) => {
         this.settled = true;
         return resolve(value);
@@ -178,6 +180,16 @@ function bytesOf(c: Command): string | undefined {
 }
 
 /**
+ * True when `command` knows it was rejected (its Command class sets the `reject` it wraps) and
+ * then writes a PING, not itself.
+ */
+function refusesOnceSettled(command: ScriptCommand): boolean {
+  command.reject(new Error("probe"));
+  command.promise.catch(() => undefined);
+  return command.settled && bytesOf(command) === PING;
+}
+
+/**
  * Returns a factory of self-writing `EVALSHA` commands for `client`, or `undefined` when this
  * client's ioredis does not allow it, in which case the store sends `client.evalsha(…)` (the
  * public API: the same bytes, with ioredis' per-argument conversion).
@@ -189,7 +201,7 @@ function bytesOf(c: Command): string | undefined {
  * is not touched), subclasses its constructor, and keeps the subclass only if it writes the same
  * bytes, with the same keys and Cluster slot, as the command the client built, in one of the
  * argument formats of {@link ARG_FORMATS} (the probe's arguments include the numbers on which the
- * known versions differ).
+ * known versions differ), and only if a rejected one writes a PING instead of itself.
  */
 export function scriptCommandFactory(
   client: ProbedClient,
@@ -222,7 +234,10 @@ export function scriptCommandFactory(
         bytesOf(ours) === reference &&
         JSON.stringify(ours.getKeys()) === JSON.stringify(theirs.getKeys()) &&
         ours.getSlot() === theirs.getSlot();
-      if (same) {
+      if (
+        same &&
+        refusesOnceSettled(new ScriptCommand("evalsha", PROBE_SHA, PROBE_KEYS, PROBE_ARGS, options))
+      ) {
         return Object.assign(
           (sha: string, keys: readonly string[], args: readonly ScriptArg[]) =>
             new ScriptCommand("evalsha", sha, keys, args, options),
