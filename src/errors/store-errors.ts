@@ -24,7 +24,12 @@ export class StoreUnavailableError extends defineError(
 
 /**
  * A command was sent but no reply came within `commandTimeoutMs`. Unlike
- * {@link StoreUnavailableError}, the operation may have been applied on the server.
+ * {@link StoreUnavailableError}, the operation may have been applied on the server: its outcome is
+ * unknown. The store never sends it after this error (ioredis Cluster would retry it after
+ * CLUSTERDOWN, TRYAGAIN or a late MOVED; the store's own commands refuse to be written once
+ * settled), so if it was applied, it was applied before anything the caller does next, except on a
+ * master that stalled with it and wakes up before it learns it was failed over (docs/stores.md,
+ * "Nothing is sent after a timeout"; not guaranteed with `useClientInternals: false`).
  */
 export class StoreTimeoutError extends defineError(
   "HOLDFAST_STORE_TIMEOUT",

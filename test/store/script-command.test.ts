@@ -69,6 +69,34 @@ describe.each(IOREDIS_MAJORS)("script commands on ioredis %i", (major) => {
     expect(ours.getSlot()).toBe(theirs.getSlot());
   });
 
+  it("writes the EVAL sent after NOSCRIPT byte for byte as ioredis' own", () => {
+    for (const keyPrefix of [undefined, "app:"]) {
+      const make = scriptCommandFactory(client(keyPrefix), options(keyPrefix))!;
+      const lua = "return redis.call('GET', KEYS[1])";
+      const ours = make.eval(lua, ["k:{a}"], ARGS);
+      const theirs = new (ioredisCommandClass(major))("eval", [lua, 1, "k:{a}", ...ARGS], options(keyPrefix));
+      expect(wire(ours)).toBe(wire(theirs));
+      expect(ours.getSlot()).toBe(theirs.getSlot());
+    }
+  });
+
+  it("writes a PING in its place once its promise has settled, so nothing the caller gave up on runs", async () => {
+    const make = scriptCommandFactory(client(), options())!;
+    const PING = "*1\r\n$4\r\nPING\r\n";
+    const timedOut = make(SHA, ["k"], ARGS);
+    expect(timedOut.settled).toBe(false);
+    expect(wire(timedOut)).toContain("evalsha");
+    // What ioredis' commandTimeout does (through a Cluster client's wrapper, which calls this one).
+    timedOut.reject(new Error("Command timed out"));
+    await expect(timedOut.promise).rejects.toThrow("Command timed out");
+    expect(timedOut.settled).toBe(true);
+    expect(wire(timedOut)).toBe(PING);
+    const answered = make.eval("return 1", ["k"], []);
+    answered.resolve("1");
+    await expect(answered.promise).resolves.toBe("1");
+    expect(wire(answered)).toBe(PING);
+  });
+
   it("reuses the encoding of a frozen array and never that of an array that can change", () => {
     const make = scriptCommandFactory(client(), options())!;
     expect(wire(make(SHA, ["k"], Object.freeze(["1", "2"])))).toContain("$1\r\n1\r\n$1\r\n2\r\n");

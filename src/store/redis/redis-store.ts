@@ -146,11 +146,14 @@ export class RedisStore implements Store {
         }
       }
       if (isNoScript(e)) {
-        return (this.client.eval(script.lua, script.numKeys, ...keys, ...args) as Promise<RawReply>).catch(
-          (e2: unknown) => {
-            throw toStoreError(e2, script.name, this.commandTimeoutMs);
-          },
-        );
+        // Through the factory when there is one: an EVAL that times out is not sent afterwards either.
+        const evalCommand = this.makeCommand?.eval(script.lua, keys, args);
+        const evaluated = evalCommand
+          ? this.client.sendCommand(evalCommand)
+          : this.client.eval(script.lua, script.numKeys, ...keys, ...args);
+        return (evaluated as Promise<RawReply>).catch((e2: unknown) => {
+          throw toStoreError(e2, script.name, this.commandTimeoutMs);
+        });
       }
       throw toStoreError(e, script.name, this.commandTimeoutMs);
     });
