@@ -35,6 +35,8 @@ interface Subject {
   /** KEYS and ARGV of call `i` (default: one of 1000 keys, the same `args` every time). */
   call?: (i: number) => { keys: string[]; args: (string | number)[] };
   args?: (string | number)[];
+  /** A plain command sent instead of EVALSHA (`lua` is then unused): for rows that show a floor. */
+  command?: (i: number) => (string | number)[];
   /** Commands run once before the calls (not counted: they run in both the short and long run). */
   setup?: (string | number)[][];
 }
@@ -129,9 +131,30 @@ function roomSubjects(): Subject[] {
     call: (i) => ({ keys: base ? keys.slice(0, 1) : keys, args: [users[i % 1000], ...rest] }),
   });
   return [
+    {
+      name: "ZRANK sent bare (no script)",
+      group: "waiting room",
+      lua: "return 0",
+      setup,
+      command: (i) => ["ZRANK", "wr:{r}:q", users[i % 1000]],
+    },
     // The baseline keeps the three extra arguments it has always been sent (2,000 to 4,000
     // instructions of the script's set-up), so its figure compares with earlier sessions'.
     raw("ZRANK in a script (the seed sends it bare)", true, [30_000, 100, 0]),
+    {
+      // What any `position` that refreshes a heartbeat on the server's clock and answers the
+      // room's length must run, with nothing else: no reclaim of users who stopped polling and no
+      // TTL upkeep of the room's keys. A floor to read position() against, not a usable script.
+      name: "position's bare essentials (TIME, ZRANK, heartbeat ZADD, ZCARD)",
+      group: "waiting room",
+      lua: `local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], string.format('%d', now + ARGV[3]), ARGV[1])
+return rank * 67108864 + redis.call('ZCARD', KEYS[1])`,
+      setup,
+      call: (i) => ({ keys, args: [users[i % 1000], 100, 30_000] }),
+    },
     raw("holdfast position() (refreshes the heartbeat)", false, [100, 30_000]),
     raw("holdfast isAdmitted()", false, [100]),
   ];
@@ -170,6 +193,11 @@ async function instructions(subject: Subject, calls: number): Promise<number> {
   for (let i = 0; i < calls; i += PIPELINE) {
     const pipeline = client.pipeline();
     for (let j = 0; j < PIPELINE; j++) {
+      if (subject.command) {
+        const [name, ...args] = subject.command(i + j);
+        pipeline.call(String(name), ...args);
+        continue;
+      }
       const { keys, args } = call(i + j);
       pipeline.evalsha(sha, keys.length, ...keys, ...args);
     }

@@ -1,7 +1,8 @@
 /**
  * Waiting-room benchmark: fills a room with 100,000 users, then measures `position` (one Lua script:
  * reclaim check, admission check, ZRANK, heartbeat refresh) at concurrency 50, beside the seed's
- * hand-written approach: a raw ZRANK on a sorted set scored by join timestamp.
+ * hand-written approach: a raw ZRANK on a sorted set scored by join timestamp, and beside the same
+ * ZRANK in a one-line script (EVALSHA), the floor of any `position` that is one atomic script.
  *
  *   npm run bench:waiting-room                # starts a private redis-server
  *   BENCH_DURATION_MS=1000 tsx bench/waiting-room.ts
@@ -26,6 +27,9 @@ const CONCURRENCY = 50;
 const FILL_BATCH = 1_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SEED_ROW = "raw ZRANK (seed)";
+/** The same ZRANK inside a one-line Lua script: the floor for any call that is one atomic script. */
+const SCRIPT_FLOOR_ROW = "ZRANK in a one-line script (floor of any script)";
+const ZRANK_SCRIPT = "return redis.call('ZRANK', KEYS[1], ARGV[1])";
 
 /** Runs the benchmark against the Redis at `redisUrl` and returns the Markdown table. */
 export async function runWaitingRoomBench(redisUrl: string): Promise<string> {
@@ -67,8 +71,10 @@ export async function runWaitingRoomBench(redisUrl: string): Promise<string> {
     if (length !== USERS) throw new Error(`fill went wrong: ${length} users queued, expected ${USERS}`);
 
     const pick = (w: number, i: number) => `user-${(w * 7919 + i * 104_729) % USERS}`;
+    const zrankSha = (await client.script("LOAD", ZRANK_SCRIPT)) as string;
     const impls: [string, (w: number, i: number) => Promise<unknown>][] = [
       [SEED_ROW, (w, i) => client.zrank(seedKey, pick(w, i))],
+      [SCRIPT_FLOOR_ROW, (w, i) => client.evalsha(zrankSha, 1, seedKey, pick(w, i))],
       ["holdfast position", (w, i) => rooms.position(room, pick(w, i))],
       ["holdfast isAdmitted", (w, i) => rooms.isAdmitted(room, pick(w, i))],
     ];
