@@ -12,7 +12,9 @@
  *   BENCH_MESSAGES=50 npm run bench:realtime        # messages per channel (default 100)
  *   BENCH_ROUNDS=1 npm run bench:realtime           # rounds (default 2)
  *   BENCH_CLIENT_PROCS=3 npm run bench:realtime     # client processes (default 2)
- *   BENCH_PROFILE=1 npm run bench:realtime          # servers write .cpuprofile files to ./realtime-<row>-r<round>/
+ *   BENCH_WRITE_DELAY_MS=10 npm run bench:realtime  # two more rows: both gateways with writeDelayMs 10
+ *   BENCH_PROFILE=1 npm run bench:realtime          # servers write .cpuprofile files to ./realtime-<row>-r<round>/,
+ *                                                   # the first client process to ./realtime-<row>-r<round>-clients/
  *
  * Roles: this file is also the server process (`server <kind> <redisUrl>`) and the client
  * process (`clients <kind> <url> <first> <count>`), started with node:child_process `fork`.
@@ -34,18 +36,28 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CLIENT_PROCS = Number(process.env.BENCH_CLIENT_PROCS ?? 2);
 const PROFILE = process.env.BENCH_PROFILE === "1";
+const WRITE_DELAY_MS = Number(process.env.BENCH_WRITE_DELAY_MS ?? 0);
 /** Pause between two publishes on one channel, in ms: ~CHANNELS * 1000 / PACE_MS messages/s. */
 const PACE_MS = 5;
 /** Longest wait for the last delivery of a row. */
 const DRAIN_TIMEOUT_MS = 60_000;
 
-type Kind = "socket.io" | "ephemeral" | "durable";
-const KINDS: Kind[] = ["socket.io", "ephemeral", "durable"];
+type Kind = "socket.io" | "ephemeral" | "durable" | "ephemeral-batched" | "durable-batched";
+const KINDS: Kind[] = [
+  "socket.io",
+  "ephemeral",
+  "durable",
+  ...(WRITE_DELAY_MS > 0 ? (["ephemeral-batched", "durable-batched"] as const) : []),
+];
 const LABELS: Record<Kind, string> = {
   "socket.io": "socket.io + redis-adapter",
   ephemeral: "holdfast gateway (ephemeral)",
   durable: "holdfast gateway (durable)",
+  "ephemeral-batched": `holdfast gateway (ephemeral, writeDelayMs ${WRITE_DELAY_MS})`,
+  "durable-batched": `holdfast gateway (durable, writeDelayMs ${WRITE_DELAY_MS})`,
 };
+/** The channel mode of a gateway row. */
+const modeOf = (kind: Exclude<Kind, "socket.io">) => (kind.startsWith("durable") ? "durable" : "ephemeral");
 
 const channelOptions = (mode: "ephemeral" | "durable") => ({
   defaults: { mode, maxLen: 1000, maxAgeMs: 600_000 },
@@ -113,8 +125,9 @@ async function serverProcess(kind: Kind, redisUrl: string): Promise<void> {
     const gateway = await createGateway({
       store,
       port: 0,
-      channels: channelOptions(kind),
+      channels: channelOptions(modeOf(kind)),
       maxBufferedBytes: 16 * 1024 * 1024,
+      writeDelayMs: kind.endsWith("-batched") ? WRITE_DELAY_MS : 0,
     });
     port = gateway.port;
     close = async () => {
@@ -209,6 +222,8 @@ interface Row {
   serverCpuUs: number;
   clientCpuUs: number;
   redisCpuUs: number;
+  /** How long the publishers took: 100,000 deliveries in that time is the most the row could show. */
+  publishMs: number;
 }
 
 const self = fileURLToPath(import.meta.url);
@@ -246,13 +261,21 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/** Paces CHANNELS publishers, MESSAGES each, one every PACE_MS. */
+/**
+ * Paces CHANNELS publishers, MESSAGES each, one every PACE_MS on a clock: message i of a channel
+ * goes out at i * PACE_MS, or at once when the publisher is late. A pause after each publish
+ * instead would offer less load through a publisher that waits for its reply (Holdfast's returns
+ * the message id) than through one that does not (socket.io's `emit`), and so cap one row's
+ * deliveries/s below the other's whatever the servers do.
+ */
 async function publishAll(publish: (channel: string, i: number) => Promise<unknown>): Promise<void> {
+  const start = now();
   await Promise.all(
     Array.from({ length: CHANNELS }, async (_, c) => {
       for (let i = 0; i < MESSAGES; i++) {
         await publish(`bench:${c}`, i);
-        await sleep(PACE_MS);
+        const wait = start + (i + 1) * PACE_MS - now();
+        if (wait > 0) await sleep(wait);
       }
     }),
   );
@@ -285,7 +308,7 @@ async function publisherFor(
     };
   }
   const store = await createStore(storeOptions(redisUrl, kind));
-  const channels = createChannels(store, channelOptions(kind));
+  const channels = createChannels(store, channelOptions(modeOf(kind)));
   return {
     publish: (channel, i) => channels.publish(channel, { i, t: now() }),
     close: async () => {
@@ -306,7 +329,10 @@ async function runRow(kind: Kind, redisUrl: string, round: number): Promise<Row>
     const per = Math.ceil(CLIENTS / CLIENT_PROCS);
     const clients: ChildProcess[] = [];
     for (let first = 0; first < CLIENTS; first += per) {
-      const c = child(["clients", kind, url, String(first), String(Math.min(per, CLIENTS - first))]);
+      const c = child(
+        ["clients", kind, url, String(first), String(Math.min(per, CLIENTS - first))],
+        PROFILE && first === 0 ? `realtime-${kind}-r${round}-clients` : undefined,
+      );
       clients.push(c);
       procs.push(c);
     }
@@ -319,6 +345,7 @@ async function runRow(kind: Kind, redisUrl: string, round: number): Promise<Row>
     const done = Promise.all(clients.map((c) => next(c, "done")));
     const t0 = now();
     await publishAll(publisher.publish);
+    const publishMs = now() - t0;
     await Promise.race([done, sleep(DRAIN_TIMEOUT_MS)]);
     server.send({ type: "cpu" } satisfies ParentMessage);
     const serverCpu1 = (await next(server, "cpu")).micros;
@@ -354,6 +381,7 @@ async function runRow(kind: Kind, redisUrl: string, round: number): Promise<Row>
       // Includes connecting and subscribing: a client process' CPU from its start.
       clientCpuUs: reports.reduce((s, r) => s + r.cpuMicros, 0) / d,
       redisCpuUs: (redis1 - redis0) / d,
+      publishMs,
     };
   } finally {
     redisClient.disconnect();
@@ -381,6 +409,12 @@ function table(rows: Row[]): string {
       `| ${LABELS[r.kind]} | ${Math.round(r.perSec).toLocaleString("en-US")} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.serverCpuUs.toFixed(2)} | ${r.redisCpuUs.toFixed(2)} | ${r.clientCpuUs.toFixed(1)} | ${ratio(r.perSec, base.perSec)} | ${ratio(r.p99Ms, base.p99Ms)} | ${ratio(r.serverCpuUs, base.serverCpuUs)} |`,
     );
   }
+  // Deliveries/s cannot pass CLIENTS * MESSAGES over the publishers' own time, however fast the server.
+  const ceilings = rows.map(
+    (r) =>
+      `${LABELS[r.kind]} ${Math.round(r.publishMs)} ms (${Math.round((r.expected / r.publishMs) * 1000).toLocaleString("en-US")} deliveries/s)`,
+  );
+  lines.push("", `Publishing took: ${ceilings.join("; ")}.`);
   return lines.join("\n");
 }
 
