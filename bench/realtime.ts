@@ -21,6 +21,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -77,11 +78,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Messages between the parent and its children (IPC with `serialization: "advanced"`). */
 type ChildMessage =
   | { type: "listening"; port: number }
-  | { type: "cpu"; micros: number }
+  | { type: "cpu"; micros: number; writes: number }
   | { type: "ready" }
   | { type: "done" }
-  | { type: "report"; n: number; lastAt: number; cpuMicros: number; samples: Float64Array };
+  | { type: "report"; n: number; lastAt: number; cpuMicros: number; reads: number; samples: Float64Array };
 type ParentMessage = { type: "cpu" } | { type: "report" } | { type: "close" };
+
+/**
+ * This process' read and write system calls so far (Linux's /proc/self/io; NaN elsewhere). Unlike
+ * CPU time they do not depend on the machine's load: a small message costs mostly its system call
+ * on both ends, so calls per delivery say how many messages each call carried.
+ */
+function ioCalls(): { reads: number; writes: number } {
+  try {
+    const io = readFileSync("/proc/self/io", "utf8");
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, "m").exec(io)?.[1] ?? NaN);
+    return { reads: field("syscr"), writes: field("syscw") };
+  } catch {
+    return { reads: NaN, writes: NaN };
+  }
+}
 
 function cpuMicros(): number {
   const u = process.cpuUsage();
@@ -136,7 +152,7 @@ async function serverProcess(kind: Kind, redisUrl: string): Promise<void> {
     };
   }
   process.on("message", (m: ParentMessage) => {
-    if (m.type === "cpu") send({ type: "cpu", micros: cpuMicros() });
+    if (m.type === "cpu") send({ type: "cpu", micros: cpuMicros(), writes: ioCalls().writes });
     else if (m.type === "close") void close().then(() => process.exit(0));
   });
   send({ type: "listening", port });
@@ -198,9 +214,17 @@ async function clientsProcess(kind: Kind, url: string, first: number, count: num
     };
   }
   const cpu0 = cpuMicros();
+  const reads0 = ioCalls().reads;
   process.on("message", (m: ParentMessage) => {
     if (m.type === "report") {
-      send({ type: "report", n, lastAt, cpuMicros: cpuMicros() - cpu0, samples: samples.slice(0, n) });
+      send({
+        type: "report",
+        n,
+        lastAt,
+        cpuMicros: cpuMicros() - cpu0,
+        reads: ioCalls().reads - reads0,
+        samples: samples.slice(0, n),
+      });
     } else if (m.type === "close") {
       closeAll();
       setTimeout(() => process.exit(0), 100);
@@ -222,6 +246,10 @@ interface Row {
   serverCpuUs: number;
   clientCpuUs: number;
   redisCpuUs: number;
+  /** The server's write system calls per delivery (NaN off Linux). */
+  serverWrites: number;
+  /** The clients' read system calls per delivery (NaN off Linux). */
+  clientReads: number;
   /** How long the publishers took: 100,000 deliveries in that time is the most the row could show. */
   publishMs: number;
 }
@@ -343,7 +371,7 @@ async function runRow(kind: Kind, redisUrl: string, round: number): Promise<Row>
     const publisher = await publisherFor(kind, redisUrl);
     await sleep(300);
     server.send({ type: "cpu" } satisfies ParentMessage);
-    const serverCpu0 = (await next(server, "cpu")).micros;
+    const { micros: serverCpu0, writes: serverWrites0 } = await next(server, "cpu");
     const redis0 = await redisCpu();
     const done = Promise.all(clients.map((c) => next(c, "done")));
     const t0 = now();
@@ -351,7 +379,7 @@ async function runRow(kind: Kind, redisUrl: string, round: number): Promise<Row>
     const publishMs = now() - t0;
     await Promise.race([done, sleep(DRAIN_TIMEOUT_MS)]);
     server.send({ type: "cpu" } satisfies ParentMessage);
-    const serverCpu1 = (await next(server, "cpu")).micros;
+    const { micros: serverCpu1, writes: serverWrites1 } = await next(server, "cpu");
     const redis1 = await redisCpu();
     const reports = await Promise.all(
       clients.map((c) => {
@@ -383,6 +411,8 @@ async function runRow(kind: Kind, redisUrl: string, round: number): Promise<Row>
       serverCpuUs: (serverCpu1 - serverCpu0) / d,
       // Includes connecting and subscribing: a client process' CPU from its start.
       clientCpuUs: reports.reduce((s, r) => s + r.cpuMicros, 0) / d,
+      serverWrites: (serverWrites1 - serverWrites0) / d,
+      clientReads: reports.reduce((s, r) => s + r.reads, 0) / d,
       redisCpuUs: (redis1 - redis0) / d,
       publishMs,
     };
@@ -404,12 +434,12 @@ function table(rows: Row[]): string {
   const base = rows.find((r) => r.kind === "socket.io")!;
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   const lines = [
-    `| implementation | deliveries/s | p50 ms | p99 ms | server CPU µs/delivery | Redis CPU µs/delivery | client CPU µs/delivery | deliveries/s vs socket.io | p99 vs socket.io | server CPU vs socket.io |`,
-    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+    `| implementation | deliveries/s | p50 ms | p99 ms | server CPU µs/delivery | Redis CPU µs/delivery | client CPU µs/delivery | deliveries/s vs socket.io | p99 vs socket.io | server CPU vs socket.io | server writes/delivery | client reads/delivery |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ];
   for (const r of rows) {
     lines.push(
-      `| ${LABELS[r.kind]} | ${Math.round(r.perSec).toLocaleString("en-US")} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.serverCpuUs.toFixed(2)} | ${r.redisCpuUs.toFixed(2)} | ${r.clientCpuUs.toFixed(1)} | ${ratio(r.perSec, base.perSec)} | ${ratio(r.p99Ms, base.p99Ms)} | ${ratio(r.serverCpuUs, base.serverCpuUs)} |`,
+      `| ${LABELS[r.kind]} | ${Math.round(r.perSec).toLocaleString("en-US")} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.serverCpuUs.toFixed(2)} | ${r.redisCpuUs.toFixed(2)} | ${r.clientCpuUs.toFixed(1)} | ${ratio(r.perSec, base.perSec)} | ${ratio(r.p99Ms, base.p99Ms)} | ${ratio(r.serverCpuUs, base.serverCpuUs)} | ${r.serverWrites.toFixed(3)} | ${r.clientReads.toFixed(3)} |`,
     );
   }
   // Deliveries/s cannot pass CLIENTS * MESSAGES over the publishers' own time, however fast the server.
