@@ -12,13 +12,16 @@
  *   BENCH_MESSAGES=50 npm run bench:realtime        # messages per channel (default 100)
  *   BENCH_ROUNDS=1 npm run bench:realtime           # rounds (default 2)
  *   BENCH_CLIENT_PROCS=3 npm run bench:realtime     # client processes (default 2)
- *   BENCH_PROFILE=1 npm run bench:realtime          # servers write .cpuprofile files to ./realtime-<row>-r<round>/
+ *   BENCH_WRITE_DELAY_MS=10 npm run bench:realtime  # two more rows: both gateways with writeDelayMs 10
+ *   BENCH_PROFILE=1 npm run bench:realtime          # servers write .cpuprofile files to ./realtime-<row>-r<round>/,
+ *                                                   # the first client process to ./realtime-<row>-r<round>-clients/
  *
  * Roles: this file is also the server process (`server <kind> <redisUrl>`) and the client
  * process (`clients <kind> <url> <first> <count>`), started with node:child_process `fork`.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -34,18 +37,28 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CLIENT_PROCS = Number(process.env.BENCH_CLIENT_PROCS ?? 2);
 const PROFILE = process.env.BENCH_PROFILE === "1";
+const WRITE_DELAY_MS = Number(process.env.BENCH_WRITE_DELAY_MS ?? 0);
 /** Pause between two publishes on one channel, in ms: ~CHANNELS * 1000 / PACE_MS messages/s. */
 const PACE_MS = 5;
 /** Longest wait for the last delivery of a row. */
 const DRAIN_TIMEOUT_MS = 60_000;
 
-type Kind = "socket.io" | "ephemeral" | "durable";
-const KINDS: Kind[] = ["socket.io", "ephemeral", "durable"];
+type Kind = "socket.io" | "ephemeral" | "durable" | "ephemeral-batched" | "durable-batched";
+const KINDS: Kind[] = [
+  "socket.io",
+  "ephemeral",
+  "durable",
+  ...(WRITE_DELAY_MS > 0 ? (["ephemeral-batched", "durable-batched"] as const) : []),
+];
 const LABELS: Record<Kind, string> = {
   "socket.io": "socket.io + redis-adapter",
   ephemeral: "holdfast gateway (ephemeral)",
   durable: "holdfast gateway (durable)",
+  "ephemeral-batched": `holdfast gateway (ephemeral, writeDelayMs ${WRITE_DELAY_MS})`,
+  "durable-batched": `holdfast gateway (durable, writeDelayMs ${WRITE_DELAY_MS})`,
 };
+/** The channel mode of a gateway row. */
+const modeOf = (kind: Exclude<Kind, "socket.io">) => (kind.startsWith("durable") ? "durable" : "ephemeral");
 
 const channelOptions = (mode: "ephemeral" | "durable") => ({
   defaults: { mode, maxLen: 1000, maxAgeMs: 600_000 },
@@ -65,11 +78,26 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Messages between the parent and its children (IPC with `serialization: "advanced"`). */
 type ChildMessage =
   | { type: "listening"; port: number }
-  | { type: "cpu"; micros: number }
+  | { type: "cpu"; micros: number; writes: number }
   | { type: "ready" }
   | { type: "done" }
-  | { type: "report"; n: number; lastAt: number; cpuMicros: number; samples: Float64Array };
+  | { type: "report"; n: number; lastAt: number; cpuMicros: number; reads: number; samples: Float64Array };
 type ParentMessage = { type: "cpu" } | { type: "report" } | { type: "close" };
+
+/**
+ * This process' read and write system calls so far (Linux's /proc/self/io; NaN elsewhere). Unlike
+ * CPU time they do not depend on the machine's load: a small message costs mostly its system call
+ * on both ends, so calls per delivery say how many messages each call carried.
+ */
+function ioCalls(): { reads: number; writes: number } {
+  try {
+    const io = readFileSync("/proc/self/io", "utf8");
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, "m").exec(io)?.[1] ?? NaN);
+    return { reads: field("syscr"), writes: field("syscw") };
+  } catch {
+    return { reads: NaN, writes: NaN };
+  }
+}
 
 function cpuMicros(): number {
   const u = process.cpuUsage();
@@ -113,8 +141,9 @@ async function serverProcess(kind: Kind, redisUrl: string): Promise<void> {
     const gateway = await createGateway({
       store,
       port: 0,
-      channels: channelOptions(kind),
+      channels: channelOptions(modeOf(kind)),
       maxBufferedBytes: 16 * 1024 * 1024,
+      writeDelayMs: kind.endsWith("-batched") ? WRITE_DELAY_MS : 0,
     });
     port = gateway.port;
     close = async () => {
@@ -123,7 +152,7 @@ async function serverProcess(kind: Kind, redisUrl: string): Promise<void> {
     };
   }
   process.on("message", (m: ParentMessage) => {
-    if (m.type === "cpu") send({ type: "cpu", micros: cpuMicros() });
+    if (m.type === "cpu") send({ type: "cpu", micros: cpuMicros(), writes: ioCalls().writes });
     else if (m.type === "close") void close().then(() => process.exit(0));
   });
   send({ type: "listening", port });
@@ -185,9 +214,17 @@ async function clientsProcess(kind: Kind, url: string, first: number, count: num
     };
   }
   const cpu0 = cpuMicros();
+  const reads0 = ioCalls().reads;
   process.on("message", (m: ParentMessage) => {
     if (m.type === "report") {
-      send({ type: "report", n, lastAt, cpuMicros: cpuMicros() - cpu0, samples: samples.slice(0, n) });
+      send({
+        type: "report",
+        n,
+        lastAt,
+        cpuMicros: cpuMicros() - cpu0,
+        reads: ioCalls().reads - reads0,
+        samples: samples.slice(0, n),
+      });
     } else if (m.type === "close") {
       closeAll();
       setTimeout(() => process.exit(0), 100);
@@ -209,6 +246,12 @@ interface Row {
   serverCpuUs: number;
   clientCpuUs: number;
   redisCpuUs: number;
+  /** The server's write system calls per delivery (NaN off Linux). */
+  serverWrites: number;
+  /** The clients' read system calls per delivery (NaN off Linux). */
+  clientReads: number;
+  /** How long the publishers took: 100,000 deliveries in that time is the most the row could show. */
+  publishMs: number;
 }
 
 const self = fileURLToPath(import.meta.url);
@@ -246,13 +289,24 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/** Paces CHANNELS publishers, MESSAGES each, one every PACE_MS. */
+/**
+ * Paces CHANNELS publishers, MESSAGES each, one every PACE_MS on a clock: message i of channel c
+ * goes out at (i + c / CHANNELS) * PACE_MS, or at once when the publisher is late. A pause after
+ * each publish instead would offer less load through a publisher that waits for its reply
+ * (Holdfast's returns the message id) than through one that does not (socket.io's `emit`), and so
+ * cap one row's deliveries/s below the other's whatever the servers do. The channels' clocks are
+ * staggered: in step, every channel's message would reach the server in the same burst, which
+ * flatters a server that batches by event-loop turn.
+ */
 async function publishAll(publish: (channel: string, i: number) => Promise<unknown>): Promise<void> {
+  const start = now();
   await Promise.all(
     Array.from({ length: CHANNELS }, async (_, c) => {
+      const at = (i: number) => start + (i + c / CHANNELS) * PACE_MS;
       for (let i = 0; i < MESSAGES; i++) {
+        const wait = at(i) - now();
+        if (wait > 0) await sleep(wait);
         await publish(`bench:${c}`, i);
-        await sleep(PACE_MS);
       }
     }),
   );
@@ -285,7 +339,7 @@ async function publisherFor(
     };
   }
   const store = await createStore(storeOptions(redisUrl, kind));
-  const channels = createChannels(store, channelOptions(kind));
+  const channels = createChannels(store, channelOptions(modeOf(kind)));
   return {
     publish: (channel, i) => channels.publish(channel, { i, t: now() }),
     close: async () => {
@@ -306,7 +360,10 @@ async function runRow(kind: Kind, redisUrl: string, round: number): Promise<Row>
     const per = Math.ceil(CLIENTS / CLIENT_PROCS);
     const clients: ChildProcess[] = [];
     for (let first = 0; first < CLIENTS; first += per) {
-      const c = child(["clients", kind, url, String(first), String(Math.min(per, CLIENTS - first))]);
+      const c = child(
+        ["clients", kind, url, String(first), String(Math.min(per, CLIENTS - first))],
+        PROFILE && first === 0 ? `realtime-${kind}-r${round}-clients` : undefined,
+      );
       clients.push(c);
       procs.push(c);
     }
@@ -314,14 +371,15 @@ async function runRow(kind: Kind, redisUrl: string, round: number): Promise<Row>
     const publisher = await publisherFor(kind, redisUrl);
     await sleep(300);
     server.send({ type: "cpu" } satisfies ParentMessage);
-    const serverCpu0 = (await next(server, "cpu")).micros;
+    const { micros: serverCpu0, writes: serverWrites0 } = await next(server, "cpu");
     const redis0 = await redisCpu();
     const done = Promise.all(clients.map((c) => next(c, "done")));
     const t0 = now();
     await publishAll(publisher.publish);
+    const publishMs = now() - t0;
     await Promise.race([done, sleep(DRAIN_TIMEOUT_MS)]);
     server.send({ type: "cpu" } satisfies ParentMessage);
-    const serverCpu1 = (await next(server, "cpu")).micros;
+    const { micros: serverCpu1, writes: serverWrites1 } = await next(server, "cpu");
     const redis1 = await redisCpu();
     const reports = await Promise.all(
       clients.map((c) => {
@@ -353,7 +411,10 @@ async function runRow(kind: Kind, redisUrl: string, round: number): Promise<Row>
       serverCpuUs: (serverCpu1 - serverCpu0) / d,
       // Includes connecting and subscribing: a client process' CPU from its start.
       clientCpuUs: reports.reduce((s, r) => s + r.cpuMicros, 0) / d,
+      serverWrites: (serverWrites1 - serverWrites0) / d,
+      clientReads: reports.reduce((s, r) => s + r.reads, 0) / d,
       redisCpuUs: (redis1 - redis0) / d,
+      publishMs,
     };
   } finally {
     redisClient.disconnect();
@@ -373,14 +434,20 @@ function table(rows: Row[]): string {
   const base = rows.find((r) => r.kind === "socket.io")!;
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   const lines = [
-    `| implementation | deliveries/s | p50 ms | p99 ms | server CPU µs/delivery | Redis CPU µs/delivery | client CPU µs/delivery | deliveries/s vs socket.io | p99 vs socket.io | server CPU vs socket.io |`,
-    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
+    `| implementation | deliveries/s | p50 ms | p99 ms | server CPU µs/delivery | Redis CPU µs/delivery | client CPU µs/delivery | deliveries/s vs socket.io | p99 vs socket.io | server CPU vs socket.io | server writes/delivery | client reads/delivery |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`,
   ];
   for (const r of rows) {
     lines.push(
-      `| ${LABELS[r.kind]} | ${Math.round(r.perSec).toLocaleString("en-US")} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.serverCpuUs.toFixed(2)} | ${r.redisCpuUs.toFixed(2)} | ${r.clientCpuUs.toFixed(1)} | ${ratio(r.perSec, base.perSec)} | ${ratio(r.p99Ms, base.p99Ms)} | ${ratio(r.serverCpuUs, base.serverCpuUs)} |`,
+      `| ${LABELS[r.kind]} | ${Math.round(r.perSec).toLocaleString("en-US")} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.serverCpuUs.toFixed(2)} | ${r.redisCpuUs.toFixed(2)} | ${r.clientCpuUs.toFixed(1)} | ${ratio(r.perSec, base.perSec)} | ${ratio(r.p99Ms, base.p99Ms)} | ${ratio(r.serverCpuUs, base.serverCpuUs)} | ${r.serverWrites.toFixed(3)} | ${r.clientReads.toFixed(3)} |`,
     );
   }
+  // Deliveries/s cannot pass CLIENTS * MESSAGES over the publishers' own time, however fast the server.
+  const ceilings = rows.map(
+    (r) =>
+      `${LABELS[r.kind]} ${Math.round(r.publishMs)} ms (${Math.round((r.expected / r.publishMs) * 1000).toLocaleString("en-US")} deliveries/s)`,
+  );
+  lines.push("", `Publishing took: ${ceilings.join("; ")}.`);
   return lines.join("\n");
 }
 

@@ -26,7 +26,13 @@ export class ChannelMember implements Member {
     readonly hub: Hub,
   ) {}
 
-  deliver(id: string | null, frame: Outgoing): void {
+  /**
+   * @param previous the id of the message the hub delivered before this one; when it is the last
+   *                 one this member was sent, `id` is newer without comparing (the channel layer
+   *                 hands a durable hub strictly growing ids), which spares the comparison for
+   *                 every member of every message once the catch-ups are over.
+   */
+  deliver(id: string | null, frame: Outgoing, previous?: string | null): void {
     if (this.catching) {
       if (this.buffer.length >= this.conn.limits.maxCatchUpBuffer) {
         // Live messages are in the history too: read further there instead of holding them.
@@ -39,7 +45,9 @@ export class ChannelMember implements Member {
     if (id !== null) {
       // A message the catch-up already sent from the history: its live copy comes over the
       // subscriber connection and can arrive after the history read that included it.
-      if (this.lastId !== undefined && compareMessageIds(id, this.lastId) <= 0) return;
+      if (this.lastId !== undefined && this.lastId !== previous && compareMessageIds(id, this.lastId) <= 0) {
+        return;
+      }
       this.lastId = id;
     }
     this.conn.send(frame);

@@ -71,10 +71,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const heartbeatMs = assertDurationMs("heartbeatIntervalMs", o.heartbeatIntervalMs);
   const graceMs = assertDurationMs("slowConsumerGraceMs", o.slowConsumerGraceMs);
   const shutdownMs = assertDurationMs("shutdownTimeoutMs", o.shutdownTimeoutMs);
+  const writeDelayMs = assertInt("writeDelayMs", o.writeDelayMs, 0, 1000);
   // Loaded on first use, so that `import "holdfast"` loads neither ws nor node:http.
   const [wsModule, { createServer }] = await Promise.all([import("ws"), import("node:http")]);
   const { WebSocketServer } = wsModule;
-  const writer = new FrameWriter(wsModule);
+  const writer = new FrameWriter(wsModule, writeDelayMs);
   const logger = o.logger ?? getDefaultLogger();
   const throttled = new ThrottledLog(logger);
   const given = options.channels !== undefined && isGatewayChannels(options.channels);

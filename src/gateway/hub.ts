@@ -5,8 +5,11 @@ import { OutgoingFrame, type Outgoing } from "./wire.js";
 
 /** One connection's view of a channel: what it saw last, and its buffer while catching up. */
 export interface Member {
-  /** Called with a ready-made `message` frame (built once per message for every member). */
-  deliver(id: string | null, frame: Outgoing): void;
+  /**
+   * Called with a ready-made `message` frame (built once per message for every member), and the id
+   * of the message the hub delivered before this one (null for none).
+   */
+  deliver(id: string | null, frame: Outgoing, previous: string | null): void;
   gap(frame: Outgoing): void;
 }
 
@@ -19,6 +22,8 @@ export class Hub {
   readonly members = new Set<Member>();
   readonly channelJson: string;
   private sub: ChannelSubscription | undefined;
+  /** The id of the last message fanned out (null for none, or an ephemeral one). */
+  private lastDelivered: string | null = null;
   readonly ready: Promise<void>;
   stopped = false;
 
@@ -49,7 +54,9 @@ export class Hub {
       this.channel,
       (m) => {
         const shared = new OutgoingFrame(this.messageFrame(m.id, m.data as string));
-        for (const member of this.members) member.deliver(m.id, shared);
+        const previous = this.lastDelivered;
+        this.lastDelivered = m.id;
+        for (const member of this.members) member.deliver(m.id, shared, previous);
       },
       { raw: true, onGap: (g) => this.onGap(g) },
     );

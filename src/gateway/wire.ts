@@ -57,13 +57,23 @@ function textFrameEncoder(wsModule: unknown): ((payload: Buffer) => Buffer) | un
  * the end of that turn, so the messages of one Redis read reach a client in one system call rather
  * than one (two buffers) per message. Both are private to ws, so both are feature-tested: a
  * connection whose socket or framing does not look as expected is sent to through `ws.send`.
+ *
+ * With `delayMs` above 0, sockets stay corked past the end of the turn when the previous flush was
+ * less than `delayMs` ago, until `delayMs` after it: a stream of messages then reaches each client
+ * several per system call (on both ends, the system call is most of what a small message costs),
+ * while a message after a quiet spell is still written at the end of its turn.
  */
 export class FrameWriter {
   private readonly encode: ((payload: Buffer) => Buffer) | undefined;
   private corked: Socket[] = [];
   private scheduled = false;
+  /** When the last flush ran (performance.now()), or -Infinity. */
+  private lastFlushAt = -Infinity;
 
-  constructor(wsModule: unknown) {
+  constructor(
+    wsModule: unknown,
+    private readonly delayMs = 0,
+  ) {
     this.encode = textFrameEncoder(wsModule);
   }
 
@@ -99,7 +109,9 @@ export class FrameWriter {
       this.corked.push(socket);
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(this.flush);
+        const wait = this.lastFlushAt + this.delayMs - performance.now();
+        if (wait >= 1) setTimeout(this.flush, wait);
+        else setImmediate(this.flush);
       }
     }
     if (typeof f === "string") ws.send(f);
@@ -121,6 +133,7 @@ export class FrameWriter {
     const corked = this.corked;
     this.corked = [];
     this.scheduled = false;
+    if (this.delayMs > 0) this.lastFlushAt = performance.now();
     for (const socket of corked) socket.uncork();
   };
 }

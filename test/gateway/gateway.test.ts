@@ -194,27 +194,58 @@ describe("gateway (memory store, real sockets)", () => {
     expect(c.of("message").map((m) => m.data)).toEqual([3, 4]);
   });
 
-  it("cuts off a client that stops reading with 4008 while the others keep receiving", async () => {
-    const { gateway, url } = await start({ maxBufferedBytes: 64 * 1024, slowConsumerGraceMs: 20_000 });
-    const slow = await client(url);
-    const fast = await client(url);
-    await slow.request({ type: "subscribe", channel: "feed", id: 1 });
-    await fast.request({ type: "subscribe", channel: "feed", id: 1 });
-    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-    const payload = "x".repeat(4096);
-    const total = 3000; // ~12 MB: far more than the socket buffers hold
-    for (let i = 0; i < total; i++) {
-      await gateway.channels.publish("feed", { i, payload });
-      if (i % 200 === 0) await sleep(5);
+  it.each([0, 20])(
+    "cuts off a client that stops reading with 4008 while the others keep receiving (writeDelayMs %i)",
+    async (writeDelayMs) => {
+      const { gateway, url } = await start({
+        maxBufferedBytes: 64 * 1024,
+        slowConsumerGraceMs: 20_000,
+        writeDelayMs,
+      });
+      const slow = await client(url);
+      const fast = await client(url);
+      await slow.request({ type: "subscribe", channel: "feed", id: 1 });
+      await fast.request({ type: "subscribe", channel: "feed", id: 1 });
+      (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+      const payload = "x".repeat(4096);
+      const total = 3000; // ~12 MB: far more than the socket buffers hold
+      for (let i = 0; i < total; i++) {
+        await gateway.channels.publish("feed", { i, payload });
+        if (i % 200 === 0) await sleep(5);
+      }
+      await fast.waitFor(
+        () => fast.of("message").length === total,
+        20_000,
+        "every message on the fast client",
+      );
+      expect(fast.of("message").map((m) => m.data.i)).toEqual([...Array(total).keys()]);
+      (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      expect(await slow.closed).toBe(CLOSE_CODES.SLOW_CONSUMER);
+      expect(slow.closeReason).toMatch(/slow consumer/);
+      expect(slow.of("message").length).toBeLessThan(total);
+      expect(fast.closeCode).toBeUndefined();
+    },
+    35_000,
+  );
+
+  it("with writeDelayMs, delivers a stream complete and in order, and resumes after it without duplicates", async () => {
+    const { gateway, url, store } = await start({ writeDelayMs: 25 });
+    const c = await client(url);
+    await c.request({ type: "subscribe", channel: "task:w", id: 1 });
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      ids.push((await gateway.channels.publish("task:w", i)).id!);
+      if (i % 10 === 0) await sleep(3);
     }
-    await fast.waitFor(() => fast.of("message").length === total, 20_000, "every message on the fast client");
-    expect(fast.of("message").map((m) => m.data.i)).toEqual([...Array(total).keys()]);
-    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
-    expect(await slow.closed).toBe(CLOSE_CODES.SLOW_CONSUMER);
-    expect(slow.closeReason).toMatch(/slow consumer/);
-    expect(slow.of("message").length).toBeLessThan(total);
-    expect(fast.closeCode).toBeUndefined();
-  }, 35_000);
+    await c.waitFor(() => c.of("message").length === 60);
+    expect(c.of("message").map((m) => m.data)).toEqual([...Array(60).keys()]);
+    const again = await client(url);
+    await again.request({ type: "subscribe", channel: "task:w", since: ids[49], id: 1 });
+    await again.waitFor(() => again.of("message").length === 10);
+    await sleep(60);
+    expect(again.of("message").map((m) => m.data)).toEqual([50, 51, 52, 53, 54, 55, 56, 57, 58, 59]);
+    await expect(createGateway({ store, port: 0, writeDelayMs: -1 })).rejects.toThrow(/writeDelayMs/);
+  });
 
   it("terminates peers that stop answering pings", async () => {
     const { gateway, url } = await start({ heartbeatIntervalMs: 500 });

@@ -52,6 +52,19 @@ describe("a gateway member catching up with `since`", () => {
     expect(sent).toEqual([`${ids[1]}:1`, `${ids[2]}:2`, `${ids[3]}:3`, `${next}:4`]);
   });
 
+  it("compares ids unless the hub's previous id is the member's last, live after a catch-up", () => {
+    const { m, sent } = member();
+    m.deliver("7-0", "a", null);
+    m.deliver("7-1", "b", "7-0");
+    // A stale copy (a catch-up sent 7-3 already): the hub's previous id is not the member's last.
+    m.replay("7-3", "d");
+    m.deliver("7-2", "c", "7-1");
+    m.deliver("7-3", "d again", "7-2");
+    m.deliver("7-4", "e", "7-3");
+    m.deliver("7-5", "f", "7-4");
+    expect(sent).toEqual(["a", "b", "d", "e", "f"]);
+  });
+
   it("still sends ephemeral messages (no id) and every newer message", () => {
     const { m, sent } = member();
     m.deliver(null, "a");

@@ -88,4 +88,31 @@ describe("the gateway's frame writer", () => {
     expect(socket.writableCorked).toBe(0);
     expect(ws.bufferedAmount).toBe(0);
   });
+
+  it("with a write delay, holds frames that follow a flush until the delay has passed, in order", async () => {
+    const { ws, client } = await pair();
+    const delayMs = 150;
+    const writer = new FrameWriter(wsModule, delayMs);
+    const socket = writer.socketOf(ws)!;
+    const message = (i: number) => new OutgoingFrame(JSON.stringify({ type: "message", data: i }));
+    // After a quiet spell: written at the end of the turn, as without a delay.
+    writer.send(ws, socket, message(0));
+    await new Promise((r) => setImmediate(r));
+    expect(socket.writableCorked).toBe(0);
+    await client.waitFor(() => client.frames.length === 1);
+    const flushedAt = performance.now();
+    writer.send(ws, socket, message(1));
+    writer.send(ws, socket, JSON.stringify({ type: "ack" }));
+    await new Promise((r) => setImmediate(r));
+    expect(socket.writableCorked, "a frame right after a flush waits for the delay").toBe(1);
+    writer.send(ws, socket, message(2));
+    await client.waitFor(() => client.frames.length === 4);
+    expect(performance.now() - flushedAt).toBeGreaterThanOrEqual(delayMs - 20);
+    expect(client.frames).toEqual([
+      { type: "message", data: 0 },
+      { type: "message", data: 1 },
+      { type: "ack" },
+      { type: "message", data: 2 },
+    ]);
+  });
 });
