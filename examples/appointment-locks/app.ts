@@ -69,9 +69,11 @@ const isText = (v: unknown, max: number, pattern?: RegExp): v is string =>
  * A slot body (with its `lockId` when `lease`) that is plainly valid, checked by hand: the lock
  * routes run on every click, and zod's safeParse of these five fields cost more CPU than the rest
  * of the route. Gives what `slotBody`/`leaseBody` would, or undefined for zod to decide (and to
- * word every 400). `test/examples/appointment-locks.test.ts` checks it against zod.
+ * word every 400). `test/examples/appointment-locks.plain-body.test.ts` checks it against zod.
  */
-export function plainSlotBody(body: unknown, lease: boolean): z.output<typeof leaseBody> | undefined {
+export function plainSlotBody(body: unknown, lease: true): z.output<typeof leaseBody> | undefined;
+export function plainSlotBody(body: unknown, lease: false): z.output<typeof slotBody> | undefined;
+export function plainSlotBody(body: unknown, lease: boolean): z.output<typeof slotBody> | undefined {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
   const b = body as Record<string, unknown>;
   for (const k in b)
@@ -87,7 +89,7 @@ export function plainSlotBody(body: unknown, lease: boolean): z.output<typeof le
     out.duration = duration;
   }
   if (lease) out.lockId = lockId;
-  return out as z.output<typeof leaseBody>;
+  return out as z.output<typeof slotBody>;
 }
 
 const bookingBody = z.object({
