@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Activity, ChangeKind, TenantActivity } from "./activity.js";
-import { routeConfigOf } from "../route-config.js";
+import { routeConfigOf, type RouteConfig } from "../route-config.js";
 
 type Effect = (t: TenantActivity, a: Answer) => void;
 
@@ -112,6 +112,26 @@ const EFFECTS: Record<string, Effect> = {
 /** Routes of the dashboard itself, left out of the request counters (the page's own traffic). */
 const OWN = /^\/(dashboard|v1\/dashboard)(\/|$)/;
 
+/** What {@link observeResponse} does for one route, or undefined for a route it leaves out. */
+const routes = new WeakMap<RouteConfig, { effect: Effect | undefined } | null>();
+
+/**
+ * Worked out once per route (Fastify keeps one config object per route and method), not per
+ * request: the regular expression and the `EFFECTS` lookup cost more than the counting itself.
+ */
+function routeOf(config: RouteConfig, method: string): { effect: Effect | undefined } | undefined {
+  let route = routes.get(config);
+  if (route === undefined) {
+    const url = config.url;
+    route =
+      url === undefined || OWN.test(url) || config.scope === "public"
+        ? null
+        : { effect: EFFECTS[`${method} ${url}`] };
+    routes.set(config, route);
+  }
+  return route ?? undefined;
+}
+
 /**
  * Feeds {@link Activity} from every answered request: per tenant, requests and 5xx answers, the
  * counters of {@link EFFECTS}, and change notices for the live stream. Reads only what the route
@@ -120,15 +140,14 @@ const OWN = /^\/(dashboard|v1\/dashboard)(\/|$)/;
 export function observeResponse(activity: Activity, request: FastifyRequest, reply: FastifyReply): void {
   const principal = request.principal;
   const config = routeConfigOf(request);
-  const url = config?.url;
-  if (!principal || url === undefined || OWN.test(url)) return;
-  const scope = config?.scope;
-  if (scope === "public") return;
+  if (!principal || config === undefined) return;
+  const route = routeOf(config, request.method);
+  if (route === undefined) return;
   const t = activity.of(principal.tenant);
   const status = reply.statusCode;
   t.count("requests");
   if (status >= 500) t.count("errors");
-  const effect = EFFECTS[`${request.method} ${url}`];
+  const effect = route.effect;
   if (!effect) return;
   const body = typeof request.body === "object" && request.body !== null ? request.body : {};
   const answer: Answer = {

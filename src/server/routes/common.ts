@@ -5,6 +5,7 @@ import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
 import { MAX_CURSOR_LENGTH } from "../../util/cursor.js";
 import { MAX_NAME_LENGTH, NO_CONTROL_CHARACTERS } from "../../util/validate.js";
 import { HttpError } from "../http-errors.js";
+import { isIntIn, isStringOfLength } from "../fast-parse.js";
 import type { ServerContext } from "../context.js";
 import type { Store } from "../../store/types.js";
 import { scanNames, type NameSource, type NamesPage, type ScanNamesOptions } from "../../store/scan-names.js";
@@ -21,12 +22,22 @@ export function plainText(max: number) {
 /** A primitive's name in a URL path (lock key, item id…): decoded by Fastify, checked here. */
 export const nameParam = plainText(MAX_NAME_LENGTH);
 
+/** True when `v` passes {@link nameParam} (for fast paths: see fast-parse.ts). */
+export function isName(v: unknown): v is string {
+  return isStringOfLength(v, 1, MAX_NAME_LENGTH) && NO_CONTROL_CHARACTERS.test(v);
+}
+
 /** A duration in ms, as every primitive accepts it. */
 export const durationMs = z
   .number()
   .int("must be an integer")
   .min(1, "must be at least 1")
   .max(2_147_483_647, "must be at most 2147483647");
+
+/** True when `v` passes {@link durationMs} (for fast paths: see fast-parse.ts). */
+export function isDurationMs(v: unknown): v is number {
+  return isIntIn(v, 1, 2_147_483_647);
+}
 
 /** Free-form JSON metadata, bounded in size. */
 export const metadata = z

@@ -4,7 +4,17 @@ import type { Lease } from "../../lock/types.js";
 import type { ServerContext } from "../context.js";
 import { routeGroup } from "../route.js";
 import { HttpError } from "../http-errors.js";
-import { durationMs, errorResponse, metadata, nameParam, pageOrBadRequest, pageQuery } from "./common.js";
+import {
+  durationMs,
+  errorResponse,
+  isDurationMs,
+  isName,
+  metadata,
+  nameParam,
+  pageOrBadRequest,
+  pageQuery,
+} from "./common.js";
+import { isStringOfLength, objectWithKeysIn, withFastParse } from "../fast-parse.js";
 import { MAX_NAME_LENGTH } from "../../util/validate.js";
 import {
   lockForceReleasedReply,
@@ -15,11 +25,51 @@ import {
   multiLeaseReply,
 } from "../replies/locks.js";
 
-const keyParams = z.object({ key: nameParam });
-const leaseBody = z.object({
-  token: z.string().min(1).max(200).describe("The owner token returned by acquire"),
-  ttlMs: durationMs.optional(),
+const keyParams = withFastParse(z.object({ key: nameParam }), (v) => {
+  const o = objectWithKeysIn(v, ["key"]);
+  return o && isName(o.key) ? { key: o.key } : undefined;
 });
+const MAX_TOKEN_LENGTH = 200;
+const leaseBody = withFastParse(
+  z.object({
+    token: z.string().min(1).max(MAX_TOKEN_LENGTH).describe("The owner token returned by acquire"),
+    ttlMs: durationMs.optional(),
+  }),
+  (v) => {
+    const o = objectWithKeysIn(v, ["token", "ttlMs"]);
+    if (!o || !isStringOfLength(o.token, 1, MAX_TOKEN_LENGTH)) return undefined;
+    if (o.ttlMs === undefined) return "ttlMs" in o ? undefined : { token: o.token };
+    return isDurationMs(o.ttlMs) ? { token: o.token, ttlMs: o.ttlMs } : undefined;
+  },
+);
+const releaseBody = withFastParse(leaseBody.pick({ token: true }), (v) => {
+  const o = objectWithKeysIn(v, ["token"]);
+  return o && isStringOfLength(o.token, 1, MAX_TOKEN_LENGTH) ? { token: o.token } : undefined;
+});
+const acquireBody = withFastParse(
+  z
+    .object({
+      ttlMs: durationMs.optional().describe("Lease length in ms (default 30000)"),
+      waitMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(60_000)
+        .optional()
+        .describe("How long to wait for a held lock, in ms (default 0)"),
+      mode: z.enum(["exclusive", "read"]).optional(),
+      metadata: metadata.optional().describe("Shown to admins and to conflicting callers"),
+    })
+    .default({}),
+  // The common bodies: none, or a ttlMs (metadata, waitMs and mode go through zod).
+  (v) => {
+    if (v === undefined) return undefined;
+    const o = objectWithKeysIn(v, ["ttlMs"]);
+    if (!o) return undefined;
+    if (!("ttlMs" in o)) return {};
+    return isDurationMs(o.ttlMs) ? { ttlMs: o.ttlMs } : undefined;
+  },
+);
 
 /** The lease as JSON (`success`, `locked` and `lockId` are deprecated aliases: see replies/locks.ts). */
 function leaseJson(lease: Lease, now = Date.now()) {
@@ -50,20 +100,7 @@ export function registerLockRoutes(ctx: ServerContext): void {
     description:
       'Exclusive by default; `mode: "read"` takes a shared read lease. With `waitMs`, retries with backoff until then.',
     params: keyParams,
-    body: z
-      .object({
-        ttlMs: durationMs.optional().describe("Lease length in ms (default 30000)"),
-        waitMs: z
-          .number()
-          .int()
-          .min(0)
-          .max(60_000)
-          .optional()
-          .describe("How long to wait for a held lock, in ms (default 0)"),
-        mode: z.enum(["exclusive", "read"]).optional(),
-        metadata: metadata.optional().describe("Shown to admins and to conflicting callers"),
-      })
-      .default({}),
+    body: acquireBody,
     responses: {
       200: { description: "Acquired: the lease, with its fencing token", schema: lockLeaseReply },
       400: errorResponse("Invalid key or body"),
@@ -105,7 +142,7 @@ export function registerLockRoutes(ctx: ServerContext): void {
     scope: "client",
     summary: "Release a lease you own",
     params: keyParams,
-    body: leaseBody.pick({ token: true }),
+    body: releaseBody,
     responses: {
       200: { description: "Released", schema: lockReleasedReply },
       409: errorResponse("Not the owner"),
