@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import SlowFirstSequencer from "./test/support/sequencer.js";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 const { exports } = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as {
@@ -21,6 +22,8 @@ const publicEntryPoints = Object.entries(exports)
       .replace(/\.js$/, ".ts")}`,
   }));
 
+const isolateFiles = process.env.HOLDFAST_TEST_ISOLATE === "1";
+
 export default defineConfig({
   resolve: { alias: publicEntryPoints },
   test: {
@@ -37,7 +40,21 @@ export default defineConfig({
     // sockets, child processes, TTLs), so two forks left the cores half idle (327 s for the whole
     // suite on the 2-core machine; 194-220 s with four forks, where tests with lease margins of a
     // few hundred ms began to lapse now and then). Timing tests keep margins of hundreds of ms.
-    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
+    //
+    // The three forks live for the whole run instead of one process per file: starting a process
+    // and loading Vitest, ioredis, Fastify... again for each of the 135 files cost ~1 s of a fork
+    // per file. Every file still gets fresh Holdfast modules (fresh-modules.ts empties the module
+    // registry before each file), so module state — metrics registries, caches, the afterAll a
+    // support module registers — is the file's own; only node_modules and the process (its env,
+    // listeners, cwd: tests restore what they change) are shared. minForks = maxForks: with fewer,
+    // tinypool 1.x can end an idle fork twice at the end of the run ("Terminating worker thread"),
+    // which fails the run and skips the global teardown. HOLDFAST_TEST_ISOLATE=1 gives every file
+    // a process of its own again, to tell whether a failure comes from sharing one.
+    poolOptions: isolateFiles
+      ? { forks: { maxForks: 3, minForks: 1 } }
+      : { forks: { maxForks: 3, minForks: 3, isolate: false } },
+    setupFiles: isolateFiles ? [] : ["test/support/fresh-modules.ts"],
+    sequence: { sequencer: SlowFirstSequencer },
     reporters: process.env.CI ? ["default"] : ["default"],
   },
 });
