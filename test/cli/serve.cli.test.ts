@@ -84,6 +84,9 @@ describe("holdfast serve", { timeout: 120_000 }, () => {
         );
         running.push(serve);
         await serve.waitFor(/Ctrl-C stops/);
+        // The log line after the banner may reach the terminal in a later write than the banner's
+        // end: wait for it (under load it arrived after the output was read, and the test failed).
+        await serve.waitFor(/Ctrl-C stops[\s\S]*WARN +NO API KEYS CONFIGURED/);
         const out = serve.output();
         expect(out).toMatch(/Holdfast \d+\.\d+\.\d+ ready in \d+\.\d s/);
         expect(out).toContain(`URL        http://127.0.0.1:${port}`);

@@ -154,11 +154,15 @@ describeStores("concurrency limiter", ({ store, another }) => {
           signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
         }),
     );
+    // Handled from now on: the keeper may notice the loss (and `result` reject) before the release
+    // below returns, which left `result` without a handler for a moment (an unhandled rejection
+    // this file's afterAll then reported, under load).
+    const rejected = rejection(result);
     await sleep(50);
     const [holder] = await limiter.holders(key);
     await outside.release({ name: key, token: holder.token }); // e.g. an operator's forced release
     const started = Date.now();
-    const e = await rejection(result);
+    const e = await rejected;
     expect(e).toBeInstanceOf(ConcurrencyPermitLostError);
     expect((e as ConcurrencyPermitLostError).key).toBe(key);
     expect((e as ConcurrencyPermitLostError).token).toBe(holder.token);
