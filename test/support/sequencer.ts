@@ -1,6 +1,6 @@
 /**
  * Starts the slowest test files first, so that no fork is still running a 20 s file while the
- * others sit idle at the end of the run (longest-first keeps the three forks' loads within a
+ * others sit idle at the end of the run (longest-first keeps the forks' loads within a
  * file's length of each other).
  *
  * Vitest's own order uses the durations it cached from the previous run, but a clean clone (CI)
