@@ -19,7 +19,7 @@ import { registerHealthRoutes } from "./routes/health.js";
 import { registerPrimitiveRoutes } from "./routes/index.js";
 import { attachChannelGateway } from "./ws/channel-service.js";
 import { isProbeRequest } from "./probes.js";
-import { registerDashboard } from "./dashboard/index.js";
+import { observeActivity, registerDashboard } from "./dashboard/index.js";
 import "./auth/principal.js";
 
 /** Options of {@link buildApp}. */
@@ -265,12 +265,18 @@ export async function buildApp(
     ),
   );
 
+  // Before any route: the dashboard hooks the one route whose answer it reads as it is registered.
+  const activity = observeActivity(context);
   registerHealthRoutes(context, readiness);
   registerPrimitiveRoutes(context);
   attachChannelGateway(context, auth);
-  registerDashboard(context, {
-    keyStore: options.keyStore,
-    ...(options.dashboardDir !== undefined ? { assetsDir: options.dashboardDir } : {}),
-  });
+  registerDashboard(
+    context,
+    {
+      keyStore: options.keyStore,
+      ...(options.dashboardDir !== undefined ? { assetsDir: options.dashboardDir } : {}),
+    },
+    activity,
+  );
   return { app, context, auth, readiness };
 }
