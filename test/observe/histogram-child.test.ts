@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { Histogram, Registry } from "prom-client";
+import { Histogram, Registry, type OpenMetricsContentType } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { histogramChild } from "../../src/observe/metrics.js";
 
@@ -7,14 +7,19 @@ const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 /** Two identical histograms in registries of their own: one fed by prom-client, one by histogramChild. */
 function twins(options: { enableExemplars?: boolean } = {}) {
+  const registry = () => {
+    const r = new Registry<OpenMetricsContentType>();
+    // Exemplars need an OpenMetrics registry.
+    if (options.enableExemplars) r.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    return r;
+  };
   const make = () =>
     new Histogram({
       name: "holdfast_test_child_seconds",
       help: "Test histogram for histogramChild.",
       labelNames: ["method", "route", "status"] as const,
       buckets: BUCKETS,
-      // Exemplars need an OpenMetrics registry.
-      registers: [new Registry(options.enableExemplars ? Registry.OPENMETRICS_CONTENT_TYPE : undefined)],
+      registers: [registry()],
       ...options,
     });
   return { theirs: make(), ours: make() };
