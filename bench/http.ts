@@ -6,6 +6,8 @@
  *     whose acquire also refuses a booked slot: its lock was closed at booking),
  *   - the seed's approach by hand on Express 5 + ioredis (SET NX PX with a random lockId, a Lua
  *     compare-and-delete on release; bench/support/lock-peers/express-locks.ts),
+ *   - the same on a bare Fastify + ioredis (Fastify's own cost, without Holdfast's;
+ *     bench/support/lock-peers/fastify-locks.ts),
  *   - a bare node:http + ioredis server doing the same two commands (the floor of a Node HTTP lock
  *     service; bench/support/lock-peers/bare-locks.ts),
  *
@@ -19,6 +21,9 @@
  *   BENCH_CPU_PROF=.tmp/prof BENCH_SERVERS=0 npm run bench:http  # CPU profiles (--cpu-prof) of the
  *       servers, only holdfast serve (0) or the seed-004 app (1) beside the two peers;
  *       BENCH_LOCKS_ONLY=1 leaves out the rate-limit rows (a profile of lock cycles only)
+ *   BENCH_BASELINE_DIR=/tmp/base npm run bench:http   # A/B in one run: also holdfast serve and the
+ *       seed-004 app from another checkout (its dist/ built, its node_modules linked), with
+ *       each one's ratio to its baseline per round
  *
  * Holdfast's servers run in open loopback mode (no API keys) with HOLDFAST_LOG_LEVEL=warn (the
  * hand-written peers log nothing). Any non-2xx response fails the bench: a figure made of 400s or
@@ -105,6 +110,10 @@ class Samples {
 /** A lock server under test: how to start it, and its acquire/release requests for one key. */
 interface LockServer {
   name: string;
+  /** Which of Holdfast's servers (0 serve, 1 the seed-004 app) for BENCH_SERVERS; peers have none. */
+  holdfast?: number;
+  /** Where it runs from. @defaultValue this checkout */
+  cwd?: string;
   /** Node arguments (a .ts entry point runs with `--import tsx`). */
   argv: string[];
   env: Record<string, string>;
@@ -136,6 +145,8 @@ function seedBody(key: string) {
 
 const EXPRESS = "Express + ioredis by hand";
 const BARE = "bare node:http + ioredis";
+const FASTIFY = "bare Fastify + ioredis";
+const BASELINE = " (baseline)";
 
 function lockServers(redisPort: number): LockServer[] {
   const redisEnv = { REDIS_HOST: "127.0.0.1", REDIS_PORT: String(redisPort) };
@@ -147,9 +158,10 @@ function lockServers(redisPort: number): LockServer[] {
       body: JSON.stringify({ ...seedBody(key), lockId }),
     }),
   };
-  return [
+  const holdfast: LockServer[] = [
     {
       name: "holdfast serve",
+      holdfast: 0,
       argv: ["bin/holdfast.js", "serve"],
       env: { REDIS_URL: `redis://127.0.0.1:${redisPort}`, HOLDFAST_LOG_LEVEL: "warn" },
       readyPath: "/readyz",
@@ -161,13 +173,24 @@ function lockServers(redisPort: number): LockServer[] {
     },
     {
       name: "seed-004 app (Holdfast)",
+      holdfast: 1,
       argv: ["--import", "tsx", "examples/appointment-locks/server.ts"],
       env: { ...redisEnv, HOLDFAST_LOG_LEVEL: "warn", LOCK_TTL: String(TTL_MS) },
       ...seedRoutes,
     },
+  ];
+  const baseline = process.env.BENCH_BASELINE_DIR;
+  return [
+    ...holdfast.flatMap((h) => (baseline ? [h, { ...h, name: h.name + BASELINE, cwd: baseline }] : [h])),
     {
       name: EXPRESS,
       argv: ["--import", "tsx", "bench/support/lock-peers/express-locks.ts"],
+      env: { ...redisEnv, LOCK_TTL: String(TTL_MS) },
+      ...seedRoutes,
+    },
+    {
+      name: FASTIFY,
+      argv: ["--import", "tsx", "bench/support/lock-peers/fastify-locks.ts"],
       env: { ...redisEnv, LOCK_TTL: String(TTL_MS) },
       ...seedRoutes,
     },
@@ -187,7 +210,7 @@ async function startServer(server: LockServer): Promise<Running> {
     ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
     : [];
   const proc = spawn(process.execPath, [...profile, ...server.argv], {
-    cwd: ROOT,
+    cwd: server.cwd ?? ROOT,
     env: { ...process.env, ...server.env, PORT: String(port), HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -361,6 +384,17 @@ function printLockTable(servers: LockServer[], runs: Map<string, LockRun[]>, lib
     "Ratios are medians of the per-round ratios (each round runs every server once, in a rotated order). " +
       "Latencies are timed by hand per request (send → response) and per cycle (acquire sent → release answered).",
   );
+  for (const s of servers) {
+    const base = runs.get(s.name + BASELINE);
+    if (!base) continue;
+    const rs = runs.get(s.name)!;
+    const r = (f: (x: LockRun) => number) => rs.map((x, i) => f(x) / f(base[i]));
+    const show = (xs: number[]) =>
+      `${median(xs).toFixed(3)} (rounds ${xs.map((x) => x.toFixed(3)).join(", ")})`;
+    console.log(
+      `  ${s.name} ÷ its baseline: cycles/s ${show(r((x) => x.cyclesPerSec))}; server CPU/cycle ${show(r((x) => x.serverCpuUsPerCycle))}; p99/request ${show(r((x) => x.requestP99Ms))}`,
+    );
+  }
   for (const s of servers)
     console.log(
       `  ${s.name}: cycles/s per round ${runs
@@ -373,11 +407,10 @@ function printLockTable(servers: LockServer[], runs: Map<string, LockRun[]>, lib
 async function main(): Promise<void> {
   // holdfast serve runs dist/ (bin/holdfast.js runs the sources through tsx when dist/ is stale,
   // which would measure tsx): build it first when a source changed.
-  const built = spawnSync(process.execPath, ["scripts/build.mjs", "--if-stale"], {
-    cwd: ROOT,
-    stdio: "inherit",
-  });
-  if (built.status !== 0) throw new Error("npm run build failed");
+  for (const cwd of [ROOT, process.env.BENCH_BASELINE_DIR].filter((d) => d !== undefined)) {
+    const built = spawnSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd, stdio: "inherit" });
+    if (built.status !== 0) throw new Error(`npm run build failed in ${cwd}`);
+  }
   const redis = await PrivateRedis.start();
   const running: Running[] = [];
   let store: Awaited<ReturnType<typeof createStore>> | undefined;
@@ -401,7 +434,9 @@ async function main(): Promise<void> {
   process.once("SIGTERM", onSignal);
   try {
     const only = process.env.BENCH_SERVERS?.split(",");
-    const servers = lockServers(redis.port).filter((_s, i) => !only || i >= 2 || only.includes(String(i)));
+    const servers = lockServers(redis.port).filter(
+      (s) => !only || s.holdfast === undefined || only.includes(String(s.holdfast)),
+    );
     for (const s of servers) running.push(await startServer(s));
     for (const r of running) await lockCycles(r, WARMUP_MS);
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import cors from "@fastify/cors";
 import type { Store } from "../store/types.js";
-import { histogram } from "../observe/metrics.js";
+import { histogram, histogramChild, type HistogramChild } from "../observe/metrics.js";
 import { HttpError, sendError } from "./http-errors.js";
 import { RouteRegistry } from "./route.js";
 import { routeConfigOf } from "./route-config.js";
@@ -19,7 +19,7 @@ import { registerHealthRoutes } from "./routes/health.js";
 import { registerPrimitiveRoutes } from "./routes/index.js";
 import { attachChannelGateway } from "./ws/channel-service.js";
 import { isProbeRequest } from "./probes.js";
-import { registerDashboard } from "./dashboard/index.js";
+import { observeActivity, registerDashboard } from "./dashboard/index.js";
 import "./auth/principal.js";
 
 /** Options of {@link buildApp}. */
@@ -200,16 +200,24 @@ export async function buildApp(
     );
   });
   if (options.checkReplies) installReplyCheck(app, registry);
-  /** The histogram's child per method, route and status (prom-client hashes its labels on every call). */
-  const durations = new Map<string, { observe(v: number): void }>();
+  // The histogram's children per route (Fastify keeps one config object per route), then per
+  // method and status: no key is built per request, and there are as many as routes × statuses.
+  const durations = new WeakMap<object, Map<string, Map<number, HistogramChild>>>();
+  const unmatched = {};
   app.addHook("onResponse", (request, reply, done) => {
-    const route = routeConfigOf(request)?.url ?? "unmatched";
+    const config = routeConfigOf(request);
     const status = reply.statusCode;
-    const id = `${request.method} ${status} ${route}`;
-    let child = durations.get(id);
+    let byMethod = durations.get(config ?? unmatched);
+    if (byMethod === undefined) durations.set(config ?? unmatched, (byMethod = new Map()));
+    let byStatus = byMethod.get(request.method);
+    if (byStatus === undefined) byMethod.set(request.method, (byStatus = new Map()));
+    let child = byStatus.get(status);
     if (child === undefined) {
-      child = httpDuration.labels(request.method, route, String(status));
-      durations.set(id, child);
+      const route = config?.url ?? "unmatched";
+      byStatus.set(
+        status,
+        (child = histogramChild(httpDuration, { method: request.method, route, status: String(status) })),
+      );
     }
     child.observe(reply.elapsedTime / 1000);
     done();
@@ -257,12 +265,18 @@ export async function buildApp(
     ),
   );
 
+  // Before any route: the dashboard hooks the one route whose answer it reads as it is registered.
+  const activity = observeActivity(context);
   registerHealthRoutes(context, readiness);
   registerPrimitiveRoutes(context);
   attachChannelGateway(context, auth);
-  registerDashboard(context, {
-    keyStore: options.keyStore,
-    ...(options.dashboardDir !== undefined ? { assetsDir: options.dashboardDir } : {}),
-  });
+  registerDashboard(
+    context,
+    {
+      keyStore: options.keyStore,
+      ...(options.dashboardDir !== undefined ? { assetsDir: options.dashboardDir } : {}),
+    },
+    activity,
+  );
   return { app, context, auth, readiness };
 }

@@ -35,6 +35,8 @@ export class ServerContext {
     dispose: (v) => closeIfClosable(v),
   });
   readonly limits: ServiceLimits;
+  /** What the last {@link perTenant} call returned (the cache's most recently used entry). */
+  private last: { kind: string; tenant: string; value: object } | undefined;
 
   constructor(
     readonly app: FastifyInstance,
@@ -60,13 +62,19 @@ export class ServerContext {
    * A per-tenant object (e.g. a lock manager) built once per `kind` and tenant and cached (LRU);
    * one with a `close()` is closed when it leaves the cache.
    */
-  perTenant<T extends object>(kind: string, tenant: string, make: (store: Store) => T): T {
+  perTenant<T extends object>(kind: string, tenant: string, make: (store: Store, tenant: string) => T): T {
+    const last = this.last;
+    // The entry the previous call got or made is the cache's most recent, and nothing has touched
+    // the cache since: getting it again would move nothing, so it is returned without the lookup.
+    if (last !== undefined && last.kind === kind && last.tenant === tenant) return last.value as T;
+    this.last = undefined;
     const key = `${kind}\u0000${tenant}`;
     let v = this.cache.get(key) as T | undefined;
     if (v === undefined) {
-      v = make(this.tenantStore(tenant));
+      v = make(this.tenantStore(tenant), tenant);
       this.cache.set(key, v);
     }
+    this.last = { kind, tenant, value: v };
     return v;
   }
 

@@ -111,20 +111,15 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
     method: spec.method,
     url: spec.url,
     config: { scope: spec.scope, operationId: spec.operationId },
-    handler: async (request, reply) => {
+    // Not an async function: a parse error thrown here reaches the error handler as a rejection
+    // would (Fastify catches a handler's throw), and the handler's promise is not wrapped in another.
+    handler: (request, reply) => {
       const params = parseParams(request.params);
       const query = parseQuery(request.query);
       const body = parseBody(request.body);
-      const result = await spec.handler({
-        params,
-        query,
-        body,
-        principal: request.principal,
-        request,
-        reply,
-      });
-      if (reply.sent) return reply;
-      return result;
+      return spec
+        .handler({ params, query, body, principal: request.principal, request, reply })
+        .then((result) => (reply.sent ? reply : result));
     },
   });
 }
@@ -172,7 +167,7 @@ export function routeGroup<T extends object | undefined = undefined>(
   if (make) claimKind(ctx, tag);
   /** The calling tenant's object; a group without `make` has none (and reads no principal). */
   const tenantObject = ({ principal }: { principal: Principal }): T =>
-    make ? ctx.perTenant(tag, principal.tenant, (store) => make(store, principal.tenant)) : (undefined as T);
+    make ? ctx.perTenant(tag, principal.tenant, make) : (undefined as T);
   return <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(spec: GroupRouteSpec<T, P, Q, B>) =>
     defineRoute(ctx.app, ctx.registry, {
       ...spec,

@@ -328,6 +328,33 @@ describe.each(targets)("dashboard routes [%s]", (target) => {
     expect((await call("globexAdmin", "GET", "/v1/inventory/items/dash-sku/holds")).status).toBe(404);
   });
 
+  it("counts admissions through the admit route per room and tenant (admittedPerMin)", async () => {
+    for (const user of ["a1", "a2", "a3"])
+      await call("admin", "POST", "/v1/waiting-rooms/adm-a/join", { user });
+    for (const user of ["b1", "b2"]) await call("admin", "POST", "/v1/waiting-rooms/adm-b/join", { user });
+    await call("admin", "POST", "/v1/waiting-rooms/adm-c/join", { user: "c1" });
+    expect((await call("admin", "POST", "/v1/waiting-rooms/adm-a/admit", { count: 2 })).body.count).toBe(2);
+    // Asks for 5, admits the 2 in line: counted as 2.
+    expect((await call("admin", "POST", "/v1/waiting-rooms/adm-b/admit", { count: 5 })).body.count).toBe(2);
+    expect((await call("admin", "POST", "/v1/waiting-rooms/adm-b/admit", { count: 1 })).body.count).toBe(0);
+    // Refused (400, no count in the answer): nothing is counted.
+    expect((await call("admin", "POST", "/v1/waiting-rooms/adm-c/admit", { count: 0 })).status).toBe(400);
+    // Another tenant's room of the same name does not share the count.
+    await call("globexAdmin", "POST", "/v1/waiting-rooms/adm-a/join", { user: "g1" });
+    const rooms = (await call("admin", "GET", "/v1/waiting-rooms?prefix=adm-")).body.rooms as {
+      room: string;
+      admittedPerMin: number;
+    }[];
+    const perMin = (room: string) =>
+      Math.max(...rooms.filter((r) => r.room === room).map((r) => r.admittedPerMin));
+    // Each room's rate is over its own window (from its first admission): only their signs compare.
+    expect(perMin("adm-a")).toBeGreaterThan(0);
+    expect(perMin("adm-b")).toBeGreaterThan(0);
+    expect(perMin("adm-c")).toBe(0);
+    const globex = (await call("globexAdmin", "GET", "/v1/waiting-rooms?prefix=adm-")).body.rooms;
+    expect(globex).toEqual([expect.objectContaining({ room: "adm-a", admittedPerMin: 0 })]);
+  });
+
   it("pages with cursors and refuses a cursor it did not make", async () => {
     await Promise.all(
       Array.from({ length: 25 }, (_, i) =>

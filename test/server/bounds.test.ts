@@ -56,6 +56,37 @@ describe("caches keyed by what callers send are bounded", () => {
     expect(closed).toBe(500); // what leaves the cache is closed
     await store.close();
   });
+
+  it("per-tenant objects leave in least-recently-used order, however often one is asked for in a row", async () => {
+    const store = await createStore({ type: "memory", env: {} });
+    const ctx = new ServerContext({} as FastifyInstance, new RouteRegistry(), store, silent);
+    const made: string[] = [];
+    const get = (kind: string, tenant: string) =>
+      ctx.perTenant(kind, tenant, (_s, t) => {
+        made.push(`${kind}/${t}`);
+        return { kind, tenant: t };
+      });
+    const first = get("locks", "a");
+    for (let i = 1; i < MAX_CACHED_TENANT_OBJECTS; i++) get("locks", `t-${i}`);
+    // Used again (three times in a row: the later two are answered from the last call): now the most recent.
+    for (let i = 0; i < 3; i++) expect(get("locks", "a")).toBe(first);
+    get("semaphores", "a"); // Full: the least recent, t-1, leaves.
+    expect(get("locks", "a")).toBe(first);
+    made.length = 0;
+    get("locks", "t-2");
+    expect(made).toEqual([]);
+    get("locks", "t-1");
+    expect(made).toEqual(["locks/t-1"]);
+    // A make that throws leaves nothing behind, and the next call looks the cache up again.
+    expect(() =>
+      ctx.perTenant("locks", "boom", () => {
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
+    expect(get("locks", "t-1")).toEqual({ kind: "locks", tenant: "t-1" });
+    expect(ctx.cacheSizes.objects).toBe(MAX_CACHED_TENANT_OBJECTS);
+    await store.close();
+  });
 });
 
 async function serve(store: Store, extra: Partial<ServeConfig> = {}) {
