@@ -116,8 +116,11 @@ describe.runIf(hasRedis)("a command that timed out on a Redis Cluster", () => {
 
   it("may still be sent by ioredis when the store may not use the client's internals (documented)", async () => {
     // Without its own commands (useClientInternals: false) the store sends client.evalsha(…): what
-    // ioredis does with it after rejecting its promise is out of the store's hands. If this starts
+    // ioredis does with it after rejecting its promise is out of the store's hands. The write its
+    // caller was told timed out still runs, once the slot is served again: before or after the
+    // later write, as ioredis' next 100 ms retry and the later write happen to fall. If this starts
     // failing, ioredis no longer resends: update docs/stores.md ("Timeouts").
-    expect(await clusterDownScenario(await open(false))).toEqual(["warm-up", "later", "timed-out"]);
+    const ran = await clusterDownScenario(await open(false));
+    expect([...ran].sort()).toEqual(["later", "timed-out", "warm-up"]);
   });
 });
