@@ -3,28 +3,23 @@
  * JSON parser and serializer, no hooks, no logger, no validation. What Fastify itself costs, to
  * tell it apart from what Holdfast adds on top of it. PORT, HOST, REDIS_HOST, REDIS_PORT.
  */
-import Fastify from "fastify";
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { acquire, connect, release } from "./seed-lock-core.js";
 
 const redis = connect();
 const app = Fastify();
 const unavailable = { success: false, message: "Lock service unavailable" };
-app.post("/api/locks/acquire", async (req, reply) => {
+/** One seed route: `op`'s status and body, or the seed's 503 when Redis fails. */
+const route = (op: typeof acquire) => async (req: FastifyRequest, reply: FastifyReply) => {
   try {
-    const r = await acquire(redis, (req.body ?? {}) as object);
+    const r = await op(redis, (req.body ?? {}) as object);
     return reply.code(r.status).send(r.body);
   } catch {
     return reply.code(503).send(unavailable);
   }
-});
-app.post("/api/locks/release", async (req, reply) => {
-  try {
-    const r = await release(redis, (req.body ?? {}) as object);
-    return reply.code(r.status).send(r.body);
-  } catch {
-    return reply.code(503).send(unavailable);
-  }
-});
+};
+app.post("/api/locks/acquire", route(acquire));
+app.post("/api/locks/release", route(release));
 app.get("/api/locks/health", async () => ({
   success: true,
   healthy: true,
