@@ -37,6 +37,8 @@ interface Subject {
   args?: (string | number)[];
   /** A plain command sent instead of EVALSHA (`lua` is then unused): for rows that show a floor. */
   command?: (i: number) => (string | number)[];
+  /** How many public calls one script run answers (a batch): the figure printed is per public call. */
+  callsPerRun?: number;
   /** Commands run once before the calls (not counted: they run in both the short and long run). */
   setup?: (string | number)[][];
 }
@@ -49,6 +51,18 @@ const HOLD = await capturedScript(
 const POSITION = await capturedScript(
   (s) => createWaitingRoom(s).position("r", "u0"),
   (s) => createWaitingRoom(s).join("r", "u0"),
+);
+/** `position` calls made on one room in the same tick are answered by one script run. */
+const POSITION_BATCH = 16;
+const POSITIONS = await capturedScript(
+  (s) => {
+    const room = createWaitingRoom(s);
+    return Promise.all(Array.from({ length: POSITION_BATCH }, (_, i) => room.position("r", `u${i}`)));
+  },
+  async (s) => {
+    const room = createWaitingRoom(s);
+    for (let i = 0; i < POSITION_BATCH; i++) await room.join("r", `u${i}`);
+  },
 );
 
 const holdfast = async (name: string, specs: LimitSpec[]): Promise<Subject> => {
@@ -156,6 +170,20 @@ return rank * 67108864 + redis.call('ZCARD', KEYS[1])`,
       call: (i) => ({ keys, args: [users[i % 1000], 100, 30_000] }),
     },
     raw("holdfast position() (refreshes the heartbeat)", false, [100, 30_000]),
+    {
+      name: `holdfast position(), ${POSITION_BATCH} calls in one tick (one script run), per call`,
+      group: "waiting room",
+      lua: POSITIONS.lua,
+      setup,
+      callsPerRun: POSITION_BATCH,
+      call: (i) => ({
+        keys,
+        args: [
+          ...POSITIONS.args.slice(0, 2),
+          ...Array.from({ length: POSITION_BATCH }, (_, j) => users[(i * POSITION_BATCH + j) % 1000]),
+        ],
+      }),
+    },
     raw("holdfast isAdmitted()", false, [100]),
   ];
 }
@@ -222,7 +250,7 @@ async function main(): Promise<void> {
   for (const subject of SUBJECTS.filter((x) => !only || x.group === only)) {
     process.stderr.write(`counting ${subject.name}…\n`);
     const [short, long] = [await instructions(subject, SHORT), await instructions(subject, LONG)];
-    rows.push({ subject, perCall: (long - short) / (LONG - SHORT) });
+    rows.push({ subject, perCall: (long - short) / (LONG - SHORT) / (subject.callsPerRun ?? 1) });
   }
   for (const group of ["rate limits", "flash sale", "waiting room"] as const) {
     const mine = rows.filter((r) => r.subject.group === group);

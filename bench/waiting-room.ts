@@ -29,6 +29,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SEED_ROW = "raw ZRANK (seed)";
 /** The same ZRANK inside a one-line Lua script: the floor for any call that is one atomic script. */
 const SCRIPT_FLOOR_ROW = "ZRANK in a one-line script (floor of any script)";
+const UNBATCHED_ROW = "holdfast position, one script run per call (maxPositionBatch 1)";
 const ZRANK_SCRIPT = "return redis.call('ZRANK', KEYS[1], ARGV[1])";
 
 /** Runs the benchmark against the Redis at `redisUrl` and returns the Markdown table. */
@@ -43,7 +44,12 @@ export async function runWaitingRoomBench(redisUrl: string): Promise<string> {
   });
   const client = (store as RedisStore).client as Redis;
   // Long TTLs: nobody may drop out while the benchmark runs.
-  const rooms = createWaitingRoom(store, { heartbeatTtlMs: 600_000, admissionTtlMs: 600_000 });
+  const ttls = { heartbeatTtlMs: 600_000, admissionTtlMs: 600_000 };
+  // BENCH_POSITION_BATCH sets maxPositionBatch (default: the option's default).
+  const batch = process.env.BENCH_POSITION_BATCH;
+  const rooms = createWaitingRoom(store, batch ? { ...ttls, maxPositionBatch: Number(batch) } : ttls);
+  // Every call its own script run: the cost of one call, where calls on a room do not coincide.
+  const unbatched = createWaitingRoom(store, { ...ttls, maxPositionBatch: 1 });
   const room = "flash-sale";
   const seedKey = `${prefix}queue:{flash-sale}`;
   try {
@@ -76,6 +82,7 @@ export async function runWaitingRoomBench(redisUrl: string): Promise<string> {
       [SEED_ROW, (w, i) => client.zrank(seedKey, pick(w, i))],
       [SCRIPT_FLOOR_ROW, (w, i) => client.evalsha(zrankSha, 1, seedKey, pick(w, i))],
       ["holdfast position", (w, i) => rooms.position(room, pick(w, i))],
+      [UNBATCHED_ROW, (w, i) => unbatched.position(room, pick(w, i))],
       ["holdfast isAdmitted", (w, i) => rooms.isAdmitted(room, pick(w, i))],
     ];
     // Redis CPU per call beside the client's: which side is the bottleneck (sampled before and

@@ -1,6 +1,6 @@
 import { ScriptError } from "../errors/store-errors.js";
 import { WaitingRoomFullError } from "./errors.js";
-import type { PositionReply, StatusReply } from "./scripts/scripts.js";
+import type { PositionReply, PositionsReply, StatusReply } from "./scripts/scripts.js";
 import { PACKED_LENGTH_LIMIT, WaitingRoomStatus } from "./status.js";
 import type { JoinResult, RoomPosition } from "./waiting-room.js";
 
@@ -53,6 +53,28 @@ export function decodePosition(raw: PositionReply): RoomPosition {
     default:
       throw new ScriptError("waiting-room", `unknown status ${state}`);
   }
+}
+
+/**
+ * The decoder of the batched position reply `{length, code per user}` (see positions-4.lua) for
+ * `count` users: code >= 0 is a queued user's rank, -1 absent, `-1 - ms` admitted for `ms` more.
+ */
+export function decodePositions(raw: PositionsReply, count: number): RoomPosition[] {
+  if (!Array.isArray(raw) || raw.length !== count + 1 || !raw.every(Number.isSafeInteger)) {
+    throw new ScriptError("waiting-room", `unexpected reply ${JSON.stringify(raw)}`);
+  }
+  const length = raw[0];
+  const out: RoomPosition[] = new Array<RoomPosition>(count);
+  for (let i = 0; i < count; i++) {
+    const code = raw[i + 1];
+    out[i] =
+      code >= 0
+        ? { state: "queued", position: code + 1, ahead: code, length }
+        : code === -1
+          ? { state: "absent", length }
+          : { state: "admitted", expiresInMs: -1 - code, length };
+  }
+  return out;
 }
 
 function checked(raw: StatusReply): StatusReply {

@@ -26,6 +26,15 @@ export interface WaitingRoomOptions {
   maxLength?: number;
   /** The most users one `admit` call moves (bounds the script's run time). @defaultValue 10_000 */
   maxAdmitBatch?: number;
+  /**
+   * The most `position` calls on one room that one script run answers. Calls made on a room in the
+   * same tick are sent together at the end of the tick: Redis then reads its clock, checks the
+   * stale entries and writes a reply once per batch instead of once per call, which is what a
+   * room whose users all poll at once needs. Each call still gets exactly what it would get on its
+   * own at that instant. 1 sends every call on its own. Between 1 and 1000.
+   * @defaultValue 64
+   */
+  maxPositionBatch?: number;
 }
 
 /** The defaults of {@link WaitingRoomOptions}. */
@@ -35,6 +44,7 @@ export const DEFAULT_WAITING_ROOM_OPTIONS: Required<WaitingRoomOptions> = {
   reclaimLimit: 100,
   maxLength: 10_000_000,
   maxAdmitBatch: 10_000,
+  maxPositionBatch: 64,
 };
 
 export function resolveWaitingRoomOptions(options: WaitingRoomOptions = {}): Required<WaitingRoomOptions> {
@@ -44,5 +54,6 @@ export function resolveWaitingRoomOptions(options: WaitingRoomOptions = {}): Req
   assertInt("reclaimLimit", o.reclaimLimit, 1, 1000);
   assertInt("maxLength", o.maxLength, 1, 1_000_000_000);
   assertInt("maxAdmitBatch", o.maxAdmitBatch, 1, 100_000);
+  assertInt("maxPositionBatch", o.maxPositionBatch, 1, 1000);
   return o;
 }

@@ -6,6 +6,7 @@ import { WaitingRoomStatus } from "./status.js";
 import { resolveWaitingRoomOptions, type WaitingRoomOptions } from "./options.js";
 import { decodeJoin, decodePosition } from "./decode.js";
 import { WaitingRoomFullError } from "./errors.js";
+import { PositionBatcher } from "./position-batcher.js";
 import {
   admitScript,
   countsScript,
@@ -84,12 +85,15 @@ const fullTotal = counter("holdfast_waiting_room_full_total", "Joins refused bec
  */
 export class WaitingRoom {
   private readonly resolved: Required<WaitingRoomOptions>;
+  private readonly batcher: PositionBatcher;
 
   constructor(
     private readonly store: Store,
     options: WaitingRoomOptions = {},
   ) {
     this.resolved = resolveWaitingRoomOptions(options);
+    const { reclaimLimit, heartbeatTtlMs, maxPositionBatch } = this.resolved;
+    this.batcher = new PositionBatcher(store, { reclaimLimit, heartbeatTtlMs, maxBatch: maxPositionBatch });
   }
 
   /** The resolved options. */
@@ -97,7 +101,17 @@ export class WaitingRoom {
     return this.resolved;
   }
 
+  /**
+   * The keys of `room`, after sending any open `position` batch (see {@link PositionBatcher}), so
+   * that the calls made on this object leave in the order they were made.
+   */
   private keys(room: string): string[] {
+    this.batcher.flush();
+    return this.roomKeys(room);
+  }
+
+  /** The keys of `room`: queue, heartbeat, admitted, sequence (see scripts/includes/room.lua). */
+  private roomKeys(room: string): string[] {
     assertName("room", room);
     const k = this.store.keys;
     return [
@@ -142,12 +156,18 @@ export class WaitingRoom {
    * Where `user` stands in `room`, in one round trip and O(log n) (a sorted-set rank). Polling the
    * position is a sign of life: it refreshes a queued user's heartbeat.
    *
+   * The calls made on one room in the same tick are answered by one script run, up to
+   * `maxPositionBatch` users (see {@link WaitingRoomOptions.maxPositionBatch}); each gets what it
+   * would get on its own at that instant.
+   *
    * @example
    * const p = await room.position("sale-42", "user-7");
    * if (p.state === "queued") show(`You are number ${p.position} of ${p.length}`);
    */
   async position(room: string, user: string): Promise<RoomPosition> {
-    return this.positionOf(room, user, true);
+    const keys = this.roomKeys(room);
+    assertName("user", user);
+    return this.batcher.position(keys, user);
   }
 
   /**

@@ -3,7 +3,15 @@
  * (twins.ts); each declares its raw reply once here.
  */
 import { defineScript } from "../../store/script.js";
-import { admitTwin, countsTwin, headTwin, joinTwin, leaveTwin, positionTwin } from "./twins.js";
+import {
+  admitTwin,
+  countsTwin,
+  headTwin,
+  joinTwin,
+  leaveTwin,
+  positionsTwin,
+  positionTwin,
+} from "./twins.js";
 
 /** join and position: a `WaitingRoomStatus` (../status.ts), then the rank, the room's length, ms left on an admission. */
 export type StatusReply = [state: number, ahead: number, length: number, remainingMs: number];
@@ -25,6 +33,18 @@ export type PositionArgs =
 export const positionScript = defineScript<PositionArgs, PositionReply>(
   new URL("./position-4.lua", import.meta.url),
   positionTwin,
+);
+
+/** The `position` calls made on one room in the same tick: their users, each refreshing their heartbeat. */
+export type PositionsArgs = [reclaimLimit: number, heartbeatTtlMs: number, ...users: string[]];
+/**
+ * The room's length, then one code per user: a queued user's rank (>= 0), -1 for a user not in the
+ * room, `-1 - ms` for a user admitted for another `ms` (>= 1).
+ */
+export type PositionsReply = [length: number, ...codes: number[]];
+export const positionsScript = defineScript<PositionsArgs, PositionsReply>(
+  new URL("./positions-4.lua", import.meta.url),
+  positionsTwin,
 );
 
 export type LeaveArgs = [user: string, reclaimLimit: number];

@@ -17,6 +17,8 @@ import type {
   LeaveReply,
   PositionArgs,
   PositionReply,
+  PositionsArgs,
+  PositionsReply,
 } from "./scripts.js";
 
 /** Mirror of `reclaim` in includes/room.lua. */
@@ -94,6 +96,31 @@ export function positionTwin(
   const length = db.zcard(keys[0]);
   if (length < PACKED_LENGTH_LIMIT) return rank * PACKED_LENGTH_LIMIT + length;
   return [WaitingRoomStatus.Queued, rank, length, 0];
+}
+
+export function positionsTwin(
+  db: MemoryDb,
+  keys: string[],
+  [limit, ttl, ...users]: PositionsArgs,
+  now: number,
+): PositionsReply {
+  reclaim(db, keys, now, limit, false);
+  const out: PositionsReply = [0];
+  let refreshed = false;
+  for (const user of users) {
+    const rank = db.zrank(keys[0], user);
+    if (rank !== null) {
+      out.push(rank);
+      db.zadd(keys[1], now + ttl, user);
+      refreshed = true;
+    } else {
+      const expires = db.zscore(keys[2], user);
+      out.push(expires !== null && expires > now ? now - expires - 1 : -1);
+    }
+  }
+  if (refreshed) keepAlive(db, keys, ttl);
+  out[0] = db.zcard(keys[0]);
+  return out;
 }
 
 export function leaveTwin(db: MemoryDb, keys: string[], [user, limit]: LeaveArgs, now: number): LeaveReply {
