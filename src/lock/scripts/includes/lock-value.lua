@@ -15,9 +15,12 @@ local function lock_value(token, fence_s, meta)
   return token .. '\n' .. fence_s .. '\n' .. meta
 end
 
--- True when the lock value `v` (false when the key is absent) belongs to `token`.
+-- True when the lock value `v` (false when the key is absent) belongs to `token`: `v` starts with
+-- `token` and "\n". Compared in place (a byte, then a plain find that matches at 1 or not at all
+-- where it matters), not by building `token .. "\n"` and a substring: Lua interns every string
+-- it makes, and both are the length of a token.
 local function held_by(v, token)
-  return v and string.sub(v, 1, #token + 1) == token .. '\n'
+  return v and string.byte(v, #token + 1) == 10 and string.find(v, token, 1, true) == 1
 end
 
 -- The token, fence (a number) and metadata of a lock value.
