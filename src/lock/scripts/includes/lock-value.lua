@@ -16,9 +16,9 @@ local function lock_value(token, fence_s, meta)
 end
 
 -- True when the lock value `v` (false when the key is absent) belongs to `token`: `v` starts with
--- `token` and "\n". Compared in place (a byte, then a plain find that matches at 1 or not at all
--- where it matters), not by building `token .. "\n"` and a substring: Lua interns every string
--- it makes, and both are the length of a token.
+-- `token` and "\n". Compared in place (the byte after where the token would end, then a plain find
+-- that must match at 1), not by building `token .. "\n"` and a substring of `v`: Lua interns
+-- every string it makes, and both would be as long as a token.
 local function held_by(v, token)
   return v and string.byte(v, #token + 1) == 10 and string.find(v, token, 1, true) == 1
 end
