@@ -29,7 +29,8 @@
  * hand-written peers log nothing). Any non-2xx response fails the bench: a figure made of 400s or
  * 409s would measure the wrong thing. Server CPU per cycle is read from /proc/<pid>/stat; Redis CPU
  * and commands per cycle from `INFO cpu` and `INFO stats` deltas around each row (Redis shares the
- * machine's cores, so what it spends per cycle is taken from the servers and autocannon too).
+ * machine's cores, so what it spends per cycle is taken from the servers and autocannon too), and
+ * this process's own (autocannon's) CPU per cycle from process.cpuUsage.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -140,6 +141,8 @@ interface LockRun {
   cycleP99Ms: number;
   /** Server process CPU (user + system) per cycle, µs. */
   serverCpuUsPerCycle: number;
+  /** This process's CPU (autocannon and the bench's callbacks) per cycle, µs. */
+  clientCpuUsPerCycle: number;
   /** Redis CPU (`INFO cpu`, user + system) per cycle, µs: on this machine it is taken from the rest. */
   redisCpuUsPerCycle: number;
   /** Redis commands per cycle (`INFO stats` total_commands_processed: a script and each command it calls count). */
@@ -340,6 +343,7 @@ async function lockCycles(running: Running, durationMs: number, redis: RedisMete
   };
   const cpu0 = processCpuUs(running.proc.pid!);
   const [redisCpu0, commands0] = [await redis.cpuUs(), await redis.commands()];
+  const client0 = process.cpuUsage();
   const r = await autocannon({
     url: running.url,
     connections: CONCURRENCY,
@@ -348,6 +352,7 @@ async function lockCycles(running: Running, durationMs: number, redis: RedisMete
     setupClient: (client) => client.setRequests(requestsFor(`http-${run}-${nextConnection++}`)),
   });
   const cpu = processCpuUs(running.proc.pid!) - cpu0;
+  const client = process.cpuUsage(client0);
   // The meter's own two INFO calls per sample are left in: a few commands in tens of thousands.
   const [redisCpu, commands] = [(await redis.cpuUs()) - redisCpu0, (await redis.commands()) - commands0];
   checkClean(`${server.name} lock cycles (statuses ${JSON.stringify([...statuses])})`, r, running.output);
@@ -358,6 +363,7 @@ async function lockCycles(running: Running, durationMs: number, redis: RedisMete
     requestP99Ms: req.p99,
     cycleP99Ms: cycles.percentiles().p99,
     serverCpuUsPerCycle: cpu / Math.max(1, released),
+    clientCpuUsPerCycle: (client.user + client.system) / Math.max(1, released),
     redisCpuUsPerCycle: redisCpu / Math.max(1, released),
     redisCommandsPerCycle: commands / Math.max(1, released),
   };
@@ -394,14 +400,14 @@ function printLockTable(servers: LockServer[], runs: Map<string, LockRun[]>, lib
   const lines = [
     `### Seed 004's lock cycle (acquire + release) over HTTP, ${CONCURRENCY} keep-alive connections, median of ${ROUNDS} round(s)`,
     "",
-    "| server | cycles/s | p50 ms / request | p99 ms / request | p99 ms / cycle | server CPU µs / cycle | Redis CPU µs / cycle | Redis commands / cycle | × Express by hand | × bare node:http | p99 ÷ bare's |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| server | cycles/s | p50 ms / request | p99 ms / request | p99 ms / cycle | server CPU µs / cycle | Redis CPU µs / cycle | client CPU µs / cycle | Redis commands / cycle | × Express by hand | × bare node:http | p99 ÷ bare's |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const s of servers) {
     const rs = runs.get(s.name)!;
     const ratio = (peer: LockRun[], f: (r: LockRun) => number) => median(rs.map((r, i) => f(r) / f(peer[i])));
     lines.push(
-      `| ${s.name} | ${int(median(rs.map((r) => r.cyclesPerSec)))} | ${fmt(median(rs.map((r) => r.requestP50Ms)))} | ${fmt(median(rs.map((r) => r.requestP99Ms)))} | ${fmt(median(rs.map((r) => r.cycleP99Ms)))} | ${int(median(rs.map((r) => r.serverCpuUsPerCycle)))} | ${fmt(median(rs.map((r) => r.redisCpuUsPerCycle)))} | ${fmt(median(rs.map((r) => r.redisCommandsPerCycle)))} | ${ratio(express, (r) => r.cyclesPerSec).toFixed(2)}× | ${ratio(bare, (r) => r.cyclesPerSec).toFixed(2)}× | ${ratio(bare, (r) => r.requestP99Ms).toFixed(2)}× |`,
+      `| ${s.name} | ${int(median(rs.map((r) => r.cyclesPerSec)))} | ${fmt(median(rs.map((r) => r.requestP50Ms)))} | ${fmt(median(rs.map((r) => r.requestP99Ms)))} | ${fmt(median(rs.map((r) => r.cycleP99Ms)))} | ${int(median(rs.map((r) => r.serverCpuUsPerCycle)))} | ${fmt(median(rs.map((r) => r.redisCpuUsPerCycle)))} | ${fmt(median(rs.map((r) => r.clientCpuUsPerCycle)))} | ${fmt(median(rs.map((r) => r.redisCommandsPerCycle)))} | ${ratio(express, (r) => r.cyclesPerSec).toFixed(2)}× | ${ratio(bare, (r) => r.cyclesPerSec).toFixed(2)}× | ${ratio(bare, (r) => r.requestP99Ms).toFixed(2)}× |`,
     );
   }
   lines.push(
