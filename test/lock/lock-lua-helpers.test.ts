@@ -3,11 +3,12 @@
  * inputs, against the plain expressions they replace: `time_us` gives the string
  * `string.format('%.0f', now_us)` gives for every TIME reply (microseconds of any length), and
  * `held_by` answers as `string.sub(v, 1, #token + 1) == token .. '\n'` (never a match later in the
- * value, a shorter or longer token, or a closed name).
+ * value, a shorter or longer token, or a closed name). And every lock script includes exactly the
+ * helpers it calls: each `local function` is a closure Redis builds on every call of the script.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scriptFromSource } from "../../src/store/script.js";
+import { loadLua, scriptFromSource } from "../../src/store/script.js";
 import type { RawReply, Store } from "../../src/store/index.js";
 import { makeStore } from "../support/stores.js";
 
@@ -17,6 +18,32 @@ const include = (file: string) =>
 const unused = () => {
   throw new Error("Redis only");
 };
+
+const scriptsDir = new URL("../../src/lock/scripts/", import.meta.url);
+
+describe("lock Lua helpers", () => {
+  it("every lock script defines each helper it calls, and no helper it does not call", () => {
+    const helpers = new Set(
+      readdirSync(new URL("includes/", scriptsDir)).flatMap((f) =>
+        [...include(f).matchAll(/local function (\w+)/g)].map((m) => m[1]),
+      ),
+    );
+    const scripts = readdirSync(scriptsDir).filter((f) => f.endsWith(".lua"));
+    expect(scripts.length).toBeGreaterThan(5);
+    for (const file of scripts) {
+      const lua = loadLua(new URL(file, scriptsDir));
+      const defined = new Set([...lua.matchAll(/local function (\w+)/g)].map((m) => m[1]));
+      const calls = (name: string) => lua.split(`${name}(`).length - 1 - (defined.has(name) ? 1 : 0);
+      for (const name of helpers) {
+        if (calls(name) > 0)
+          expect(defined.has(name), `${file} calls ${name} without including it`).toBe(true);
+        // Each helper is a closure Redis builds on every call of the script.
+        if (defined.has(name))
+          expect(calls(name), `${file} includes ${name} but never calls it`).toBeGreaterThan(0);
+      }
+    }
+  });
+});
 
 describe("lock Lua helpers [redis]", () => {
   let store: Store;
@@ -52,7 +79,7 @@ return out`;
   });
 
   it("held_by: the value starts with the token and a newline, nothing else", async () => {
-    const lua = `${include("lock-value.lua")}
+    const lua = `${include("lock-owner.lua")}
 local v = ARGV[1]
 if v == 'absent' then v = false end
 local plain = v and string.sub(v, 1, #ARGV[2] + 1) == ARGV[2] .. '\\n'

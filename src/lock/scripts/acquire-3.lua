@@ -14,7 +14,9 @@
 --          {-6, 0, the closing holder's fence, the closing metadata}  the name is closed (close-1.lua)
 -- The free path is four commands: EXISTS (lock and readers at once), TIME, SET … GET, SET … PX.
 -- @include "lock-value.lua"
+-- @include "lock-write.lua"
 -- @include "fence.lua"
+-- @include "live-readers.lua"
 local busy = redis.call('EXISTS', KEYS[1], KEYS[3])
 if busy > 0 then
   local v = redis.call('GET', KEYS[1])

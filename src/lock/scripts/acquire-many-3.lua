@@ -13,7 +13,9 @@
 --          {-6, 0, the closing holder's fence, the closing metadata, index}  name `index` is closed
 --          Nothing is written when a status is returned.
 -- @include "lock-value.lua"
+-- @include "lock-write.lua"
 -- @include "fence.lua"
+-- @include "live-readers.lua"
 local t = redis.call('TIME')
 local now_us, now_s = time_us(t)
 local now = math.floor(now_us / 1000)

@@ -23,23 +23,3 @@ local function next_fence(fence_key, now_us, now_s, retention_ms)
   end
   return now_us, s
 end
-
--- Removes at most 100 expired readers of a lock, oldest first (two O(log n) commands, no reply to
--- convert), so no call's work grows with how many read leases expired before it. Expired readers
--- never count (see live_readers), and the readers key expires with its longest lease.
-local function reclaim_readers(readers_key, now)
-  local expired = redis.call('ZCOUNT', readers_key, '-inf', now)
-  if expired > 0 then
-    if expired > 100 then expired = 100 end
-    redis.call('ZREMRANGEBYRANK', readers_key, 0, expired - 1)
-  end
-end
-
--- When live readers hold a lock, returns the ms until the last of them expires and how many there
--- are, else nil. Call it only when the readers key exists.
-local function live_readers(readers_key, now)
-  reclaim_readers(readers_key, now)
-  local top = redis.call('ZRANGE', readers_key, -1, -1, 'WITHSCORES')
-  if not top[1] or tonumber(top[2]) <= now then return nil end
-  return tonumber(top[2]) - now, redis.call('ZCOUNT', readers_key, '(' .. now, '+inf')
-end
