@@ -27,15 +27,19 @@
  *
  * Holdfast's servers run in open loopback mode (no API keys) with HOLDFAST_LOG_LEVEL=warn (the
  * hand-written peers log nothing). Any non-2xx response fails the bench: a figure made of 400s or
- * 409s would measure the wrong thing. Server CPU per cycle is read from /proc/<pid>/stat.
+ * 409s would measure the wrong thing. Server CPU per cycle is read from /proc/<pid>/stat; Redis CPU
+ * and commands per cycle from `INFO cpu` and `INFO stats` deltas around each row (Redis shares the
+ * machine's cores, so what it spends per cycle is taken from the servers and autocannon too), and
+ * this process's own (autocannon's) CPU per cycle from process.cpuUsage.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 // @ts-expect-error autocannon 8 ships no type declarations.
 import autocannonModule from "autocannon";
+import { Redis } from "ioredis";
 import { createLocks, createRateLimiter, createStore, type LimitSpec } from "holdfast";
-import { environmentLine, measure } from "./support/harness.js";
+import { environmentLine, measure, redisCpuSampler } from "./support/harness.js";
 import { PrivateRedis, freePort } from "./support/redis-server.js";
 
 const CONCURRENCY = 50;
@@ -137,6 +141,26 @@ interface LockRun {
   cycleP99Ms: number;
   /** Server process CPU (user + system) per cycle, µs. */
   serverCpuUsPerCycle: number;
+  /** This process's CPU (autocannon and the bench's callbacks) per cycle, µs. */
+  clientCpuUsPerCycle: number;
+  /** Redis CPU (`INFO cpu`, user + system) per cycle, µs: on this machine it is taken from the rest. */
+  redisCpuUsPerCycle: number;
+  /** Redis commands per cycle (`INFO stats` total_commands_processed: a script and each command it calls count). */
+  redisCommandsPerCycle: number;
+}
+
+/** What Redis spent while a row ran: its CPU (µs) and commands processed, cumulative. */
+interface RedisMeter {
+  cpuUs(): Promise<number>;
+  commands(): Promise<number>;
+}
+
+function redisMeter(client: Redis): RedisMeter {
+  return {
+    cpuUs: redisCpuSampler(client),
+    commands: async () =>
+      Number(/total_commands_processed:(\d+)/.exec(await client.info("stats"))?.[1] ?? NaN),
+  };
 }
 
 function seedBody(key: string) {
@@ -265,7 +289,7 @@ function checkClean(what: string, r: CannonResult, log: () => string): void {
 let lockRuns = 0;
 
 /** Lock cycles over HTTP: each connection acquires then releases its own key, carrying the lockId. */
-async function lockCycles(running: Running, durationMs: number): Promise<LockRun> {
+async function lockCycles(running: Running, durationMs: number, redis: RedisMeter): Promise<LockRun> {
   const { server } = running;
   const cycles = new Samples();
   const requests = new Samples();
@@ -318,6 +342,8 @@ async function lockCycles(running: Running, durationMs: number): Promise<LockRun
     ];
   };
   const cpu0 = processCpuUs(running.proc.pid!);
+  const [redisCpu0, commands0] = [await redis.cpuUs(), await redis.commands()];
+  const client0 = process.cpuUsage();
   const r = await autocannon({
     url: running.url,
     connections: CONCURRENCY,
@@ -326,6 +352,9 @@ async function lockCycles(running: Running, durationMs: number): Promise<LockRun
     setupClient: (client) => client.setRequests(requestsFor(`http-${run}-${nextConnection++}`)),
   });
   const cpu = processCpuUs(running.proc.pid!) - cpu0;
+  const client = process.cpuUsage(client0);
+  // The meter's own two INFO calls per sample are left in: a few commands in tens of thousands.
+  const [redisCpu, commands] = [(await redis.cpuUs()) - redisCpu0, (await redis.commands()) - commands0];
   checkClean(`${server.name} lock cycles (statuses ${JSON.stringify([...statuses])})`, r, running.output);
   const req = requests.percentiles();
   return {
@@ -334,6 +363,9 @@ async function lockCycles(running: Running, durationMs: number): Promise<LockRun
     requestP99Ms: req.p99,
     cycleP99Ms: cycles.percentiles().p99,
     serverCpuUsPerCycle: cpu / Math.max(1, released),
+    clientCpuUsPerCycle: (client.user + client.system) / Math.max(1, released),
+    redisCpuUsPerCycle: redisCpu / Math.max(1, released),
+    redisCommandsPerCycle: commands / Math.max(1, released),
   };
 }
 
@@ -368,17 +400,19 @@ function printLockTable(servers: LockServer[], runs: Map<string, LockRun[]>, lib
   const lines = [
     `### Seed 004's lock cycle (acquire + release) over HTTP, ${CONCURRENCY} keep-alive connections, median of ${ROUNDS} round(s)`,
     "",
-    "| server | cycles/s | p50 ms / request | p99 ms / request | p99 ms / cycle | server CPU µs / cycle | × Express by hand | × bare node:http | p99 ÷ bare's |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| server | cycles/s | p50 ms / request | p99 ms / request | p99 ms / cycle | server CPU µs / cycle | Redis CPU µs / cycle | client CPU µs / cycle | Redis commands / cycle | × Express by hand | × bare node:http | p99 ÷ bare's |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const s of servers) {
     const rs = runs.get(s.name)!;
     const ratio = (peer: LockRun[], f: (r: LockRun) => number) => median(rs.map((r, i) => f(r) / f(peer[i])));
     lines.push(
-      `| ${s.name} | ${int(median(rs.map((r) => r.cyclesPerSec)))} | ${fmt(median(rs.map((r) => r.requestP50Ms)))} | ${fmt(median(rs.map((r) => r.requestP99Ms)))} | ${fmt(median(rs.map((r) => r.cycleP99Ms)))} | ${int(median(rs.map((r) => r.serverCpuUsPerCycle)))} | ${ratio(express, (r) => r.cyclesPerSec).toFixed(2)}× | ${ratio(bare, (r) => r.cyclesPerSec).toFixed(2)}× | ${ratio(bare, (r) => r.requestP99Ms).toFixed(2)}× |`,
+      `| ${s.name} | ${int(median(rs.map((r) => r.cyclesPerSec)))} | ${fmt(median(rs.map((r) => r.requestP50Ms)))} | ${fmt(median(rs.map((r) => r.requestP99Ms)))} | ${fmt(median(rs.map((r) => r.cycleP99Ms)))} | ${int(median(rs.map((r) => r.serverCpuUsPerCycle)))} | ${fmt(median(rs.map((r) => r.redisCpuUsPerCycle)))} | ${fmt(median(rs.map((r) => r.clientCpuUsPerCycle)))} | ${fmt(median(rs.map((r) => r.redisCommandsPerCycle)))} | ${ratio(express, (r) => r.cyclesPerSec).toFixed(2)}× | ${ratio(bare, (r) => r.cyclesPerSec).toFixed(2)}× | ${ratio(bare, (r) => r.requestP99Ms).toFixed(2)}× |`,
     );
   }
-  lines.push(`| library, in process (no HTTP) | ${int(median(library))} | – | – | – | – | – | – | – |`);
+  lines.push(
+    `| library, in process (no HTTP) | ${int(median(library))} | – | – | – | – | – | – | – | – | – |`,
+  );
   console.log(`\n${lines.join("\n")}\n`);
   console.log(
     "Ratios are medians of the per-round ratios (each round runs every server once, in a rotated order). " +
@@ -392,7 +426,7 @@ function printLockTable(servers: LockServer[], runs: Map<string, LockRun[]>, lib
     const show = (xs: number[]) =>
       `${median(xs).toFixed(3)} (rounds ${xs.map((x) => x.toFixed(3)).join(", ")})`;
     console.log(
-      `  ${s.name} ÷ its baseline: cycles/s ${show(r((x) => x.cyclesPerSec))}; server CPU/cycle ${show(r((x) => x.serverCpuUsPerCycle))}; p99/request ${show(r((x) => x.requestP99Ms))}`,
+      `  ${s.name} ÷ its baseline: cycles/s ${show(r((x) => x.cyclesPerSec))}; server CPU/cycle ${show(r((x) => x.serverCpuUsPerCycle))}; Redis CPU/cycle ${show(r((x) => x.redisCpuUsPerCycle))}; p99/request ${show(r((x) => x.requestP99Ms))}`,
     );
   }
   for (const s of servers)
@@ -414,8 +448,10 @@ async function main(): Promise<void> {
   const redis = await PrivateRedis.start();
   const running: Running[] = [];
   let store: Awaited<ReturnType<typeof createStore>> | undefined;
+  let meterClient: Redis | undefined;
   const cleanup = async () => {
     try {
+      meterClient?.disconnect();
       for (const r of running.splice(0)) await stopServer(r.proc);
     } finally {
       try {
@@ -437,8 +473,10 @@ async function main(): Promise<void> {
     const servers = lockServers(redis.port).filter(
       (s) => !only || s.holdfast === undefined || only.includes(String(s.holdfast)),
     );
+    meterClient = new Redis({ host: "127.0.0.1", port: redis.port, lazyConnect: false });
+    const meter = redisMeter(meterClient);
     for (const s of servers) running.push(await startServer(s));
-    for (const r of running) await lockCycles(r, WARMUP_MS);
+    for (const r of running) await lockCycles(r, WARMUP_MS, meter);
 
     store = await createStore({
       logger: { debug() {}, info() {}, warn() {}, error() {} },
@@ -457,7 +495,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (let j = 0; j < running.length; j++) {
         const r = running[(round + j) % running.length];
-        runs.get(r.server.name)!.push(await lockCycles(r, DURATION_MS));
+        runs.get(r.server.name)!.push(await lockCycles(r, DURATION_MS, meter));
       }
       const lib = await measure({
         name: "library",

@@ -12,11 +12,15 @@
  *
  *   npm run bench:script-cost            # needs valgrind (apt-get install -y valgrind); ~2 minutes
  *   SCRIPT_COST_CALLS=20000 npm run bench:script-cost
- *   SCRIPT_COST_GROUP="waiting room" npm run bench:script-cost   # one group: rate limits, flash sale, waiting room
+ *   SCRIPT_COST_GROUP="waiting room" npm run bench:script-cost   # one group: rate limits, flash sale, waiting room, locks
+ *
+ * The locks group counts whole cycles (acquire then release of one of 1,000 keys, a "call" of two
+ * commands), as bench:http's lock rows run them: Holdfast's acquire-3 and release-2 against the
+ * seed's `SET NX PX` and compare-and-delete EVALSHA.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { Redis } from "ioredis";
-import { createInventory, createRateLimiter, createWaitingRoom, type LimitSpec } from "holdfast";
+import { createInventory, createLocks, createRateLimiter, createWaitingRoom, type LimitSpec } from "holdfast";
 import { capturedScript } from "./support/script-capture.js";
 import { SEED_RESERVE_LUA } from "./support/seed-scripts.js";
 import { freePort } from "./support/redis-server.js";
@@ -28,7 +32,7 @@ const PIPELINE = 50;
 
 interface Subject {
   name: string;
-  group: "rate limits" | "flash sale" | "waiting room";
+  group: Group;
   /** The row the others of its group are compared with. */
   baseline?: boolean;
   lua: string;
@@ -41,7 +45,17 @@ interface Subject {
   callsPerRun?: number;
   /** Commands run once before the calls (not counted: they run in both the short and long run). */
   setup?: (string | number)[][];
+  /**
+   * Several commands per call, in order on one connection (`sha` gives the SHA1 of one of
+   * `scripts`, loaded beforehand): for a lock cycle, an acquire then its release.
+   */
+  cycle?: (i: number, sha: (lua: string) => string) => (string | number)[][];
+  /** Scripts `cycle` sends by EVALSHA. */
+  scripts?: string[];
 }
+
+const GROUPS = ["rate limits", "flash sale", "waiting room", "locks"] as const;
+type Group = (typeof GROUPS)[number];
 
 /** Holdfast's scripts, as the public calls run them (see support/script-capture.ts). */
 const HOLD = await capturedScript(
@@ -123,7 +137,58 @@ return {consumed, ttl}`,
     }),
   },
   ...roomSubjects(),
+  ...(await lockSubjects()),
 ];
+
+/** A lock cycle on one of 1,000 keys: Holdfast's scripts, and the seed's two commands by hand. */
+async function lockSubjects(): Promise<Subject[]> {
+  const NAME = "the-key";
+  const ACQUIRE = await capturedScript((s) => createLocks(s).acquire(NAME, { ttlMs: 30_000 }));
+  const RELEASE = await capturedScript(async (s) => {
+    const locks = createLocks(s);
+    await locks.release(await locks.acquire(NAME, { ttlMs: 30_000 }));
+  });
+  const token = String(ACQUIRE.args[0]);
+  const on = (keys: string[], i: number) => keys.map((k) => k.replaceAll(NAME, `u${i % 1000}`));
+  const tokenOf = (i: number) => `${token.slice(0, -8)}${String(i).padStart(8, "0")}`;
+  const evalsha = (sha: string, keys: string[], args: (string | number)[]) => [
+    "EVALSHA",
+    sha,
+    keys.length,
+    ...keys,
+    ...args,
+  ];
+  const SEED_RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+  return [
+    {
+      name: "the seed's SET NX PX + compare-and-delete EVALSHA",
+      group: "locks",
+      baseline: true,
+      lua: "return 0",
+      scripts: [SEED_RELEASE],
+      cycle: (i, sha) => [
+        ["SET", `booking_lock:{u${i % 1000}}`, tokenOf(i), "PX", 30_000, "NX"],
+        evalsha(sha(SEED_RELEASE), [`booking_lock:{u${i % 1000}}`], [tokenOf(i)]),
+      ],
+    },
+    {
+      name: "holdfast acquire-3 + release-2 (fencing token, server clock)",
+      group: "locks",
+      lua: "return 0",
+      scripts: [ACQUIRE.lua, RELEASE.lua],
+      cycle: (i, sha) => [
+        evalsha(sha(ACQUIRE.lua), on(ACQUIRE.keys, i), [
+          tokenOf(i),
+          ...(ACQUIRE.args.slice(1) as (string | number)[]),
+        ]),
+        evalsha(sha(RELEASE.lua), on(RELEASE.keys, i), [
+          tokenOf(i),
+          ...(RELEASE.args.slice(1) as (string | number)[]),
+        ]),
+      ],
+    },
+  ];
+}
 
 /** A room of 1,000 queued users (heartbeats far ahead), and position / isAdmitted of one of them. */
 function roomSubjects(): Subject[] {
@@ -216,11 +281,18 @@ async function instructions(subject: Subject, calls: number): Promise<number> {
   const client = new Redis({ port, host: "127.0.0.1", retryStrategy: () => null });
   client.on("error", () => {});
   const sha = (await client.script("LOAD", subject.lua)) as string;
+  const shas = new Map<string, string>();
+  for (const lua of subject.scripts ?? []) shas.set(lua, (await client.script("LOAD", lua)) as string);
   for (const [command, ...args] of subject.setup ?? []) await client.call(String(command), ...args);
   const call = subject.call ?? ((i: number) => ({ keys: [`k:{u${i % 1000}}`], args: subject.args ?? [] }));
   for (let i = 0; i < calls; i += PIPELINE) {
     const pipeline = client.pipeline();
     for (let j = 0; j < PIPELINE; j++) {
+      if (subject.cycle) {
+        for (const [name, ...args] of subject.cycle(i + j, (lua) => shas.get(lua)!))
+          pipeline.call(String(name), ...args);
+        continue;
+      }
       if (subject.command) {
         const [name, ...args] = subject.command(i + j);
         pipeline.call(String(name), ...args);
@@ -252,7 +324,7 @@ async function main(): Promise<void> {
     const [short, long] = [await instructions(subject, SHORT), await instructions(subject, LONG)];
     rows.push({ subject, perCall: (long - short) / (LONG - SHORT) / (subject.callsPerRun ?? 1) });
   }
-  for (const group of ["rate limits", "flash sale", "waiting room"] as const) {
+  for (const group of GROUPS) {
     const mine = rows.filter((r) => r.subject.group === group);
     if (mine.length === 0) continue;
     const base = mine.find((r) => r.subject.baseline)!;

@@ -14,7 +14,9 @@
 --          {-6, 0, the closing holder's fence, the closing metadata}  the name is closed (close-1.lua)
 -- The free path is four commands: EXISTS (lock and readers at once), TIME, SET … GET, SET … PX.
 -- @include "lock-value.lua"
+-- @include "lock-write.lua"
 -- @include "fence.lua"
+-- @include "live-readers.lua"
 local busy = redis.call('EXISTS', KEYS[1], KEYS[3])
 if busy > 0 then
   local v = redis.call('GET', KEYS[1])
@@ -26,7 +28,7 @@ if busy > 0 then
   end
 end
 local t = redis.call('TIME')
-local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now_us, now_s = time_us(t)
 local now = math.floor(now_us / 1000)
 if busy > 0 then
   local wait_ms, readers = live_readers(KEYS[3], now)
@@ -35,6 +37,6 @@ end
 local retention = tonumber(ARGV[4])
 local ttl = tonumber(ARGV[2])
 if ttl > retention then retention = ttl end
-local fence, fence_s = next_fence(KEYS[2], now_us, retention)
+local fence, fence_s = next_fence(KEYS[2], now_us, now_s, retention)
 redis.call('SET', KEYS[1], lock_value(ARGV[1], fence_s, ARGV[3]), 'PX', ttl)
 return { fence, now }

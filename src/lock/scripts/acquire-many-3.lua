@@ -13,9 +13,11 @@
 --          {-6, 0, the closing holder's fence, the closing metadata, index}  name `index` is closed
 --          Nothing is written when a status is returned.
 -- @include "lock-value.lua"
+-- @include "lock-write.lua"
 -- @include "fence.lua"
+-- @include "live-readers.lua"
 local t = redis.call('TIME')
-local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now_us, now_s = time_us(t)
 local now = math.floor(now_us / 1000)
 local n = #KEYS / 3
 for i = 1, n do
@@ -37,7 +39,7 @@ local retention = tonumber(ARGV[4])
 if ttl > retention then retention = ttl end
 local out = { now }
 for i = 1, n do
-  local fence, s = next_fence(KEYS[i * 3 - 1], now_us, retention)
+  local fence, s = next_fence(KEYS[i * 3 - 1], now_us, now_s, retention)
   redis.call('SET', KEYS[i * 3 - 2], lock_value(ARGV[1], s, ARGV[3]), 'PX', ttl)
   out[i + 1] = fence
 end

@@ -11,7 +11,7 @@
 --          {-6, 0, the closing holder's fence, the closing metadata}  the name is closed (close-1.lua)
 -- @include "lock-value.lua"
 -- @include "now.lua"
--- @include "fence.lua"
+-- @include "reclaim-readers.lua"
 local v = redis.call('GET', KEYS[1])
 if v then
   local token, fence, meta = lock_fields(v)

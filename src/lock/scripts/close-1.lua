@@ -10,7 +10,8 @@
 --          -3  another owner holds the lock; nothing changed
 --          {-6, the closing lease's fence}  the name is already closed; nothing changed
 -- One GET and one SET: the SET without PX removes the lease's TTL, so the closed name stays.
--- @include "lock-value.lua"
+-- @include "lock-write.lua"
+-- @include "lock-owner.lua"
 -- @include "refusal.lua"
 -- @include "now.lua"
 local v = redis.call('GET', KEYS[1])

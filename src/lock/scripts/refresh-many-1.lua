@@ -6,7 +6,7 @@
 -- Status   {-2, index}  the token no longer holds name `index` (1-based); nothing changed
 --          {-3, index}  another owner holds name `index`; nothing changed
 --          {-6, index}  name `index` is closed (close-1.lua); nothing changed
--- @include "lock-value.lua"
+-- @include "lock-owner.lua"
 -- @include "now.lua"
 for i = 1, #KEYS do
   local v = redis.call('GET', KEYS[i])

@@ -6,7 +6,7 @@
 -- Status   -2  the token holds nothing here (expired, released or never held); nothing changed
 --          -3  another owner holds the exclusive lock; nothing changed
 --          {-6, the closing lease's fence}  the name is closed (close-1.lua); nothing changed
--- @include "lock-value.lua"
+-- @include "lock-owner.lua"
 -- @include "refusal.lua"
 -- @include "now.lua"
 local v = redis.call('GET', KEYS[1])

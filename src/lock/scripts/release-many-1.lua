@@ -5,7 +5,7 @@
 -- Status   {-2, index}  the token did not hold name `index` (expired); keys it held were released
 --          {-3, index}  another owner holds name `index` (left untouched); keys it held were released
 --          {-6, index}  name `index` is closed (left untouched); keys it held were released
--- @include "lock-value.lua"
+-- @include "lock-owner.lua"
 local bad, code = 0, 0
 for i = 1, #KEYS do
   local v = redis.call('GET', KEYS[i])
