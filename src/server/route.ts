@@ -6,7 +6,6 @@ import type { ResponseSpec } from "./responses.js";
 import type { ServerContext } from "./context.js";
 import type { Store } from "../store/types.js";
 import { fastParseOf } from "./fast-parse.js";
-import { JSON_CONTENT_TYPE, JsonText } from "./json-text.js";
 
 export { openApiDocument } from "./openapi.js";
 export type { ResponseSpec } from "./responses.js";
@@ -44,7 +43,6 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    * 400/401/403/413/415/500/503 that every route of its kind can give are added (responses.ts).
    */
   responses: Record<number, ResponseSpec>;
-  /** Its answer's body: an object (serialised by Fastify) or a {@link JsonText} (sent as it is). */
   handler: (ctx: HandlerContext<P, Q, B>) => Promise<unknown>;
 }
 
@@ -121,12 +119,7 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
       const body = parseBody(request.body);
       return spec
         .handler({ params, query, body, principal: request.principal, request, reply })
-        .then((result) => {
-          if (reply.sent) return reply;
-          if (!(result instanceof JsonText)) return result;
-          void reply.type(JSON_CONTENT_TYPE);
-          return result.text;
-        });
+        .then((result) => (reply.sent ? reply : result));
     },
   });
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { createLocks } from "../../lock/index.js";
+import type { Lease } from "../../lock/types.js";
 import type { ServerContext } from "../context.js";
 import { routeGroup } from "../route.js";
 import { HttpError } from "../http-errors.js";
@@ -23,7 +24,6 @@ import {
   lockReleasedReply,
   multiLeaseReply,
 } from "../replies/locks.js";
-import { leaseText } from "../replies/lock-json.js";
 
 const keyParams = withFastParse(z.object({ key: nameParam }), (v) => {
   const o = objectWithKeysIn(v, ["key"]);
@@ -71,6 +71,22 @@ const acquireBody = withFastParse(
   },
 );
 
+/** The lease as JSON (`success`, `locked` and `lockId` are deprecated aliases: see replies/locks.ts). */
+function leaseJson(lease: Lease, now = Date.now()) {
+  return {
+    success: true,
+    locked: true,
+    key: lease.key,
+    lockId: lease.token,
+    token: lease.token,
+    fence: lease.fence,
+    mode: lease.mode,
+    ttlMs: lease.ttlMs,
+    expiresIn: Math.max(0, lease.expiresAt - now),
+    expiresAt: lease.expiresAt,
+  };
+}
+
 /** `/v1/locks/…`: acquire, refresh, release, get, list (admin), force-release (admin). */
 export function registerLockRoutes(ctx: ServerContext): void {
   const route = routeGroup(ctx, "locks", (store) => createLocks(store));
@@ -99,7 +115,7 @@ export function registerLockRoutes(ctx: ServerContext): void {
         body.mode === "read"
           ? await locks.acquireRead(params.key, opts)
           : await locks.acquire(params.key, opts);
-      return leaseText(lease);
+      return leaseJson(lease);
     },
   });
 
@@ -116,7 +132,7 @@ export function registerLockRoutes(ctx: ServerContext): void {
       409: errorResponse("Not the owner any more (expired, released, or someone else's token)"),
     },
     handler: async ({ params, body }, locks) =>
-      leaseText(await locks.refresh({ key: params.key, token: body.token }, body.ttlMs)),
+      leaseJson(await locks.refresh({ key: params.key, token: body.token }, body.ttlMs)),
   });
 
   route({
