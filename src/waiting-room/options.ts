@@ -31,8 +31,10 @@ export interface WaitingRoomOptions {
    * same tick are sent together at the end of the tick: Redis then reads its clock, checks the
    * stale entries and writes a reply once per batch instead of once per call, which is what a
    * room whose users all poll at once needs. Each call still gets exactly what it would get on its
-   * own at that instant. 1 sends every call on its own. Between 1 and 1000.
-   * @defaultValue 64
+   * own at that instant. 1 sends every call on its own. Between 1 and 1000. Past 16, a batch saves
+   * little more per call (the shared part is already split 16 ways), and smaller batches let Redis
+   * start on one while the client gathers the next.
+   * @defaultValue 16
    */
   maxPositionBatch?: number;
 }
@@ -44,7 +46,7 @@ export const DEFAULT_WAITING_ROOM_OPTIONS: Required<WaitingRoomOptions> = {
   reclaimLimit: 100,
   maxLength: 10_000_000,
   maxAdmitBatch: 10_000,
-  maxPositionBatch: 64,
+  maxPositionBatch: 16,
 };
 
 export function resolveWaitingRoomOptions(options: WaitingRoomOptions = {}): Required<WaitingRoomOptions> {
