@@ -5,7 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
-import { beforeAll, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { onPrivateRedis } from "../support/faults.js";
 import { describeTimingStores } from "../support/stores.js";
 import { createWaitingRoom, type RoomPosition } from "../../src/waiting-room/index.js";
 import { InvalidArgumentError } from "../../src/errors/invalid-argument-error.js";
@@ -30,24 +31,33 @@ function timeless(p: RoomPosition): unknown {
   return p.state === "admitted" ? { state: p.state, length: p.length } : p;
 }
 
-describeTimingStores("waiting room: position calls of one tick share a script run", ({ store, target }) => {
-  // A script a Cluster node has not run yet comes back NOSCRIPT and is sent again as EVAL, after the
-  // calls made behind it (see docs/stores.md): calls made without waiting keep their order once
-  // every script is on every node. Rooms on 40 random slots reach each of the three masters.
-  beforeAll(async () => {
-    const batched = createWaitingRoom(store());
-    const single = createWaitingRoom(store(), { maxPositionBatch: 1 });
-    for (let i = 0; i < 40; i++) {
-      const r = room();
-      await batched.join(r, "w");
-      await Promise.all([batched.position(r, "w"), batched.position(r, "v")]);
-      await single.position(r, "w");
-      await single.peekPosition(r, "w");
-      await single.admit(r, 1);
-      await single.leave(r, "w");
-    }
-  });
+/** Position calls batched with the room's other calls of the same tick still run in call order. */
+async function expectCallsInOrder(store: Store): Promise<void> {
+  const wr = createWaitingRoom(store);
+  const r = room();
+  for (const u of ["a", "b", "c"]) await wr.join(r, u);
+  // Made before the leave, so answered before it, though batched.
+  const before = wr.position(r, "a");
+  const left = wr.leave(r, "a");
+  const after = wr.position(r, "a");
+  const c = wr.position(r, "c");
+  expect(await before).toEqual({ state: "queued", position: 1, ahead: 0, length: 3 });
+  expect(await left).toBe("queued");
+  expect(await after).toEqual({ state: "absent", length: 2 });
+  expect(await c).toEqual({ state: "queued", position: 2, ahead: 1, length: 2 });
+  // A join made after a position call of the same tick runs after it.
+  const absent = wr.position(r, "d");
+  const joined = wr.join(r, "d");
+  expect(await absent).toEqual({ state: "absent", length: 2 });
+  expect(await joined).toMatchObject({ state: "queued", position: 3, joined: true });
+}
 
+describeTimingStores("waiting room: position calls of one tick share a script run", ({ store, target }) => {
+  // Calls made without waiting for one another keep their order only while the server holds every
+  // script (see docs/stores.md): another test file flushes the shared servers' scripts at any
+  // moment, so here the order of a tick's calls is tested on the memory store and on a private
+  // Redis (below), and on the shared servers each tick's position calls are awaited before the next
+  // call is made.
   it("answers each call of a batch as its own call would be answered", async () => {
     const { store: s, runs } = recording(store());
     const batched = createWaitingRoom(s, { admissionTtlMs: 60_000 });
@@ -95,24 +105,8 @@ describeTimingStores("waiting room: position calls of one tick share a script ru
     ]);
   });
 
-  it("keeps the room's calls in the order they were made", async () => {
-    const wr = createWaitingRoom(store());
-    const r = room();
-    for (const u of ["a", "b", "c"]) await wr.join(r, u);
-    // Made before the leave, so answered before it, though batched.
-    const before = wr.position(r, "a");
-    const left = wr.leave(r, "a");
-    const after = wr.position(r, "a");
-    const c = wr.position(r, "c");
-    expect(await before).toEqual({ state: "queued", position: 1, ahead: 0, length: 3 });
-    expect(await left).toBe("queued");
-    expect(await after).toEqual({ state: "absent", length: 2 });
-    expect(await c).toEqual({ state: "queued", position: 2, ahead: 1, length: 2 });
-    // A join made after a position call of the same tick runs after it.
-    const absent = wr.position(r, "d");
-    const joined = wr.join(r, "d");
-    expect(await absent).toEqual({ state: "absent", length: 2 });
-    expect(await joined).toMatchObject({ state: "queued", position: 3, joined: true });
+  it.runIf(target === "memory")("keeps the room's calls in the order they were made", async () => {
+    await expectCallsInOrder(store());
   });
 
   it("sends a batch as soon as it holds maxPositionBatch users, and batches each room on its own", async () => {
@@ -173,24 +167,36 @@ describeTimingStores("waiting room: position calls of one tick share a script ru
     const options = { admissionTtlMs: 600_000, heartbeatTtlMs: 600_000 };
     const batched = createWaitingRoom(store(), { ...options, maxPositionBatch: 4 });
     const single = createWaitingRoom(store(), { ...options, maxPositionBatch: 1 });
-    // Every op is made in one tick (no await between them), on two rooms with the same start.
-    const run = (wr: typeof batched, r: string, ops: Op[]) =>
-      Promise.all(
-        ops.map((op): Promise<unknown> => {
-          switch (op.kind) {
-            case "position":
-              return wr.position(r, `u${op.user}`).then(timeless);
-            case "peek":
-              return wr.peekPosition(r, `u${op.user}`).then(timeless);
-            case "join":
-              return wr.join(r, `u${op.user}`).then((p) => (p.state === "admitted" ? p.state : p));
-            case "leave":
-              return wr.leave(r, `u${op.user}`);
-            case "admit":
-              return wr.admit(r, op.n);
-          }
-        }),
-      );
+    // On two rooms with the same start. On the memory store every op is made in one tick (no await
+    // between them); on Redis each tick's position calls are awaited before the next other call.
+    const apply = (wr: typeof batched, r: string, op: Op): Promise<unknown> => {
+      switch (op.kind) {
+        case "position":
+          return wr.position(r, `u${op.user}`).then(timeless);
+        case "peek":
+          return wr.peekPosition(r, `u${op.user}`).then(timeless);
+        case "join":
+          return wr.join(r, `u${op.user}`).then((p) => (p.state === "admitted" ? p.state : p));
+        case "leave":
+          return wr.leave(r, `u${op.user}`);
+        case "admit":
+          return wr.admit(r, op.n);
+      }
+    };
+    const run = async (wr: typeof batched, r: string, ops: Op[]) => {
+      if (target === "memory") return Promise.all(ops.map((op) => apply(wr, r, op)));
+      const out: unknown[] = [];
+      let tick: Promise<unknown>[] = [];
+      for (const op of ops) {
+        if (op.kind === "position") {
+          tick.push(apply(wr, r, op));
+          continue;
+        }
+        out.push(...(await Promise.all(tick)), await apply(wr, r, op));
+        tick = [];
+      }
+      return [...out, ...(await Promise.all(tick))];
+    };
     await fc.assert(
       fc.asyncProperty(fc.nat(5), fc.array(opArb, { minLength: 1, maxLength: 30 }), async (joined, ops) => {
         const [a, b] = [room(), room()];
@@ -214,3 +220,22 @@ describeTimingStores("waiting room: position calls of one tick share a script ru
     expect(await wr.position(room(), "a")).toMatchObject({ state: "absent" });
   });
 });
+
+describe.runIf(inject("redisPort") !== null)(
+  "waiting room: a tick's calls in order on a Redis of its own",
+  () => {
+    // Nobody else flushes this server's scripts: once each script has run, a tick's calls keep
+    // their order on Redis too.
+    const fault = onPrivateRedis();
+
+    it("keeps the room's calls in the order they were made", async () => {
+      const wr = createWaitingRoom(fault.store);
+      const r = room();
+      await wr.join(r, "w");
+      await Promise.all([wr.position(r, "w"), wr.position(r, "v")]);
+      await wr.position(r, "w");
+      await wr.leave(r, "w");
+      await expectCallsInOrder(fault.store);
+    });
+  },
+);
