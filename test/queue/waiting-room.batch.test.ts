@@ -54,10 +54,10 @@ async function expectCallsInOrder(store: Store): Promise<void> {
 
 describeTimingStores("waiting room: position calls of one tick share a script run", ({ store, target }) => {
   // Calls made without waiting for one another keep their order only while the server holds every
-  // script (see docs/stores.md): another test file flushes the shared servers' scripts at any
-  // moment, so here the order of a tick's calls is tested on the memory store and on a private
-  // Redis (below), and on the shared servers each tick's position calls are awaited before the next
-  // call is made.
+  // script they use (see docs/stores.md): another test file empties the shared servers' script
+  // caches (SCRIPT FLUSH) at any moment, so here the order of a tick's calls is tested on the
+  // memory store and on a private Redis (below), and on the shared servers each tick's position
+  // calls are awaited before the next call is made.
   it("answers each call of a batch as its own call would be answered", async () => {
     const { store: s, runs } = recording(store());
     const batched = createWaitingRoom(s, { admissionTtlMs: 60_000 });

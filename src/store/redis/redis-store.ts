@@ -26,9 +26,10 @@ const isConnectionClosed = (e: unknown) => e instanceof Error && e.message === "
 const DEFAULT_COMMANDS_PER_WRITE = 8;
 
 /**
- * The Redis store: each operation is one EVALSHA (one round trip). After a restart or failover the
- * server's script cache is empty; the store then sends the source once with EVAL (which also caches
- * it) and carries on, so callers never see NOSCRIPT.
+ * The Redis store: each operation is one EVALSHA (one round trip). A script's first run on a
+ * connection is an EVAL (which also caches it; see `scriptsSent`), and a server whose script cache
+ * was emptied under a live connection (SCRIPT FLUSH; a Cluster node) gets the source once with EVAL
+ * after its NOSCRIPT, so callers never see NOSCRIPT.
  */
 export class RedisStore implements Store {
   readonly kind = "redis" as const;
@@ -47,6 +48,15 @@ export class RedisStore implements Store {
   /** Which of ioredis' private parts this store found and uses (see {@link ClientInternals}). */
   readonly internals: ClientInternals;
   private waiting = 0;
+  /**
+   * The scripts sent on the current connection (single server and Sentinel; emptied whenever the
+   * connection closes): a script's first run on a connection goes out as EVAL, which also caches
+   * it, so a server that restarted never answers NOSCRIPT to a call made behind others without
+   * waiting, and such calls run in the order they were made. (After a NOSCRIPT the store sends
+   * EVAL too, but by then the calls made behind it have run.) A Cluster client spreads commands
+   * over nodes this store does not track: it keeps EVALSHA and the NOSCRIPT fallback.
+   */
+  private readonly scriptsSent: Set<string> | undefined;
   private readonly ready: ReadyWaiter;
   private closed = false;
   private serverVersion: string | undefined;
@@ -69,6 +79,12 @@ export class RedisStore implements Store {
     this.throttled = new ThrottledLog(options.logger);
     const cluster = isCluster(this.client);
     this.mode = cluster ? "cluster" : this.client.options.sentinels ? "sentinel" : "standalone";
+    if (!cluster) {
+      const sent = new Set<string>();
+      this.scriptsSent = sent;
+      // A new connection may reach a server that never saw the scripts (a restart, a failover).
+      this.client.on("close", () => sent.clear());
+    }
 
     // ioredis' private parts, each checked here, once, with the public API as the fallback.
     const internals = options.useClientInternals ?? true;
@@ -124,12 +140,18 @@ export class RedisStore implements Store {
     deadline = 0,
   ): Promise<RawReply> {
     this.coalescer?.beforeWrite();
+    const first = this.scriptsSent !== undefined && !this.scriptsSent.has(script.sha);
+    if (first) this.scriptsSent!.add(script.sha);
     // With a factory the command writes itself (see script-command.ts): the same bytes as
     // client.evalsha(...), without ioredis' per-argument conversion, frozen arrays encoded once.
-    const command = this.makeCommand?.(script.sha, keys, args);
+    const command = first
+      ? this.makeCommand?.eval(script.lua, keys, args)
+      : this.makeCommand?.(script.sha, keys, args);
     const sent = command
       ? this.client.sendCommand(command)
-      : this.client.evalsha(script.sha, keys.length, ...keys, ...args);
+      : first
+        ? this.client.eval(script.lua, script.numKeys, ...keys, ...args)
+        : this.client.evalsha(script.sha, keys.length, ...keys, ...args);
     return (sent as Promise<RawReply>).catch((e: unknown) => {
       if (command && !command.written && isConnectionClosed(e) && !this.closed) {
         // ioredis Cluster refuses a command for a node whose connection is not ready yet with

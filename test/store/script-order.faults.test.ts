@@ -1,0 +1,68 @@
+/**
+ * Calls made without waiting for one another run in the order they were made, also when one of them
+ * runs a script the server does not hold yet: on a single server (and Sentinel) the store sends a
+ * script's first run on each connection as EVAL, so the server never answers it NOSCRIPT after the
+ * calls behind it have already run. Checked on a Redis of the test's own, which starts with no
+ * scripts and loses them all when it is restarted.
+ */
+import { randomUUID } from "node:crypto";
+import { describe, expect, inject, it } from "vitest";
+import { onPrivateRedis } from "../support/faults.js";
+import { scriptFromSource } from "../../src/store/script.js";
+import type { RedisStore } from "../../src/store/redis/redis-store.js";
+
+/** A script that appends `<tag>:<ARGV[1]>` to the list KEYS[1]; a new source (and SHA) per call. */
+function appender(tag: string) {
+  const lua = `-- ${randomUUID()}\nreturn redis.call('RPUSH', KEYS[1], '${tag}:' .. ARGV[1])`;
+  return scriptFromSource<[string], number>(`append-${tag}`, 1, lua, () => {
+    throw new Error("Redis only");
+  });
+}
+
+for (const useClientInternals of [true, false]) {
+  describe.runIf(inject("redisPort") !== null)(
+    `a script's first run keeps its place among calls made together (useClientInternals: ${useClientInternals})`,
+    () => {
+      const fault = onPrivateRedis({ store: { useClientInternals } });
+
+      /** Runs `first` (not yet on the server) and `then` (already there) without waiting in between. */
+      async function together(
+        key: string,
+        first: ReturnType<typeof appender>,
+        then: ReturnType<typeof appender>,
+      ) {
+        const store = fault.store as RedisStore;
+        await Promise.all([store.run(first, [key], ["1"]), store.run(then, [key], ["2"])]);
+        return store.client.lrange(key, 0, -1);
+      }
+
+      it("runs a script new to the server before the calls made after it", async () => {
+        const store = fault.store as RedisStore;
+        const [a, b] = [appender("a"), appender("b")];
+        const key = store.keys.key("order", randomUUID());
+        await store.run(b, [key], ["warm"]);
+        expect(await together(key, a, b)).toEqual(["b:warm", "a:1", "b:2"]);
+      });
+
+      it("does so again after the server restarted and forgot every script", async () => {
+        const store = fault.store as RedisStore;
+        const [a, b] = [appender("a"), appender("b")];
+        const warm = store.keys.key("order", randomUUID());
+        await store.run(a, [warm], ["warm"]);
+        await store.run(b, [warm], ["warm"]);
+        await fault.redis.restart();
+        const key = store.keys.key("order", randomUUID());
+        // The first call that gets through after the restart puts b back on the server.
+        let ran = false;
+        for (let i = 0; i < 100 && !ran; i++) {
+          ran = await store.run(b, [key], ["warm"]).then(
+            () => true,
+            () => new Promise<boolean>((r) => setTimeout(() => r(false), 50)),
+          );
+        }
+        expect(ran).toBe(true);
+        expect(await together(key, a, b)).toEqual(["b:warm", "a:1", "b:2"]);
+      });
+    },
+  );
+}
