@@ -6,7 +6,12 @@
  * scripts and loses them all when it is restarted.
  */
 import { randomUUID } from "node:crypto";
-import { describe, expect, inject, it } from "vitest";
+import type { Cluster } from "ioredis";
+import calculateSlot from "cluster-key-slot";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { PrivateCluster } from "../support/redis-server.js";
+import { ioredisModule } from "../support/ioredis.js";
+import { createStore } from "../../src/store/create-store.js";
 import { onPrivateRedis } from "../support/faults.js";
 import { scriptFromSource } from "../../src/store/script.js";
 import type { RedisStore } from "../../src/store/redis/redis-store.js";
@@ -66,3 +71,59 @@ for (const useClientInternals of [true, false]) {
     },
   );
 }
+
+describe.runIf(inject("redisPort") !== null)(
+  "a script's first run keeps its place among calls made together, on a Cluster of its own",
+  () => {
+    // Its own cluster: the shared one's script caches are flushed by another test file.
+    let cluster: PrivateCluster;
+    let store: RedisStore;
+    beforeAll(async () => {
+      cluster = await PrivateCluster.start(3);
+      store = (await createStore({
+        type: "redis",
+        redis: { clusterNodes: cluster.seeds },
+        env: {},
+        checkServer: false,
+        ioredis: ioredisModule(),
+      })) as RedisStore;
+    }, 30_000);
+    afterAll(async () => {
+      await store?.close();
+      await cluster?.stop();
+    });
+
+    it("runs a script new to a node before the calls made after it, on every node", async () => {
+      // Keys on 12 random slots reach each of the three masters.
+      for (let i = 0; i < 12; i++) {
+        const [a, b] = [appender("a"), appender("b")];
+        const key = store.keys.key("order", randomUUID());
+        await store.run(b, [key], ["warm"]);
+        await Promise.all([store.run(a, [key], ["1"]), store.run(b, [key], ["2"])]);
+        expect(await store.client.lrange(key, 0, -1)).toEqual(["b:warm", "a:1", "b:2"]);
+      }
+    });
+
+    it("does so again after a master restarted and forgot every script", async () => {
+      const [a, b] = [appender("a"), appender("b")];
+      const key = store.keys.key("order", randomUUID());
+      await store.run(a, [key], ["warm-a"]);
+      await store.run(b, [key], ["warm-b"]);
+      // The master of the key's slot, restarted within the cluster's node timeout: same slots, no
+      // data, no scripts.
+      const owner = (store.client as Cluster).slots[calculateSlot(key)][0];
+      const node = cluster.nodes.find((n) => owner.endsWith(`:${n.port}`))!;
+      await node.restart();
+      let ran = false;
+      for (let i = 0; i < 100 && !ran; i++) {
+        ran = await store.run(b, [key], ["warm"]).then(
+          () => true,
+          () => new Promise<boolean>((r) => setTimeout(() => r(false), 50)),
+        );
+      }
+      expect(ran).toBe(true);
+      await Promise.all([store.run(a, [key], ["1"]), store.run(b, [key], ["2"])]);
+      expect(await store.client.lrange(key, 0, -1)).toEqual(["b:warm", "a:1", "b:2"]);
+    });
+  },
+);

@@ -13,6 +13,7 @@ import { isNoScript, toStoreError } from "./redis-errors.js";
 import { fatalConnectError } from "./connect-errors.js";
 import { scriptCommandFactory, type ScriptCommandFactory } from "./script-command.js";
 import { WriteCoalescer } from "./write-coalescer.js";
+import { trackScriptsSent, type ScriptsSent } from "./scripts-sent.js";
 import type { ClientInternals, RedisStoreOptions } from "./redis-store-options.js";
 
 export type { ClientInternals, RedisStoreOptions } from "./redis-store-options.js";
@@ -27,9 +28,9 @@ const DEFAULT_COMMANDS_PER_WRITE = 8;
 
 /**
  * The Redis store: each operation is one EVALSHA (one round trip). A script's first run on a
- * connection is an EVAL (which also caches it; see `scriptsSent`), and a server whose script cache
- * was emptied under a live connection (SCRIPT FLUSH; a Cluster node) gets the source once with EVAL
- * after its NOSCRIPT, so callers never see NOSCRIPT.
+ * connection is an EVAL (which also caches it; see scripts-sent.ts), and a server that answers
+ * NOSCRIPT all the same (SCRIPT FLUSH under a live connection, a Cluster redirect) gets the source
+ * once with EVAL, so callers never see NOSCRIPT.
  */
 export class RedisStore implements Store {
   readonly kind = "redis" as const;
@@ -48,15 +49,8 @@ export class RedisStore implements Store {
   /** Which of ioredis' private parts this store found and uses (see {@link ClientInternals}). */
   readonly internals: ClientInternals;
   private waiting = 0;
-  /**
-   * The scripts sent on the current connection (single server and Sentinel; emptied whenever the
-   * connection closes): a script's first run on a connection goes out as EVAL, which also caches
-   * it, so a server that restarted never answers NOSCRIPT to a call made behind others without
-   * waiting, and such calls run in the order they were made. (After a NOSCRIPT the store sends
-   * EVAL too, but by then the calls made behind it have run.) A Cluster client spreads commands
-   * over nodes this store does not track: it keeps EVALSHA and the NOSCRIPT fallback.
-   */
-  private readonly scriptsSent: Set<string> | undefined;
+  /** What each connection has been sent: a script's first run on one is an EVAL (see scripts-sent.ts). */
+  private readonly scriptsSent: ScriptsSent;
   private readonly ready: ReadyWaiter;
   private closed = false;
   private serverVersion: string | undefined;
@@ -79,16 +73,11 @@ export class RedisStore implements Store {
     this.throttled = new ThrottledLog(options.logger);
     const cluster = isCluster(this.client);
     this.mode = cluster ? "cluster" : this.client.options.sentinels ? "sentinel" : "standalone";
-    if (!cluster) {
-      const sent = new Set<string>();
-      this.scriptsSent = sent;
-      // A new connection may reach a server that never saw the scripts (a restart, a failover).
-      this.client.on("close", () => sent.clear());
-    }
 
     // ioredis' private parts, each checked here, once, with the public API as the fallback.
     const internals = options.useClientInternals ?? true;
     const keyPrefix = (this.client.options as { keyPrefix?: string }).keyPrefix;
+    this.scriptsSent = trackScriptsSent(this.client, keyPrefix);
     this.makeCommand = internals
       ? scriptCommandFactory(
           this.client as unknown as Parameters<typeof scriptCommandFactory>[0],
@@ -140,8 +129,7 @@ export class RedisStore implements Store {
     deadline = 0,
   ): Promise<RawReply> {
     this.coalescer?.beforeWrite();
-    const first = this.scriptsSent !== undefined && !this.scriptsSent.has(script.sha);
-    if (first) this.scriptsSent!.add(script.sha);
+    const first = this.scriptsSent.firstRun(script.sha, keys[0]);
     // With a factory the command writes itself (see script-command.ts): the same bytes as
     // client.evalsha(...), without ioredis' per-argument conversion, frozen arrays encoded once.
     const command = first
