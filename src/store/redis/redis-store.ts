@@ -11,7 +11,7 @@ import { InvalidArgumentError } from "../../errors/invalid-argument-error.js";
 import { CommandWatchdog } from "./command-watchdog.js";
 import { isNoScript, toStoreError } from "./redis-errors.js";
 import { fatalConnectError } from "./connect-errors.js";
-import { scriptCommandFactory, type ScriptCommandFactory } from "./script-command.js";
+import { scriptCommandFactory, type ScriptCommand, type ScriptCommandFactory } from "./script-command.js";
 import { WriteCoalescer } from "./write-coalescer.js";
 import { trackScriptsSent, type ScriptsSent } from "./scripts-sent.js";
 import type { ClientInternals, RedisStoreOptions } from "./redis-store-options.js";
@@ -129,18 +129,8 @@ export class RedisStore implements Store {
     deadline = 0,
   ): Promise<RawReply> {
     this.coalescer?.beforeWrite();
-    const first = this.scriptsSent.firstRun(script.sha, keys[0]);
-    // With a factory the command writes itself (see script-command.ts): the same bytes as
-    // client.evalsha(...), without ioredis' per-argument conversion, frozen arrays encoded once.
-    const command = first
-      ? this.makeCommand?.eval(script.lua, keys, args)
-      : this.makeCommand?.(script.sha, keys, args);
-    const sent = command
-      ? this.client.sendCommand(command)
-      : first
-        ? this.client.eval(script.lua, script.numKeys, ...keys, ...args)
-        : this.client.evalsha(script.sha, keys.length, ...keys, ...args);
-    return (sent as Promise<RawReply>).catch((e: unknown) => {
+    const { command, sent } = this.send(script, keys, args, this.scriptsSent.firstRun(script.sha, keys[0]));
+    return sent.catch((e: unknown) => {
       if (command && !command.written && isConnectionClosed(e) && !this.closed) {
         // ioredis Cluster refuses a command for a node whose connection is not ready yet with
         // "Connection is closed." before writing it (its own resend of such commands is off, see
@@ -156,17 +146,36 @@ export class RedisStore implements Store {
         }
       }
       if (isNoScript(e)) {
-        // Through the factory when there is one: an EVAL that times out is not sent afterwards either.
-        const evalCommand = this.makeCommand?.eval(script.lua, keys, args);
-        const evaluated = evalCommand
-          ? this.client.sendCommand(evalCommand)
-          : this.client.eval(script.lua, script.numKeys, ...keys, ...args);
-        return (evaluated as Promise<RawReply>).catch((e2: unknown) => {
+        return this.send(script, keys, args, true).sent.catch((e2: unknown) => {
           throw toStoreError(e2, script.name, this.commandTimeoutMs);
         });
       }
       throw toStoreError(e, script.name, this.commandTimeoutMs);
     });
+  }
+
+  /**
+   * Writes the script as EVALSHA, or with `asEval` as EVAL with its source (which also caches it).
+   * With a factory the command writes itself (see script-command.ts): the same bytes as
+   * client.evalsha(...), without ioredis' per-argument conversion, frozen arrays encoded once, and
+   * a command that times out is not sent afterwards; `command` is then returned to tell whether it
+   * was written.
+   */
+  private send<A extends readonly ScriptArg[]>(
+    script: Script<A>,
+    keys: string[],
+    args: A,
+    asEval: boolean,
+  ): { command: ScriptCommand | undefined; sent: Promise<RawReply> } {
+    const command = asEval
+      ? this.makeCommand?.eval(script.lua, keys, args)
+      : this.makeCommand?.(script.sha, keys, args);
+    const sent = command
+      ? this.client.sendCommand(command)
+      : asEval
+        ? this.client.eval(script.lua, script.numKeys, ...keys, ...args)
+        : this.client.evalsha(script.sha, keys.length, ...keys, ...args);
+    return { command, sent: sent as Promise<RawReply> };
   }
 
   private async runWhenReady<A extends readonly ScriptArg[]>(
