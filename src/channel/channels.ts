@@ -126,6 +126,12 @@ export class Channels {
       lost: (liveNames) => {
         for (const name of liveNames) for (const sub of this.exact.get(name) ?? []) sub.lost();
       },
+      resubscribeFailed: (liveName, e) =>
+        this.throttled.warn(
+          "channel-resubscribe",
+          { channel: liveName, err: e instanceof Error ? e.message : String(e) },
+          "Holdfast channels: subscribing again on the channel's new node failed; retrying (live messages wait until it succeeds)",
+        ),
     };
     // The store says which pub/sub it carries (no instanceof: a store from another copy of this
     // module, as a test runner or a bundler may load, carries channels just as well).

@@ -2,7 +2,8 @@ import calculateSlot from "cluster-key-slot";
 import type { Cluster, Redis, RedisOptions } from "ioredis";
 import type { RedisStore } from "../store/redis/redis-store.js";
 import { escapeGlob, type Transport, type TransportEvents } from "./transport.js";
-import { NodeSubscriber, promoted } from "./node-subscriber.js";
+import { NodeSubscriber, promoted, type ReplicationIds } from "./node-subscriber.js";
+import { fullJitterBackoff } from "../util/backoff.js";
 import { StoreUnavailableError } from "../errors/store-errors.js";
 
 function isCluster(client: Redis | Cluster): client is Cluster {
@@ -227,9 +228,33 @@ export class RedisTransport implements Transport {
       }
     }
     this.events.lost([liveName]);
-    next.sub.subscribe(liveName).then(
-      async () => this.events.restored([liveName], promoted(before, await next.sub.currentIds())),
-      () => undefined,
+    this.subscribeMoved(liveName, next, before, 0);
+  }
+
+  /**
+   * SSUBSCRIBEs a channel that moved on its new owner, then has it resume. If that fails (the
+   * node did not answer within the subscribe timeout, as right after a failover under load),
+   * it tries again with backoff for as long as the channel still belongs to that node: nothing
+   * else would subscribe it again, and its live messages would wait for the next move.
+   */
+  private subscribeMoved(
+    liveName: string,
+    target: { key: string; sub: NodeSubscriber },
+    before: ReplicationIds | undefined,
+    attempt: number,
+  ): void {
+    target.sub.subscribe(liveName).then(
+      async () => this.events.restored([liveName], promoted(before, await target.sub.currentIds())),
+      (e: unknown) => {
+        if (this.closed || this.owner.get(liveName) !== target.key) return;
+        this.events.resubscribeFailed?.(liveName, e);
+        const delay = Math.max(50, fullJitterBackoff(attempt, 100, 2000));
+        setTimeout(() => {
+          if (!this.closed && this.owner.get(liveName) === target.key) {
+            this.subscribeMoved(liveName, target, before, attempt + 1);
+          }
+        }, delay).unref();
+      },
     );
   }
 }

@@ -23,6 +23,11 @@ export interface TransportEvents {
    * Durable subscriptions start buffering, so nothing live is delivered ahead of the gap check.
    */
   lost(liveNames: string[]): void;
+  /**
+   * Subscribing a name again after a move failed (the new owner did not answer in time); the
+   * transport retries with backoff until it succeeds, the name moves again or is unsubscribed.
+   */
+  resubscribeFailed?(liveName: string, error: unknown): void;
 }
 
 export interface Transport {
