@@ -1,6 +1,7 @@
 import type { Redis, RedisOptions } from "ioredis";
 import { ReadyWaiter } from "../util/ready-waiter.js";
 import { StoreUnavailableError } from "../errors/store-errors.js";
+import { fullJitterBackoff } from "../util/backoff.js";
 
 /** What a {@link NodeSubscriber} reports. */
 export interface NodeSubscriberEvents {
@@ -12,6 +13,9 @@ export interface NodeSubscriberEvents {
   /** SSUBSCRIBE answered MOVED: the slot lives on another node now. */
   moved?(liveName: string): void;
 }
+
+/** How many times a subscriber asks for the replication ids on one connection before giving up. */
+const IDS_ATTEMPTS = 5;
 
 /**
  * One dedicated subscriber connection to one Redis node. It keeps the set of names it should be
@@ -57,7 +61,7 @@ export class NodeSubscriber {
     this.conn.on("pmessage", (p: string, ch: string, msg: string) => this.events.pmessage(p, ch, msg));
     this.conn.on("ready", () => {
       // Written before any (re)subscribe, while the connection can still run INFO.
-      this.ids = this.conn.info("replication").then(parseReplicationIds, () => undefined);
+      this.ids = this.readIds();
       void this.onReady();
     });
     this.conn.on("close", () => {
@@ -134,6 +138,25 @@ export class NodeSubscriber {
     );
   }
 
+  /**
+   * INFO replication of the server this connection just reached. A command timeout is no answer
+   * (under load the event loop can stall past it), so it asks again while the connection stays
+   * ready; undefined when the server refuses INFO or the connection goes.
+   */
+  private async readIds(): Promise<ReplicationIds | undefined> {
+    for (let attempt = 0; attempt < IDS_ATTEMPTS; attempt++) {
+      try {
+        return parseReplicationIds(await this.conn.info("replication"));
+      } catch (e) {
+        if ((e as Error | undefined)?.name === "ReplyError" || this.closed || this.conn.status !== "ready") {
+          return undefined;
+        }
+        await new Promise((r) => setTimeout(r, Math.max(20, fullJitterBackoff(attempt, 50, 500))));
+      }
+    }
+    return undefined;
+  }
+
   /** The replication ids of the server this connection is on now (undefined if INFO is refused). */
   currentIds(): Promise<ReplicationIds | undefined> {
     return this.ids;
@@ -172,15 +195,15 @@ function parseReplicationIds(info: string): ReplicationIds | undefined {
 }
 
 /**
- * True when the server now is a replica promoted after `before` was read: a promoted replica keeps
- * its former master's replication id as `master_replid2`. Replication is asynchronous, so
+ * True when the server now may be a replica promoted after `before` was read: a promoted replica
+ * keeps its former master's replication id as `master_replid2`. Replication is asynchronous, so
  * messages the old master acknowledged may be missing from the history it took over, even after
  * the last one a subscriber saw (which the history check cannot notice). A restart keeps no
  * `replid2` (the history check covers what a restart loses); a slot migration lands on an
- * unrelated master.
+ * unrelated master. When either side is unknown (INFO refused or never answered), a failover
+ * cannot be ruled out, so this says true: a gap reported in doubt, never a hole kept silent.
  */
 export function promoted(before: ReplicationIds | undefined, now: ReplicationIds | undefined): boolean {
-  return (
-    before !== undefined && now !== undefined && now.replid !== before.replid && now.replid2 === before.replid
-  );
+  if (before === undefined || now === undefined) return true;
+  return now.replid !== before.replid && now.replid2 === before.replid;
 }
