@@ -10,6 +10,9 @@
  *     bench/support/lock-peers/fastify-locks.ts),
  *   - a bare node:http + ioredis server doing the same two commands (the floor of a Node HTTP lock
  *     service; bench/support/lock-peers/bare-locks.ts),
+ *   - the same bare node:http server calling the public `holdfast` library's acquire and release
+ *     instead (every guarantee of Holdfast's lock scripts, none of Fastify's or serve's HTTP layer:
+ *     the ceiling of a hand-written fast path inside serve; bench/support/lock-peers/holdfast-locks.ts),
  *
  * each in its own process, on the same private Redis, driven by autocannon from this process (50
  * keep-alive connections, each doing acquire + release cycles on its own key). Rounds interleave
@@ -170,6 +173,7 @@ function seedBody(key: string) {
 const EXPRESS = "Express + ioredis by hand";
 const BARE = "bare node:http + ioredis";
 const FASTIFY = "bare Fastify + ioredis";
+const BARE_HOLDFAST = "bare node:http + holdfast library";
 const BASELINE = " (baseline)";
 
 function lockServers(redisPort: number): LockServer[] {
@@ -222,6 +226,18 @@ function lockServers(redisPort: number): LockServer[] {
       name: BARE,
       argv: ["--import", "tsx", "bench/support/lock-peers/bare-locks.ts"],
       env: { ...redisEnv, LOCK_TTL: String(TTL_MS) },
+      ...seedRoutes,
+    },
+    {
+      name: BARE_HOLDFAST,
+      argv: ["--import", "tsx", "bench/support/lock-peers/holdfast-locks.ts"],
+      env: {
+        ...redisEnv,
+        LOCK_TTL: String(TTL_MS),
+        HOLDFAST_LOG_LEVEL: "warn",
+        // "holdfast" from dist/, as serve runs it (the root tsconfig's paths would give tsx src/).
+        TSX_TSCONFIG_PATH: "bench/support/lock-peers/tsconfig.dist.json",
+      },
       ...seedRoutes,
     },
   ];
@@ -429,13 +445,39 @@ function printLockTable(servers: LockServer[], runs: Map<string, LockRun[]>, lib
       `  ${s.name} ÷ its baseline: cycles/s ${show(r((x) => x.cyclesPerSec))}; server CPU/cycle ${show(r((x) => x.serverCpuUsPerCycle))}; Redis CPU/cycle ${show(r((x) => x.redisCpuUsPerCycle))}; p99/request ${show(r((x) => x.requestP99Ms))}`,
     );
   }
-  for (const s of servers)
+  for (const s of servers) {
+    const rs = runs.get(s.name)!;
     console.log(
-      `  ${s.name}: cycles/s per round ${runs
-        .get(s.name)!
-        .map((r) => int(r.cyclesPerSec))
-        .join(", ")}`,
+      `  ${s.name}: cycles/s per round ${rs.map((r) => int(r.cyclesPerSec)).join(", ")}; × bare node:http per round ${rs.map((r, i) => (r.cyclesPerSec / bare[i].cyclesPerSec).toFixed(2)).join(", ")}`,
     );
+  }
+  printGapToFloor(servers, runs);
+}
+
+/**
+ * Where each Holdfast server's cost over the floor goes, per cycle (medians of per-round
+ * differences, µs): its HTTP layer (its server CPU over the node:http + holdfast library peer's, which
+ * runs the same library calls with the floor's plumbing), the library's client side (that peer's
+ * server CPU over the floor's) and Redis (that peer's Redis CPU over the floor's: the lock scripts;
+ * and the server's over that peer's, which should be about 0 for the same scripts).
+ */
+function printGapToFloor(servers: LockServer[], runs: Map<string, LockRun[]>): void {
+  const bare = runs.get(BARE)!;
+  const lib = runs.get(BARE_HOLDFAST);
+  if (!lib) return;
+  const diff = (a: LockRun[], b: LockRun[], f: (r: LockRun) => number) =>
+    fmt(median(a.map((r, i) => f(r) - f(b[i]))));
+  const server = (r: LockRun) => r.serverCpuUsPerCycle;
+  const redis = (r: LockRun) => r.redisCpuUsPerCycle;
+  console.log(
+    `\n  Per cycle, µs: ${BARE_HOLDFAST} over ${BARE}: server CPU +${diff(lib, bare, server)} (the library's client side), Redis CPU +${diff(lib, bare, redis)} (the lock scripts)`,
+  );
+  for (const s of servers.filter((x) => x.holdfast !== undefined)) {
+    const rs = runs.get(s.name)!;
+    console.log(
+      `  Per cycle, µs: ${s.name} over ${BARE_HOLDFAST}: server CPU +${diff(rs, lib, server)} (its HTTP layer), Redis CPU +${diff(rs, lib, redis)}`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
