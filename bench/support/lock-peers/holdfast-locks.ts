@@ -21,6 +21,9 @@ const LOCK_TTL = Number(process.env.LOCK_TTL ?? 120_000);
 const store = await createStore({
   type: "redis",
   redis: { host: process.env.REDIS_HOST ?? "127.0.0.1", port: Number(process.env.REDIS_PORT ?? 6379) },
+  // As `holdfast serve` runs its store (src/server/serve.ts): a request's command is issued in its
+  // own tick, so corking the socket to the end of the tick would gather nothing and cost CPU.
+  coalesceWrites: false,
 });
 const locks = createLocks(store, { ttlMs: LOCK_TTL });
 
