@@ -27,6 +27,9 @@
  *   BENCH_BASELINE_DIR=/tmp/base npm run bench:http   # A/B in one run: also holdfast serve and the
  *       seed-004 app from another checkout (its dist/ built, its node_modules linked), with
  *       each one's ratio to its baseline per round
+ *   BENCH_REDIS_CPU=1 taskset -c 0 npm run bench:http   # Redis on a core of its own (the servers and
+ *       autocannon on the other), as a deployment with Redis on another host runs: Redis's CPU per
+ *       cycle no longer comes out of the servers' throughput
  *
  * Holdfast's servers run in open loopback mode (no API keys) with HOLDFAST_LOG_LEVEL=warn (the
  * hand-written peers log nothing). Any non-2xx response fails the bench: a figure made of 400s or
@@ -480,6 +483,16 @@ function printGapToFloor(servers: LockServer[], runs: Map<string, LockRun[]>): v
   }
 }
 
+/** Moves the Redis server on `port` to the CPUs `cpus` (a taskset list); fails the bench if it cannot. */
+function pinRedis(port: number, cpus: string): void {
+  const info = spawnSync("redis-cli", ["-p", String(port), "INFO", "server"]).stdout?.toString() ?? "";
+  const pid = /process_id:(\d+)/.exec(info)?.[1];
+  const pinned = pid ? spawnSync("taskset", ["-pc", cpus, pid]) : undefined;
+  if (!pinned || pinned.status !== 0)
+    throw new Error(`could not pin Redis (pid ${pid}) to CPUs ${cpus}: ${pinned?.stderr?.toString() ?? ""}`);
+  console.log(`Redis (pid ${pid}) on CPUs ${cpus}`);
+}
+
 async function main(): Promise<void> {
   // holdfast serve runs dist/ (bin/holdfast.js runs the sources through tsx when dist/ is stale,
   // which would measure tsx): build it first when a source changed.
@@ -488,6 +501,7 @@ async function main(): Promise<void> {
     if (built.status !== 0) throw new Error(`npm run build failed in ${cwd}`);
   }
   const redis = await PrivateRedis.start();
+  if (process.env.BENCH_REDIS_CPU) pinRedis(redis.port, process.env.BENCH_REDIS_CPU);
   const running: Running[] = [];
   let store: Awaited<ReturnType<typeof createStore>> | undefined;
   let meterClient: Redis | undefined;
