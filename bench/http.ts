@@ -10,6 +10,9 @@
  *     bench/support/lock-peers/fastify-locks.ts),
  *   - a bare node:http + ioredis server doing the same two commands (the floor of a Node HTTP lock
  *     service; bench/support/lock-peers/bare-locks.ts),
+ *   - the same bare node:http server calling the public `holdfast` library's acquire and release
+ *     instead (every guarantee of Holdfast's lock scripts, none of Fastify's or serve's HTTP layer:
+ *     the ceiling of a hand-written fast path inside serve; bench/support/lock-peers/holdfast-locks.ts),
  *
  * each in its own process, on the same private Redis, driven by autocannon from this process (50
  * keep-alive connections, each doing acquire + release cycles on its own key). Rounds interleave
@@ -24,6 +27,9 @@
  *   BENCH_BASELINE_DIR=/tmp/base npm run bench:http   # A/B in one run: also holdfast serve and the
  *       seed-004 app from another checkout (its dist/ built, its node_modules linked), with
  *       each one's ratio to its baseline per round
+ *   BENCH_REDIS_CPU=1 taskset -c 0 npm run bench:http   # Redis on a core of its own (the servers and
+ *       autocannon on the other), as a deployment with Redis on another host runs: Redis's CPU per
+ *       cycle no longer comes out of the servers' throughput
  *
  * Holdfast's servers run in open loopback mode (no API keys) with HOLDFAST_LOG_LEVEL=warn (the
  * hand-written peers log nothing). Any non-2xx response fails the bench: a figure made of 400s or
@@ -170,6 +176,7 @@ function seedBody(key: string) {
 const EXPRESS = "Express + ioredis by hand";
 const BARE = "bare node:http + ioredis";
 const FASTIFY = "bare Fastify + ioredis";
+const BARE_HOLDFAST = "bare node:http + holdfast library";
 const BASELINE = " (baseline)";
 
 function lockServers(redisPort: number): LockServer[] {
@@ -222,6 +229,18 @@ function lockServers(redisPort: number): LockServer[] {
       name: BARE,
       argv: ["--import", "tsx", "bench/support/lock-peers/bare-locks.ts"],
       env: { ...redisEnv, LOCK_TTL: String(TTL_MS) },
+      ...seedRoutes,
+    },
+    {
+      name: BARE_HOLDFAST,
+      argv: ["--import", "tsx", "bench/support/lock-peers/holdfast-locks.ts"],
+      env: {
+        ...redisEnv,
+        LOCK_TTL: String(TTL_MS),
+        HOLDFAST_LOG_LEVEL: "warn",
+        // "holdfast" from dist/, as serve runs it (the root tsconfig's paths would give tsx src/).
+        TSX_TSCONFIG_PATH: "bench/support/lock-peers/tsconfig.dist.json",
+      },
       ...seedRoutes,
     },
   ];
@@ -429,13 +448,49 @@ function printLockTable(servers: LockServer[], runs: Map<string, LockRun[]>, lib
       `  ${s.name} ÷ its baseline: cycles/s ${show(r((x) => x.cyclesPerSec))}; server CPU/cycle ${show(r((x) => x.serverCpuUsPerCycle))}; Redis CPU/cycle ${show(r((x) => x.redisCpuUsPerCycle))}; p99/request ${show(r((x) => x.requestP99Ms))}`,
     );
   }
-  for (const s of servers)
+  for (const s of servers) {
+    const rs = runs.get(s.name)!;
     console.log(
-      `  ${s.name}: cycles/s per round ${runs
-        .get(s.name)!
-        .map((r) => int(r.cyclesPerSec))
-        .join(", ")}`,
+      `  ${s.name}: cycles/s per round ${rs.map((r) => int(r.cyclesPerSec)).join(", ")}; × bare node:http per round ${rs.map((r, i) => (r.cyclesPerSec / bare[i].cyclesPerSec).toFixed(2)).join(", ")}`,
     );
+  }
+  printGapToFloor(servers, runs);
+}
+
+/**
+ * Where each Holdfast server's cost over the floor goes, per cycle (medians of per-round
+ * differences, µs): its HTTP layer (its server CPU over the node:http + holdfast library peer's, which
+ * runs the same library calls with the floor's plumbing), the library's client side (that peer's
+ * server CPU over the floor's) and Redis (that peer's Redis CPU over the floor's: the lock scripts;
+ * and the server's over that peer's, which should be about 0 for the same scripts).
+ */
+function printGapToFloor(servers: LockServer[], runs: Map<string, LockRun[]>): void {
+  const bare = runs.get(BARE)!;
+  const lib = runs.get(BARE_HOLDFAST);
+  if (!lib) return;
+  const diff = (a: LockRun[], b: LockRun[], f: (r: LockRun) => number) =>
+    fmt(median(a.map((r, i) => f(r) - f(b[i]))));
+  const server = (r: LockRun) => r.serverCpuUsPerCycle;
+  const redis = (r: LockRun) => r.redisCpuUsPerCycle;
+  console.log(
+    `\n  Per cycle, µs: ${BARE_HOLDFAST} over ${BARE}: server CPU +${diff(lib, bare, server)} (the library's client side), Redis CPU +${diff(lib, bare, redis)} (the lock scripts)`,
+  );
+  for (const s of servers.filter((x) => x.holdfast !== undefined)) {
+    const rs = runs.get(s.name)!;
+    console.log(
+      `  Per cycle, µs: ${s.name} over ${BARE_HOLDFAST}: server CPU +${diff(rs, lib, server)} (its HTTP layer), Redis CPU +${diff(rs, lib, redis)}`,
+    );
+  }
+}
+
+/** Moves the Redis server on `port` to the CPUs `cpus` (a taskset list); fails the bench if it cannot. */
+function pinRedis(port: number, cpus: string): void {
+  const info = spawnSync("redis-cli", ["-p", String(port), "INFO", "server"]).stdout?.toString() ?? "";
+  const pid = /process_id:(\d+)/.exec(info)?.[1];
+  const pinned = pid ? spawnSync("taskset", ["-pc", cpus, pid]) : undefined;
+  if (!pinned || pinned.status !== 0)
+    throw new Error(`could not pin Redis (pid ${pid}) to CPUs ${cpus}: ${pinned?.stderr?.toString() ?? ""}`);
+  console.log(`Redis (pid ${pid}) on CPUs ${cpus}`);
 }
 
 async function main(): Promise<void> {
@@ -446,6 +501,7 @@ async function main(): Promise<void> {
     if (built.status !== 0) throw new Error(`npm run build failed in ${cwd}`);
   }
   const redis = await PrivateRedis.start();
+  if (process.env.BENCH_REDIS_CPU) pinRedis(redis.port, process.env.BENCH_REDIS_CPU);
   const running: Running[] = [];
   let store: Awaited<ReturnType<typeof createStore>> | undefined;
   let meterClient: Redis | undefined;

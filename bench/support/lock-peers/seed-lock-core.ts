@@ -10,6 +10,7 @@ import { Redis } from "ioredis";
 const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 const LOCK_TTL = Number(process.env.LOCK_TTL ?? 120_000);
 
+/** A route's reply: its status and its JSON body. */
 export interface Reply {
   status: number;
   body: unknown;
@@ -27,7 +28,8 @@ export function connect(): LockRedis {
   return redis as LockRedis;
 }
 
-interface SlotBody {
+/** Seed 004's request body (each field unchecked until {@link missing} has looked). */
+export interface SlotBody {
   tenantId?: unknown;
   resourceId?: unknown;
   date?: unknown;
@@ -36,7 +38,8 @@ interface SlotBody {
   lockId?: unknown;
 }
 
-function missing(body: SlotBody, fields: (keyof SlotBody)[]): Reply | undefined {
+/** The seed's 400 for the first of `fields` that is not a non-empty string, if any. */
+export function missing(body: SlotBody, fields: (keyof SlotBody)[]): Reply | undefined {
   for (const f of fields) {
     if (typeof body[f] !== "string" || body[f] === "")
       return { status: 400, body: { success: false, message: `Missing required field: ${f}` } };
@@ -44,13 +47,14 @@ function missing(body: SlotBody, fields: (keyof SlotBody)[]): Reply | undefined 
   return undefined;
 }
 
-const key = (b: SlotBody) =>
+/** The seed's lock key for a slot (its hash tag keeps one tenant's resource on one Cluster slot). */
+export const slotKey = (b: SlotBody) =>
   `booking_lock:{${b.tenantId as string}|${b.resourceId as string}}:${b.date as string}:${b.startTime as string}`;
 
 export async function acquire(redis: LockRedis, body: SlotBody): Promise<Reply> {
   const bad = missing(body, ["tenantId", "resourceId", "date", "startTime"]);
   if (bad) return bad;
-  const k = key(body);
+  const k = slotKey(body);
   const lockId = randomUUID();
   const ok = await redis.set(k, lockId, "PX", LOCK_TTL, "NX");
   if (ok !== "OK") {
@@ -75,7 +79,7 @@ export async function acquire(redis: LockRedis, body: SlotBody): Promise<Reply> 
 export async function release(redis: LockRedis, body: SlotBody): Promise<Reply> {
   const bad = missing(body, ["tenantId", "resourceId", "date", "startTime", "lockId"]);
   if (bad) return bad;
-  const released = (await redis.releaseLock(key(body), body.lockId as string)) === 1;
+  const released = (await redis.releaseLock(slotKey(body), body.lockId as string)) === 1;
   return {
     status: 200,
     body: released
