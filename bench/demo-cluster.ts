@@ -121,7 +121,9 @@ async function main(): Promise<void> {
     );
     if (failoverMs !== undefined) row("CLUSTER FAILOVER took", ms(failoverMs));
 
-    console.log("\n3. A rate limit (a bucket of 50, refilled one per 1000 s) and a breaker, used through all three instances");
+    console.log(
+      "\n3. A rate limit (a bucket of 50, refilled one per 1000 s) and a breaker, used through all three instances",
+    );
     const controls = await sharedControls(fleet.instances, "partner-api");
     row(
       `allowed of ${controls.attempts} checks`,
