@@ -69,6 +69,11 @@ export class NodeSubscriber {
     });
   }
 
+  /** True while the connection is up and ready (false after its server stopped answering). */
+  get connected(): boolean {
+    return this.conn.status === "ready";
+  }
+
   get size(): number {
     return this.names.size + this.patterns.size;
   }
@@ -194,16 +199,26 @@ function parseReplicationIds(info: string): ReplicationIds | undefined {
   return replid && replid2 ? { replid, replid2 } : undefined;
 }
 
+/** `master_replid2` of a server that has no previous replication history. */
+const NO_REPLICATION_ID = "0".repeat(40);
+
 /**
- * True when the server now may be a replica promoted after `before` was read: a promoted replica
- * keeps its former master's replication id as `master_replid2`. Replication is asynchronous, so
- * messages the old master acknowledged may be missing from the history it took over, even after
- * the last one a subscriber saw (which the history check cannot notice). A restart keeps no
- * `replid2` (the history check covers what a restart loses); a slot migration lands on an
- * unrelated master. When either side is unknown (INFO refused or never answered), a failover
- * cannot be ruled out, so this says true: a gap reported in doubt, never a hole kept silent.
+ * True when the server now may be a replica promoted after `before` was read, so that messages
+ * the old master acknowledged may be missing from the history it took over, even after the last
+ * one a subscriber saw (which the history check cannot notice): replication is asynchronous.
+ *
+ * - The same replication id: the same server's history, continued (a reconnect): false.
+ * - A server that was never promoted (`master_replid2` unset: a restarted master, or one that has
+ *   only ever been a master): false. The history check covers what a restart loses.
+ * - Otherwise it was promoted at some time: true. Its `master_replid2` is its old master's id at
+ *   the promotion, and that may differ from the id read in `before` even when it is the same
+ *   master, because a master takes a new id when a replica first attaches to it (or attaches
+ *   again after `repl-backlog-ttl`). So a slot that moves to an unrelated master that was once
+ *   promoted reports a gap too: in doubt, a gap is said, never a hole kept silent.
+ * - Either side unknown (INFO refused, or no answer after a few tries): true, for the same reason.
  */
 export function promoted(before: ReplicationIds | undefined, now: ReplicationIds | undefined): boolean {
   if (before === undefined || now === undefined) return true;
-  return now.replid !== before.replid && now.replid2 === before.replid;
+  if (now.replid === before.replid) return false;
+  return now.replid2 !== NO_REPLICATION_ID;
 }

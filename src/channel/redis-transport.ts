@@ -210,7 +210,9 @@ export class RedisTransport implements Transport {
   /**
    * Moves `liveName` to the subscriber of the master that owns its slot now, if that changed. The
    * subscription then reads the history after its last id (`restored`): what was published
-   * between the move and the new SSUBSCRIBE is delivered from there, with no gap.
+   * between the move and the new SSUBSCRIBE is delivered from there, with no gap unless the new
+   * master may hold a history that lost messages (see {@link promoted}, and the old node's silence
+   * below).
    */
   private follow(liveName: string): void {
     if (this.closed || !this.owner.has(liveName)) return;
@@ -218,7 +220,10 @@ export class RedisTransport implements Transport {
     const next = this.nodeFor(liveName);
     if (next.key === old) return;
     const previous = old === undefined ? undefined : this.nodes.get(old);
-    const before = previous?.lastIds;
+    // Its old node had stopped answering before the slot moved: a failover (or more than one, or
+    // one then a migration) may have happened out of this subscriber's sight, so the history it
+    // resumes from may lack acknowledged messages whatever the new node's ids say.
+    const before = previous?.connected === false ? undefined : previous?.lastIds;
     this.owner.set(liveName, next.key);
     if (previous) {
       void previous.unsubscribe(liveName).catch(() => undefined);
