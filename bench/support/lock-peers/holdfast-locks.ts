@@ -14,7 +14,7 @@ import {
   isLockNotOwnedError,
 } from "holdfast";
 import { serveSeedRoutes } from "./bare-http.js";
-import { missing, slotKey, type Reply, type SlotBody } from "./seed-lock-core.js";
+import { missing, slotKey, slotLocked, type Reply, type SlotBody } from "./seed-lock-core.js";
 
 const LOCK_TTL = Number(process.env.LOCK_TTL ?? 120_000);
 
@@ -29,17 +29,7 @@ const locks = createLocks(store, { ttlMs: LOCK_TTL });
 
 /** The seed's 409 for a held slot, or the app's for a booked (closed) one. */
 function conflict(e: unknown): Reply | undefined {
-  if (isLockConflictError(e))
-    return {
-      status: 409,
-      body: {
-        success: false,
-        locked: false,
-        reason: "slot_locked",
-        message: "Slot is currently locked by another user",
-        remainingTTL: e.remainingTtlMs,
-      },
-    };
+  if (isLockConflictError(e)) return slotLocked(e.remainingTtlMs);
   if (isLockClosedError(e))
     return {
       status: 409,

@@ -51,25 +51,27 @@ export function missing(body: SlotBody, fields: (keyof SlotBody)[]): Reply | und
 export const slotKey = (b: SlotBody) =>
   `booking_lock:{${b.tenantId as string}|${b.resourceId as string}}:${b.date as string}:${b.startTime as string}`;
 
+/** The seed's 409 for a slot locked by someone else. */
+export function slotLocked(remainingTTL: number): Reply {
+  return {
+    status: 409,
+    body: {
+      success: false,
+      locked: false,
+      reason: "slot_locked",
+      message: "Slot is currently locked by another user",
+      remainingTTL,
+    },
+  };
+}
+
 export async function acquire(redis: LockRedis, body: SlotBody): Promise<Reply> {
   const bad = missing(body, ["tenantId", "resourceId", "date", "startTime"]);
   if (bad) return bad;
   const k = slotKey(body);
   const lockId = randomUUID();
   const ok = await redis.set(k, lockId, "PX", LOCK_TTL, "NX");
-  if (ok !== "OK") {
-    const remainingTTL = await redis.pttl(k);
-    return {
-      status: 409,
-      body: {
-        success: false,
-        locked: false,
-        reason: "slot_locked",
-        message: "Slot is currently locked by another user",
-        remainingTTL,
-      },
-    };
-  }
+  if (ok !== "OK") return slotLocked(await redis.pttl(k));
   return {
     status: 200,
     body: { success: true, locked: true, lockId, expiresIn: LOCK_TTL, expiresAt: Date.now() + LOCK_TTL },
