@@ -46,7 +46,7 @@ describe.runIf(hasRedis)("rate limiter when Redis goes away", () => {
       name,
       algorithm: "fixed-window",
       limit: 3,
-      windowMs: 600_000,
+      windowMs: 86_400_000,
       recheckIntervalMs: 100,
       ...(policy ? { onStoreUnavailable: policy } : {}),
     });

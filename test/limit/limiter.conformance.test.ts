@@ -12,8 +12,8 @@ import { MemoryStore } from "../../src/store/memory/memory-store.js";
 import type { RedisStore } from "../../src/store/redis/redis-store.js";
 
 const LONG: Record<string, LimitSpec> = {
-  "fixed-window": { algorithm: "fixed-window", limit: 20, windowMs: 600_000 },
-  "sliding-window": { algorithm: "sliding-window", limit: 20, windowMs: 600_000 },
+  "fixed-window": { algorithm: "fixed-window", limit: 20, windowMs: 86_400_000 },
+  "sliding-window": { algorithm: "sliding-window", limit: 20, windowMs: 86_400_000 },
   "token-bucket": { algorithm: "token-bucket", burst: 20, ratePerSec: 0.001 },
   gcra: { algorithm: "gcra", burst: 20, ratePerSec: 0.001 },
 };
@@ -125,7 +125,7 @@ describeStores("rate limiter", ({ store, target, elapse }) => {
     const l = createRateLimiter(store(), {
       name: "multi",
       limits: [
-        { name: "short", algorithm: "fixed-window", limit: 5, windowMs: 600_000 },
+        { name: "short", algorithm: "fixed-window", limit: 5, windowMs: 86_400_000 },
         { name: "long", algorithm: "gcra", burst: 8, ratePerSec: 0.001 },
       ],
     });
@@ -141,7 +141,7 @@ describeStores("rate limiter", ({ store, target, elapse }) => {
     const rev = createRateLimiter(store(), {
       name: "multi-rev",
       limits: [
-        { name: "short", algorithm: "fixed-window", limit: 8, windowMs: 600_000 },
+        { name: "short", algorithm: "fixed-window", limit: 8, windowMs: 86_400_000 },
         { name: "long", algorithm: "gcra", burst: 5, ratePerSec: 0.001 },
       ],
     });
@@ -165,11 +165,11 @@ describeStores("rate limiter", ({ store, target, elapse }) => {
     // A limiter that starts with one unnamed limit keeps its state when a second one is added.
     const grow = createRateLimiter(store(), {
       name: "grow",
-      limits: [{ algorithm: "fixed-window", limit: 5, windowMs: 600_000 }],
+      limits: [{ algorithm: "fixed-window", limit: 5, windowMs: 86_400_000 }],
     });
     expect(await countAllowed(grow, "k", 2)).toBe(2);
     grow.setLimits([
-      { algorithm: "fixed-window", limit: 5, windowMs: 600_000 },
+      { algorithm: "fixed-window", limit: 5, windowMs: 86_400_000 },
       { algorithm: "gcra", burst: 9, ratePerSec: 0.001 },
     ]);
     expect((await grow.peek("k")).limits.map((s) => [s.name, s.remaining])).toEqual([
@@ -213,10 +213,10 @@ describeStores("rate limiter", ({ store, target, elapse }) => {
 
   it("processes with different lists of limits on one key share each common limit and reset none", async () => {
     // A rolling change of limits: two processes run two lists on the same key, turn by turn.
-    const burst: LimitSpec = { name: "burst", algorithm: "fixed-window", limit: 5, windowMs: 600_000 };
+    const burst: LimitSpec = { name: "burst", algorithm: "fixed-window", limit: 5, windowMs: 86_400_000 };
     const a = createRateLimiter(store(), {
       name: "rolling",
-      limits: [burst, { name: "daily", algorithm: "sliding-window", limit: 8, windowMs: 600_000 }],
+      limits: [burst, { name: "daily", algorithm: "sliding-window", limit: 8, windowMs: 86_400_000 }],
     });
     const b = createRateLimiter(store(), {
       name: "rolling",
@@ -258,7 +258,7 @@ describeStores("rate limiter", ({ store, target, elapse }) => {
       name: `s${i}`,
       algorithm: "sliding-window",
       limit: 10 + i,
-      windowMs: 600_000,
+      windowMs: 86_400_000,
     }));
     const l = createRateLimiter(store(), { name: "sixteen-sliding", limits });
     expect(await countAllowed(l, "k", 12)).toBe(10);
@@ -270,12 +270,12 @@ describeStores("rate limiter", ({ store, target, elapse }) => {
       name: "rt-change",
       algorithm: "fixed-window",
       limit: 10,
-      windowMs: 600_000,
+      windowMs: 86_400_000,
     });
     expect(await countAllowed(l, "k", 6)).toBe(6);
-    l.setLimits([{ algorithm: "fixed-window", limit: 8, windowMs: 600_000 }]);
+    l.setLimits([{ algorithm: "fixed-window", limit: 8, windowMs: 86_400_000 }]);
     expect(await countAllowed(l, "k", 5)).toBe(2);
-    l.setLimits([{ algorithm: "fixed-window", limit: 20, windowMs: 600_000 }]);
+    l.setLimits([{ algorithm: "fixed-window", limit: 20, windowMs: 86_400_000 }]);
     expect((await l.peek("k")).remaining).toBe(12);
   });
 

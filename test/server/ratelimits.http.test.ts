@@ -10,7 +10,9 @@ import { serveAs, onPrivateRedis, callersFor } from "./support.js";
 
 const port = inject("redisPort");
 const rl = (name: string, op: string) => `/v1/ratelimits/${encodeURIComponent(name)}/${op}`;
-const perMinute = (limit: number) => [{ algorithm: "fixed-window", limit, windowMs: 60_000 }];
+// A day: a run that crosses a window boundary would see the count start again (windows are aligned
+// to the clock), and a short window made that happen now and then.
+const perDay = (limit: number) => [{ algorithm: "fixed-window", limit, windowMs: 86_400_000 }];
 
 // Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
 const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
@@ -29,7 +31,7 @@ describe.each(targets)("rate-limit and breaker routes over HTTP [%s]", (target) 
   });
 
   it("allows with RateLimit headers, then answers 429 with Retry-After, consuming nothing more", async () => {
-    const body = { key: "user-1", limits: perMinute(2) };
+    const body = { key: "user-1", limits: perDay(2) };
     for (const left of [1, 0]) {
       const r = await s.acme("POST", rl("api", "check"), body);
       expect(r.status).toBe(200);
@@ -50,20 +52,20 @@ describe.each(targets)("rate-limit and breaker routes over HTTP [%s]", (target) 
   it("takes new limits from the next request and keeps the counts", async () => {
     const key = { key: "user-2" };
     for (let i = 0; i < 3; i++) {
-      expect((await s.acme("POST", rl("grow", "check"), { ...key, limits: perMinute(3) })).status).toBe(200);
+      expect((await s.acme("POST", rl("grow", "check"), { ...key, limits: perDay(3) })).status).toBe(200);
     }
-    expect((await s.acme("POST", rl("grow", "check"), { ...key, limits: perMinute(3) })).status).toBe(429);
+    expect((await s.acme("POST", rl("grow", "check"), { ...key, limits: perDay(3) })).status).toBe(429);
     // Raised to 5: the 3 already used still count, so 2 more pass.
-    const raised = await s.acme("POST", rl("grow", "check"), { ...key, limits: perMinute(5) });
+    const raised = await s.acme("POST", rl("grow", "check"), { ...key, limits: perDay(5) });
     expect(raised.body).toMatchObject({ allowed: true, remaining: 1 });
-    expect((await s.acme("POST", rl("grow", "check"), { ...key, limits: perMinute(5) })).status).toBe(200);
-    expect((await s.acme("POST", rl("grow", "check"), { ...key, limits: perMinute(5) })).status).toBe(429);
+    expect((await s.acme("POST", rl("grow", "check"), { ...key, limits: perDay(5) })).status).toBe(200);
+    expect((await s.acme("POST", rl("grow", "check"), { ...key, limits: perDay(5) })).status).toBe(429);
     // Up to 7, then back to 5, the limits of an earlier request: the cached limiter follows both.
-    expect((await s.acme("POST", rl("grow", "peek"), { ...key, limits: perMinute(7) })).body).toMatchObject({
+    expect((await s.acme("POST", rl("grow", "peek"), { ...key, limits: perDay(7) })).body).toMatchObject({
       allowed: true,
       remaining: 2,
     });
-    expect((await s.acme("POST", rl("grow", "peek"), { ...key, limits: perMinute(5) })).body).toMatchObject({
+    expect((await s.acme("POST", rl("grow", "peek"), { ...key, limits: perDay(5) })).body).toMatchObject({
       allowed: false,
       remaining: 0,
     });
@@ -90,13 +92,13 @@ describe.each(targets)("rate-limit and breaker routes over HTTP [%s]", (target) 
   });
 
   it("rejects bad input with 400 naming the field, and consumes nothing", async () => {
-    const good = { key: "user-4", limits: perMinute(2) };
+    const good = { key: "user-4", limits: perDay(2) };
     const cases: [unknown, string][] = [
-      [{ limits: perMinute(2) }, "body.key"],
-      [{ key: "", limits: perMinute(2) }, "body.key"],
+      [{ limits: perDay(2) }, "body.key"],
+      [{ key: "", limits: perDay(2) }, "body.key"],
       [{ key: "user-4" }, "body.limits"],
       [{ key: "user-4", limits: [] }, "body.limits"],
-      [{ key: "user-4", limits: perMinute(0) }, "body.limits.0.limit"],
+      [{ key: "user-4", limits: perDay(0) }, "body.limits.0.limit"],
       [{ key: "user-4", limits: [{ algorithm: "leaky", limit: 1, windowMs: 1 }] }, "body.limits.0.algorithm"],
       [
         { key: "user-4", limits: [{ algorithm: "gcra", burst: 1, ratePerSec: 0 }] },
@@ -115,8 +117,8 @@ describe.each(targets)("rate-limit and breaker routes over HTTP [%s]", (target) 
     const twice = await s.acme("POST", rl("bad", "check"), {
       key: "user-4",
       limits: [
-        { ...perMinute(2)[0], name: "m" },
-        { ...perMinute(3)[0], name: "m" },
+        { ...perDay(2)[0], name: "m" },
+        { ...perDay(3)[0], name: "m" },
       ],
     });
     expect(twice.status).toBe(400);
@@ -138,7 +140,7 @@ describe.each(targets)("rate-limit and breaker routes over HTTP [%s]", (target) 
   });
 
   it("keeps tenants apart", async () => {
-    const body = { key: "shared-user", limits: perMinute(1) };
+    const body = { key: "shared-user", limits: perDay(1) };
     expect((await s.acme("POST", rl("tenants", "check"), body)).status).toBe(200);
     expect((await s.acme("POST", rl("tenants", "check"), body)).status).toBe(429);
     expect((await s.globex("POST", rl("tenants", "check"), body)).status).toBe(200);
@@ -163,7 +165,7 @@ describe.runIf(port !== null)("rate-limit routes when the store is unreachable",
 
   it("answers 503 under fail-closed and a degraded 200 under fail-open, never 429", async () => {
     const { service: s, redis } = down;
-    const body = { key: "user-5", limits: perMinute(1) };
+    const body = { key: "user-5", limits: perDay(1) };
     expect((await s.acme("POST", rl("down", "check"), body)).status).toBe(200);
     expect((await s.acme("POST", rl("down", "check"), body)).status).toBe(429);
     await redis.kill();
