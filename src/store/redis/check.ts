@@ -151,9 +151,39 @@ function memoryFinding(info: string, where: string): CheckFinding {
     : { check: "memory", level: "ok", node: where, message, ...sizes };
 }
 
+/** A round trip slower than this (ms) is worth a warning: every operation is one. */
+const SLOW_ROUND_TRIP_MS = 20;
+/** Round trips measured at most before calling the distance to Redis slow. */
+const ROUND_TRIP_SAMPLES = 5;
+
+/**
+ * The latency finding, from the fastest of up to {@link ROUND_TRIP_SAMPLES} round trips: it
+ * judges how far Redis is, and one reply delayed by a busy event loop or a GC pause says nothing
+ * about that. A fast first round trip settles it at once.
+ */
+async function latencyFinding(store: RedisStore, firstMs: number): Promise<CheckFinding> {
+  let best = firstMs;
+  let samples = 1;
+  while (best > SLOW_ROUND_TRIP_MS && samples < ROUND_TRIP_SAMPLES) {
+    const h = await store.health();
+    samples++;
+    if (h.status !== "down") best = Math.min(best, h.latencyMs);
+  }
+  const message = `round trip ${best.toFixed(2)} ms${samples > 1 ? ` (the fastest of ${samples})` : ""}`;
+  return best > SLOW_ROUND_TRIP_MS
+    ? {
+        check: "latency",
+        level: "warn",
+        message,
+        fix: "Run the app close to Redis: every operation is one round trip.",
+      }
+    : { check: "latency", level: "ok", message };
+}
+
 /**
  * Checks the Redis behind `store` for settings that break Holdfast's guarantees: an eviction policy
- * that may drop keys, persistence switched off, a server too old; also measures one round trip.
+ * that may drop keys, persistence switched off, a server too old; also measures the round trip
+ * (the fastest of up to five when the first is slow).
  * Every master of a cluster is checked. The memory store yields one `ok` finding.
  * This is what `holdfast doctor` prints.
  */
@@ -180,14 +210,7 @@ export async function checkRedis(store: Store): Promise<CheckFinding[]> {
       level: "ok",
       message: `connected (${health.mode}, Redis ${health.serverVersion})`,
     },
-    {
-      check: "latency",
-      level: health.latencyMs > 20 ? "warn" : "ok",
-      message: `round trip ${health.latencyMs.toFixed(2)} ms`,
-      ...(health.latencyMs > 20
-        ? { fix: "Run the app close to Redis: every operation is one round trip." }
-        : {}),
-    },
+    await latencyFinding(store, health.latencyMs),
   ];
   const nodes = isCluster(store.client) ? store.client.nodes("master") : [store.client];
   for (const node of nodes) out.push(...(await checkNode(node)));
