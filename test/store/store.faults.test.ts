@@ -3,6 +3,7 @@ import { inject } from "vitest";
 import { PrivateRedis } from "../support/redis-server.js";
 import { expectStoreFailures, onPrivateRedis } from "../support/faults.js";
 import { createStore } from "../../src/store/create-store.js";
+import type { Store } from "../../src/store/types.js";
 import { checkRedis } from "../../src/store/redis/check.js";
 import { StoreUnavailableError, StoreTimeoutError } from "../../src/errors/store-errors.js";
 import { bump } from "../fixtures/bump.js";
@@ -77,18 +78,25 @@ describe.runIf(hasRedis)("store against a Redis that goes away", () => {
   });
 });
 
+/** Runs `fn` on a store over a private Redis started with `args`; both are gone afterwards. */
+async function onPrivateServer(
+  args: string[],
+  fn: (store: Store, redis: PrivateRedis) => Promise<void>,
+): Promise<void> {
+  const redis = await PrivateRedis.start({ args });
+  const store = await createStore({ type: "redis", redis: { url: redis.url }, env: {}, checkServer: false });
+  try {
+    await fn(store, redis);
+  } finally {
+    redis.resume();
+    await store.close();
+    await redis.stop();
+  }
+}
+
 describe.runIf(hasRedis)("server check (doctor)", () => {
   it("warns about an evicting maxmemory-policy and disabled persistence", async () => {
-    const redis = await PrivateRedis.start({
-      args: ["--maxmemory-policy", "allkeys-lru", "--maxmemory", "900000"],
-    });
-    const store = await createStore({
-      type: "redis",
-      redis: { url: redis.url },
-      env: {},
-      checkServer: false,
-    });
-    try {
+    await onPrivateServer(["--maxmemory-policy", "allkeys-lru", "--maxmemory", "900000"], async (store) => {
       const findings = await checkRedis(store);
       const eviction = findings.find((f) => f.check === "eviction")!;
       expect(eviction.level).toBe("warn");
@@ -100,40 +108,18 @@ describe.runIf(hasRedis)("server check (doctor)", () => {
       const memory = findings.find((f) => f.check === "memory")!;
       expect(memory).toMatchObject({ level: "warn", maxBytes: 900_000, usedBytes: expect.any(Number) });
       expect(memory.message).toMatch(/used of maxmemory/);
-    } finally {
-      await store.close();
-      await redis.stop();
-    }
+    });
   });
 
   it("accepts a safe configuration", async () => {
-    const redis = await PrivateRedis.start({
-      args: ["--maxmemory-policy", "noeviction", "--appendonly", "yes"],
-    });
-    const store = await createStore({
-      type: "redis",
-      redis: { url: redis.url },
-      env: {},
-      checkServer: false,
-    });
-    try {
+    await onPrivateServer(["--maxmemory-policy", "noeviction", "--appendonly", "yes"], async (store) => {
       const findings = await checkRedis(store);
       expect(findings.filter((f) => f.level !== "ok")).toEqual([]);
-    } finally {
-      await store.close();
-      await redis.stop();
-    }
+    });
   });
 
   it("judges latency by the fastest of a few round trips, not by one that a stall delayed", async () => {
-    const redis = await PrivateRedis.start();
-    const store = await createStore({
-      type: "redis",
-      redis: { url: redis.url },
-      env: {},
-      checkServer: false,
-    });
-    try {
+    await onPrivateServer([], async (store, redis) => {
       // The first round trip waits out a 150 ms stall of the server; the next ones do not.
       redis.pause();
       const thaw = setTimeout(() => redis.resume(), 150);
@@ -141,10 +127,6 @@ describe.runIf(hasRedis)("server check (doctor)", () => {
       const latency = findings.find((f) => f.check === "latency")!;
       expect(latency.level).toBe("ok");
       expect(latency.message).toMatch(/^round trip \d+\.\d\d ms \(the fastest of [2-5]\)$/);
-    } finally {
-      redis.resume();
-      await store.close();
-      await redis.stop();
-    }
+    });
   });
 });
