@@ -27,6 +27,8 @@
  *   BENCH_BASELINE_DIR=/tmp/base npm run bench:http   # A/B in one run: also holdfast serve and the
  *       seed-004 app from another checkout (its dist/ built, its node_modules linked), with
  *       each one's ratio to its baseline per round
+ *   BENCH_LIGHT_CONNECTIONS=0 npm run bench:http       # leave out the light-load pass (default 1
+ *       connection: each request's own latency, with nothing queued)
  *   BENCH_REDIS_CPU=1 taskset -c 0 npm run bench:http   # Redis on a core of its own (the servers and
  *       autocannon on the other), as a deployment with Redis on another host runs: Redis's CPU per
  *       cycle no longer comes out of the servers' throughput
@@ -49,6 +51,13 @@ import { environmentLine, measure, redisCpuSampler } from "./support/harness.js"
 import { PrivateRedis, freePort } from "./support/redis-server.js";
 
 const CONCURRENCY = 50;
+/**
+ * Connections of the light-load pass: one, so nothing queues and a request's latency is its own
+ * cost (plumbing, library, Redis round trips); with 4 the floor already kept 1.5 of the 2 cores
+ * busy. At 50 connections every server is saturated, and by Little's law a closed loop's latency
+ * is then connections ÷ throughput: its p99 follows its cycles/s.
+ */
+const LIGHT_CONNECTIONS = Number(process.env.BENCH_LIGHT_CONNECTIONS ?? 1);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_MS = 1000;
@@ -308,7 +317,12 @@ function checkClean(what: string, r: CannonResult, log: () => string): void {
 let lockRuns = 0;
 
 /** Lock cycles over HTTP: each connection acquires then releases its own key, carrying the lockId. */
-async function lockCycles(running: Running, durationMs: number, redis: RedisMeter): Promise<LockRun> {
+async function lockCycles(
+  running: Running,
+  durationMs: number,
+  redis: RedisMeter,
+  connections = CONCURRENCY,
+): Promise<LockRun> {
   const { server } = running;
   const cycles = new Samples();
   const requests = new Samples();
@@ -365,7 +379,7 @@ async function lockCycles(running: Running, durationMs: number, redis: RedisMete
   const client0 = process.cpuUsage();
   const r = await autocannon({
     url: running.url,
-    connections: CONCURRENCY,
+    connections,
     duration: durationMs / 1000,
     requests: requestsFor("placeholder"),
     setupClient: (client) => client.setRequests(requestsFor(`http-${run}-${nextConnection++}`)),
@@ -455,6 +469,36 @@ function printLockTable(servers: LockServer[], runs: Map<string, LockRun[]>, lib
     );
   }
   printGapToFloor(servers, runs);
+}
+
+/**
+ * The light-load pass: what one request costs each server when nothing queues. Its p99 ÷ the
+ * floor's is the latency a user sees below saturation; the saturated table's p99 ratio mostly
+ * repeats its cycles/s ratio (Little's law).
+ */
+function printLightTable(servers: LockServer[], runs: Map<string, LockRun[]>): void {
+  const bare = runs.get(BARE)!;
+  const lines = [
+    `### The same lock cycle under light load: ${LIGHT_CONNECTIONS} keep-alive connection(s), nothing saturated, median of ${ROUNDS} round(s)`,
+    "",
+    "| server | cycles/s | p50 ms / request | p99 ms / request | p99 ms / cycle | server CPU µs / cycle | p50 ÷ bare's | p99 ÷ bare's |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const s of servers) {
+    const rs = runs.get(s.name)!;
+    const ratio = (f: (r: LockRun) => number) => median(rs.map((r, i) => f(r) / f(bare[i]))).toFixed(2);
+    const mid = (f: (r: LockRun) => number) => median(rs.map(f));
+    lines.push(
+      `| ${s.name} | ${int(mid((r) => r.cyclesPerSec))} | ${fmt(mid((r) => r.requestP50Ms))} | ${fmt(mid((r) => r.requestP99Ms))} | ${fmt(mid((r) => r.cycleP99Ms))} | ${int(mid((r) => r.serverCpuUsPerCycle))} | ${ratio((r) => r.requestP50Ms)}× | ${ratio((r) => r.requestP99Ms)}× |`,
+    );
+  }
+  console.log(`\n${lines.join("\n")}\n`);
+  for (const s of servers) {
+    const rs = runs.get(s.name)!;
+    console.log(
+      `  ${s.name}: p99 ms / request per round ${rs.map((r) => fmt(r.requestP99Ms)).join(", ")}; ÷ bare's per round ${rs.map((r, i) => (r.requestP99Ms / bare[i].requestP99Ms).toFixed(2)).join(", ")}`,
+    );
+  }
 }
 
 /**
@@ -562,12 +606,21 @@ async function main(): Promise<void> {
       });
       library.push(lib.opsPerSec);
     }
+    // The same servers under light load, in rotated order each round like the rows above.
+    const light = new Map<string, LockRun[]>(servers.map((s) => [s.name, []]));
+    for (let round = 0; LIGHT_CONNECTIONS > 0 && round < ROUNDS; round++) {
+      for (let j = 0; j < running.length; j++) {
+        const r = running[(round + j) % running.length];
+        light.get(r.server.name)!.push(await lockCycles(r, DURATION_MS, meter, LIGHT_CONNECTIONS));
+      }
+    }
 
     console.log(await environmentLine((await store.health()).serverVersion));
     console.log(
       `${DURATION_MS} ms per row after ${WARMUP_MS} ms warm-up; Redis, the servers and autocannon share this machine`,
     );
     printLockTable(servers, runs, library);
+    if (LIGHT_CONNECTIONS > 0) printLightTable(servers, light);
     const serve = running.find((r) => r.server.name === "holdfast serve");
     if (process.env.BENCH_LOCKS_ONLY || !serve) return;
     // Rate-limit checks through holdfast serve vs the library.
