@@ -1,31 +1,8 @@
 import { authHeaders, type Session } from "./session";
 
-export type ChangeKind =
-  | "locks"
-  | "semaphores"
-  | "ratelimits"
-  | "breakers"
-  | "inventory"
-  | "rooms"
-  | "machines"
-  | "events"
-  | "channels"
-  | "keys";
-
-export interface Hello {
-  tenant: string;
-  role: "client" | "admin";
-  keyId: string;
-  sampleMs: number;
-  startedAt: number;
-  now: number;
-  series: Record<string, number[]>;
-}
-
-export type LiveEvent =
-  | { type: "hello"; data: Hello }
-  | { type: "sample"; data: { at: number; values: Record<string, number> } }
-  | { type: "change"; data: { kinds: ChangeKind[]; names: string[] } };
+// The stream's format is the service's own definition (type-only: nothing of the server is bundled).
+import type { ChangeKind, LiveEvent } from "../../src/server/dashboard/live-events";
+export type { ChangeKind, LiveEvent };
 
 export type LiveStatus = "connecting" | "live" | "reconnecting" | "closed";
 

@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { EventSource, type Disposable } from "../../observe/disposable.js";
+import type { ChangeKind } from "./live-events.js";
 
 /** The counters the Overview charts, per tenant. */
 export const SERIES = [
@@ -78,18 +79,7 @@ export class CountRing {
   }
 }
 
-/** What changed in a tenant, so that pages showing it fetch their current page again. */
-export type ChangeKind =
-  | "locks"
-  | "semaphores"
-  | "ratelimits"
-  | "breakers"
-  | "inventory"
-  | "rooms"
-  | "machines"
-  | "events"
-  | "channels"
-  | "keys";
+export type { ChangeKind } from "./live-events.js";
 
 export interface Change {
   kind: ChangeKind;

@@ -5,7 +5,8 @@ import type { Disposable } from "../../observe/disposable.js";
 import type { ServerContext } from "../context.js";
 import { HttpError } from "../http-errors.js";
 import { defineRoute } from "../route.js";
-import { SAMPLE_MS, SERIES, type Activity, type ChangeKind, type TenantActivity } from "./activity.js";
+import { SAMPLE_MS, SERIES, type Activity, type TenantActivity } from "./activity.js";
+import { liveEventText, type ChangeKind, type LiveEvent } from "./live-events.js";
 
 /** Live streams open at once per tenant, and in all. */
 export const MAX_STREAMS_PER_TENANT = 16;
@@ -75,16 +76,19 @@ export function registerLiveRoute(ctx: ServerContext, activity: Activity): { clo
         "x-accel-buffering": "no",
         "x-request-id": request.id,
       });
-      const send = (event: string, data: unknown) =>
-        res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      send("hello", {
-        tenant,
-        role: principal.role,
-        keyId: principal.keyId,
-        sampleMs: SAMPLE_MS,
-        startedAt: activity.startedAt,
-        now: Date.now(),
-        series: seriesOf(t),
+      const send = (e: LiveEvent) => res.write(liveEventText(e));
+      send({
+        type: "hello",
+        data: {
+          tenant,
+          // A tenant route: the authenticator refuses operator keys, which act for no tenant.
+          role: principal.role === "admin" ? "admin" : "client",
+          keyId: principal.keyId,
+          sampleMs: SAMPLE_MS,
+          startedAt: activity.startedAt,
+          now: Date.now(),
+          series: seriesOf(t),
+        },
       });
       mine.add(res);
       streams.set(tenant, mine);
@@ -94,13 +98,13 @@ export function registerLiveRoute(ctx: ServerContext, activity: Activity): { clo
       let names = new Set<string>();
       let flush: NodeJS.Timeout | undefined;
       const subs: Disposable[] = [
-        activity.onSample((at) => send("sample", sampleOf(t, at))),
+        activity.onSample((at) => send({ type: "sample", data: sampleOf(t, at) })),
         t.onChange((c) => {
           kinds.add(c.kind);
           if (c.name !== undefined && names.size < 50) names.add(c.name);
           flush ??= setTimeout(() => {
             flush = undefined;
-            send("change", { kinds: [...kinds], names: [...names] });
+            send({ type: "change", data: { kinds: [...kinds], names: [...names] } });
             kinds = new Set();
             names = new Set();
           }, CHANGE_COALESCE_MS);
