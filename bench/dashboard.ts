@@ -13,9 +13,10 @@ import { join } from "node:path";
 import { createLocks, createStore, namespacedStore, type Store } from "holdfast";
 import { buildApp, mintApiKey, StoreKeyStore, tenantNamespace } from "holdfast/server";
 import { PrivateRedis } from "./support/redis-server.js";
+import { envInt } from "./support/env.js";
 
-const LOCKS = Number(process.env.LOCKS ?? 100_000);
-const ROUNDS = Number(process.env.ROUNDS ?? 15);
+const LOCKS = envInt("LOCKS", 100_000, 1);
+const ROUNDS = envInt("ROUNDS", 15, 1);
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function seed(store: Store): Promise<void> {

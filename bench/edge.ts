@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrivateRedis, freePort } from "./support/redis-server.js";
+import { envInt } from "./support/env.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,7 +114,7 @@ async function heapMb(url: string, key: string): Promise<number> {
 }
 
 async function authFlood(): Promise<void> {
-  const total = Number(process.env.AUTH_FLOOD_REQUESTS ?? 200_000);
+  const total = envInt("AUTH_FLOOD_REQUESTS", 200_000, 1);
   const dir = mkdtempSync(join(tmpdir(), "holdfast-bench-"));
   const env = { HOLDFAST_KEYS_FILE: join(dir, "keys.json"), REDIS_URL: "" };
   try {

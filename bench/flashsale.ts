@@ -16,6 +16,7 @@ import { environmentLine, measure, printTable, type Measurement } from "./suppor
 import { PrivateRedis } from "./support/redis-server.js";
 import { createInventory, createStore } from "holdfast";
 import { SEED_RESERVE_LUA } from "./support/seed-scripts.js";
+import { envInt } from "./support/env.js";
 
 const CONCURRENCY = 50;
 const ITEMS = 10_000;
@@ -25,7 +26,7 @@ const SEED_ROW = "seed reserve (DECRBY + HSET + EXPIRE)";
 const HOLDFAST_ROW = "holdfast hold()";
 
 /** Rounds per row (interleaved); the median is kept. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = envInt("BENCH_ROUNDS", 3, 1);
 
 function median(ms: Measurement[]): Measurement {
   const sorted = [...ms].sort((a, b) => a.opsPerSec - b.opsPerSec);

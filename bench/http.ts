@@ -49,6 +49,7 @@ import { Redis } from "ioredis";
 import { createLocks, createRateLimiter, createStore, type LimitSpec } from "holdfast";
 import { environmentLine, measure, redisCpuSampler } from "./support/harness.js";
 import { PrivateRedis, freePort } from "./support/redis-server.js";
+import { envInt } from "./support/env.js";
 
 const CONCURRENCY = 50;
 /**
@@ -57,9 +58,9 @@ const CONCURRENCY = 50;
  * busy. At 50 connections every server is saturated, and by Little's law a closed loop's latency
  * is then connections ÷ throughput: its p99 follows its cycles/s.
  */
-const LIGHT_CONNECTIONS = Number(process.env.BENCH_LIGHT_CONNECTIONS ?? 1);
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const LIGHT_CONNECTIONS = envInt("BENCH_LIGHT_CONNECTIONS", 1, 0);
+const DURATION_MS = envInt("BENCH_DURATION_MS", 5000, 1);
+const ROUNDS = envInt("BENCH_ROUNDS", 3, 1);
 const WARMUP_MS = 1000;
 const TTL_MS = 30_000;
 /** Rate-limit checks are spread over this many keys; the limit is so large every check passes. */

@@ -33,10 +33,11 @@ import {
 } from "./support/ioredis.js";
 import { createRateLimiter, createStore, type LimitSpec } from "holdfast";
 import { capturedScript } from "./support/script-capture.js";
+import { envInt } from "./support/env.js";
 
 const CONCURRENCY = 50;
 /** Interleaved rounds per implementation; the median round is printed. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = envInt("BENCH_ROUNDS", 3, 1);
 /** Checks spread over this many keys (users); the quotas are large so almost every check passes. */
 const KEYS = 1000;
 const WINDOW_MS = 60_000;

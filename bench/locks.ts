@@ -33,6 +33,7 @@ import {
   type IoredisMajor,
 } from "./support/ioredis.js";
 import { createLocks, createStore } from "holdfast";
+import { envInt } from "./support/env.js";
 
 const TTL_MS = 30_000;
 const CONCURRENCIES = [1, 50];
@@ -45,7 +46,7 @@ type RedlockCtor = new (
 ) => { acquire(resources: string[], ttlMs: number): Promise<{ release(): Promise<unknown> }> };
 
 /** Rounds per row; each round runs every implementation in a rotated order, the median is kept. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = envInt("BENCH_ROUNDS", 3, 1);
 
 function median(ms: Measurement[]): Measurement {
   const sorted = [...ms].sort((a, b) => a.opsPerSec - b.opsPerSec);

@@ -30,14 +30,15 @@ import { Redis } from "ioredis";
 import { createChannels, createGateway, createStore } from "holdfast";
 import { environmentLine, redisCpuSampler } from "./support/harness.js";
 import { RedisNode } from "./support/redis-topology.js";
+import { envInt } from "./support/env.js";
 
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
+const CLIENTS = envInt("BENCH_CLIENTS", 1000, 1);
 const CHANNELS = 10;
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const CLIENT_PROCS = Number(process.env.BENCH_CLIENT_PROCS ?? 2);
+const MESSAGES = envInt("BENCH_MESSAGES", 100, 1);
+const ROUNDS = envInt("BENCH_ROUNDS", 2, 1);
+const CLIENT_PROCS = envInt("BENCH_CLIENT_PROCS", 2, 1);
 const PROFILE = process.env.BENCH_PROFILE === "1";
-const WRITE_DELAY_MS = Number(process.env.BENCH_WRITE_DELAY_MS ?? 0);
+const WRITE_DELAY_MS = envInt("BENCH_WRITE_DELAY_MS", 0, 0);
 /** Pause between two publishes on one channel, in ms: ~CHANNELS * 1000 / PACE_MS messages/s. */
 const PACE_MS = 5;
 /** Longest wait for the last delivery of a row. */

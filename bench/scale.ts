@@ -18,9 +18,10 @@ import { Redis } from "ioredis";
 import { createInventory, createStore, createWaitingRoom, type Store } from "holdfast";
 import { PrivateRedis } from "./support/redis-server.js";
 import { environmentLine } from "./support/harness.js";
+import { envInt } from "./support/env.js";
 
-const LEFTOVERS = Number(process.env.SCALE_LEFTOVERS ?? 100_000);
-const ROOM = Number(process.env.SCALE_ROOM ?? 1_000_000);
+const LEFTOVERS = envInt("SCALE_LEFTOVERS", 100_000, 0);
+const ROOM = envInt("SCALE_ROOM", 1_000_000, 1);
 const SMALL_ROOM = 1000;
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -187,7 +188,7 @@ async function serveRoom(size: number): Promise<void> {
 
 /** Interleaved rounds in both rooms; the median of per-round figures and ratios. */
 async function roomTable(): Promise<void> {
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+  const rounds = envInt("BENCH_ROUNDS", 5, 1);
   const [small, large] = await Promise.all([roomProcess(SMALL_ROOM), roomProcess(ROOM)]);
   try {
     const per: Record<"join" | "leave" | "position", { a: number[]; b: number[]; r: number[] }> = {
@@ -247,7 +248,7 @@ async function main(): Promise<void> {
       });
       try {
         // Holds that outlive the seeding (so none is reclaimed meanwhile), then wait them out.
-        const ttlMs = Number(process.env.SCALE_TTL_MS ?? 20_000);
+        const ttlMs = envInt("SCALE_TTL_MS", 20_000, 1);
         const started = performance.now();
         for (const { item, tight } of ITEMS) await seed(store, item, tight, ttlMs);
         const seedMs = performance.now() - started;

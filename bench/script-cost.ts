@@ -24,10 +24,11 @@ import { createInventory, createLocks, createRateLimiter, createWaitingRoom, typ
 import { capturedScript } from "./support/script-capture.js";
 import { SEED_RESERVE_LUA } from "./support/seed-scripts.js";
 import { freePort } from "./support/redis-server.js";
+import { envInt } from "./support/env.js";
 
 const QUOTA = 1_000_000_000;
 const SHORT = 2000;
-const LONG = Number(process.env.SCRIPT_COST_CALLS ?? 12000);
+const LONG = envInt("SCRIPT_COST_CALLS", 12000, 1);
 const PIPELINE = 50;
 
 interface Subject {

@@ -21,11 +21,12 @@ import {
   redisCpuSampler,
   type Measurement,
 } from "./support/harness.js";
+import { envInt } from "./support/env.js";
 
 const USERS = 100_000;
 const CONCURRENCY = 50;
 const FILL_BATCH = 1_000;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = envInt("BENCH_ROUNDS", 3, 1);
 const SEED_ROW = "raw ZRANK (seed)";
 /** The same ZRANK inside a one-line Lua script: the floor for any call that is one atomic script. */
 const SCRIPT_FLOOR_ROW = "ZRANK in a one-line script (floor of any script)";

@@ -6,6 +6,7 @@
  * variables a user sets, HOLDFAST_PREFIX, CHAOS_KEY and CHAOS_TTL_MS.
  */
 import { createLocks, createStore } from "holdfast";
+import { envInt } from "../support/env.js";
 
 type Reply = { t: "go" } | { t: "written"; accepted: boolean };
 let answer: ((r: Reply) => void) | undefined;
@@ -27,7 +28,7 @@ const store = await createStore({
 });
 const locks = createLocks(store);
 const key = process.env.CHAOS_KEY!;
-const ttlMs = Number(process.env.CHAOS_TTL_MS);
+const ttlMs = envInt("CHAOS_TTL_MS", undefined, 1);
 while (running) {
   let lease;
   try {

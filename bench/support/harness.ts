@@ -3,6 +3,7 @@
  * a fixed time, and reports throughput, latency percentiles and client CPU per operation.
  * Benchmarks live here, never in timed tests.
  */
+import { envInt } from "./env.js";
 
 export interface Measurement {
   name: string;
@@ -46,7 +47,7 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 export async function measure(o: MeasureOptions): Promise<Measurement> {
-  const durationMs = o.durationMs ?? Number(process.env.BENCH_DURATION_MS ?? 3000);
+  const durationMs = o.durationMs ?? envInt("BENCH_DURATION_MS", 3000, 1);
   const warmupMs = o.warmupMs ?? 500;
   let samples = new Float64Array(1 << 20);
   let n = 0;

@@ -7,6 +7,7 @@
  */
 import { createServer, type ServerResponse } from "node:http";
 import type { Reply } from "./seed-lock-core.js";
+import { envInt } from "../env.js";
 
 /** The two lock routes: the parsed JSON body in, the reply out (a rejection answers 503). */
 export interface SeedRoutes {
@@ -60,7 +61,7 @@ export function serveSeedRoutes(name: string, routes: SeedRoutes, stop: () => Pr
       );
     });
   });
-  const port = Number(process.env.PORT ?? 4000);
+  const port = envInt("PORT", 4000, 1);
   server.listen(port, process.env.HOST ?? "127.0.0.1", () => console.log(`${name} on ${port}`));
   process.once("SIGTERM", () => {
     void Promise.resolve()

@@ -4,6 +4,7 @@
  */
 import express from "express";
 import { acquire, connect, release } from "./seed-lock-core.js";
+import { envInt } from "../env.js";
 
 const redis = connect();
 const app = express();
@@ -27,7 +28,7 @@ app.post("/api/locks/release", async (req, res) => {
 app.get("/api/locks/health", (_req, res) => {
   res.json({ success: true, healthy: true, message: "Lock service is operational" });
 });
-const port = Number(process.env.PORT ?? 4000);
+const port = envInt("PORT", 4000, 1);
 app.listen(port, process.env.HOST ?? "127.0.0.1", () => console.log(`express locks on ${port}`));
 process.once("SIGTERM", () => {
   redis.disconnect();

@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { acquire, connect, release } from "./seed-lock-core.js";
+import { envInt } from "../env.js";
 
 const redis = connect();
 const app = Fastify();
@@ -25,7 +26,7 @@ app.get("/api/locks/health", async () => ({
   healthy: true,
   message: "Lock service is operational",
 }));
-const port = Number(process.env.PORT ?? 4000);
+const port = envInt("PORT", 4000, 1);
 await app.listen({ port, host: process.env.HOST ?? "127.0.0.1" });
 console.log(`fastify locks on ${port}`);
 process.once("SIGTERM", () => {

@@ -15,12 +15,13 @@ import {
 } from "holdfast";
 import { serveSeedRoutes } from "./bare-http.js";
 import { missing, slotKey, slotLocked, type Reply, type SlotBody } from "./seed-lock-core.js";
+import { envInt } from "../env.js";
 
-const LOCK_TTL = Number(process.env.LOCK_TTL ?? 120_000);
+const LOCK_TTL = envInt("LOCK_TTL", 120_000, 1);
 
 const store = await createStore({
   type: "redis",
-  redis: { host: process.env.REDIS_HOST ?? "127.0.0.1", port: Number(process.env.REDIS_PORT ?? 6379) },
+  redis: { host: process.env.REDIS_HOST ?? "127.0.0.1", port: envInt("REDIS_PORT", 6379, 1) },
   // As `holdfast serve` runs its store (src/server/serve.ts): a request's command is issued in its
   // own tick, so corking the socket to the end of the tick would gather nothing and cost CPU.
   coalesceWrites: false,

@@ -6,9 +6,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
+import { envInt } from "../env.js";
 
 const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-const LOCK_TTL = Number(process.env.LOCK_TTL ?? 120_000);
+const LOCK_TTL = envInt("LOCK_TTL", 120_000, 1);
 
 /** A route's reply: its status and its JSON body. */
 export interface Reply {
@@ -21,7 +22,7 @@ type LockRedis = Redis & { releaseLock(key: string, lockId: string): Promise<num
 export function connect(): LockRedis {
   const redis = new Redis({
     host: process.env.REDIS_HOST ?? "127.0.0.1",
-    port: Number(process.env.REDIS_PORT ?? 6379),
+    port: envInt("REDIS_PORT", 6379, 1),
     lazyConnect: false,
   });
   redis.defineCommand("releaseLock", { numberOfKeys: 1, lua: RELEASE_LUA });
