@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import fc from "fast-check";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, beforeAll, expect, inject } from "vitest";
 import type { PrivateRedis } from "../support/redis-server.js";
 import { onPrivateRedis as privateRedisStore } from "../support/faults.js";
-import type { StoreTarget } from "../support/stores.js";
+import { makeStore, type StoreTarget } from "../support/stores.js";
 import { createStore } from "../../src/store/create-store.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -184,6 +184,44 @@ export async function injectWithKeys(store: Store, keyCacheMs = 0): Promise<Keye
  */
 export function keyedServiceFor(target: StoreTarget, store: Store): Promise<KeyedService> {
   return target === "redis" ? serveWithKeys(store) : injectWithKeys(store);
+}
+
+/**
+ * What the route suites run on: the memory store always; the single Redis (over a socket) and the
+ * Cluster (in process) when a Redis port is injected (see {@link keyedServiceFor}).
+ */
+export function routeTargets(): readonly ("memory" | "redis" | "cluster")[] {
+  return inject("redisPort") !== null ? ["memory", "redis", "cluster"] : ["memory"];
+}
+
+/**
+ * For a route suite's describe block: a fresh store on `target` and `serve(target, store)` on it
+ * (beforeAll), the service stopped and the store closed after the block (afterAll). Returns a handle
+ * that reads through to the service, so tests use it as the service itself (inside tests only: it
+ * starts in beforeAll); `onStore` hands the store to a suite whose tests read it.
+ */
+export function routeService<S extends { server: { stop(): Promise<void> } }>(
+  target: StoreTarget,
+  serve: (target: StoreTarget, store: Store) => Promise<S>,
+  onStore?: (store: Store) => void,
+): S {
+  let store: Store | undefined;
+  let service: S | undefined;
+  beforeAll(async () => {
+    store = await makeStore(target);
+    onStore?.(store);
+    service = await serve(target, store);
+  });
+  afterAll(async () => {
+    await service?.server.stop();
+    await store?.close();
+  });
+  return new Proxy({} as S, {
+    get(_handle, key) {
+      if (!service) throw new Error("the service is not started yet (read it inside a test)");
+      return Reflect.get(service, key) as unknown;
+    },
+  });
 }
 
 /** {@link serveWithKeys} plus an admin key of `acme`, with one caller function per key. */
