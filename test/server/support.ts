@@ -186,10 +186,7 @@ export function keyedServiceFor(target: StoreTarget, store: Store): Promise<Keye
   return target === "redis" ? serveWithKeys(store) : injectWithKeys(store);
 }
 
-/**
- * What the route suites run on: the memory store always; the single Redis (over a socket) and the
- * Cluster (in process) when a Redis port is injected (see {@link keyedServiceFor}).
- */
+/** What the route suites run on: the memory store always; the single Redis and the Cluster when a Redis port is injected. */
 export function routeTargets(): readonly ("memory" | "redis" | "cluster")[] {
   return inject("redisPort") !== null ? ["memory", "redis", "cluster"] : ["memory"];
 }
