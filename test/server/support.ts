@@ -8,7 +8,7 @@ import { createStore } from "../../src/store/create-store.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../src/server/app.js";
-import { StoreKeyStore } from "../../src/server/auth/key-store.js";
+import { StoreKeyStore, type KeyStore } from "../../src/server/auth/key-store.js";
 import { mintApiKey, type Role } from "../../src/server/auth/api-keys.js";
 import type { Store } from "../../src/store/types.js";
 import type { MemoryStore } from "../../src/store/memory/memory-store.js";
@@ -60,6 +60,25 @@ export interface Answer {
   headers: Headers;
 }
 
+/** `mint(role, tenant)` puts a new key in `keys`; the client keys of `acme` and `globex` are minted first. */
+async function clientKeys(keys: KeyStore) {
+  const mint = async (role: "client" | "admin", tenant: string) => {
+    const { key, record } = mintApiKey({ name: "t", role, tenants: [tenant] });
+    await keys.put(record);
+    return key;
+  };
+  return { mint, acme: await mint("client", "acme"), globex: await mint("client", "globex") };
+}
+
+/** A keyed service's request headers: `key` as the bearer, JSON when there is a body, then `headers`. */
+function requestHeaders(key: string, body: unknown, headers: Record<string, string>): Record<string, string> {
+  return {
+    authorization: `Bearer ${key}`,
+    ...(body === undefined ? {} : { "content-type": "application/json" }),
+    ...headers,
+  };
+}
+
 /**
  * A real HTTP server on a free port over `store`, with a client key for tenant `acme` and one for
  * `globex`, and `call(key, method, path, body?, headers?)` over a real socket.
@@ -68,13 +87,7 @@ export async function serveWithKeys(store: Store, keyCacheMs = 0) {
   // Where `holdfast serve` will look for keys on this store (Redis: the store; memory: the file).
   const keysFile = tempKeysFile();
   const keys = keyStoreFor(store, keysFile);
-  const mint = async (role: "client" | "admin", tenant: string) => {
-    const { key, record } = mintApiKey({ name: "t", role, tenants: [tenant] });
-    await keys.put(record);
-    return key;
-  };
-  const acme = await mint("client", "acme");
-  const globex = await mint("client", "globex");
+  const { mint, acme, globex } = await clientKeys(keys);
   const server = await startServer(
     { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile, logLevel: "silent", keyCacheMs },
     { store, checkReplies: true },
@@ -90,11 +103,7 @@ export async function serveWithKeys(store: Store, keyCacheMs = 0) {
   ): Promise<Answer> => {
     const r = await fetch(server.url + path, {
       method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
+      headers: requestHeaders(key, body, headers),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await r.text();
@@ -125,13 +134,7 @@ export interface KeyedService {
  */
 export async function injectWithKeys(store: Store, keyCacheMs = 0): Promise<KeyedService> {
   const keys = new StoreKeyStore(store);
-  const mint = async (role: "client" | "admin", tenant: string) => {
-    const { key, record } = mintApiKey({ name: "t", role, tenants: [tenant] });
-    await keys.put(record);
-    return key;
-  };
-  const acme = await mint("client", "acme");
-  const globex = await mint("client", "globex");
+  const { mint, acme, globex } = await clientKeys(keys);
   const config = DEFAULT_SERVE_CONFIG;
   const { app } = await buildApp({
     store,
@@ -160,11 +163,7 @@ export async function injectWithKeys(store: Store, keyCacheMs = 0): Promise<Keye
     const r = await app.inject({
       method: method as "GET",
       url: path,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
+      headers: requestHeaders(key, body, headers),
       ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
     });
     const answerHeaders = new Headers();
