@@ -12,8 +12,8 @@ import { StoreKeyStore, type KeyStore } from "../../src/server/auth/key-store.js
 import { mintApiKey, type Role } from "../../src/server/auth/api-keys.js";
 import type { Store } from "../../src/store/types.js";
 import type { MemoryStore } from "../../src/store/memory/memory-store.js";
-import { keyStoreFor, startServer } from "../../src/server/serve.js";
-import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
+import { keyStoreFor, startServer, type RunningServer } from "../../src/server/serve.js";
+import { DEFAULT_SERVE_CONFIG, type ServeConfig } from "../../src/server/config.js";
 
 const keysDirs: string[] = [];
 // Every test file that makes keys files removes their folders when it ends.
@@ -110,6 +110,30 @@ export async function serveWithKeys(store: Store, keyCacheMs = 0) {
     return { status: r.status, body: text ? JSON.parse(text) : undefined, text, headers: r.headers };
   };
   return { server, acme, globex, call, mint };
+}
+
+/**
+ * A real HTTP server on a free port over `store`, `config` over the defaults, with one API key per
+ * entry of `keys` (its name: its role and tenants) where `holdfast serve` looks for keys on this
+ * store; answers the server and each name's key.
+ */
+export async function serveNamedKeys(
+  store: Store,
+  keys: Record<string, [role: Role, tenants: string[]]>,
+  config: Partial<ServeConfig> = {},
+): Promise<{ server: RunningServer; keys: Record<string, string> }> {
+  const keysFile = tempKeysFile();
+  const minted: Record<string, string> = {};
+  for (const [name, [role, tenants]] of Object.entries(keys)) {
+    const { key, record } = mintApiKey({ name, role, tenants });
+    await keyStoreFor(store, keysFile).put(record);
+    minted[name] = key;
+  }
+  const server = await startServer(
+    { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile, logLevel: "silent", keyCacheMs: 0, ...config },
+    { store },
+  );
+  return { server, keys: minted };
 }
 
 /** What route tests call: {@link serveWithKeys} over a socket, or {@link injectWithKeys} in process. */
