@@ -94,13 +94,7 @@ export async function serveWithKeys(store: Store, keyCacheMs = 0) {
   );
   // A service that started open would pass tests of tenants and roles for the wrong reason.
   expect(server.authMode).toBe("keys");
-  const call = async (
-    key: string,
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<Answer> => {
+  const call: KeyedService["call"] = async (key, method, path, body, headers = {}) => {
     const r = await fetch(server.url + path, {
       method,
       headers: requestHeaders(key, body, headers),
@@ -177,13 +171,7 @@ export async function injectWithKeys(store: Store, keyCacheMs = 0): Promise<Keye
     },
   });
   await app.ready();
-  const call = async (
-    key: string,
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<Answer> => {
+  const call: KeyedService["call"] = async (key, method, path, body, headers = {}) => {
     const r = await app.inject({
       method: method as "GET",
       url: path,
