@@ -1,33 +1,19 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Store } from "../../src/store/types.js";
-import { makeStore } from "../support/stores.js";
+import { describe, expect, inject, it } from "vitest";
 import {
   serveWithKeys,
   expectStoreDown,
   onPrivateRedis,
   keyedServiceFor,
-  type KeyedService,
+  routeService,
+  routeTargets,
 } from "./support.js";
 
 const port = inject("redisPort");
 
 const serve = serveWithKeys;
 
-// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
-const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
-
-describe.each(targets)("event routes over HTTP [%s]", (target) => {
-  let store: Store;
-  let t: KeyedService;
-
-  beforeAll(async () => {
-    store = await makeStore(target);
-    t = await keyedServiceFor(target, store);
-  });
-  afterAll(async () => {
-    await t?.server.stop();
-    await store?.close();
-  });
+describe.each(routeTargets())("event routes over HTTP [%s]", (target) => {
+  const t = routeService(target, keyedServiceFor);
 
   const append = (key: string, body: unknown) => t.call(key, "POST", "/v1/events", body);
 

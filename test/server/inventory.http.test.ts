@@ -1,9 +1,7 @@
 /** Inventory routes over real HTTP, against a real server on a free port and a private Redis. */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import type { Store } from "../../src/store/types.js";
-import { makeStore } from "../support/stores.js";
 import fc from "fast-check";
 import {
   serveAs,
@@ -13,6 +11,8 @@ import {
   fuzzValues,
   expectStoreDown,
   onPrivateRedis,
+  routeService,
+  routeTargets,
 } from "./support.js";
 
 const port = inject("redisPort");
@@ -23,21 +23,8 @@ const item = (name: string, rest = "") => `/v1/inventory/items/${encodeURICompon
 const hold = (id: string, op: string) => `/v1/inventory/holds/${encodeURIComponent(id)}/${op}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
-const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
-
-describe.each(targets)("inventory routes over HTTP [%s]", (target) => {
-  let store: Store;
-  let s: Awaited<ReturnType<typeof callersFor>>;
-
-  beforeAll(async () => {
-    store = await makeStore(target);
-    s = await callersFor(target, store);
-  });
-  afterAll(async () => {
-    await s?.server.stop();
-    await store?.close();
-  });
+describe.each(routeTargets())("inventory routes over HTTP [%s]", (target) => {
+  const s = routeService(target, callersFor);
 
   it("defines items (admin only), reads, restocks and adjusts them", async () => {
     const refused = await s.acme("PUT", item("sku-1"), { stock: 10 });

@@ -1,20 +1,15 @@
 /** Lock routes through the client SDK (holdfast/client) over real HTTP, on every store kind. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
 import type { Store } from "../../src/store/types.js";
 import { HoldfastClient, isHoldfastApiError } from "../../src/client/index.js";
 import { makeStore } from "../support/stores.js";
 import { createLocks } from "../../src/lock/locks.js";
 import { namespacedStore } from "../../src/store/namespaced-store.js";
 import { tenantNamespace } from "../../src/server/tenants.js";
-import { serveWithKeys } from "./support.js";
-
-const port = inject("redisPort");
+import { routeTargets, serveWithKeys } from "./support.js";
 
 // A real server on a socket on each store: the client SDK speaks HTTP, not Fastify's inject.
-const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
-
-describe.each(targets)("lock routes over HTTP [%s]", (target) => {
+describe.each(routeTargets())("lock routes over HTTP [%s]", (target) => {
   let store: Store;
   let server: Awaited<ReturnType<typeof serveWithKeys>>["server"];
   let acme: HoldfastClient;

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { Store } from "../../src/store/types.js";
-import { makeStore } from "../support/stores.js";
 import {
   serveWithKeys,
   expectStoreDown,
   onPrivateRedis,
   keyedServiceFor,
-  type KeyedService,
+  routeService,
+  routeTargets,
 } from "./support.js";
 
 const port = inject("redisPort");
@@ -25,21 +25,13 @@ const booking = {
   ],
 };
 
-// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
-const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
-
-describe.each(targets)("machine routes over HTTP [%s]", (target) => {
+describe.each(routeTargets())("machine routes over HTTP [%s]", (target) => {
   let store: Store;
-  let t: KeyedService;
-
-  beforeAll(async () => {
-    store = await makeStore(target);
-    t = await keyedServiceFor(target, store);
-    expect((await t.call(t.acme, "PUT", "/v1/machines/booking", booking)).status).toBe(200);
+  const t = routeService(target, keyedServiceFor, (ready) => {
+    store = ready;
   });
-  afterAll(async () => {
-    await t?.server.stop();
-    await store?.close();
+  beforeAll(async () => {
+    expect((await t.call(t.acme, "PUT", "/v1/machines/booking", booking)).status).toBe(200);
   });
 
   it("stores a definition once, reads it back, and treats the same definition again as no change", async () => {

@@ -3,49 +3,35 @@
  * labelled with a caller's name without a cap; process metrics and a store latency histogram.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { mintApiKey, type Role } from "../../src/server/auth/api-keys.js";
-import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
-import { keyStoreFor, startServer, type RunningServer } from "../../src/server/serve.js";
+import type { RunningServer } from "../../src/server/serve.js";
 import { MAX_LABEL_VALUES } from "../../src/observe/metrics.js";
 import type { Store } from "../../src/store/types.js";
 import { describeStores, makeStore } from "../support/stores.js";
-import { tempKeysFile } from "./support.js";
+import { serveNamedKeys } from "./support.js";
 
 describeStores(
   "/metrics",
   (ctx) => {
     let store: Store;
     let server: RunningServer;
-    const keys: Record<string, string> = {};
+    let keys: Record<string, string>;
     const get = async (who: string, path = "/metrics") => {
       const r = await fetch(server.url + path, { headers: { authorization: `Bearer ${keys[who]}` } });
       return { status: r.status, text: await r.text() };
     };
     beforeAll(async () => {
       store = await makeStore(ctx.target);
-      const keysFile = tempKeysFile();
-      for (const [n, role, tenants] of [
-        ["client", "client", ["a"]],
-        ["adminA", "admin", ["a"]],
-        ["adminB", "admin", ["b"]],
-        ["adminAll", "admin", ["*"]],
-        ["operator", "operator", []],
-      ] as [string, Role, string[]][]) {
-        const k = mintApiKey({ name: n, role, tenants });
-        await keyStoreFor(store, keysFile).put(k.record);
-        keys[n] = k.key;
-      }
-      server = await startServer(
+      ({ server, keys } = await serveNamedKeys(
+        store,
         {
-          ...DEFAULT_SERVE_CONFIG,
-          port: 0,
-          keysFile,
-          logLevel: "silent",
-          keyCacheMs: 0,
-          maxEventSourcesPerTenant: 1000,
+          client: ["client", ["a"]],
+          adminA: ["admin", ["a"]],
+          adminB: ["admin", ["b"]],
+          adminAll: ["admin", ["*"]],
+          operator: ["operator", []],
         },
-        { store },
-      );
+        { maxEventSourcesPerTenant: 1000 },
+      ));
     });
     afterAll(async () => {
       await server?.stop();

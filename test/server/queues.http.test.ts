@@ -1,10 +1,18 @@
 /** Waiting-room routes over real HTTP, against a real server on a free port and a private Redis. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import type { Store } from "../../src/store/types.js";
-import { makeStore } from "../support/stores.js";
 import fc from "fast-check";
-import { serveAs, fuzzArea, fuzzValues, expectStoreDown, onPrivateRedis, callersFor } from "./support.js";
+import {
+  serveAs,
+  fuzzArea,
+  fuzzValues,
+  expectStoreDown,
+  onPrivateRedis,
+  callersFor,
+  routeService,
+  routeTargets,
+} from "./support.js";
 
 const port = inject("redisPort");
 
@@ -13,20 +21,10 @@ const serve = serveAs;
 const room = (name: string, rest = "") => `/v1/waiting-rooms/${encodeURIComponent(name)}${rest}`;
 const q = (user: string) => `?user=${encodeURIComponent(user)}`;
 
-// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
-const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
-
-describe.each(targets)("waiting-room routes over HTTP [%s]", (target) => {
+describe.each(routeTargets())("waiting-room routes over HTTP [%s]", (target) => {
   let store: Store;
-  let s: Awaited<ReturnType<typeof callersFor>>;
-
-  beforeAll(async () => {
-    store = await makeStore(target);
-    s = await callersFor(target, store);
-  });
-  afterAll(async () => {
-    await s?.server.stop();
-    await store?.close();
+  const s = routeService(target, callersFor, (ready) => {
+    store = ready;
   });
 
   it("joins in order, reports positions, admits (admin only) and lets users leave", async () => {

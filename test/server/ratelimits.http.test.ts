@@ -3,10 +3,8 @@
  * shared Redis for the decisions, and on a private Redis that is stopped for the unreachable-store
  * policies (503 or a degraded 200, never 429).
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Store } from "../../src/store/types.js";
-import { makeStore } from "../support/stores.js";
-import { serveAs, onPrivateRedis, callersFor } from "./support.js";
+import { describe, expect, inject, it } from "vitest";
+import { serveAs, onPrivateRedis, callersFor, routeService, routeTargets } from "./support.js";
 
 const port = inject("redisPort");
 const rl = (name: string, op: string) => `/v1/ratelimits/${encodeURIComponent(name)}/${op}`;
@@ -14,21 +12,8 @@ const rl = (name: string, op: string) => `/v1/ratelimits/${encodeURIComponent(na
 // to the clock), and a short window made that happen now and then.
 const perDay = (limit: number) => [{ algorithm: "fixed-window", limit, windowMs: 86_400_000 }];
 
-// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
-const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
-
-describe.each(targets)("rate-limit and breaker routes over HTTP [%s]", (target) => {
-  let store: Store;
-  let s: Awaited<ReturnType<typeof callersFor>>;
-
-  beforeAll(async () => {
-    store = await makeStore(target);
-    s = await callersFor(target, store);
-  });
-  afterAll(async () => {
-    await s?.server.stop();
-    await store?.close();
-  });
+describe.each(routeTargets())("rate-limit and breaker routes over HTTP [%s]", (target) => {
+  const s = routeService(target, callersFor);
 
   it("allows with RateLimit headers, then answers 429 with Retry-After, consuming nothing more", async () => {
     const body = { key: "user-1", limits: perDay(2) };

@@ -1,8 +1,6 @@
 /** Semaphore routes over real HTTP, against a real server on a free port and a private Redis. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import type { Store } from "../../src/store/types.js";
-import { makeStore } from "../support/stores.js";
 import fc from "fast-check";
 import {
   serveAs,
@@ -12,6 +10,8 @@ import {
   fuzzValues,
   expectStoreDown,
   onPrivateRedis,
+  routeService,
+  routeTargets,
 } from "./support.js";
 
 const port = inject("redisPort");
@@ -20,21 +20,8 @@ const serve = serveAs;
 
 const sem = (name: string, rest = "") => `/v1/semaphores/${encodeURIComponent(name)}${rest}`;
 
-// Over a socket on Redis, in process on the memory store and the Cluster (see keyedServiceFor).
-const targets = port !== null ? (["memory", "redis", "cluster"] as const) : (["memory"] as const);
-
-describe.each(targets)("semaphore routes over HTTP [%s]", (target) => {
-  let store: Store;
-  let s: Awaited<ReturnType<typeof callersFor>>;
-
-  beforeAll(async () => {
-    store = await makeStore(target);
-    s = await callersFor(target, store);
-  });
-  afterAll(async () => {
-    await s?.server.stop();
-    await store?.close();
-  });
+describe.each(routeTargets())("semaphore routes over HTTP [%s]", (target) => {
+  const s = routeService(target, callersFor);
 
   it("acquires, refuses a full semaphore with its state, refreshes, counts and releases", async () => {
     const name = "exports:{acme}";

@@ -1,19 +1,19 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import fc from "fast-check";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, beforeAll, expect, inject } from "vitest";
 import type { PrivateRedis } from "../support/redis-server.js";
 import { onPrivateRedis as privateRedisStore } from "../support/faults.js";
-import type { StoreTarget } from "../support/stores.js";
+import { makeStore, type StoreTarget } from "../support/stores.js";
 import { createStore } from "../../src/store/create-store.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildApp } from "../../src/server/app.js";
-import { StoreKeyStore } from "../../src/server/auth/key-store.js";
+import { StoreKeyStore, type KeyStore } from "../../src/server/auth/key-store.js";
 import { mintApiKey, type Role } from "../../src/server/auth/api-keys.js";
 import type { Store } from "../../src/store/types.js";
 import type { MemoryStore } from "../../src/store/memory/memory-store.js";
-import { keyStoreFor, startServer } from "../../src/server/serve.js";
-import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
+import { keyStoreFor, startServer, type RunningServer } from "../../src/server/serve.js";
+import { DEFAULT_SERVE_CONFIG, type ServeConfig } from "../../src/server/config.js";
 
 const keysDirs: string[] = [];
 // Every test file that makes keys files removes their folders when it ends.
@@ -60,6 +60,25 @@ export interface Answer {
   headers: Headers;
 }
 
+/** `mint(role, tenant)` puts a new key in `keys`; the client keys of `acme` and `globex` are minted first. */
+async function clientKeys(keys: KeyStore) {
+  const mint = async (role: "client" | "admin", tenant: string) => {
+    const { key, record } = mintApiKey({ name: "t", role, tenants: [tenant] });
+    await keys.put(record);
+    return key;
+  };
+  return { mint, acme: await mint("client", "acme"), globex: await mint("client", "globex") };
+}
+
+/** A keyed service's request headers: `key` as the bearer, JSON when there is a body, then `headers`. */
+function requestHeaders(key: string, body: unknown, headers: Record<string, string>): Record<string, string> {
+  return {
+    authorization: `Bearer ${key}`,
+    ...(body === undefined ? {} : { "content-type": "application/json" }),
+    ...headers,
+  };
+}
+
 /**
  * A real HTTP server on a free port over `store`, with a client key for tenant `acme` and one for
  * `globex`, and `call(key, method, path, body?, headers?)` over a real socket.
@@ -68,39 +87,47 @@ export async function serveWithKeys(store: Store, keyCacheMs = 0) {
   // Where `holdfast serve` will look for keys on this store (Redis: the store; memory: the file).
   const keysFile = tempKeysFile();
   const keys = keyStoreFor(store, keysFile);
-  const mint = async (role: "client" | "admin", tenant: string) => {
-    const { key, record } = mintApiKey({ name: "t", role, tenants: [tenant] });
-    await keys.put(record);
-    return key;
-  };
-  const acme = await mint("client", "acme");
-  const globex = await mint("client", "globex");
+  const { mint, acme, globex } = await clientKeys(keys);
   const server = await startServer(
     { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile, logLevel: "silent", keyCacheMs },
     { store, checkReplies: true },
   );
   // A service that started open would pass tests of tenants and roles for the wrong reason.
   expect(server.authMode).toBe("keys");
-  const call = async (
-    key: string,
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<Answer> => {
+  const call: KeyedService["call"] = async (key, method, path, body, headers = {}) => {
     const r = await fetch(server.url + path, {
       method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
+      headers: requestHeaders(key, body, headers),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await r.text();
     return { status: r.status, body: text ? JSON.parse(text) : undefined, text, headers: r.headers };
   };
   return { server, acme, globex, call, mint };
+}
+
+/**
+ * A real HTTP server on a free port over `store`, `config` over the defaults, with one API key per
+ * entry of `keys` (its name: its role and tenants) where `holdfast serve` looks for keys on this
+ * store; answers the server and each name's key.
+ */
+export async function serveNamedKeys(
+  store: Store,
+  keys: Record<string, [role: Role, tenants: string[]]>,
+  config: Partial<ServeConfig> = {},
+): Promise<{ server: RunningServer; keys: Record<string, string> }> {
+  const keysFile = tempKeysFile();
+  const minted: Record<string, string> = {};
+  for (const [name, [role, tenants]] of Object.entries(keys)) {
+    const { key, record } = mintApiKey({ name, role, tenants });
+    await keyStoreFor(store, keysFile).put(record);
+    minted[name] = key;
+  }
+  const server = await startServer(
+    { ...DEFAULT_SERVE_CONFIG, port: 0, keysFile, logLevel: "silent", keyCacheMs: 0, ...config },
+    { store },
+  );
+  return { server, keys: minted };
 }
 
 /** What route tests call: {@link serveWithKeys} over a socket, or {@link injectWithKeys} in process. */
@@ -125,13 +152,7 @@ export interface KeyedService {
  */
 export async function injectWithKeys(store: Store, keyCacheMs = 0): Promise<KeyedService> {
   const keys = new StoreKeyStore(store);
-  const mint = async (role: "client" | "admin", tenant: string) => {
-    const { key, record } = mintApiKey({ name: "t", role, tenants: [tenant] });
-    await keys.put(record);
-    return key;
-  };
-  const acme = await mint("client", "acme");
-  const globex = await mint("client", "globex");
+  const { mint, acme, globex } = await clientKeys(keys);
   const config = DEFAULT_SERVE_CONFIG;
   const { app } = await buildApp({
     store,
@@ -150,21 +171,11 @@ export async function injectWithKeys(store: Store, keyCacheMs = 0): Promise<Keye
     },
   });
   await app.ready();
-  const call = async (
-    key: string,
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<Answer> => {
+  const call: KeyedService["call"] = async (key, method, path, body, headers = {}) => {
     const r = await app.inject({
       method: method as "GET",
       url: path,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
+      headers: requestHeaders(key, body, headers),
       ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
     });
     const answerHeaders = new Headers();
@@ -184,6 +195,41 @@ export async function injectWithKeys(store: Store, keyCacheMs = 0): Promise<Keye
  */
 export function keyedServiceFor(target: StoreTarget, store: Store): Promise<KeyedService> {
   return target === "redis" ? serveWithKeys(store) : injectWithKeys(store);
+}
+
+/** What the route suites run on: the memory store always; the single Redis and the Cluster when a Redis port is injected. */
+export function routeTargets(): readonly ("memory" | "redis" | "cluster")[] {
+  return inject("redisPort") !== null ? ["memory", "redis", "cluster"] : ["memory"];
+}
+
+/**
+ * For a route suite's describe block: a fresh store on `target` and `serve(target, store)` on it
+ * (beforeAll), the service stopped and the store closed after the block (afterAll). Returns a handle
+ * that reads through to the service, so tests use it as the service itself (inside tests only: it
+ * starts in beforeAll); `onStore` hands the store to a suite whose tests read it.
+ */
+export function routeService<S extends { server: { stop(): Promise<void> } }>(
+  target: StoreTarget,
+  serve: (target: StoreTarget, store: Store) => Promise<S>,
+  onStore?: (store: Store) => void,
+): S {
+  let store: Store | undefined;
+  let service: S | undefined;
+  beforeAll(async () => {
+    store = await makeStore(target);
+    onStore?.(store);
+    service = await serve(target, store);
+  });
+  afterAll(async () => {
+    await service?.server.stop();
+    await store?.close();
+  });
+  return new Proxy({} as S, {
+    get(_handle, key) {
+      if (!service) throw new Error("the service is not started yet (read it inside a test)");
+      return Reflect.get(service, key) as unknown;
+    },
+  });
 }
 
 /** {@link serveWithKeys} plus an admin key of `acme`, with one caller function per key. */

@@ -4,13 +4,11 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { mintApiKey } from "../../src/server/auth/api-keys.js";
-import { DEFAULT_SERVE_CONFIG } from "../../src/server/config.js";
-import { keyStoreFor, startServer, type RunningServer } from "../../src/server/serve.js";
+import type { RunningServer } from "../../src/server/serve.js";
 import { CLOSE_CODES } from "../../src/gateway/protocol.js";
 import type { Store } from "../../src/store/types.js";
 import { describeStores, makeStore } from "../support/stores.js";
-import { tempKeysFile } from "./support.js";
+import { serveNamedKeys } from "./support.js";
 
 /** Opens a socket; resolves once it is open (and gives its close code when it closes), or the HTTP status of a refusal. */
 function open(url: string, headers: Record<string, string> = {}) {
@@ -32,32 +30,15 @@ describeStores(
   (ctx) => {
     let store: Store;
     let server: RunningServer;
-    const keys: Record<string, string> = {};
+    let keys: Record<string, string>;
     const ws = () => `${server.url.replace("http", "ws")}/v1/ws`;
     beforeAll(async () => {
       store = await makeStore(ctx.target);
-      const keysFile = tempKeysFile();
-      for (const [n, tenants] of [
-        ["a1", ["acme"]],
-        ["a2", ["acme"]],
-        ["g", ["globex"]],
-      ] as const) {
-        const k = mintApiKey({ name: n, role: "client", tenants: [...tenants] });
-        await keyStoreFor(store, keysFile).put(k.record);
-        keys[n] = k.key;
-      }
-      server = await startServer(
-        {
-          ...DEFAULT_SERVE_CONFIG,
-          port: 0,
-          keysFile,
-          logLevel: "silent",
-          keyCacheMs: 0,
-          maxWsConnectionsPerKey: 2,
-          maxWsConnectionsPerTenant: 3,
-        },
-        { store },
-      );
+      ({ server, keys } = await serveNamedKeys(
+        store,
+        { a1: ["client", ["acme"]], a2: ["client", ["acme"]], g: ["client", ["globex"]] },
+        { maxWsConnectionsPerKey: 2, maxWsConnectionsPerTenant: 3 },
+      ));
     });
     afterAll(async () => {
       await server?.stop();
