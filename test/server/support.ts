@@ -117,10 +117,11 @@ export async function serveNamedKeys(
   config: Partial<ServeConfig> = {},
 ): Promise<{ server: RunningServer; keys: Record<string, string> }> {
   const keysFile = tempKeysFile();
+  const keyStore = keyStoreFor(store, keysFile);
   const minted: Record<string, string> = {};
   for (const [name, [role, tenants]] of Object.entries(keys)) {
     const { key, record } = mintApiKey({ name, role, tenants });
-    await keyStoreFor(store, keysFile).put(record);
+    await keyStore.put(record);
     minted[name] = key;
   }
   const server = await startServer(
