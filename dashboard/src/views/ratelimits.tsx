@@ -12,23 +12,11 @@ import { seg, useDashboard } from "../context";
 import { useAction, useLoad } from "../hooks";
 import type { z } from "zod";
 import type { limiterListReply } from "../../../src/server/replies/dashboard";
+import type { rateLimitReply } from "../../../src/server/replies/limits";
 
 // The service's reply schemas, as types only: the bundle takes nothing of the server.
 type Limiter = z.infer<typeof limiterListReply>["limiters"][number];
-
-interface Peek {
-  allowed: boolean;
-  remaining: number;
-  resetMs: number;
-  limits: {
-    name: string;
-    algorithm: string;
-    quota: number;
-    remaining: number;
-    resetMs: number;
-    retryAfterMs: number;
-  }[];
-}
+type Peek = z.infer<typeof rateLimitReply>;
 
 /**
  * The listing promises each limit only as a JSON object (the limits last sent to this service), so
@@ -102,7 +90,11 @@ function KeyLookup({ limiters }: { limiters: Limiter[] }) {
               <li key={l.name}>
                 {l.name} ({l.algorithm}): {l.remaining} of {l.quota} left, full again in{" "}
                 {formatDuration(l.resetMs)}
-                {l.retryAfterMs > 0 ? `, retry after ${formatDuration(l.retryAfterMs)}` : ""}
+                {l.retryAfterMs === null
+                  ? ", never passes (the cost exceeds this limit)"
+                  : l.retryAfterMs > 0
+                    ? `, retry after ${formatDuration(l.retryAfterMs)}`
+                    : ""}
               </li>
             ))}
           </ul>
