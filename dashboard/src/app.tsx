@@ -43,11 +43,8 @@ function viewFromHash(): ViewId {
 
 /** Asks the service who this key is; the answer is also the proof that the key works. */
 async function identify(s: Session): Promise<Identity> {
-  const o = await clientFor(s).request<{ tenant: string; role: "client" | "admin"; open?: boolean }>(
-    "GET",
-    "/v1/dashboard/overview",
-  );
-  return { tenant: o.tenant, role: o.role, open: o.open === true };
+  const o = await clientFor(s).request<Identity>("GET", "/v1/dashboard/overview");
+  return { tenant: o.tenant, role: o.role, open: o.open };
 }
 
 function SignIn({ onSignedIn, message }: { onSignedIn(s: Session, id: Identity): void; message?: string }) {

@@ -1,4 +1,6 @@
 import { HttpClient, isHoldfastApiError } from "holdfast/client";
+import type { z } from "zod";
+import type { overviewReply } from "../../src/server/replies/dashboard";
 
 /** Who is signed in: the key and, for a key serving several tenants, the tenant viewed. */
 export interface Session {
@@ -6,13 +8,12 @@ export interface Session {
   tenant: string;
 }
 
-/** What the service says about the signed-in key (from the overview). */
-export interface Identity {
-  tenant: string;
-  role: "client" | "admin";
-  /** True when the service runs without keys (loopback only): every caller is an admin. */
-  open: boolean;
-}
+/**
+ * What the service says about the signed-in key: the overview's `tenant`, `role` and `open` (true
+ * when the service runs without keys, loopback only: every caller is an admin). A type only: the
+ * bundle takes nothing of the server.
+ */
+export type Identity = Pick<z.infer<typeof overviewReply>, "tenant" | "role" | "open">;
 
 // sessionStorage: the key lives as long as this tab, never in localStorage or a cookie.
 const STORAGE = "holdfast.dashboard.session";

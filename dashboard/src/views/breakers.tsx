@@ -11,21 +11,14 @@ import {
 import { seg, useDashboard } from "../context";
 import { useAction, usePrefixList } from "../hooks";
 import { announce } from "../live";
+import type { z } from "zod";
+import type { breakerListReply } from "../../../src/server/replies/dashboard";
+import type { breakerReply } from "../../../src/server/replies/limits";
 
-interface BreakerEvent {
-  at: number;
-  state: string;
-  via: "admin" | "observed";
-  missed?: number;
-}
-interface BreakerRow {
-  name: string;
-  state: "closed" | "open" | "half-open" | "isolated";
-  remainingOpenMs: number;
-  attempt: number;
-  generation: number;
-  history: BreakerEvent[];
-}
+// The service's reply schemas, as types only: the bundle takes nothing of the server.
+type BreakerRow = z.infer<typeof breakerListReply>["breakers"][number];
+type BreakerEvent = BreakerRow["history"][number];
+type Breaker = z.infer<typeof breakerReply>;
 
 const ACTIONS = {
   trip: {
@@ -65,7 +58,7 @@ export function Breakers() {
   const { client, identity } = useDashboard();
   const admin = identity.role === "admin";
   const [confirm, setConfirm] = useState<{ name: string; act: Act }>();
-  const [looked, setLooked] = useState<{ name: string; state: { kind: string } }>();
+  const [looked, setLooked] = useState<Breaker>();
   const action = useAction();
   const list = usePrefixList<BreakerRow>("/v1/breakers", "breakers", ["breakers"], admin);
   const lookup = (
@@ -73,7 +66,7 @@ export function Breakers() {
       title="Look up a breaker"
       field={{ id: "breaker-name", label: "Breaker name" }}
       action={action}
-      lookup={async (name) => setLooked(await client.request("GET", `/v1/breakers/${seg(name)}`))}
+      lookup={async (name) => setLooked(await client.request<Breaker>("GET", `/v1/breakers/${seg(name)}`))}
     >
       {looked && (
         <p>

@@ -13,25 +13,23 @@ import {
 } from "../components";
 import { seg, useDashboard } from "../context";
 import { useLoad, usePages } from "../hooks";
+import type { z } from "zod";
+import type { channelListReply, channelRecentReply } from "../../../src/server/replies/dashboard";
+import type {
+  eventListReply,
+  eventRecordReply,
+  eventSourcesReply,
+  wsTokenReply,
+} from "../../../src/server/replies/events";
 
-interface EventRecord {
-  id: string;
-  source: string;
-  type: string;
-  at: number;
-  context: unknown;
-}
-interface ChannelRow {
-  channel: string;
-  subscribers: number;
-  perMinute: number;
-  lastAt?: number;
-}
-interface Message {
-  id: string | null;
-  at?: number;
-  data: unknown;
-}
+// The service's reply schemas, as types only: the bundle takes nothing of the server.
+type EventRecord = z.infer<typeof eventRecordReply>;
+type ChannelList = z.infer<typeof channelListReply>;
+/** A channel with history (it has a last message), or one with live subscribers only (it has none). */
+type ChannelRow = ChannelList["channels"][number] | (ChannelList["live"][number] & { lastAt?: undefined });
+type RecentMessage = z.infer<typeof channelRecentReply>["messages"][number];
+/** A message as shown: from the recent page, or received live (an ephemeral channel's has no id). */
+type Message = Omit<RecentMessage, "id"> & { id: string | null };
 
 function EventTail() {
   const { client } = useDashboard();
@@ -39,13 +37,13 @@ function EventTail() {
   const [type, setType] = useState("");
   const [paused, setPaused] = useState(false);
   const sources = useLoad(
-    () => client.request<{ sources: string[] }>("GET", "/v1/events/sources"),
+    () => client.request<z.infer<typeof eventSourcesReply>>("GET", "/v1/events/sources"),
     [],
     ["events"],
   );
   const q = `order=desc&limit=50${source ? `&source=${encodeURIComponent(source)}` : ""}${type ? `&type=${encodeURIComponent(type)}` : ""}`;
   const events = useLoad(
-    () => client.request<{ events: EventRecord[] }>("GET", `/v1/events?${q}`),
+    () => client.request<z.infer<typeof eventListReply>>("GET", `/v1/events?${q}`),
     [q, paused],
     paused ? [] : ["events"],
   );
@@ -114,7 +112,7 @@ function ChannelTail({ channel }: { channel: string }) {
       url: location.origin,
       token: async () =>
         (
-          await client.request<{ token: string }>("POST", "/v1/ws-tokens", {
+          await client.request<z.infer<typeof wsTokenReply>>("POST", "/v1/ws-tokens", {
             ttlMs: 60_000,
             channels: [channel],
             publish: false,
@@ -130,7 +128,7 @@ function ChannelTail({ channel }: { channel: string }) {
     void (async () => {
       let since: string | undefined;
       try {
-        const r = await client.request<{ messages: Message[] }>(
+        const r = await client.request<z.infer<typeof channelRecentReply>>(
           "GET",
           `/v1/channels/${seg(channel)}/recent?limit=20`,
         );
@@ -177,14 +175,14 @@ function Channels({ onPick }: { onPick(c: string): void }) {
   const pages = usePages();
   const list = useLoad(
     () =>
-      client.request<{ channels: ChannelRow[]; live: ChannelRow[]; nextCursor: string | null }>(
+      client.request<ChannelList>(
         "GET",
         `/v1/channels?limit=50${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
       ),
     [pages.cursor],
     ["channels"],
   );
-  const rows = [...(list.data?.channels ?? []), ...(list.data?.live ?? [])];
+  const rows: ChannelRow[] = [...(list.data?.channels ?? []), ...(list.data?.live ?? [])];
   return (
     <Section title="Channels">
       <ErrorNote error={list.error} />

@@ -12,23 +12,14 @@ import {
 import { seg, useDashboard } from "../context";
 import { useAction, useLoad, usePrefixList } from "../hooks";
 import { announce } from "../live";
+import type { z } from "zod";
+import type { itemHoldsReply, itemListReply } from "../../../src/server/replies/dashboard";
+import type { itemReply } from "../../../src/server/replies/stock";
 
-interface Stock {
-  item: string;
-  total: number;
-  available: number;
-  held: number;
-  sold: number;
-  maxStock: number | null;
-  perHolderLimit: number | null;
-  invariant?: boolean;
-}
-interface HoldLine {
-  holdId: string;
-  holder: string;
-  quantity: number;
-  expiresIn: number;
-}
+// The service's reply schemas, as types only: the bundle takes nothing of the server.
+type Stock = z.infer<typeof itemReply>;
+type ItemRow = z.infer<typeof itemListReply>["items"][number];
+type ItemHolds = z.infer<typeof itemHoldsReply>;
 
 /** available | held | sold as one bar against the total, each part labelled in text too. */
 export function StockBar({ s }: { s: Stock }) {
@@ -64,11 +55,7 @@ function Invariant({ s }: { s: Stock }) {
 function Holds({ item }: { item: string }) {
   const { client } = useDashboard();
   const h = useLoad(
-    () =>
-      client.request<{ holds: HoldLine[]; more: boolean }>(
-        "GET",
-        `/v1/inventory/items/${seg(item)}/holds?limit=50`,
-      ),
+    () => client.request<ItemHolds>("GET", `/v1/inventory/items/${seg(item)}/holds?limit=50`),
     [item],
     ["inventory"],
   );
@@ -153,7 +140,7 @@ export function Inventory() {
   const [selected, setSelected] = useState<string>();
   const [looked, setLooked] = useState<Stock>();
   const action = useAction();
-  const list = usePrefixList<Stock>("/v1/inventory/items", "items", ["inventory"], admin);
+  const list = usePrefixList<ItemRow>("/v1/inventory/items", "items", ["inventory"], admin);
   const lookup = (
     <LookupCard
       title="Look up an item"

@@ -3,16 +3,12 @@ import { ConfirmAction, DataTable, ErrorNote, formatTime, Section } from "../com
 import { useDashboard } from "../context";
 import { useAction, useLoad } from "../hooks";
 import { announce } from "../live";
+import type { z } from "zod";
+import type { keyCreatedReply, keyListReply } from "../../../src/server/replies/dashboard";
 
-interface KeyRow {
-  id: string;
-  name: string;
-  role: "client" | "admin";
-  tenants: string[];
-  createdAt: number;
-  revokedAt?: number;
-  current: boolean;
-}
+// The service's reply schemas, as types only: the bundle takes nothing of the server.
+type KeyList = z.infer<typeof keyListReply>;
+type KeyRow = KeyList["keys"][number];
 
 /** The new key's secret, shown once, selectable, with a copy button. */
 function Secret({ secret, onDone }: { secret: string; onDone(): void }) {
@@ -50,11 +46,7 @@ function Secret({ secret, onDone }: { secret: string; onDone(): void }) {
 
 export function Keys() {
   const { client, identity } = useDashboard();
-  const list = useLoad(
-    () => client.request<{ tenant: string; keys: KeyRow[] }>("GET", "/v1/keys"),
-    [],
-    ["keys"],
-  );
+  const list = useLoad(() => client.request<KeyList>("GET", "/v1/keys"), [], ["keys"]);
   const [name, setName] = useState("");
   const [role, setRole] = useState<"client" | "admin">("client");
   const [secret, setSecret] = useState<string>();
@@ -69,7 +61,10 @@ export function Keys() {
           onSubmit={(e) => {
             e.preventDefault();
             void action.run(async () => {
-              const r = await client.request<{ key: string }>("POST", "/v1/keys", { name, role });
+              const r = await client.request<z.infer<typeof keyCreatedReply>>("POST", "/v1/keys", {
+                name,
+                role,
+              });
               setSecret(r.key);
               setName("");
               announce(["keys"]);

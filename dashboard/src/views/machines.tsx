@@ -2,34 +2,15 @@ import { useRef, useState } from "preact/hooks";
 import { AdminOnly, DataTable, Empty, ErrorNote, formatTime, Json, Pager, Section } from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, useLoad, usePages } from "../hooks";
+import type { z } from "zod";
+import type { entityListReply, machineListReply } from "../../../src/server/replies/dashboard";
+import type { historyReply } from "../../../src/server/replies/machines";
 
-interface MachineRow {
-  machine: string;
-  states: string[];
-  initial: string;
-  events: string[];
-}
-interface Entity {
-  id: string;
-  state: string;
-  version: number;
-  updatedAt: number;
-}
-interface EntitiesPage {
-  entities: Entity[];
-  counts: Record<string, number>;
-  nextCursor: string | null;
-}
-interface HistoryEntry {
-  historyId: string;
-  event: string;
-  from: string | null;
-  to: string;
-  version: number;
-  at: number;
-  actor?: string;
-  data?: unknown;
-}
+// The service's reply schemas, as types only: the bundle takes nothing of the server.
+type MachineList = z.infer<typeof machineListReply>;
+type MachineRow = MachineList["machines"][number];
+type EntitiesPage = z.infer<typeof entityListReply>;
+type HistoryPage = z.infer<typeof historyReply>;
 
 /** Counts per state over every entity, one bounded page per request, with progress and a stop. */
 function CountAll({ machine, states }: { machine: string; states: string[] }) {
@@ -145,7 +126,7 @@ function EntityHistory({ machine, id }: { machine: string; id: string }) {
   const { client } = useDashboard();
   const h = useLoad(
     () =>
-      client.request<{ history: HistoryEntry[] }>(
+      client.request<HistoryPage>(
         "GET",
         `/v1/machines/${seg(machine)}/entities/${seg(id)}/history?order=desc&limit=100`,
       ),
@@ -187,10 +168,7 @@ export function Machines() {
   const list = useLoad(
     () =>
       admin
-        ? client.request<{ machines: MachineRow[]; nextCursor: string | null }>(
-            "GET",
-            "/v1/machines?limit=200",
-          )
+        ? client.request<MachineList>("GET", "/v1/machines?limit=200")
         : Promise.resolve({ machines: [], nextCursor: null }),
     [admin],
     ["machines"],

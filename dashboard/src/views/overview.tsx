@@ -2,6 +2,8 @@ import { Sparkline } from "../chart";
 import { ErrorNote, formatBytes, formatDuration, formatRate, formatTime, Section } from "../components";
 import { useDashboard } from "../context";
 import { useLoad, useNow } from "../hooks";
+import type { z } from "zod";
+import type { overviewReply } from "../../../src/server/replies/dashboard";
 
 /** The tenant's counters over the last minutes, kept live by the app from the event stream. */
 export interface Series {
@@ -10,38 +12,9 @@ export interface Series {
   endAt: number;
 }
 
-interface Finding {
-  check: string;
-  level: "ok" | "warn" | "error";
-  message: string;
-  fix?: string;
-  node?: string;
-  usedBytes?: number;
-  maxBytes?: number;
-}
-
-interface OverviewData {
-  tenant: string;
-  role: string;
-  version: string;
-  now: number;
-  startedAt: number;
-  uptimeMs: number;
-  store: {
-    status: string;
-    kind: string;
-    mode: string;
-    latencyMs: number;
-    serverVersion: string;
-    error?: string;
-  };
-  rates: Record<string, number>;
-  server?: {
-    checkedAt: number;
-    findings: Finding[];
-    process: { rssBytes: number; heapUsedBytes: number; storeBudgetBytes?: number };
-  };
-}
+// The service's reply schema, as types only: the bundle takes nothing of the server.
+type OverviewData = z.infer<typeof overviewReply>;
+type Finding = NonNullable<OverviewData["server"]>["findings"][number];
 
 const CHARTS: { key: string; label: string; bad?: boolean }[] = [
   { key: "requests", label: "Requests" },

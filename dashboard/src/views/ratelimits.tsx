@@ -10,38 +10,27 @@ import {
 } from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, useLoad } from "../hooks";
+import type { z } from "zod";
+import type { limiterListReply } from "../../../src/server/replies/dashboard";
+import type { rateLimitReply } from "../../../src/server/replies/limits";
 
-type Limit =
-  | { algorithm: "fixed-window" | "sliding-window"; name?: string; limit: number; windowMs: number }
-  | { algorithm: "token-bucket" | "gcra"; name?: string; burst: number; ratePerSec: number };
+// The service's reply schemas, as types only: the bundle takes nothing of the server.
+type Limiter = z.infer<typeof limiterListReply>["limiters"][number];
+type Peek = z.infer<typeof rateLimitReply>;
 
-interface Limiter {
-  name: string;
-  limits: Limit[];
-  allowedPerSec: number;
-  deniedPerSec: number;
-  allowed: number;
-  denied: number;
-  lastSeenAt: number;
-}
-
-interface Peek {
-  allowed: boolean;
-  remaining: number;
-  resetMs: number;
-  limits: {
-    name: string;
-    algorithm: string;
-    quota: number;
-    remaining: number;
-    resetMs: number;
-    retryAfterMs: number;
-  }[];
-}
-
-function describeLimit(l: Limit): string {
-  if ("windowMs" in l) return `${l.algorithm}: ${l.limit} per ${formatDuration(l.windowMs)}`;
-  return `${l.algorithm}: burst ${l.burst}, ${l.ratePerSec}/s`;
+/**
+ * The listing promises each limit only as a JSON object (the limits last sent to this service), so
+ * this reads the fields it shows and checks their types rather than assuming the request's shape.
+ */
+function describeLimit(l: Limiter["limits"][number]): string {
+  const { algorithm, limit, windowMs, burst, ratePerSec } = l;
+  if (typeof limit === "number" && typeof windowMs === "number") {
+    return `${String(algorithm)}: ${limit} per ${formatDuration(windowMs)}`;
+  }
+  if (typeof burst === "number" && typeof ratePerSec === "number") {
+    return `${String(algorithm)}: burst ${burst}, ${ratePerSec}/s`;
+  }
+  return JSON.stringify(l);
 }
 
 function KeyLookup({ limiters }: { limiters: Limiter[] }) {
@@ -101,7 +90,11 @@ function KeyLookup({ limiters }: { limiters: Limiter[] }) {
               <li key={l.name}>
                 {l.name} ({l.algorithm}): {l.remaining} of {l.quota} left, full again in{" "}
                 {formatDuration(l.resetMs)}
-                {l.retryAfterMs > 0 ? `, retry after ${formatDuration(l.retryAfterMs)}` : ""}
+                {l.retryAfterMs === null
+                  ? ", never passes (the cost exceeds this limit)"
+                  : l.retryAfterMs > 0
+                    ? `, retry after ${formatDuration(l.retryAfterMs)}`
+                    : ""}
               </li>
             ))}
           </ul>

@@ -2,17 +2,13 @@ import { useState } from "preact/hooks";
 import { AdminOnly, ErrorNote, formatDuration, PrefixTable, Section } from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, usePrefixList } from "../hooks";
+import type { z } from "zod";
+import type { roomListReply } from "../../../src/server/replies/dashboard";
+import type { roomPositionReply } from "../../../src/server/replies/rooms";
 
-interface Room {
-  room: string;
-  queued: number;
-  admitted: number;
-  admittedPerMin: number;
-}
-type Position =
-  | { state: "queued"; position: number; ahead: number; length: number }
-  | { state: "admitted"; expiresInMs: number; length: number }
-  | { state: "absent"; length: number };
+// The service's reply schemas, as types only: the bundle takes nothing of the server.
+type Room = z.infer<typeof roomListReply>["rooms"][number];
+type Position = z.infer<typeof roomPositionReply>;
 
 function PositionLookup() {
   const { client } = useDashboard();

@@ -2,19 +2,15 @@ import { useState } from "preact/hooks";
 import { AdminOnly, Countdown, Json, LookupCard, PrefixTable } from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, usePrefixList } from "../hooks";
+import type { z } from "zod";
+import type { semaphoreListReply } from "../../../src/server/replies/dashboard";
+import type { semaphoreHoldersReply } from "../../../src/server/replies/stock";
 
-interface Holder {
-  expiresAt: number;
-  remainingTtlMs: number;
-  metadata?: Record<string, unknown>;
-}
-interface SemaphoreRow {
-  name: string;
-  group: "semaphore" | "concurrency";
-  count: number;
-  limit: number | null;
-  holders: Holder[];
-}
+// The service's reply schemas, as types only: the bundle takes nothing of the server.
+type SemaphoreRow = z.infer<typeof semaphoreListReply>["semaphores"][number];
+type HoldersPage = z.infer<typeof semaphoreHoldersReply>;
+/** A holder as the listing or the lookup answers it (the lookup's metadata is flat). */
+type Holder = SemaphoreRow["holders"][number] | HoldersPage["holders"][number];
 
 function Holders({ holders, at }: { holders: Holder[]; at: number }) {
   return (
@@ -40,11 +36,8 @@ function SemaphoreLookup() {
       action={action}
       error={action.error}
       lookup={async (name) => {
-        const r = await client.request<{ count: number; holders: Holder[] }>(
-          "GET",
-          `/v1/semaphores/${seg(name)}/holders`,
-        );
-        setFound({ name, ...r, at: Date.now() });
+        const r = await client.request<HoldersPage>("GET", `/v1/semaphores/${seg(name)}/holders`);
+        setFound({ ...r, name, at: Date.now() });
       }}
     >
       {found && (
