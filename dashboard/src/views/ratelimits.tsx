@@ -18,19 +18,9 @@ import type { rateLimitReply } from "../../../src/server/replies/limits";
 type Limiter = z.infer<typeof limiterListReply>["limiters"][number];
 type Peek = z.infer<typeof rateLimitReply>;
 
-/**
- * The listing promises each limit only as a JSON object (the limits last sent to this service), so
- * this reads the fields it shows and checks their types rather than assuming the request's shape.
- */
 function describeLimit(l: Limiter["limits"][number]): string {
-  const { algorithm, limit, windowMs, burst, ratePerSec } = l;
-  if (typeof limit === "number" && typeof windowMs === "number") {
-    return `${String(algorithm)}: ${limit} per ${formatDuration(windowMs)}`;
-  }
-  if (typeof burst === "number" && typeof ratePerSec === "number") {
-    return `${String(algorithm)}: burst ${burst}, ${ratePerSec}/s`;
-  }
-  return JSON.stringify(l);
+  if ("windowMs" in l) return `${l.algorithm}: ${l.limit} per ${formatDuration(l.windowMs)}`;
+  return `${l.algorithm}: burst ${l.burst}, ${l.ratePerSec}/s`;
 }
 
 function KeyLookup({ limiters }: { limiters: Limiter[] }) {

@@ -10,6 +10,13 @@ import { z } from "zod";
 /** An integer (JSON number without a fraction). */
 export const int = () => z.number().int();
 
+/** A duration in whole ms, 1 to 2^31 − 1 (what every request's TTL, window or wait takes). */
+export const durationMs = z
+  .number()
+  .int("must be an integer")
+  .min(1, "must be at least 1")
+  .max(2_147_483_647, "must be at most 2147483647");
+
 /** A time in ms since the epoch. */
 export const epochMs = (what: string) => int().describe(`${what}, in ms since the epoch`);
 

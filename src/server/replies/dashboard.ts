@@ -3,6 +3,7 @@ import { z } from "zod";
 import { epochMs, int, jsonObject } from "./common.js";
 import { storeHealthReply } from "./operations.js";
 import { itemReply } from "./stock.js";
+import { limitSpec } from "./limits.js";
 
 const nextCursor = z.string().nullable().describe("Pass it as `cursor` for the next page; null when done");
 const series = z.record(z.string(), z.array(int())).describe("Counts per 2 s interval, oldest first");
@@ -95,7 +96,7 @@ export const limiterListReply = z.object({
   limiters: z.array(
     z.object({
       name: z.string(),
-      limits: z.array(jsonObject),
+      limits: z.array(limitSpec).describe("The limits last sent through this service"),
       allowedPerSec: z.number(),
       deniedPerSec: z.number(),
       allowed: int(),

@@ -1,6 +1,25 @@
 /** Reply schemas of `/v1/ratelimits/…` and `/v1/breakers/…`. */
 import { z } from "zod";
-import { epochMs, int } from "./common.js";
+import { durationMs, epochMs, int } from "./common.js";
+
+/**
+ * One limit as a caller sends it to `/v1/ratelimits/:name/…` (the routes validate requests with it)
+ * and as the dashboard's limiter listing reports it back.
+ */
+export const limitSpec = z.discriminatedUnion("algorithm", [
+  z.object({
+    algorithm: z.enum(["fixed-window", "sliding-window"]),
+    name: z.string().min(1).max(64).optional(),
+    limit: z.number().int().min(1).max(1e9),
+    windowMs: durationMs,
+  }),
+  z.object({
+    algorithm: z.enum(["token-bucket", "gcra"]),
+    name: z.string().min(1).max(64).optional(),
+    burst: z.number().int().min(1).max(1e9),
+    ratePerSec: z.number().positive().max(1e9),
+  }),
+]);
 
 const algorithm = z.enum(["fixed-window", "sliding-window", "token-bucket", "gcra"]);
 /** `Infinity` in the library (the cost exceeds the quota: it can never pass) is `null` in JSON. */

@@ -28,11 +28,7 @@ export function isName(v: unknown): v is string {
 }
 
 /** A duration in ms, as every primitive accepts it. */
-export const durationMs = z
-  .number()
-  .int("must be an integer")
-  .min(1, "must be at least 1")
-  .max(2_147_483_647, "must be at most 2147483647");
+export { durationMs } from "../replies/common.js";
 
 /** True when `v` passes {@link durationMs} (for fast paths: see fast-parse.ts). */
 export function isDurationMs(v: unknown): v is number {

@@ -9,26 +9,11 @@ import {
 } from "../../limit/index.js";
 import type { ServerContext } from "../context.js";
 import { routeGroup } from "../route.js";
-import { durationMs, errorResponse, nameParam } from "./common.js";
+import { errorResponse, nameParam } from "./common.js";
 import { errorReply } from "../replies/common.js";
-import { rateLimitReply, rateLimitResetReply } from "../replies/limits.js";
+import { limitSpec, rateLimitReply, rateLimitResetReply } from "../replies/limits.js";
 
-const windowLimit = z.object({
-  algorithm: z.enum(["fixed-window", "sliding-window"]),
-  name: z.string().min(1).max(64).optional(),
-  limit: z.number().int().min(1).max(1e9),
-  windowMs: durationMs,
-});
-const rateLimit = z.object({
-  algorithm: z.enum(["token-bucket", "gcra"]),
-  name: z.string().min(1).max(64).optional(),
-  burst: z.number().int().min(1).max(1e9),
-  ratePerSec: z.number().positive().max(1e9),
-});
-const limitsSchema = z
-  .array(z.discriminatedUnion("algorithm", [windowLimit, rateLimit]))
-  .min(1)
-  .max(16);
+const limitsSchema = z.array(limitSpec).min(1).max(16);
 const specBody = z.object({
   key: nameParam.describe("Who is limited, e.g. a user or IP"),
   limits: limitsSchema.describe("Every limit must allow; nothing is consumed when one refuses"),
