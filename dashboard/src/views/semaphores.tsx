@@ -9,7 +9,7 @@ import type { semaphoreHoldersReply } from "../../../src/server/replies/stock";
 // The service's reply schemas, as types only: the bundle takes nothing of the server.
 type SemaphoreRow = z.infer<typeof semaphoreListReply>["semaphores"][number];
 type HoldersPage = z.infer<typeof semaphoreHoldersReply>;
-/** A holder as the listing or the lookup answers it (the lookup's metadata is flat). */
+/** A holder as the listing or the lookup answers it. */
 type Holder = SemaphoreRow["holders"][number] | HoldersPage["holders"][number];
 
 function Holders({ holders, at }: { holders: Holder[]; at: number }) {

@@ -1,8 +1,8 @@
 /** Reply schemas of the dashboard's routes: overview, listings, keys. */
 import { z } from "zod";
-import { epochMs, int, jsonObject } from "./common.js";
+import { epochMs, int } from "./common.js";
 import { storeHealthReply } from "./operations.js";
-import { itemReply } from "./stock.js";
+import { flatMetadata, itemReply } from "./stock.js";
 import { limitSpec } from "./limits.js";
 
 const nextCursor = z.string().nullable().describe("Pass it as `cursor` for the next page; null when done");
@@ -52,7 +52,7 @@ export const liveStreamReply = z
     "`event: hello` `{ tenant, role, keyId, sampleMs, startedAt, now, series }`, then `event: sample` `{ at, values }` every 2 s and `event: change` `{ kinds, names }` when the tenant's state changes through this service",
   );
 
-const holder = z.object({ expiresAt: int(), remainingTtlMs: int(), metadata: jsonObject.optional() });
+const holder = z.object({ expiresAt: int(), remainingTtlMs: int(), metadata: flatMetadata.optional() });
 export const semaphoreListReply = z.object({
   semaphores: z.array(
     z.object({

@@ -42,7 +42,8 @@ export const releaseReply = z.object({
   outcome: z.enum(["released", "already-released", "expired", "committed"]),
 });
 
-const flatMetadata = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+/** A permit's metadata: flat string, number, boolean or null values (the library's PermitMetadata). */
+export const flatMetadata = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
 
 export const permitReply = z
   .object({
