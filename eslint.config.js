@@ -56,4 +56,24 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The dashboard page reads the service's own definitions of its replies and events (zod reply
+    // schemas, live-events.ts), as types only: a value import would bundle server code (and zod)
+    // into the page.
+    files: ["dashboard/**/*.ts", "dashboard/**/*.tsx"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/src/server/**", "zod"],
+              allowTypeImports: true,
+              message: "The page takes only types from the server: write `import type`.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
