@@ -1,6 +1,5 @@
 import { HttpClient, isHoldfastApiError } from "holdfast/client";
-import type { z } from "zod";
-import type { overviewReply } from "../../src/server/replies/dashboard";
+import type { Overview } from "./api";
 
 /** Who is signed in: the key and, for a key serving several tenants, the tenant viewed. */
 export interface Session {
@@ -13,7 +12,7 @@ export interface Session {
  * when the service runs without keys, loopback only: every caller is an admin). A type only: the
  * bundle takes nothing of the server.
  */
-export type Identity = Pick<z.infer<typeof overviewReply>, "tenant" | "role" | "open">;
+export type Identity = Pick<Overview, "tenant" | "role" | "open">;
 
 // sessionStorage: the key lives as long as this tab, never in localStorage or a cookie.
 const STORAGE = "holdfast.dashboard.session";

@@ -11,14 +11,10 @@ import {
 import { seg, useDashboard } from "../context";
 import { useAction, usePrefixList } from "../hooks";
 import { announce } from "../live";
-import type { z } from "zod";
-import type { breakerListReply } from "../../../src/server/replies/dashboard";
-import type { breakerReply } from "../../../src/server/replies/limits";
+import type { BreakerList, Breaker } from "../api";
 
-// The service's reply schemas, as types only: the bundle takes nothing of the server.
-type BreakerRow = z.infer<typeof breakerListReply>["breakers"][number];
+type BreakerRow = BreakerList["breakers"][number];
 type BreakerEvent = BreakerRow["history"][number];
-type Breaker = z.infer<typeof breakerReply>;
 
 const ACTIONS = {
   trip: {

@@ -13,21 +13,11 @@ import {
 } from "../components";
 import { seg, useDashboard } from "../context";
 import { useLoad, usePages } from "../hooks";
-import type { z } from "zod";
-import type { channelListReply, channelRecentReply } from "../../../src/server/replies/dashboard";
-import type {
-  eventListReply,
-  eventRecordReply,
-  eventSourcesReply,
-  wsTokenReply,
-} from "../../../src/server/replies/events";
+import type { EventRecord, ChannelList, ChannelRecent, EventSources, EventList, WsToken } from "../api";
 
-// The service's reply schemas, as types only: the bundle takes nothing of the server.
-type EventRecord = z.infer<typeof eventRecordReply>;
-type ChannelList = z.infer<typeof channelListReply>;
 /** A channel with history (it has a last message), or one with live subscribers only (it has none). */
 type ChannelRow = ChannelList["channels"][number] | (ChannelList["live"][number] & { lastAt?: undefined });
-type RecentMessage = z.infer<typeof channelRecentReply>["messages"][number];
+type RecentMessage = ChannelRecent["messages"][number];
 /** A message as shown: from the recent page, or received live (an ephemeral channel's has no id). */
 type Message = Omit<RecentMessage, "id"> & { id: string | null };
 
@@ -36,14 +26,10 @@ function EventTail() {
   const [source, setSource] = useState("");
   const [type, setType] = useState("");
   const [paused, setPaused] = useState(false);
-  const sources = useLoad(
-    () => client.request<z.infer<typeof eventSourcesReply>>("GET", "/v1/events/sources"),
-    [],
-    ["events"],
-  );
+  const sources = useLoad(() => client.request<EventSources>("GET", "/v1/events/sources"), [], ["events"]);
   const q = `order=desc&limit=50${source ? `&source=${encodeURIComponent(source)}` : ""}${type ? `&type=${encodeURIComponent(type)}` : ""}`;
   const events = useLoad(
-    () => client.request<z.infer<typeof eventListReply>>("GET", `/v1/events?${q}`),
+    () => client.request<EventList>("GET", `/v1/events?${q}`),
     [q, paused],
     paused ? [] : ["events"],
   );
@@ -112,7 +98,7 @@ function ChannelTail({ channel }: { channel: string }) {
       url: location.origin,
       token: async () =>
         (
-          await client.request<z.infer<typeof wsTokenReply>>("POST", "/v1/ws-tokens", {
+          await client.request<WsToken>("POST", "/v1/ws-tokens", {
             ttlMs: 60_000,
             channels: [channel],
             publish: false,
@@ -128,10 +114,7 @@ function ChannelTail({ channel }: { channel: string }) {
     void (async () => {
       let since: string | undefined;
       try {
-        const r = await client.request<z.infer<typeof channelRecentReply>>(
-          "GET",
-          `/v1/channels/${seg(channel)}/recent?limit=20`,
-        );
+        const r = await client.request<ChannelRecent>("GET", `/v1/channels/${seg(channel)}/recent?limit=20`);
         if (!closed) setMessages(r.messages);
         since = r.messages[0]?.id ?? undefined;
       } catch (e) {

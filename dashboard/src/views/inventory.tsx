@@ -12,17 +12,12 @@ import {
 import { seg, useDashboard } from "../context";
 import { useAction, useLoad, usePrefixList } from "../hooks";
 import { announce } from "../live";
-import type { z } from "zod";
-import type { itemHoldsReply, itemListReply } from "../../../src/server/replies/dashboard";
-import type { itemReply } from "../../../src/server/replies/stock";
+import type { Item, ItemList, ItemHolds } from "../api";
 
-// The service's reply schemas, as types only: the bundle takes nothing of the server.
-type Stock = z.infer<typeof itemReply>;
-type ItemRow = z.infer<typeof itemListReply>["items"][number];
-type ItemHolds = z.infer<typeof itemHoldsReply>;
+type ItemRow = ItemList["items"][number];
 
 /** available | held | sold as one bar against the total, each part labelled in text too. */
-export function StockBar({ s }: { s: Stock }) {
+export function StockBar({ s }: { s: Item }) {
   const pct = (n: number) => `${s.total > 0 ? (n / s.total) * 100 : 0}%`;
   return (
     <div class="stock" data-item={s.item}>
@@ -43,7 +38,7 @@ export function StockBar({ s }: { s: Stock }) {
   );
 }
 
-function Invariant({ s }: { s: Stock }) {
+function Invariant({ s }: { s: Item }) {
   const ok = s.available + s.held + s.sold === s.total && s.available >= 0;
   return (
     <span class={ok ? "badge ok" : "badge bad"}>
@@ -87,7 +82,7 @@ function Holds({ item }: { item: string }) {
   );
 }
 
-function Adjust({ item, onDone }: { item: Stock; onDone(): void }) {
+function Adjust({ item, onDone }: { item: Item; onDone(): void }) {
   const { client } = useDashboard();
   const [delta, setDelta] = useState("");
   const [confirm, setConfirm] = useState(false);
@@ -138,7 +133,7 @@ export function Inventory() {
   const { client, identity } = useDashboard();
   const admin = identity.role === "admin";
   const [selected, setSelected] = useState<string>();
-  const [looked, setLooked] = useState<Stock>();
+  const [looked, setLooked] = useState<Item>();
   const action = useAction();
   const list = usePrefixList<ItemRow>("/v1/inventory/items", "items", ["inventory"], admin);
   const lookup = (
@@ -148,7 +143,7 @@ export function Inventory() {
       action={action}
       error={action.error}
       lookup={async (name) =>
-        setLooked(await client.request<Stock>("GET", `/v1/inventory/items/${seg(name)}`))
+        setLooked(await client.request<Item>("GET", `/v1/inventory/items/${seg(name)}`))
       }
     >
       {looked && (

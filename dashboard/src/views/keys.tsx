@@ -3,11 +3,8 @@ import { ConfirmAction, DataTable, ErrorNote, formatTime, Section } from "../com
 import { useDashboard } from "../context";
 import { useAction, useLoad } from "../hooks";
 import { announce } from "../live";
-import type { z } from "zod";
-import type { keyCreatedReply, keyListReply } from "../../../src/server/replies/dashboard";
+import type { KeyList, KeyCreated } from "../api";
 
-// The service's reply schemas, as types only: the bundle takes nothing of the server.
-type KeyList = z.infer<typeof keyListReply>;
 type KeyRow = KeyList["keys"][number];
 
 /** The new key's secret, shown once, selectable, with a copy button. */
@@ -61,7 +58,7 @@ export function Keys() {
           onSubmit={(e) => {
             e.preventDefault();
             void action.run(async () => {
-              const r = await client.request<z.infer<typeof keyCreatedReply>>("POST", "/v1/keys", {
+              const r = await client.request<KeyCreated>("POST", "/v1/keys", {
                 name,
                 role,
               });

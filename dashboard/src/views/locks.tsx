@@ -3,11 +3,9 @@ import { AdminOnly, ConfirmAction, Countdown, Json, LookupCard, PrefixTable } fr
 import { seg, useDashboard } from "../context";
 import { useAction, usePrefixList } from "../hooks";
 import { announce } from "../live";
-import type { z } from "zod";
-import type { lockInfoReply } from "../../../src/server/replies/locks";
+import type { LockInfo } from "../api";
 
 // The service's reply schema, as a type only: the bundle takes nothing of the server.
-type LockInfo = z.infer<typeof lockInfoReply>;
 
 function LockLookup() {
   const { client } = useDashboard();

@@ -2,15 +2,9 @@ import { useRef, useState } from "preact/hooks";
 import { AdminOnly, DataTable, Empty, ErrorNote, formatTime, Json, Pager, Section } from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, useLoad, usePages } from "../hooks";
-import type { z } from "zod";
-import type { entityListReply, machineListReply } from "../../../src/server/replies/dashboard";
-import type { historyReply } from "../../../src/server/replies/machines";
+import type { MachineList, EntityList, MachineHistory } from "../api";
 
-// The service's reply schemas, as types only: the bundle takes nothing of the server.
-type MachineList = z.infer<typeof machineListReply>;
 type MachineRow = MachineList["machines"][number];
-type EntitiesPage = z.infer<typeof entityListReply>;
-type HistoryPage = z.infer<typeof historyReply>;
 
 /** Counts per state over every entity, one bounded page per request, with progress and a stop. */
 function CountAll({ machine, states }: { machine: string; states: string[] }) {
@@ -29,7 +23,7 @@ function CountAll({ machine, states }: { machine: string; states: string[] }) {
       let cursor: string | null = null;
       try {
         do {
-          const page: EntitiesPage = await client.request(
+          const page: EntityList = await client.request(
             "GET",
             `/v1/machines/${seg(machine)}/entities?limit=200${cursor ? `&cursor=${cursor}` : ""}`,
           );
@@ -80,7 +74,7 @@ function Entities({ m, onPick }: { m: MachineRow; onPick(id: string): void }) {
   const pages = usePages();
   const list = useLoad(
     () =>
-      client.request<EntitiesPage>(
+      client.request<EntityList>(
         "GET",
         `/v1/machines/${seg(m.machine)}/entities?limit=50${pages.cursor ? `&cursor=${pages.cursor}` : ""}`,
       ),
@@ -126,7 +120,7 @@ function EntityHistory({ machine, id }: { machine: string; id: string }) {
   const { client } = useDashboard();
   const h = useLoad(
     () =>
-      client.request<HistoryPage>(
+      client.request<MachineHistory>(
         "GET",
         `/v1/machines/${seg(machine)}/entities/${seg(id)}/history?order=desc&limit=100`,
       ),

@@ -2,8 +2,7 @@ import { Sparkline } from "../chart";
 import { ErrorNote, formatBytes, formatDuration, formatRate, formatTime, Section } from "../components";
 import { useDashboard } from "../context";
 import { useLoad, useNow } from "../hooks";
-import type { z } from "zod";
-import type { overviewReply } from "../../../src/server/replies/dashboard";
+import type { Overview } from "../api";
 
 /** The tenant's counters over the last minutes, kept live by the app from the event stream. */
 export interface Series {
@@ -12,9 +11,7 @@ export interface Series {
   endAt: number;
 }
 
-// The service's reply schema, as types only: the bundle takes nothing of the server.
-type OverviewData = z.infer<typeof overviewReply>;
-type Finding = NonNullable<OverviewData["server"]>["findings"][number];
+type Finding = NonNullable<Overview["server"]>["findings"][number];
 
 const CHARTS: { key: string; label: string; bad?: boolean }[] = [
   { key: "requests", label: "Requests" },
@@ -57,7 +54,7 @@ function Findings({ findings }: { findings: Finding[] }) {
 
 export function Overview({ series }: { series: Series | undefined }) {
   const { client, identity } = useDashboard();
-  const o = useLoad(() => client.request<OverviewData>("GET", "/v1/dashboard/overview"), [], []);
+  const o = useLoad(() => client.request<Overview>("GET", "/v1/dashboard/overview"), [], []);
   const now = useNow(1000);
   const d = o.data;
   return (

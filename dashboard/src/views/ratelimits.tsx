@@ -10,13 +10,9 @@ import {
 } from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, useLoad } from "../hooks";
-import type { z } from "zod";
-import type { limiterListReply } from "../../../src/server/replies/dashboard";
-import type { rateLimitReply } from "../../../src/server/replies/limits";
+import type { LimiterList, RateLimitDecision } from "../api";
 
-// The service's reply schemas, as types only: the bundle takes nothing of the server.
-type Limiter = z.infer<typeof limiterListReply>["limiters"][number];
-type Peek = z.infer<typeof rateLimitReply>;
+type Limiter = LimiterList["limiters"][number];
 
 function describeLimit(l: Limiter["limits"][number]): string {
   if ("windowMs" in l) return `${l.algorithm}: ${l.limit} per ${formatDuration(l.windowMs)}`;
@@ -27,7 +23,7 @@ function KeyLookup({ limiters }: { limiters: Limiter[] }) {
   const { client } = useDashboard();
   const [name, setName] = useState("");
   const [key, setKey] = useState("");
-  const [result, setResult] = useState<{ name: string; key: string; peek: Peek }>();
+  const [result, setResult] = useState<{ name: string; key: string; peek: RateLimitDecision }>();
   const action = useAction();
   const chosen = limiters.find((l) => l.name === (name || limiters[0]?.name));
   return (
@@ -38,10 +34,14 @@ function KeyLookup({ limiters }: { limiters: Limiter[] }) {
           e.preventDefault();
           if (!chosen) return;
           void action.run(async () => {
-            const peek = await client.request<Peek>("POST", `/v1/ratelimits/${seg(chosen.name)}/peek`, {
-              key,
-              limits: chosen.limits,
-            });
+            const peek = await client.request<RateLimitDecision>(
+              "POST",
+              `/v1/ratelimits/${seg(chosen.name)}/peek`,
+              {
+                key,
+                limits: chosen.limits,
+              },
+            );
             setResult({ name: chosen.name, key, peek });
           });
         }}

@@ -2,19 +2,15 @@ import { useState } from "preact/hooks";
 import { AdminOnly, ErrorNote, formatDuration, PrefixTable, Section } from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, usePrefixList } from "../hooks";
-import type { z } from "zod";
-import type { roomListReply } from "../../../src/server/replies/dashboard";
-import type { roomPositionReply } from "../../../src/server/replies/rooms";
+import type { RoomList, RoomPosition } from "../api";
 
-// The service's reply schemas, as types only: the bundle takes nothing of the server.
-type Room = z.infer<typeof roomListReply>["rooms"][number];
-type Position = z.infer<typeof roomPositionReply>;
+type Room = RoomList["rooms"][number];
 
 function PositionLookup() {
   const { client } = useDashboard();
   const [room, setRoom] = useState("");
   const [user, setUser] = useState("");
-  const [found, setFound] = useState<{ room: string; user: string; p: Position }>();
+  const [found, setFound] = useState<{ room: string; user: string; p: RoomPosition }>();
   const action = useAction();
   return (
     <Section title="A user's position">
@@ -23,7 +19,7 @@ function PositionLookup() {
         onSubmit={(e) => {
           e.preventDefault();
           void action.run(async () => {
-            const p = await client.request<Position>(
+            const p = await client.request<RoomPosition>(
               "GET",
               `/v1/waiting-rooms/${seg(room)}/peek?user=${encodeURIComponent(user)}`,
             );

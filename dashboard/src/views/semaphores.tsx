@@ -2,15 +2,11 @@ import { useState } from "preact/hooks";
 import { AdminOnly, Countdown, Json, LookupCard, PrefixTable } from "../components";
 import { seg, useDashboard } from "../context";
 import { useAction, usePrefixList } from "../hooks";
-import type { z } from "zod";
-import type { semaphoreListReply } from "../../../src/server/replies/dashboard";
-import type { semaphoreHoldersReply } from "../../../src/server/replies/stock";
+import type { SemaphoreList, SemaphoreHolders } from "../api";
 
-// The service's reply schemas, as types only: the bundle takes nothing of the server.
-type SemaphoreRow = z.infer<typeof semaphoreListReply>["semaphores"][number];
-type HoldersPage = z.infer<typeof semaphoreHoldersReply>;
+type SemaphoreRow = SemaphoreList["semaphores"][number];
 /** A holder as the listing or the lookup answers it. */
-type Holder = SemaphoreRow["holders"][number] | HoldersPage["holders"][number];
+type Holder = SemaphoreRow["holders"][number] | SemaphoreHolders["holders"][number];
 
 function Holders({ holders, at }: { holders: Holder[]; at: number }) {
   return (
@@ -36,7 +32,7 @@ function SemaphoreLookup() {
       action={action}
       error={action.error}
       lookup={async (name) => {
-        const r = await client.request<HoldersPage>("GET", `/v1/semaphores/${seg(name)}/holders`);
+        const r = await client.request<SemaphoreHolders>("GET", `/v1/semaphores/${seg(name)}/holders`);
         setFound({ ...r, name, at: Date.now() });
       }}
     >
