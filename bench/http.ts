@@ -528,6 +528,11 @@ function printGapToFloor(servers: LockServer[], runs: Map<string, LockRun[]>): v
   }
 }
 
+/** The servers in round `round`'s order: each round starts one server further along. */
+function inRoundOrder<T>(servers: T[], round: number): T[] {
+  return servers.map((_, j) => servers[(round + j) % servers.length]);
+}
+
 /** Moves the Redis server on `port` to the CPUs `cpus` (a taskset list); fails the bench if it cannot. */
 function pinRedis(port: number, cpus: string): void {
   const info = spawnSync("redis-cli", ["-p", String(port), "INFO", "server"]).stdout?.toString() ?? "";
@@ -594,8 +599,7 @@ async function main(): Promise<void> {
     const runs = new Map<string, LockRun[]>(servers.map((s) => [s.name, []]));
     const library: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      for (let j = 0; j < running.length; j++) {
-        const r = running[(round + j) % running.length];
+      for (const r of inRoundOrder(running, round)) {
         runs.get(r.server.name)!.push(await lockCycles(r, DURATION_MS, meter));
       }
       const lib = await measure({
@@ -610,8 +614,7 @@ async function main(): Promise<void> {
     // The same servers under light load, in rotated order each round like the rows above.
     const light = new Map<string, LockRun[]>(servers.map((s) => [s.name, []]));
     for (let round = 0; LIGHT_CONNECTIONS > 0 && round < ROUNDS; round++) {
-      for (let j = 0; j < running.length; j++) {
-        const r = running[(round + j) % running.length];
+      for (const r of inRoundOrder(running, round)) {
         light.get(r.server.name)!.push(await lockCycles(r, DURATION_MS, meter, LIGHT_CONNECTIONS));
       }
     }
